@@ -1,0 +1,3 @@
+from sopc.cli import main
+
+main()

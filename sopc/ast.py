@@ -1,0 +1,418 @@
+"""The playbook AST: plain frozen dataclasses with source spans.
+
+Built from the Lark tree by :mod:`sopc.transform`; read by checks and the
+planner. Literal values are already validated and converted (a ``TimeOfDay``
+always holds a real time); a literal that failed validation became a
+diagnostic and its node carries ``None`` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Union
+
+from sopc.diagnostics import Span
+
+node = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+# ---- small spanned values ------------------------------------------------------
+
+@node
+class Name:
+    value: str
+    span: Span
+
+
+@node
+class TimeOfDay:
+    time: dt.time
+    span: Span
+
+    def text(self) -> str:
+        return self.time.strftime("%H:%M")
+
+
+@node
+class Duration:
+    delta: dt.timedelta
+    text: str
+    span: Span
+
+
+@node
+class DateValue:
+    date: dt.date
+    span: Span
+
+
+@node
+class Assignment:
+    key: str
+    value: str | int | float
+    span: Span
+
+
+# ---- audience: which groups a playbook or a launch reaches ----------------------
+
+@node
+class AllGroups:
+    span: Span
+
+
+@node
+class GroupIds:
+    ids: tuple[Name, ...]
+    span: Span
+
+
+@node
+class TagIs:
+    tag: Name
+    span: Span
+
+
+@node
+class TagNot:
+    operand: "TagExpr"
+    span: Span
+
+
+@node
+class TagAnd:
+    operands: tuple["TagExpr", ...]
+    span: Span
+
+
+@node
+class TagOr:
+    operands: tuple["TagExpr", ...]
+    span: Span
+
+
+TagExpr = Union[TagIs, TagNot, TagAnd, TagOr]
+
+
+@node
+class GroupsTagged:
+    expr: TagExpr
+    span: Span
+
+
+Audience = Union[AllGroups, GroupIds, GroupsTagged]
+
+
+# ---- message content -----------------------------------------------------------
+
+@node
+class InlineText:
+    text: str
+    span: Span
+    # Line and column of the first character inside the quotes, so a Jinja
+    # error at the template's own line maps back into the .sop file.
+    body_line: int
+    body_column: int
+
+
+@node
+class TemplateFile:
+    path: str
+    span: Span
+
+
+@node
+class TemplateRef:
+    name: Name
+    span: Span
+
+
+Content = Union[InlineText, TemplateFile, TemplateRef]
+
+
+@node
+class Mention:
+    """``@all``/``@所有人`` (everyone), ``@member`` (the triggering member) or a user id."""
+
+    target: str
+    span: Span
+
+    @property
+    def is_all(self) -> bool:
+        return self.target in ("all", "所有人")
+
+    @property
+    def is_member(self) -> bool:
+        return self.target in ("member", "成员")
+
+
+@node
+class Message:
+    kind: str  # text | markdown | image | link
+    content: Content
+    mentions: tuple[Mention, ...]
+    variables: tuple[Assignment, ...]
+    span: Span
+    kind_given: bool = False
+
+
+@node
+class DissolveGroup:
+    span: Span
+
+
+@node
+class RemindStaff:
+    content: InlineText
+    variables: tuple[Assignment, ...]
+    span: Span
+
+
+Action = Union[DissolveGroup, RemindStaff]
+StepBody = Union[Message, DissolveGroup, RemindStaff]
+
+
+# ---- schedules -------------------------------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@node
+class DaySet:
+    """Days a weekly step runs on: weekdays 0=Monday..6=Sunday, plus the
+    calendar-dependent sets (Chinese workdays, public holidays)."""
+
+    weekdays: frozenset[int]
+    workdays: bool = False   # 工作日: China's workdays incl. make-up days (调休)
+    holidays: bool = False   # 节假日: only on public holidays
+    span: Span
+
+
+@node
+class OnDays:
+    days: tuple[DaySet, ...]
+    times: tuple[TimeOfDay, ...]
+    span: Span
+
+
+@node
+class OnMonthDays:
+    days: tuple[int, ...]  # 1..31, or -1 for the last day of the month
+    times: tuple[TimeOfDay, ...]
+    span: Span
+
+
+@node
+class EveryNDays:
+    interval: Duration
+    start: DateValue | None
+    times: tuple[TimeOfDay, ...]
+    span: Span
+
+
+@node
+class OnCron:
+    expression: str
+    span: Span
+
+
+When = Union[OnDays, OnMonthDays, EveryNDays, OnCron]
+
+
+@node
+class ScheduleStep:
+    when: When
+    name: Name
+    body: StepBody
+    span: Span
+
+
+# ---- policies --------------------------------------------------------------------
+
+@node
+class Quiet:
+    start: TimeOfDay | None
+    end: TimeOfDay | None
+    mode: str  # defer | skip
+    span: Span
+
+
+@node
+class Cap:
+    per_day: int
+    span: Span
+
+
+@node
+class ActiveWindow:
+    start: DateValue | None
+    end: DateValue | None
+    span: Span
+
+
+@node
+class HolidayPolicy:
+    mode: str  # skip | before | after | keep
+    span: Span
+
+
+# ---- timelines and launches ----------------------------------------------------
+
+@node
+class TimelineStep:
+    offset: dt.timedelta | None
+    offset_text: str
+    at_time: "TimeOfDay | None"  # `T+1d at 10:00`: that day, at that time
+    name: Name
+    body: StepBody
+    span: Span
+
+
+@node
+class Timeline:
+    name: Name
+    title: str | None
+    max_length: Duration | None
+    steps: tuple[TimelineStep, ...]
+    span: Span
+    path: str
+
+
+@node
+class Launch:
+    timeline: Name
+    at_date: DateValue | None
+    at_time: TimeOfDay | None
+    audience: Audience
+    variables: tuple[Assignment, ...]
+    span: Span
+
+
+# ---- lifecycle triggers --------------------------------------------------------
+
+EVENT_KINDS = (
+    "member.joined", "member.left", "member.silent", "member.tagged",
+    "member.purchased", "member.message", "group.stage",
+)
+
+
+@node
+class EventSpec:
+    kind: Name
+    argument: str | None
+    argument_span: Span | None
+    span: Span
+
+
+@node
+class TriggerStep:
+    offset: dt.timedelta | None
+    offset_text: str
+    at_time: TimeOfDay | None
+    name: Name
+    body: StepBody
+    span: Span
+
+
+@node
+class UseTimeline:
+    """`use newcomer` inside a trigger: the timeline's steps, with T = the event."""
+
+    timeline: Name
+    span: Span
+
+
+@node
+class Trigger:
+    event: EventSpec
+    until: tuple[EventSpec, ...]
+    repeat: bool
+    steps: tuple[TriggerStep | UseTimeline, ...]
+    span: Span
+
+
+@node
+class StageCompare:
+    metric: str  # age | silent
+    op: str      # < <= > >=
+    value: Duration
+    span: Span
+
+
+@node
+class StageAll:
+    terms: tuple["StageCondition", ...]
+    span: Span
+
+
+@node
+class StageAny:
+    terms: tuple["StageCondition", ...]
+    span: Span
+
+
+StageCondition = Union[StageCompare, StageAll, StageAny]
+
+
+@node
+class StageRule:
+    name: Name
+    condition: StageCondition | None  # None: otherwise
+    span: Span
+
+
+@node
+class Stages:
+    rules: tuple[StageRule, ...]
+    span: Span
+    path: str
+
+
+# ---- top level -------------------------------------------------------------------
+
+@node
+class Playbook:
+    name: Name
+    title: str | None
+    timezone: Name | None
+    audience: Audience | None
+    sender: Name | None
+    quiet: Quiet | None
+    cap: Cap | None
+    gap: Duration | None
+    active: ActiveWindow | None
+    holidays: HolidayPolicy | None
+    grace: Duration | None
+    variables: tuple[Assignment, ...]
+    steps: tuple[ScheduleStep, ...]
+    launches: tuple[Launch, ...]
+    triggers: tuple[Trigger, ...]
+    span: Span
+    path: str
+    # Settings written more than once, for the duplicate-setting check.
+    repeated_settings: tuple[Span, ...] = ()
+
+
+@node
+class TemplateDef:
+    name: Name
+    kind: str | None
+    body: InlineText
+    span: Span
+
+
+@node
+class Import:
+    path: str
+    names: tuple[Name, ...]  # empty: import everything
+    span: Span
+
+
+@node
+class SourceFile:
+    path: str
+    imports: tuple[Import, ...]
+    templates: tuple[TemplateDef, ...]
+    playbooks: tuple[Playbook, ...]
+    timelines: tuple[Timeline, ...]
+    stages: tuple[Stages, ...]

@@ -1,0 +1,482 @@
+"""Stage 2, AST: Lark parse tree -> :mod:`sopc.ast` nodes.
+
+A separate Transformer over a tree parsed with ``propagate_positions`` keeps
+source positions (a transformer handed to ``Lark(...)`` would drop them).
+Literal values are validated here (``25:00``, ``2026-02-30``, a cron line);
+a bad literal becomes a diagnostic and its node holds ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from croniter import croniter
+from lark import Token, Transformer, Tree, v_args
+from lark.exceptions import VisitError
+
+from sopc import ast
+from sopc.diagnostics import Diagnostic, Span, error
+from sopc.timeutil import parse_duration
+
+WEEKDAY_INDEX = {
+    **{w: i for i, w in enumerate(ast.WEEKDAYS)},
+    **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+}
+CN_DIGIT = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+HOLIDAY_MODES = {"跳过": "skip", "提前": "before", "顺延": "after", "照常": "keep"}
+QUIET_MODES = {"推迟": "defer", "跳过": "skip"}
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """A playbook line that sets something; gathered into the Playbook node."""
+
+    key: str
+    value: Any
+    span: Span
+
+
+def weekday_index(word: str) -> int:
+    if word in WEEKDAY_INDEX:
+        return WEEKDAY_INDEX[word]
+    return CN_DIGIT[word[-1]]
+
+
+class AstBuilder(Transformer):
+    def __init__(self, path: str):
+        super().__init__(visit_tokens=False)
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    # ---- helpers --------------------------------------------------------------
+    def span(self, meta_or_token) -> Span:
+        if isinstance(meta_or_token, Token):
+            t = meta_or_token
+            return Span(path=self.path, line=t.line, column=t.column,
+                        end_line=t.end_line or t.line, end_column=t.end_column or t.column + 1)
+        m = meta_or_token
+        if getattr(m, "empty", True):
+            return Span.point(self.path)
+        return Span(path=self.path, line=m.line, column=m.column, end_line=m.end_line, end_column=m.end_column)
+
+    def report(self, code: str, message: str, token_or_span, hint: str | None = None) -> None:
+        span = token_or_span if isinstance(token_or_span, Span) else self.span(token_or_span)
+        self.diagnostics.append(error(code, message, span, hint))
+
+    def name(self, token: Token) -> ast.Name:
+        return ast.Name(value=str(token), span=self.span(token))
+
+    def time(self, token: Token) -> ast.TimeOfDay | None:
+        hours, minutes = (int(part) for part in str(token).split(":"))
+        if hours > 23 or minutes > 59:
+            self.report("E0101", f"`{token}` is not a time of day", token,
+                        "hours go from 00 to 23 and minutes from 00 to 59, e.g. `23:30`")
+            return None
+        return ast.TimeOfDay(time=dt.time(hours, minutes), span=self.span(token))
+
+    def date(self, token: Token) -> ast.DateValue | None:
+        try:
+            year, month, day = (int(part) for part in str(token).split("-"))
+            return ast.DateValue(date=dt.date(year, month, day), span=self.span(token))
+        except ValueError as exc:
+            self.report("E0102", f"`{token}` is not a date: {exc}", token, "write dates as YYYY-MM-DD, e.g. `2026-11-25`")
+            return None
+
+    def duration(self, token: Token) -> ast.Duration | None:
+        delta = parse_duration(str(token))
+        if delta is None:
+            self.report("E0103", f"`{token}` is not a duration", token,
+                        "use units d, h, m, s from largest to smallest, e.g. `90s`, `10m`, `1d12h`")
+            return None
+        return ast.Duration(delta=delta, text=str(token), span=self.span(token))
+
+    def times(self, tokens) -> tuple[ast.TimeOfDay, ...]:
+        return tuple(t for t in (self.time(tok) for tok in tokens) if t is not None)
+
+    def text(self, token: Token) -> ast.InlineText:
+        raw = str(token)
+        line, column = token.line, token.column + 1
+        if raw.startswith('"""'):
+            body = raw[3:-3]
+            column += 2
+            if body.startswith("\n"):
+                body, line, column = body[1:], line + 1, 1
+            body = textwrap.dedent(body).rstrip(" \t")
+            body = body[:-1] if body.endswith("\n") else body
+        elif raw.startswith("“"):
+            body = raw[1:-1]
+        else:
+            body = _unescape(raw[1:-1])
+        return ast.InlineText(text=body, span=self.span(token), body_line=line, body_column=column)
+
+    # ---- top level --------------------------------------------------------------
+    def start(self, children):
+        pick = lambda cls: tuple(c for c in children if isinstance(c, cls))
+        return ast.SourceFile(path=self.path, imports=pick(ast.Import), templates=pick(ast.TemplateDef),
+                              playbooks=pick(ast.Playbook), timelines=pick(ast.Timeline), stages=pick(ast.Stages))
+
+    @v_args(meta=True)
+    def import_all(self, meta, children):
+        return ast.Import(path=self.text(children[0]).text, names=(), span=self.span(meta))
+
+    @v_args(meta=True)
+    def import_names(self, meta, children):
+        *names, path = children
+        return ast.Import(path=self.text(path).text, names=tuple(self.name(n) for n in names), span=self.span(meta))
+
+    @v_args(meta=True)
+    def template_def(self, meta, children):
+        name, kind, body = children
+        return ast.TemplateDef(name=self.name(name), kind=str(kind) if kind else None,
+                               body=self.text(body), span=self.span(meta))
+
+    # ---- playbook -----------------------------------------------------------------
+    @v_args(meta=True)
+    def playbook(self, meta, children):
+        name, title, *lines = children
+        settings: dict[str, _Setting] = {}
+        repeated: list[Span] = []
+        variables: list[ast.Assignment] = []
+        for item in lines:
+            if isinstance(item, _Setting):
+                if item.key == "vars":
+                    variables.extend(item.value)
+                    continue
+                if item.key in settings:
+                    repeated.append(item.span)
+                settings[item.key] = item
+        value = lambda key: settings[key].value if key in settings else None
+        return ast.Playbook(
+            name=self.name(name), title=self.text(title).text if title else None,
+            timezone=value("timezone"), audience=value("audience"), sender=value("sender"),
+            quiet=value("quiet"), cap=value("cap"), gap=value("gap"), active=value("active"),
+            holidays=value("holidays"), grace=value("grace"), variables=tuple(variables),
+            steps=tuple(i for i in lines if isinstance(i, ast.ScheduleStep)),
+            launches=tuple(i for i in lines if isinstance(i, ast.Launch)),
+            triggers=tuple(i for i in lines if isinstance(i, ast.Trigger)),
+            span=self.span(meta), path=self.path, repeated_settings=tuple(repeated))
+
+    def _setting(self, key, value, meta) -> _Setting:
+        return _Setting(key, value, self.span(meta))
+
+    @v_args(meta=True)
+    def timezone(self, meta, children):
+        return self._setting("timezone", self.name(children[0]), meta)
+
+    @v_args(meta=True)
+    def audience(self, meta, children):
+        return self._setting("audience", children[0], meta)
+
+    @v_args(meta=True)
+    def sender(self, meta, children):
+        return self._setting("sender", self.name(children[0]), meta)
+
+    @v_args(meta=True)
+    def quiet(self, meta, children):
+        start, end, mode = children
+        mode_text = QUIET_MODES.get(str(mode), str(mode)) if mode else "defer"
+        span = self.span(meta)
+        quiet = ast.Quiet(start=self.time(start), end=self.time(end), mode=mode_text, span=span)
+        if quiet.start and quiet.end and quiet.start.time == quiet.end.time:
+            self.report("E0108", "quiet hours start and end at the same time", span,
+                        "write a range such as `quiet 22:00-08:00`")
+        return self._setting("quiet", quiet, meta)
+
+    @v_args(meta=True)
+    def quiet_off(self, meta, children):
+        return self._setting("quiet", ast.Quiet(start=None, end=None, mode="defer", span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def cap(self, meta, children):
+        count = int(children[0])
+        if count < 1:
+            self.report("E0109", "a daily cap must be at least 1", children[0], "write e.g. `cap 6/day`")
+        return self._setting("cap", ast.Cap(per_day=count, span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def gap(self, meta, children):
+        return self._setting("gap", self.duration(children[0]), meta)
+
+    @v_args(meta=True)
+    def grace(self, meta, children):
+        return self._setting("grace", self.duration(children[0]), meta)
+
+    @v_args(meta=True)
+    def active_between(self, meta, children):
+        start, end = (self.date(c) for c in children)
+        if start and end and end.date < start.date:
+            self.report("E0110", "the active window ends before it starts", self.span(meta),
+                        f"swap the dates: `active {end.date} to {start.date}`")
+        return self._setting("active", ast.ActiveWindow(start=start, end=end, span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def active_from(self, meta, children):
+        window = ast.ActiveWindow(start=self.date(children[0]), end=None, span=self.span(meta))
+        return self._setting("active", window, meta)
+
+    @v_args(meta=True)
+    def active_until(self, meta, children):
+        window = ast.ActiveWindow(start=None, end=self.date(children[0]), span=self.span(meta))
+        return self._setting("active", window, meta)
+
+    @v_args(meta=True)
+    def holiday_policy(self, meta, children):
+        mode = HOLIDAY_MODES.get(str(children[0]), str(children[0]))
+        return self._setting("holidays", ast.HolidayPolicy(mode=mode, span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def vars(self, meta, children):
+        return self._setting("vars", tuple(children), meta)
+
+    # ---- audience -----------------------------------------------------------------
+    @v_args(meta=True)
+    def all_groups(self, meta, children):
+        return ast.AllGroups(span=self.span(meta))
+
+    @v_args(meta=True)
+    def groups_by_id(self, meta, children):
+        return ast.GroupIds(ids=tuple(self.name(c) for c in children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def groups_tagged(self, meta, children):
+        return ast.GroupsTagged(expr=children[0], span=self.span(meta))
+
+    @v_args(meta=True)
+    def tag_or(self, meta, children):
+        return children[0] if len(children) == 1 else ast.TagOr(operands=tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def tag_and(self, meta, children):
+        return children[0] if len(children) == 1 else ast.TagAnd(operands=tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def tag_negated(self, meta, children):
+        return ast.TagNot(operand=children[0], span=self.span(meta))
+
+    @v_args(meta=True)
+    def tag(self, meta, children):
+        return ast.TagIs(tag=self.name(children[0]), span=self.span(meta))
+
+    # ---- schedules ----------------------------------------------------------------
+    @v_args(meta=True)
+    def schedule_step(self, meta, children):
+        when, name, body = children
+        return ast.ScheduleStep(when=when, name=self.name(name), body=body, span=self.span(meta))
+
+    @v_args(meta=True)
+    def on_days(self, meta, children):
+        days = tuple(c for c in children if isinstance(c, ast.DaySet))
+        times = self.times(c for c in children if isinstance(c, Token))
+        return ast.OnDays(days=days, times=times, span=self.span(meta))
+
+    @v_args(meta=True)
+    def single_day(self, meta, children):
+        return ast.DaySet(weekdays=frozenset({weekday_index(str(children[0]))}), span=self.span(meta))
+
+    @v_args(meta=True)
+    def day_range(self, meta, children):
+        first, last = (weekday_index(str(c)) for c in children)
+        count = (last - first) % 7 + 1
+        return ast.DaySet(weekdays=frozenset((first + i) % 7 for i in range(count)), span=self.span(meta))
+
+    @v_args(meta=True)
+    def day_set(self, meta, children):
+        word, span = str(children[0]), self.span(meta)
+        if word in ("daily", "每天"):
+            return ast.DaySet(weekdays=frozenset(range(7)), span=span)
+        if word in ("weekends", "周末"):
+            return ast.DaySet(weekdays=frozenset({5, 6}), span=span)
+        if word in ("workdays", "工作日"):
+            return ast.DaySet(weekdays=frozenset(), workdays=True, span=span)
+        return ast.DaySet(weekdays=frozenset(), holidays=True, span=span)
+
+    @v_args(meta=True)
+    def on_month_days(self, meta, children):
+        days: list[int] = []
+        for token in (c for c in children if c.type == "MONTH_DAY"):
+            number = re.match(r"\d+", str(token))
+            day = int(number.group()) if number else -1
+            if number and not 1 <= day <= 31:
+                self.report("E0106", f"`{token}` is not a day of the month", token, "use 1 to 31, or `last`/`最后一天`")
+                continue
+            days.append(day)
+        times = self.times(c for c in children if c.type == "TIME")
+        return ast.OnMonthDays(days=tuple(days), times=times, span=self.span(meta))
+
+    @v_args(meta=True)
+    def every_n_days(self, meta, children):
+        interval_token, start_token, *time_tokens = children
+        interval = self.duration(interval_token)
+        if interval and (interval.delta.days < 1 or interval.delta % dt.timedelta(days=1)):
+            self.report("E0107", f"`every {interval_token}` must be a whole number of days", interval_token,
+                        "write e.g. `every 60d from 2026-11-02 at 09:00`")
+            interval = None
+        return ast.EveryNDays(interval=interval, start=self.date(start_token), times=self.times(time_tokens),
+                              span=self.span(meta))
+
+    @v_args(meta=True)
+    def on_cron(self, meta, children):
+        expression = self.text(children[0]).text
+        if not _valid_cron(expression):
+            self.report("E0105", f"`{expression}` is not a valid cron expression", children[0],
+                        "five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\"")
+        return ast.OnCron(expression=expression, span=self.span(meta))
+
+    # ---- message bodies -----------------------------------------------------------
+    @v_args(meta=True)
+    def message(self, meta, children):
+        kind, content, *rest = children
+        mentions = tuple(ast.Mention(target=str(t)[1:], span=self.span(t)) for t in rest if isinstance(t, Token))
+        variables = tuple(v for v in rest if isinstance(v, ast.Assignment))
+        return ast.Message(kind=str(kind) if kind else "text", content=content, mentions=mentions,
+                           variables=variables, span=self.span(meta), kind_given=kind is not None)
+
+    def inline_text(self, children):
+        return self.text(children[0])
+
+    @v_args(meta=True)
+    def template_file(self, meta, children):
+        return ast.TemplateFile(path=self.text(children[0]).text, span=self.span(meta))
+
+    @v_args(meta=True)
+    def template_ref(self, meta, children):
+        return ast.TemplateRef(name=self.name(children[0]), span=self.span(meta))
+
+    @v_args(meta=True)
+    def dissolve_action(self, meta, children):
+        return ast.DissolveGroup(span=self.span(meta))
+
+    @v_args(meta=True)
+    def remind_action(self, meta, children):
+        text, *variables = children
+        return ast.RemindStaff(content=self.text(text), variables=tuple(variables), span=self.span(meta))
+
+    @v_args(meta=True)
+    def assignment(self, meta, children):
+        key, token = children
+        value: str | int | float
+        if token.type == "STRING":
+            value = self.text(token).text
+        elif token.type == "NUMBER":
+            value = float(token) if "." in token else int(token)
+        else:
+            value = str(token)
+        return ast.Assignment(key=str(key), value=value, span=self.span(meta))
+
+    # ---- timelines ----------------------------------------------------------------
+    @v_args(meta=True)
+    def timeline(self, meta, children):
+        name, title, max_length, *steps = children
+        return ast.Timeline(name=self.name(name), title=self.text(title).text if title else None,
+                            max_length=self.duration(max_length) if max_length else None,
+                            steps=tuple(steps), span=self.span(meta), path=self.path)
+
+    @v_args(meta=True)
+    def timeline_step(self, meta, children):
+        offset, at_time, name, body = children
+        return ast.TimelineStep(offset=self._offset(offset, str(offset)[1:]), offset_text=str(offset),
+                                at_time=self.time(at_time) if at_time else None,
+                                name=self.name(name), body=body, span=self.span(meta))
+
+    def _offset(self, token: Token, text: str) -> dt.timedelta | None:
+        if text in ("", "+0", "0"):
+            return dt.timedelta(0)
+        sign, magnitude = (-1 if text[0] == "-" else 1), text[1:]
+        delta = parse_duration(magnitude)
+        if delta is None:
+            self.report("E0103", f"`{token}` is not a valid offset", token, "e.g. `T-3h`, `T+15m`, `+1d12h`")
+            return None
+        return sign * delta
+
+    @v_args(meta=True)
+    def launch(self, meta, children):
+        name, date_token, time_token, audience, *variables = children
+        return ast.Launch(timeline=self.name(name), at_date=self.date(date_token), at_time=self.time(time_token),
+                          audience=audience, variables=tuple(v for v in variables if v is not None),
+                          span=self.span(meta))
+
+    # ---- triggers -----------------------------------------------------------------
+    @v_args(meta=True)
+    def trigger(self, meta, children):
+        event, *rest = children
+        until = tuple(r[1] for r in rest if isinstance(r, tuple) and r[0] == "until")
+        repeat = any(r == ("repeat",) for r in rest if isinstance(r, tuple))
+        steps = tuple(r for r in rest if isinstance(r, (ast.TriggerStep, ast.UseTimeline)))
+        return ast.Trigger(event=event, until=until, repeat=repeat, steps=steps, span=self.span(meta))
+
+    @v_args(meta=True)
+    def event(self, meta, children):
+        kind, argument = children
+        return ast.EventSpec(kind=self.name(kind), argument=str(argument) if argument else None,
+                             argument_span=self.span(argument) if argument else None, span=self.span(meta))
+
+    def once(self, children):
+        return ("once",)
+
+    def repeat(self, children):
+        return ("repeat",)
+
+    def until(self, children):
+        return ("until", children[0])
+
+    @v_args(meta=True)
+    def trigger_step(self, meta, children):
+        offset, at_time, name, body = children
+        return ast.TriggerStep(offset=self._offset(offset, str(offset)), offset_text=str(offset),
+                               at_time=self.time(at_time) if at_time else None,
+                               name=self.name(name), body=body, span=self.span(meta))
+
+    @v_args(meta=True)
+    def trigger_use(self, meta, children):
+        return ast.UseTimeline(timeline=self.name(children[0]), span=self.span(meta))
+
+    # ---- stages -------------------------------------------------------------------
+    @v_args(meta=True)
+    def stages(self, meta, children):
+        return ast.Stages(rules=tuple(children), span=self.span(meta), path=self.path)
+
+    @v_args(meta=True)
+    def stage_when(self, meta, children):
+        return ast.StageRule(name=self.name(children[0]), condition=children[1], span=self.span(meta))
+
+    @v_args(meta=True)
+    def stage_otherwise(self, meta, children):
+        return ast.StageRule(name=self.name(children[0]), condition=None, span=self.span(meta))
+
+    @v_args(meta=True)
+    def cond_or(self, meta, children):
+        return children[0] if len(children) == 1 else ast.StageAny(terms=tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def cond_and(self, meta, children):
+        return children[0] if len(children) == 1 else ast.StageAll(terms=tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def stage_cmp(self, meta, children):
+        metric, op, value = children
+        duration = self.duration(value) or ast.Duration(delta=dt.timedelta(0), text=str(value), span=self.span(value))
+        return ast.StageCompare(metric=str(metric), op=str(op), value=duration, span=self.span(meta))
+
+
+def _unescape(body: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def _valid_cron(expression: str) -> bool:
+    try:
+        return len(expression.split()) == 5 and croniter.is_valid(expression)
+    except Exception:  # croniter raises assorted errors on odd input
+        return False
+
+
+def build_ast(tree: Tree, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
+    builder = AstBuilder(path)
+    try:
+        source_file = builder.transform(tree)
+    except VisitError as exc:  # a bug in a transformer method: surface it, unwrapped
+        raise exc.orig_exc from None
+    return source_file, builder.diagnostics
