@@ -1,0 +1,299 @@
+"""China's public holidays and workdays, plus the brand's own days off.
+
+Leaf module used by the load stage (``[calendar]`` in ``sopc.toml``), the
+checks (warnings about years without data) and the planner (``workdays`` /
+``holidays`` day sets and the ``on holidays skip|before|after|keep`` policy).
+
+Official data comes from the ``chinese_calendar`` package, which only knows
+the years the State Council has already announced. A year it does not know
+behaves as "no public holidays except those the config adds; Monday to
+Friday are workdays". Make-up working days (调休, e.g. a Sunday worked
+before a long holiday) are workdays. A plain weekend is not a public holiday.
+
+What decides a date, first match wins:
+
+1. a brand day off (``days_off``): not a workday, holiday named by the brand;
+2. a config ``holidays`` entry: not a workday, public holiday of that name;
+3. a config ``workdays`` entry: a workday;
+4. the package's data for that year;
+5. for uncovered years: Monday to Friday are workdays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import types
+from typing import Any, Iterable, Mapping
+
+import chinese_calendar
+
+__all__ = [
+    "HOLIDAY_POLICIES",
+    "HolidayCalendar",
+    "from_config",
+    "normalize_policy",
+]
+
+# Canonical holiday-policy mode for every spelling the grammar accepts.
+HOLIDAY_POLICIES: Mapping[str, str] = types.MappingProxyType({
+    "skip": "skip",
+    "before": "before",
+    "after": "after",
+    "keep": "keep",
+    "跳过": "skip",
+    "提前": "before",
+    "顺延": "after",
+    "照常": "keep",
+})
+
+DEFAULT_DAY_OFF_NAME = "店休"
+DEFAULT_HOLIDAY_NAME = "节假日"
+
+_EMPTY: Mapping[Any, Any] = types.MappingProxyType({})
+_ONE_DAY = dt.timedelta(days=1)
+
+# (is_workday, holiday name or None) for one date.
+_DayStatus = tuple[bool, str | None]
+
+
+def normalize_policy(mode: str) -> str | None:
+    """``skip``/``before``/``after``/``keep`` for any accepted spelling, else None."""
+    return HOLIDAY_POLICIES.get(mode) if isinstance(mode, str) else None
+
+
+# ---- the package's data ------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _package_covers(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=16384)
+def _package_status(day: dt.date) -> _DayStatus | None:
+    """The package's verdict for ``day``, or None if it has no data for the
+    year. Cached because each package call costs tens of microseconds."""
+    if not _package_covers(day.year):
+        return None
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    # The package also names make-up workdays after their holiday
+    # ((False, 'National Day') for 2026-10-10): only a day off is a holiday.
+    return (not on_holiday, name if on_holiday else None)
+
+
+def _as_date(day: dt.date) -> dt.date:
+    # datetime is a date subclass but never equals a date: normalise keys.
+    return day.date() if isinstance(day, dt.datetime) else day
+
+
+# ---- the calendar ---------------------------------------------------------------------
+
+class HolidayCalendar:
+    """Workdays and holidays for one project: official data plus config."""
+
+    def __init__(
+        self,
+        *,
+        days_off: Mapping[dt.date, str] = _EMPTY,
+        holidays: Mapping[dt.date, str] = _EMPTY,
+        workdays: Iterable[dt.date] = (),
+    ) -> None:
+        self._days_off = {_as_date(d): name for d, name in days_off.items()}
+        self._holidays = {_as_date(d): name for d, name in holidays.items()}
+        self._workdays = frozenset(_as_date(d) for d in workdays)
+        self._config_years = frozenset(d.year for d in (*self._holidays, *self._workdays))
+        self._status_cache: dict[dt.date, _DayStatus] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"HolidayCalendar(days_off={len(self._days_off)}, "
+            f"holidays={len(self._holidays)}, workdays={len(self._workdays)})"
+        )
+
+    # -- per-date facts --
+
+    def _status(self, day: dt.date) -> _DayStatus:
+        day = _as_date(day)
+        status = self._status_cache.get(day)
+        if status is None:
+            status = self._status_cache[day] = self._decide(day)
+        return status
+
+    def _decide(self, day: dt.date) -> _DayStatus:
+        if day in self._days_off:
+            return (False, self._days_off[day])
+        if day in self._holidays:
+            return (False, self._holidays[day])
+        if day in self._workdays:
+            return (True, None)
+        official = _package_status(day)
+        if official is not None:
+            return official
+        return (day.weekday() < 5, None)
+
+    def covers(self, year: int) -> bool:
+        """True if official data exists for ``year`` (package or config)."""
+        return year in self._config_years or _package_covers(year)
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """Name of the public holiday or brand day off on ``day``, else None."""
+        return self._status(day)[1]
+
+    def is_public_holiday(self, day: dt.date) -> bool:
+        """True on public holidays and on the brand's own days off."""
+        return self._status(day)[1] is not None
+
+    def is_brand_day_off(self, day: dt.date) -> bool:
+        """True if ``day`` is one of the brand's configured days off."""
+        return _as_date(day) in self._days_off
+
+    def is_workday(self, day: dt.date) -> bool:
+        """Official workday (make-up days included) that is not a brand day off."""
+        return self._status(day)[0]
+
+    # -- moving between days --
+
+    def previous_workday(self, day: dt.date) -> dt.date:
+        """The last workday strictly before ``day``."""
+        candidate = _as_date(day) - _ONE_DAY
+        while not self.is_workday(candidate):
+            candidate -= _ONE_DAY
+        return candidate
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        """The first workday strictly after ``day``."""
+        candidate = _as_date(day) + _ONE_DAY
+        while not self.is_workday(candidate):
+            candidate += _ONE_DAY
+        return candidate
+
+    def apply_policy(self, day: dt.date, mode: str) -> dt.date | None:
+        """Where a post due on ``day`` goes under holiday policy ``mode``.
+
+        Only public holidays and brand days off move: skip -> None, before ->
+        the previous workday, after -> the next workday, keep -> ``day``.
+        Any other day comes back unchanged. Chinese spellings (跳过 提前 顺延
+        照常) are accepted; an unknown mode raises ValueError.
+        """
+        policy = normalize_policy(mode)
+        if policy is None:
+            raise ValueError(
+                f"unknown holiday policy {mode!r}; expected one of {', '.join(HOLIDAY_POLICIES)}"
+            )
+        day = _as_date(day)
+        if policy == "keep" or not self.is_public_holiday(day):
+            return day
+        if policy == "skip":
+            return None
+        if policy == "before":
+            return self.previous_workday(day)
+        return self.next_workday(day)
+
+    def uncovered_years(self, start: dt.date, end: dt.date) -> list[int]:
+        """Years in [start, end] with no official data (worth a warning)."""
+        return [y for y in range(start.year, end.year + 1) if not self.covers(y)]
+
+
+# ---- building from sopc.toml ------------------------------------------------------------
+
+_CONFIG_KEYS = ("days_off", "holidays", "workdays")
+# Same shape as the grammar's DATE token.
+_DATE_TEXT_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
+def _parse_config_date(value: object, where: str, problems: list[str]) -> dt.date | None:
+    """A date from TOML: a native TOML date or ``"YYYY-MM-DD"`` text."""
+    if isinstance(value, dt.datetime):
+        problems.append(f"{where}: {value.isoformat()} has a time of day; give only the date")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        problems.append(f"{where}: expected a date like \"2026-12-24\", got {type(value).__name__} {value!r}")
+        return None
+    match = _DATE_TEXT_RE.fullmatch(value.strip())
+    if match is None:
+        problems.append(f"{where}: {value!r} is not a date (expected YYYY-MM-DD)")
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        problems.append(f"{where}: {value!r} is not a real calendar date")
+        return None
+
+
+def _parse_named_days(
+    value: object, where: str, default_name: str, problems: list[str]
+) -> dict[dt.date, str]:
+    """``{"2026-12-24" = "品牌日"}`` or ``["2026-12-24"]`` -> {date: name}."""
+    if isinstance(value, Mapping):
+        entries = list(value.items())
+    elif isinstance(value, list):
+        entries = [(item, default_name) for item in value]
+    else:
+        problems.append(
+            f"{where}: expected a table of date = name or a list of dates, got {type(value).__name__}"
+        )
+        return {}
+    named: dict[dt.date, str] = {}
+    for raw_date, name in entries:
+        day = _parse_config_date(raw_date, where, problems)
+        if day is None:
+            continue
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: the name for {day.isoformat()} must be non-empty text, got {name!r}")
+            continue
+        named[day] = name.strip()
+    return named
+
+
+def _parse_day_list(value: object, where: str, problems: list[str]) -> list[dt.date]:
+    if not isinstance(value, list):
+        problems.append(f"{where}: expected a list of dates, got {type(value).__name__}")
+        return []
+    days = (_parse_config_date(item, where, problems) for item in value)
+    return [day for day in days if day is not None]
+
+
+def _unknown_key_problem(key: object) -> str:
+    hint = difflib.get_close_matches(str(key), _CONFIG_KEYS, n=1)
+    suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(_CONFIG_KEYS)}"
+    return f"[calendar]: unknown key {key!r}{suggestion}"
+
+
+def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
+    """Build the calendar from a parsed ``[calendar]`` table.
+
+    Never raises: every problem becomes a message and the bad entry is left
+    out, so the rest of the table still takes effect.
+    """
+    problems: list[str] = []
+    if not isinstance(table, Mapping):
+        problems.append(f"[calendar]: expected a table, got {type(table).__name__}")
+        return HolidayCalendar(), problems
+    for key in table:
+        if key not in _CONFIG_KEYS:
+            problems.append(_unknown_key_problem(key))
+    days_off = _parse_named_days(
+        table.get("days_off", {}), "[calendar] days_off", DEFAULT_DAY_OFF_NAME, problems
+    )
+    holidays = _parse_named_days(
+        table.get("holidays", {}), "[calendar] holidays", DEFAULT_HOLIDAY_NAME, problems
+    )
+    workdays = _parse_day_list(table.get("workdays", []), "[calendar] workdays", problems)
+    for day in sorted(set(holidays) & set(workdays)):
+        # Holidays win (see the module docstring), but it is surely a typo.
+        problems.append(
+            f"[calendar]: {day.isoformat()} is listed both in holidays and in workdays; treating it as a holiday"
+        )
+    calendar = HolidayCalendar(days_off=days_off, holidays=holidays, workdays=workdays)
+    return calendar, problems
