@@ -1,0 +1,637 @@
+"""Config: the project-loading stage that reads ``sopc.toml``.
+
+A sopc project is a folder. ``sopc.toml`` in it is optional: without one every
+setting takes its default, so a folder of ``.sop`` files is already a project.
+Problems come back as :class:`~sopc.diagnostics.Diagnostic` values next to a
+usable :class:`Config` (a bad setting falls back to its default), so one run
+reports every mistake in the file.
+
+Where things are looked for (paths in ``sopc.toml`` are relative to the
+project folder):
+
+* ``templates`` -- one folder, default ``templates``.
+* ``playbooks`` -- folders or files holding ``.sop`` playbooks. The project
+  folder itself (``"."``) is searched without descending into sub-folders, so
+  ``.venv``, ``node_modules`` and the like are never scanned; every other
+  folder is searched recursively (hidden folders skipped). The default is
+  ``["."]`` plus ``"playbooks"`` when that folder exists. See
+  :func:`playbook_files`.
+* ``roster`` -- one file or a list of files (``.csv`` or ``.toml``). The
+  default is ``groups.csv``, or ``groups.toml`` when only that one exists.
+
+Codes: E0601 TOML syntax, W0602 unknown key, E0603 wrong type or malformed
+value, E0604 unknown time zone, E0605 secret written inline, W0606 playbook
+path not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.timeutil import known_zone_names, load_zone, parse_duration
+
+__all__ = [
+    "CONFIG_FILE",
+    "Config",
+    "Defaults",
+    "SenderConfig",
+    "TomlLocator",
+    "load_config",
+    "parse_quiet",
+    "playbook_files",
+    "read_toml_text",
+    "toml_syntax_error",
+    "toml_type_name",
+]
+
+CONFIG_FILE = "sopc.toml"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+QUIET_MODES = ("defer", "skip")
+HOLIDAY_MODES = ("skip", "before", "after", "keep")
+
+_TOP_KEYS = ("timezone", "templates", "playbooks", "roster", "defaults", "calendar", "senders")
+_DEFAULTS_KEYS = ("quiet", "quiet_mode", "cap", "gap", "holidays", "grace")
+
+
+# ---- the configuration values ----------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Defaults:
+    """Policies every playbook gets unless it sets its own."""
+
+    quiet_start: dt.time | None = dt.time(22, 0)
+    quiet_end: dt.time | None = dt.time(8, 0)
+    quiet_mode: str = "defer"       # defer | skip
+    cap: int = 6                    # messages per group per day; 0 = no cap
+    gap: dt.timedelta = dt.timedelta(minutes=30)
+    holidays: str = "keep"          # skip | before | after | keep
+    grace: dt.timedelta = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderConfig:
+    """One ``[senders.NAME]`` table. ``settings`` holds every key but ``kind``;
+    a setting found to hold an inline secret is left out of it."""
+
+    name: str
+    kind: str
+    settings: dict[str, Any] = field(default_factory=dict, hash=False)
+    span: Span
+
+    def env_names(self) -> dict[str, str]:
+        """``{"key": "WECOM_BOT_KEY"}`` for every ``key_env = "WECOM_BOT_KEY"``."""
+        return {
+            key.removesuffix("_env"): value
+            for key, value in self.settings.items()
+            if key.endswith("_env") and isinstance(value, str)
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Everything ``sopc.toml`` says, with defaults filled in. Paths are the
+    project folder joined with what the file wrote (absolute ones kept)."""
+
+    path: Path | None = None
+    project_dir: Path = Path(".")
+    timezone: str = DEFAULT_TIMEZONE
+    templates_dir: Path = Path("templates")
+    playbook_paths: tuple[Path, ...] = (Path("."),)
+    roster_paths: tuple[Path, ...] = (Path("groups.csv"),)
+    defaults: Defaults = Defaults()
+    calendar: dict[str, Any] = field(default_factory=dict, hash=False)
+    senders: dict[str, SenderConfig] = field(default_factory=dict, hash=False)
+
+
+# ---- TOML helpers shared with the roster loader ------------------------------------
+
+def toml_type_name(value: object) -> str:
+    """How a TOML value's type reads in a message: ``an integer``, ``a table``."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, dt.datetime):
+        return "a date-time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, dt.time):
+        return "a time"
+    return type(value).__name__
+
+
+def read_toml_text(path: Path) -> tuple[str | None, Diagnostic | None]:
+    """The file's text (a leading BOM dropped, which tomllib rejects), or an
+    E0601 diagnostic when it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, error(
+            "E0601",
+            f"{path.name} is not UTF-8 text",
+            Span.point(str(path), line),
+            hint="save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)",
+        )
+
+
+_AT_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+
+# tomllib's wording -> (plain words, hint)
+_SYNTAX_EXPLAINED = (
+    ("Invalid value", "this value is not valid TOML",
+     'text needs double quotes, e.g. `timezone = "Asia/Shanghai"`'),
+    ("Cannot overwrite a value", "this key is written twice",
+     "each key may appear only once in a table; delete or merge one of them"),
+    ("Cannot declare", "this table is written twice",
+     "each [table] may appear only once; merge the two"),
+    ("Expected '=' after a key", "expected `=` after the key",
+     "write one `key = value` per line; keys with spaces need quotes"),
+    ("Unterminated string", "a string is missing its closing quote",
+     "close the string with the same quote that opened it"),
+    ("Expected newline or end of document", "unexpected text after the value",
+     'text needs double quotes, e.g. `quiet = "22:00-08:00"`'),
+    ("Invalid statement", "this line is not a `key = value` or a [table] header",
+     "write one `key = value` per line"),
+)
+
+
+def _end_of_document(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    for number in range(len(lines), 0, -1):
+        line = lines[number - 1].rstrip("\r")
+        if line.strip():
+            return number, len(line) + 1
+    return 1, 1
+
+
+def _syntax_position(exc: tomllib.TOMLDecodeError, raw: str, text: str) -> tuple[int, int]:
+    lineno, colno = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(lineno, int) and isinstance(colno, int):
+        return lineno, colno
+    match = _AT_RE.search(raw)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return _end_of_document(text)
+
+
+def toml_syntax_error(exc: tomllib.TOMLDecodeError, path: Path, text: str) -> Diagnostic:
+    """E0601 at the line and column tomllib reports, in plain words."""
+    raw = getattr(exc, "msg", None) or str(exc)
+    line, column = _syntax_position(exc, str(exc), text)
+    bare = _AT_END_RE.sub("", _AT_RE.sub("", raw))
+    plain, hint = bare[:1].lower() + bare[1:], "see https://toml.io for the syntax"
+    for prefix, words, advice in _SYNTAX_EXPLAINED:
+        if bare.startswith(prefix):
+            plain, hint = words, advice
+            break
+    return error("E0601", f"{path.name} is not valid TOML: {plain}", Span.point(str(path), line, column), hint=hint)
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    line: int
+    parts: tuple[str, ...]
+    text: str
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+class TomlLocator:
+    """Finds where a table or key is written, for diagnostic spans.
+
+    tomllib returns values without positions; a line scan is good enough for
+    files people write by hand. Anything not found falls back to the
+    enclosing table's header, then to line 1.
+    """
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = [line.rstrip("\r") for line in text.split("\n")]
+        self.headers = [h for h in (self._header(n, line) for n, line in enumerate(self.lines, 1)) if h]
+
+    @staticmethod
+    def _header(number: int, line: str) -> _Header | None:
+        match = _HEADER_RE.match(line)
+        return _Header(number, _split_dotted(match.group(2)), line) if match else None
+
+    def _find_header(self, parts: tuple[str, ...], index: int = 0) -> _Header | None:
+        found = [h for h in self.headers if h.parts == parts]
+        return found[index] if index < len(found) else None
+
+    def _block(self, parts: tuple[str, ...], index: int) -> tuple[int, int] | None:
+        """First and last line of a table's body (``()`` is the top level)."""
+        if parts:
+            header = self._find_header(parts, index)
+            if header is None:
+                return None
+            start = header.line + 1
+        else:
+            start = 1
+        following = [h.line for h in self.headers if h.line >= start]
+        return start, (following[0] - 1 if following else len(self.lines))
+
+    def _line_span(self, number: int) -> Span:
+        line = self.lines[number - 1]
+        column = len(line) - len(line.lstrip()) + 1
+        return Span(path=self.path, line=number, column=column, end_line=number,
+                    end_column=max(column + 1, len(line.rstrip()) + 1))
+
+    def table(self, parts: tuple[str, ...], index: int = 0) -> Span:
+        """The ``[a.b]`` (or the ``index``-th ``[[a.b]]``) header line."""
+        header = self._find_header(parts, index)
+        if header is not None:
+            return self._line_span(header.line)
+        if len(parts) > 1:
+            return self.key(parts[:-1], parts[-1])
+        return Span.point(self.path, 1)
+
+    def key(self, parts: tuple[str, ...], key: str, index: int = 0) -> Span:
+        """Where ``key`` of table ``parts`` is written."""
+        block = self._block(parts, index)
+        if block is not None:
+            found = self._search(_key_pattern((key,)), *block)
+            if found:
+                return found
+        for header in self.headers:
+            if header.parts[: len(parts) + 1] == (*parts, key):
+                return self._line_span(header.line)
+        found = self._search(_key_pattern((*parts, key)), 1, len(self.lines))
+        if found:
+            return found
+        return self.table(parts, index) if parts else Span.point(self.path, 1)
+
+    def _search(self, pattern: re.Pattern[str], first: int, last: int) -> Span | None:
+        for number in range(first, last + 1):
+            match = pattern.match(self.lines[number - 1])
+            if match:
+                return Span(path=self.path, line=number, column=match.start(1) + 1,
+                            end_line=number, end_column=match.end(1) + 1)
+        return None
+
+
+def _key_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """``key =`` / ``"key" =`` / ``a.b.key =`` at the start of a line."""
+    names = [rf"(?:{re.escape(p)}|\"{re.escape(p)}\"|'{re.escape(p)}')" for p in parts]
+    return re.compile(r"^\s*(" + r"\s*\.\s*".join(names) + r")\s*=")
+
+
+# ---- reading sopc.toml -----------------------------------------------------------
+
+def load_config(project_dir: Path) -> tuple[Config, list[Diagnostic]]:
+    """Read ``project_dir/sopc.toml``; a missing file means all defaults."""
+    path = project_dir / CONFIG_FILE
+    if not path.is_file():
+        return _config_from({}, project_dir, None, None), []
+    text, problem = read_toml_text(path)
+    if text is None:
+        return _config_from({}, project_dir, path, None), [problem]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return _config_from({}, project_dir, path, None), [toml_syntax_error(exc, path, text)]
+    reader = _Reader(path, text)
+    return _config_from(data, project_dir, path, reader), reader.diagnostics
+
+
+def _config_from(data: dict, project_dir: Path, path: Path | None, reader: "_Reader | None") -> Config:
+    reader = reader or _Reader(path or project_dir / CONFIG_FILE, "")
+    reader.unknown_keys(data, _TOP_KEYS, ())
+    return Config(
+        path=path,
+        project_dir=project_dir,
+        timezone=_timezone(reader, data),
+        templates_dir=project_dir / _text(reader, data, "templates", "templates"),
+        playbook_paths=_playbook_paths(reader, data, project_dir),
+        roster_paths=_roster_paths(reader, data, project_dir),
+        defaults=_defaults(reader, _table(reader, data, "defaults")),
+        calendar=_table(reader, data, "calendar"),
+        senders=_senders(reader, _table(reader, data, "senders")),
+    )
+
+
+class _Reader:
+    """Collects diagnostics while the tables of one file are read."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.locate = TomlLocator(str(path), text)
+        self.diagnostics: list[Diagnostic] = []
+
+    def unknown_keys(self, table: Mapping[str, Any], known: Iterable[str], parts: tuple[str, ...]) -> None:
+        known = tuple(known)
+        for key in table:
+            if key not in known:
+                where = ".".join((*parts, key))
+                self.diagnostics.append(warning(
+                    "W0602", f"unknown key `{where}` in {CONFIG_FILE}",
+                    self.locate.key(parts, key),
+                    hint=did_you_mean(key, known) or f"known keys here: {', '.join(known)}",
+                ))
+
+    def wrong(self, parts: tuple[str, ...], key: str, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(error("E0603", message, self.locate.key(parts, key), hint=hint))
+
+    def expect(self, table: Mapping[str, Any], key: str, parts: tuple[str, ...], kind: type, expected: str) -> Any:
+        """``table[key]`` if it has the right type; None if absent or wrong (E0603)."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return value
+        dotted = ".".join((*parts, key))
+        self.wrong(parts, key, f"`{dotted}` must be {expected}, not {toml_type_name(value)}")
+        return None
+
+
+def _text(reader: _Reader, table: Mapping[str, Any], key: str, default: str, parts: tuple[str, ...] = ()) -> str:
+    value = reader.expect(table, key, parts, str, "a string")
+    return default if value is None else value
+
+
+def _table(reader: _Reader, data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = reader.expect(data, key, (), dict, f"a table (`[{key}]`)")
+    return {} if value is None else value
+
+
+def _path_list(reader: _Reader, data: Mapping[str, Any], key: str) -> list[str] | None:
+    """A string or an array of strings; None when absent or wrong (E0603)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    reader.wrong((), key, f"`{key}` must be a string or an array of strings, not {toml_type_name(value)}",
+                 hint=f'e.g. `{key} = ["one", "two"]`')
+    return None
+
+
+# ---- top-level settings --------------------------------------------------------
+
+_ZONE_ALIASES = frozenset({
+    "asia/beijing", "beijing", "china", "cst", "utc+8", "gmt+8", "utc+08:00",
+    "北京", "北京时间", "东八区", "中国",
+})
+
+
+def _timezone(reader: _Reader, data: Mapping[str, Any]) -> str:
+    name = _text(reader, data, "timezone", DEFAULT_TIMEZONE)
+    if load_zone(name) is not None:
+        return name
+    if name.strip().casefold() in _ZONE_ALIASES:
+        hint = f"China's time zone is written `{DEFAULT_TIMEZONE}`"
+    else:
+        hint = did_you_mean(name, known_zone_names()) or f"use an IANA zone name such as `{DEFAULT_TIMEZONE}`"
+    reader.diagnostics.append(error(
+        "E0604", f"unknown time zone `{name}`", reader.locate.key((), "timezone"), hint=hint))
+    return DEFAULT_TIMEZONE
+
+
+def _playbook_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path) -> tuple[Path, ...]:
+    written = _path_list(reader, data, "playbooks")
+    if written is None:
+        defaults = [project_dir]
+        if (project_dir / "playbooks").is_dir():
+            defaults.append(project_dir / "playbooks")
+        return tuple(defaults)
+    paths = tuple(project_dir / entry for entry in written)
+    for entry, path in zip(written, paths):
+        if not path.exists():
+            reader.diagnostics.append(warning(
+                "W0606", f"playbook path `{entry}` does not exist", reader.locate.key((), "playbooks"),
+                hint="paths in `playbooks` are relative to the project folder"))
+    return paths
+
+
+def _roster_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path) -> tuple[Path, ...]:
+    written = _path_list(reader, data, "roster")
+    if written is not None:
+        return tuple(project_dir / entry for entry in written)
+    csv_path, toml_path = project_dir / "groups.csv", project_dir / "groups.toml"
+    if toml_path.is_file() and not csv_path.is_file():
+        return (toml_path,)
+    return (csv_path,)
+
+
+# ---- [defaults] ----------------------------------------------------------------
+
+_QUIET_RE = re.compile(r"^\s*([0-9]{1,2})[:：]([0-9]{2})\s*[-~～–—－]\s*([0-9]{1,2})[:：]([0-9]{2})\s*$")
+
+
+def parse_quiet(text: str) -> tuple[dt.time, dt.time] | None:
+    """``"22:00-08:00"`` -> (22:00, 08:00); None when malformed. A range may
+    run overnight; start and end must differ."""
+    match = _QUIET_RE.match(text)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if max(h1, h2) > 23 or max(m1, m2) > 59 or (h1, m1) == (h2, m2):
+        return None
+    return dt.time(h1, m1), dt.time(h2, m2)
+
+
+def _quiet(reader: _Reader, table: Mapping[str, Any]) -> tuple[dt.time | None, dt.time | None]:
+    base = Defaults()
+    text = reader.expect(table, "quiet", ("defaults",), str, 'a string like "22:00-08:00"')
+    if text is None:
+        return base.quiet_start, base.quiet_end
+    if not text.strip():
+        return None, None
+    parsed = parse_quiet(text)
+    if parsed is None:
+        reader.wrong(("defaults",), "quiet", f'`defaults.quiet` must be a time range "HH:MM-HH:MM" or "", not "{text}"',
+                     hint='e.g. `quiet = "22:00-08:00"` (start and end differ; an overnight range is fine)')
+        return base.quiet_start, base.quiet_end
+    return parsed
+
+
+def _choice(reader: _Reader, table: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = reader.expect(table, key, ("defaults",), str, "a string")
+    if value is None:
+        return default
+    if value in choices:
+        return value
+    options = " | ".join(choices)
+    reader.wrong(("defaults",), key, f'`defaults.{key}` must be one of {options}, not "{value}"',
+                 hint=did_you_mean(value, choices))
+    return default
+
+
+def _duration(reader: _Reader, table: Mapping[str, Any], key: str, default: dt.timedelta) -> dt.timedelta:
+    value = table.get(key)
+    if value is None:
+        return default
+    parsed = parse_duration(value) if isinstance(value, str) else None
+    if parsed is not None:
+        return parsed
+    shown = f'"{value}"' if isinstance(value, str) else toml_type_name(value)
+    example = f'`{key} = "{value}m"`' if isinstance(value, int) and not isinstance(value, bool) else f'`{key} = "30m"`'
+    reader.wrong(("defaults",), key, f"`defaults.{key}` must be a duration like \"30m\" or \"1h30m\", not {shown}",
+                 hint=f"units are d, h, m, s in that order, e.g. {example}")
+    return default
+
+
+def _cap(reader: _Reader, table: Mapping[str, Any]) -> int:
+    value = reader.expect(table, "cap", ("defaults",), int, "an integer (messages per group per day)")
+    if value is None:
+        return Defaults().cap
+    if value < 0:
+        reader.wrong(("defaults",), "cap", f"`defaults.cap` must be 0 or more, not {value}", hint="0 means no cap")
+        return Defaults().cap
+    return value
+
+
+def _defaults(reader: _Reader, table: Mapping[str, Any]) -> Defaults:
+    reader.unknown_keys(table, _DEFAULTS_KEYS, ("defaults",))
+    base = Defaults()
+    quiet_start, quiet_end = _quiet(reader, table)
+    return Defaults(
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        quiet_mode=_choice(reader, table, "quiet_mode", QUIET_MODES, base.quiet_mode),
+        cap=_cap(reader, table),
+        gap=_duration(reader, table, "gap", base.gap),
+        holidays=_choice(reader, table, "holidays", HOLIDAY_MODES, base.holidays),
+        grace=_duration(reader, table, "grace", base.grace),
+    )
+
+
+# ---- [senders.NAME] --------------------------------------------------------------
+
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORD_SPLIT_RE = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+_SECRET_WORDS = frozenset({
+    "key", "secret", "token", "password", "passwd", "appkey", "appsecret", "accesstoken", "aeskey",
+})
+# A URL carrying a credential: WeCom `?key=`, DingTalk `?access_token=`,
+# Feishu/Lark `/bot/v2/hook/<token>`.
+_CREDENTIAL_URL_RE = re.compile(
+    r"[?&](?:key|access_token|token|secret|sign)=[^&#\s]+|/hook/[A-Za-z0-9_-]{8,}", re.IGNORECASE)
+
+
+def _looks_secret(key: str, value: object) -> bool:
+    """True for a setting that holds a credential itself rather than the
+    name of the environment variable that holds it."""
+    if not isinstance(value, str) or not value.strip() or key.endswith("_env"):
+        return False
+    words = {word.lower() for word in _WORD_SPLIT_RE.split(key) if word}
+    return bool(words & _SECRET_WORDS) or bool(_CREDENTIAL_URL_RE.search(value))
+
+
+def _secret_paths(settings: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Dotted keys (nested tables and arrays included) holding inline secrets."""
+    found = []
+    for key, value in settings.items():
+        items = value if isinstance(value, list) else [value]
+        if any(_looks_secret(key, item) for item in items):
+            found.append((*prefix, key))
+        elif isinstance(value, dict):
+            found.extend(_secret_paths(value, (*prefix, key)))
+    return found
+
+
+def _secret_error(reader: _Reader, name: str, dotted: tuple[str, ...]) -> Diagnostic:
+    # The span is the [senders.NAME] header, not the key's own line: a
+    # rendered diagnostic prints its source line, and that line holds the
+    # secret. The message names the key and its line instead.
+    key_span = reader.locate.key(("senders", name, *dotted[:-1]), dotted[-1])
+    where = ".".join(("senders", name, *dotted))
+    return error(
+        "E0605", f"secret written in {CONFIG_FILE}: `{where}` (line {key_span.line})",
+        reader.locate.table(("senders", name)),
+        hint=f'put it in an environment variable and write `{dotted[-1]}_env = "NAME"`',
+    )
+
+
+def _check_env_names(reader: _Reader, name: str, settings: Mapping[str, Any]) -> None:
+    for key, value in settings.items():
+        if key.endswith("_env") and not (isinstance(value, str) and _ENV_NAME_RE.match(value)):
+            # Never echo the value: it may be the secret itself.
+            reader.wrong(("senders", name), key,
+                         f"`senders.{name}.{key}` must be the name of an environment variable (letters, digits, _)",
+                         hint=f'e.g. `{key} = "WECOM_BOT_KEY"`, with the secret itself set in that variable')
+
+
+def _sender(reader: _Reader, name: str, value: object) -> SenderConfig | None:
+    if not isinstance(value, dict):
+        reader.wrong(("senders",), name, f"`senders.{name}` must be a table (`[senders.{name}]`), not {toml_type_name(value)}")
+        return None
+    span = reader.locate.table(("senders", name))
+    kind = value.get("kind")
+    if not isinstance(kind, str) or not kind.strip():
+        what = "has no `kind`" if kind is None else f"has a `kind` that is {toml_type_name(kind)}, not a string"
+        reader.diagnostics.append(error("E0603", f"sender `{name}` {what}", span,
+                                        hint='e.g. `kind = "wecom-bot"` or `kind = "console"`'))
+        return None
+    secrets = _secret_paths(value)
+    reader.diagnostics.extend(_secret_error(reader, name, dotted) for dotted in secrets)
+    _check_env_names(reader, name, value)
+    hidden = {dotted[0] for dotted in secrets}
+    settings = {k: v for k, v in value.items() if k != "kind" and k not in hidden}
+    return SenderConfig(name=name, kind=kind, settings=settings, span=span)
+
+
+def _senders(reader: _Reader, table: Mapping[str, Any]) -> dict[str, SenderConfig]:
+    senders = {}
+    for name, value in table.items():
+        sender = _sender(reader, name, value)
+        if sender is not None:
+            senders[name] = sender
+    return senders
+
+
+# ---- finding playbooks -----------------------------------------------------------
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _sop_files_in(folder: Path, recursive: bool) -> list[Path]:
+    found = folder.rglob("*.sop") if recursive else folder.glob("*.sop")
+    visible = (p for p in found if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(folder).parts))
+    return sorted(visible)
+
+
+def playbook_files(config: Config) -> tuple[Path, ...]:
+    """Every ``.sop`` file named by ``config.playbook_paths``, each once: a
+    file as given, the project folder without sub-folders, any other folder
+    recursively; sorted within each entry, entries in the order written."""
+    seen: dict[Path, None] = {}
+    for entry in config.playbook_paths:
+        if entry.is_file():
+            seen.setdefault(entry)
+        elif entry.is_dir():
+            for path in _sop_files_in(entry, recursive=not _same_dir(entry, config.project_dir)):
+                seen.setdefault(path)
+    return tuple(seen)

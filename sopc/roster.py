@@ -1,0 +1,560 @@
+"""Roster: the project-loading stage that reads the list of customer groups.
+
+The roster is what the brand's SCRM exports: one row per WeChat / 企业微信 /
+Feishu / DingTalk group, thousands of rows. It comes as CSV (UTF-8 with or
+without BOM, or GBK/GB18030 as Chinese Excel saves it; comma- or
+tab-separated) or as TOML (``[[groups]]`` tables). :meth:`Roster.select`
+evaluates a playbook's audience against it.
+
+CSV columns are matched case-insensitively, ignoring spaces, ``_`` and ``-``;
+Chinese headers work too::
+
+    id       群ID 群编号             name     群名 群名称 群聊名称
+    tags     标签 群标签             sender   发送方
+    address  bot 机器人              external 外部群 是否外部群
+    owner    群主                    created  建群日期 创建日期 创建时间
+
+Every other column becomes a per-group variable under its header text
+(``store``, ``city``, ``门店``). Tags split on ``; ； , ， | ｜ 、`` and
+whitespace. ``external`` takes true/false, 1/0, yes/no, y/n, 是/否 (empty =
+false); ``created`` takes 2024-03-01, 2024/3/1 (Excel's reformatting) and
+ignores a trailing time.
+
+Codes: E0610 file missing, E0611 no id column, E0612 empty id, E0613
+duplicate id, E0614 bad value, W0615 row with the wrong number of cells,
+E0616 unreadable file, E0617 unsupported file type; a TOML roster also uses
+E0601 (syntax) and W0602 (unknown key) like ``sopc.toml``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Sequence
+
+from sopc import ast
+from sopc.config import TomlLocator, read_toml_text, toml_syntax_error, toml_type_name, tomllib
+from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+
+__all__ = ["Group", "Roster", "load_roster", "split_tags", "COLUMN_ALIASES"]
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """One customer group."""
+
+    id: str
+    name: str = ""
+    tags: frozenset[str] = frozenset()
+    variables: Mapping[str, str] = field(default_factory=lambda: _EMPTY, hash=False)
+    sender: str | None = None       # sender name from sopc.toml; None = the playbook's / default
+    address: str | None = None      # which bot / webhook / chat within that sender
+    external: bool = False          # has WeChat users: a bot cannot post there
+    owner: str | None = None        # staff member responsible
+    created: dt.date | None = None
+    span: Span                      # the CSV row or TOML table it came from
+
+
+class Roster:
+    """The groups of a project, in file order, with lookup and selection."""
+
+    __slots__ = ("groups", "by_id", "tags", "sources")
+
+    def __init__(self, groups: Iterable[Group] = (), sources: Mapping[str, str] | None = None) -> None:
+        self.groups: tuple[Group, ...] = tuple(groups)
+        by_id: dict[str, Group] = {}
+        for group in self.groups:
+            by_id.setdefault(group.id, group)
+        self.by_id: Mapping[str, Group] = MappingProxyType(by_id)
+        self.tags: frozenset[str] = frozenset().union(*(g.tags for g in self.groups))
+        # Decoded text of each file, keyed like Span.path, for rendering snippets.
+        self.sources: Mapping[str, str] = MappingProxyType(dict(sources or {}))
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def __repr__(self) -> str:
+        return f"Roster({len(self.groups)} groups, {len(self.tags)} tags)"
+
+    def select(self, audience: ast.Audience) -> tuple[Group, ...]:
+        """The groups an audience reaches, sorted by id. Ids not in the
+        roster are simply absent (a checker reports them)."""
+        if isinstance(audience, ast.AllGroups):
+            chosen: Iterable[Group] = self.groups
+        elif isinstance(audience, ast.GroupIds):
+            wanted = dict.fromkeys(name.value for name in audience.ids)
+            chosen = [self.by_id[i] for i in wanted if i in self.by_id]
+        elif isinstance(audience, ast.GroupsTagged):
+            chosen = [g for g in self.groups if self.matches(audience.expr, g)]
+        else:
+            raise TypeError(f"not an audience: {type(audience).__name__}")
+        return tuple(sorted(chosen, key=_by_id))
+
+    def matches(self, expr: ast.TagExpr, group: Group) -> bool:
+        """Whether ``group``'s tags satisfy a tag expression (exact match)."""
+        if isinstance(expr, ast.TagIs):
+            return expr.tag.value in group.tags
+        if isinstance(expr, ast.TagNot):
+            return not self.matches(expr.operand, group)
+        if isinstance(expr, ast.TagAnd):
+            return all(self.matches(term, group) for term in expr.operands)
+        if isinstance(expr, ast.TagOr):
+            return any(self.matches(term, group) for term in expr.operands)
+        raise TypeError(f"not a tag expression: {type(expr).__name__}")
+
+
+def _by_id(group: Group) -> str:
+    return group.id
+
+
+# ---- shared value parsing --------------------------------------------------------
+
+_TAG_SEPARATORS = tuple(";；,，|｜、")  # and any whitespace
+_DATE_RE = re.compile(r"^\s*([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9:.]*)?\s*$")
+_BOOLEANS = {
+    "true": True, "1": True, "yes": True, "y": True, "是": True,
+    "false": False, "0": False, "no": False, "n": False, "否": False, "": False,
+}
+
+
+def split_tags(text: str) -> frozenset[str]:
+    """``"VIP；华东, 门店"`` -> {"VIP", "华东", "门店"}."""
+    # str.replace + str.split beats a regex split several times over, and
+    # this runs once per roster row.
+    for separator in _TAG_SEPARATORS:
+        if separator in text:
+            text = text.replace(separator, " ")
+    return frozenset(text.split())
+
+
+def _parse_date(text: str) -> dt.date | None | bool:
+    """A date, None for empty text, False when malformed."""
+    if not text.strip():
+        return None
+    if len(text) == 10:
+        try:
+            return dt.date.fromisoformat(text)  # the common case, fast
+        except ValueError:
+            pass
+    match = _DATE_RE.match(text)
+    if not match:
+        return False
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return False
+
+
+# ---- loading ---------------------------------------------------------------------
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+class _Sink:
+    """What the file loaders add to: groups, diagnostics, sources, and the
+    ids seen so far (a duplicate across files is a duplicate too)."""
+
+    def __init__(self) -> None:
+        self.groups: list[Group] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.sources: dict[str, str] = {}
+        self.seen: dict[str, Group] = {}
+
+    def add(self, group: Group, id_span: Callable[[], Span]) -> None:
+        first = self.seen.get(group.id)
+        if first is None:
+            self.seen[group.id] = group
+            self.groups.append(group)
+            return
+        where = f"line {first.span.line}"
+        if first.span.path != group.span.path:
+            where += f" of {first.span.path}"
+        self.diagnostics.append(error(
+            "E0613", f"duplicate group id `{group.id}` (first used on {where})", id_span(),
+            hint="every group needs its own id; delete or merge one of the rows"))
+
+
+def load_roster(paths: Sequence[Path], project_dir: Path) -> tuple[Roster, list[Diagnostic]]:
+    """Read every roster file, in order. Paths are opened as given (the
+    paths in :class:`sopc.config.Config` already include the project folder);
+    ``project_dir`` is where a missing file's did-you-mean looks."""
+    sink = _Sink()
+    for path in paths:
+        _load_file(Path(path), project_dir, sink)
+    return Roster(sink.groups, sink.sources), sink.diagnostics
+
+
+def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
+    if not path.is_file():
+        sink.diagnostics.append(_missing(path, project_dir))
+        return
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        _load_toml(path, sink)
+    elif suffix in CSV_SUFFIXES:
+        _load_csv(path, sink)
+    else:
+        sink.diagnostics.append(error(
+            "E0617", f"roster `{path}` is not a .csv or .toml file", Span.point(str(path)),
+            hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
+
+
+def _missing(path: Path, project_dir: Path) -> Diagnostic:
+    if path.is_dir():
+        return error("E0610", f"roster `{path}` is a folder, not a file",
+                     hint='set `roster = "groups.csv"` (or a list of files) in sopc.toml')
+    nearby = []
+    if project_dir.is_dir():
+        nearby = [p.name for p in project_dir.iterdir()
+                  if p.suffix.lower() in (*CSV_SUFFIXES, ".toml") and p.name != "sopc.toml"]
+    hint = did_you_mean(path.name, nearby) if nearby else None
+    return error("E0610", f"roster file `{path}` not found", hint=hint or (
+        "export the group list from your SCRM as CSV and save it as groups.csv in the project "
+        'folder, or set `roster = "your-file.csv"` in sopc.toml'))
+
+
+def _decode(data: bytes) -> str | None:
+    """UTF-16 with BOM, UTF-8 (BOM dropped), else GB18030 (a superset of GBK)."""
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+# ---- CSV -----------------------------------------------------------------------
+
+COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "id": ("id", "groupid", "群id", "群编号"),
+    "name": ("name", "groupname", "群名", "群名称", "群聊名称"),
+    "tags": ("tags", "tag", "标签", "群标签"),
+    "sender": ("sender", "发送方"),
+    "address": ("address", "bot", "机器人"),
+    "external": ("external", "外部群", "是否外部群"),
+    "owner": ("owner", "群主"),
+    "created": ("created", "建群日期", "创建日期", "创建时间"),
+})
+_ALIAS_TO_FIELD = {alias: name for name, aliases in COLUMN_ALIASES.items() for alias in aliases}
+_HEADER_NOISE_RE = re.compile(r"[\s_\-]+")
+
+
+def _normalise_header(text: str) -> str:
+    return _HEADER_NOISE_RE.sub("", text).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where each known field and each variable sits in a row. A field the
+    header lacks points at index ``width``: the empty cell :meth:`_CsvFile.row`
+    appends to every row, so reading a row needs no branches."""
+
+    fields: Mapping[str, int]
+    variables: tuple[tuple[int, str], ...]
+    width: int
+
+    @classmethod
+    def from_header(cls, cells: list[str]) -> "_Columns":
+        fields: dict[str, int] = {}
+        variables: dict[str, int] = {}
+        for index, cell in enumerate(cells):
+            text = cell.strip().lstrip("\ufeff")
+            if not text:
+                continue  # Excel's trailing empty columns
+            known = _ALIAS_TO_FIELD.get(_normalise_header(text))
+            if known and known not in fields:
+                fields[known] = index
+            else:
+                variables.setdefault(text, index)
+        return cls(fields, tuple((i, name) for name, i in variables.items()), len(cells))
+
+    def __getitem__(self, name: str) -> int:
+        return self.fields.get(name, self.width)
+
+    def indices(self) -> tuple[int, ...]:
+        """Positions of the known fields, in :data:`COLUMN_ALIASES` order."""
+        return tuple(self[name] for name in COLUMN_ALIASES)
+
+
+class _CsvFile:
+    """One CSV roster being read: its lines (numbered as the renderer numbers
+    them, on ``\\n``), its columns, and where to report problems."""
+
+    def __init__(self, path: Path, text: str, sink: _Sink) -> None:
+        self.path = str(path)
+        self.lines = text.split("\n")
+        first = next((line for line in self.lines if line.strip()), "")
+        self.delimiter = "\t" if "\t" in first and "," not in first else ","
+        self.sink = sink
+        self.columns: _Columns | None = None
+        self.indices: tuple[int, ...] = ()
+
+    # -- spans --
+    def row_span(self, start: int, end: int) -> Span:
+        last = self.lines[end - 1] if end <= len(self.lines) else ""
+        width = len(last) - last.endswith("\r")
+        return Span(path=self.path, line=start, column=1, end_line=end, end_column=max(2, width + 1))
+
+    def cell_span(self, start: int, end: int, index: int) -> Span:
+        """The cell's own characters, found by re-scanning the raw record
+        (quotes respected); only called when there is a problem to show."""
+        line, column, cell, quoted = start, 1, 0, False
+        begin: tuple[int, int] | None = (start, 1) if index == 0 else None
+        for text in self.lines[start - 1:end]:
+            for char in text.rstrip("\r"):
+                if char == '"':
+                    quoted = not quoted
+                elif char == self.delimiter and not quoted:
+                    if begin is not None:
+                        return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
+                                    end_column=max(column, begin[1] + 1))
+                    cell += 1
+                    if cell == index:
+                        begin = (line, column + 1)
+                column += 1
+            if begin is not None and not quoted:
+                return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
+                            end_column=max(column, begin[1] + 1))
+            line, column = line + 1, 1
+        return Span.point(self.path, start, column if begin is None else begin[1])
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.sink.diagnostics.append(diagnostic)
+
+    # -- reading --
+    def read(self) -> None:
+        reader = csv.reader((line + "\n" for line in self.lines), delimiter=self.delimiter)
+        previous = 0
+        try:
+            for cells in reader:
+                start, previous = previous + 1, reader.line_num
+                if not any(c.strip() for c in cells):
+                    continue
+                if self.columns is None:
+                    if not self.header(cells, start):
+                        return
+                    continue
+                self.row(cells, start, previous)
+        except csv.Error as exc:
+            self.report(error("E0616", f"cannot read {Path(self.path).name} as CSV: {exc}",
+                              Span.point(self.path, reader.line_num),
+                              hint='a cell with a line break or a `"` must be wrapped in double quotes'))
+
+    def header(self, cells: list[str], line: int) -> bool:
+        self.columns = _Columns.from_header(cells)
+        self.indices = self.columns.indices()
+        if "id" in self.columns.fields:
+            return True
+        names = [c.strip() for c in cells if c.strip()]
+        close = next((h for h in (did_you_mean(n, _ALIAS_TO_FIELD) for n in names) if h), None)
+        self.report(error(
+            "E0611", f"{Path(self.path).name} has no group id column", self.row_span(line, line),
+            hint=close or "the first row must be the header and name an `id` (or `群ID`) column; "
+                          "delete any title rows above it"))
+        return False
+
+    def row(self, cells: list[str], start: int, end: int) -> None:
+        columns = self.columns
+        if len(cells) != columns.width:
+            cells = self.fit(cells, start, end)
+        cells.append("")  # the cell every missing column points at
+        # Plain locals: this runs for every one of thousands of rows.
+        i_id, i_name, i_tags, i_sender, i_address, i_external, i_owner, i_created = self.indices
+        group_id = cells[i_id].strip()
+        if not group_id:
+            self.report(error("E0612", "group id is empty", self.cell_span(start, end, i_id),
+                              hint="every row needs the group's id; delete the row if the group is gone"))
+            return
+        tags = cells[i_tags]
+        external = _BOOLEANS.get(cells[i_external].strip().casefold())
+        created = cells[i_created]
+        group = Group(
+            id=group_id,
+            name=cells[i_name].strip(),
+            tags=split_tags(tags) if tags else frozenset(),
+            variables=MappingProxyType({name: cells[i].strip() for i, name in columns.variables}),
+            sender=cells[i_sender].strip() or None,
+            address=cells[i_address].strip() or None,
+            external=self.bad_boolean(cells, start, end) if external is None else external,
+            owner=cells[i_owner].strip() or None,
+            created=self.created(cells, start, end) if created else None,
+            span=self.row_span(start, end),
+        )
+        self.sink.add(group, lambda: self.cell_span(start, end, i_id))
+
+    def fit(self, cells: list[str], start: int, end: int) -> list[str]:
+        """Pad a short row; drop a long row's extra cells, warning unless
+        they are all empty (Excel's trailing commas)."""
+        width = self.columns.width
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            return cells[:width]
+        where = self.cell_span(start, end, width) if len(cells) > width else self.row_span(start, end)
+        self.report(warning(
+            "W0615", f"row has {len(cells)} cells but the header has {width}", where,
+            hint="missing cells are read as empty, extra cells are ignored; "
+                 "a cell containing the delimiter must be wrapped in double quotes"))
+        return (cells + [""] * width)[:width]
+
+    def bad_boolean(self, cells: list[str], start: int, end: int) -> bool:
+        index = self.columns["external"]
+        self.report(error("E0614", f"`{cells[index].strip()}` is not true or false",
+                          self.cell_span(start, end, index), hint="write true/false, 1/0, yes/no or 是/否"))
+        return False
+
+    def created(self, cells: list[str], start: int, end: int) -> dt.date | None:
+        index = self.columns["created"]
+        value = _parse_date(cells[index])
+        if value is False:
+            self.report(error("E0614", f"`{cells[index].strip()}` is not a date",
+                              self.cell_span(start, end, index), hint="write the date as YYYY-MM-DD, e.g. 2024-03-01"))
+            return None
+        return value
+
+
+def _load_csv(path: Path, sink: _Sink) -> None:
+    text = _decode(path.read_bytes())
+    if text is None:
+        sink.diagnostics.append(error(
+            "E0616", f"{path.name} is neither UTF-8 nor GBK text", Span.point(str(path)),
+            hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
+        return
+    sink.sources[str(path)] = text
+    _CsvFile(path, text, sink).read()
+
+
+# ---- TOML ----------------------------------------------------------------------
+
+_TOML_KEYS = ("id", "name", "tags", "sender", "address", "external", "owner", "created", "vars")
+
+
+class _TomlGroups:
+    """One ``[[groups]]`` roster being read."""
+
+    def __init__(self, path: Path, text: str, sink: _Sink) -> None:
+        self.locate = TomlLocator(str(path), text)
+        self.sink = sink
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.sink.diagnostics.append(diagnostic)
+
+    def read(self, data: dict[str, Any]) -> None:
+        for key in data:
+            if key != "groups":
+                self.report(warning("W0602", f"unknown key `{key}` in the roster", self.locate.key((), key),
+                                    hint=did_you_mean(key, ["groups"]) or "a TOML roster holds only [[groups]] tables"))
+        entries = data.get("groups", [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self.report(error("E0614", f"`groups` must be an array of tables, not {toml_type_name(entries)}",
+                              self.locate.key((), "groups"), hint="write each group as a `[[groups]]` table"))
+            return
+        for index, entry in enumerate(entries):
+            self.group(entry, index)
+
+    def wrong(self, index: int, key: str, message: str, hint: str | None = None) -> None:
+        self.report(error("E0614", message, self.locate.key(("groups",), key, index), hint=hint))
+
+    def string(self, entry: dict[str, Any], index: int, key: str) -> str | None:
+        value = entry.get(key)
+        if isinstance(value, str):
+            return value.strip() or None
+        if value is None:
+            return None
+        self.wrong(index, key, f"`{key}` must be a string, not {toml_type_name(value)}")
+        return None
+
+    def group(self, entry: dict[str, Any], index: int) -> None:
+        span = self.locate.table(("groups",), index)
+        for key in entry:
+            if key not in _TOML_KEYS:
+                self.report(warning("W0602", f"unknown key `{key}` in a [[groups]] table",
+                                    self.locate.key(("groups",), key, index),
+                                    hint=did_you_mean(key, _TOML_KEYS) or "per-group values go in `vars = { ... }`"))
+        group_id = self.group_id(entry, index, span)
+        if group_id is None:
+            return
+        group = Group(
+            id=group_id, name=self.string(entry, index, "name") or "", tags=self.tags(entry, index),
+            variables=self.variables(entry, index), sender=self.string(entry, index, "sender"),
+            address=self.string(entry, index, "address"), external=self.external(entry, index),
+            owner=self.string(entry, index, "owner"), created=self.created(entry, index), span=span,
+        )
+        self.sink.add(group, lambda: self.locate.key(("groups",), "id", index))
+
+    def group_id(self, entry: dict[str, Any], index: int, span: Span) -> str | None:
+        value = entry.get("id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            self.wrong(index, "id", f"`id` must be a string, not {toml_type_name(value)}")
+            return None
+        if value is None or not value.strip():
+            self.report(error("E0612", "group id is empty" if value is not None else "group has no `id`",
+                              self.locate.key(("groups",), "id", index) if value is not None else span,
+                              hint='every group needs its id, e.g. `id = "wrOgQhDgAAcwMTB7YmDkbeBsgT_KAbbQ"`'))
+            return None
+        return value.strip()
+
+    def tags(self, entry: dict[str, Any], index: int) -> frozenset[str]:
+        value = entry.get("tags", [])
+        if isinstance(value, str):
+            return split_tags(value)
+        if isinstance(value, list) and all(isinstance(t, str) for t in value):
+            return frozenset(t.strip() for t in value if t.strip())
+        self.wrong(index, "tags", f"`tags` must be an array of strings, not {toml_type_name(value)}",
+                   hint='e.g. `tags = ["VIP", "华东"]`')
+        return frozenset()
+
+    def external(self, entry: dict[str, Any], index: int) -> bool:
+        value = entry.get("external", False)
+        if isinstance(value, bool):
+            return value
+        self.wrong(index, "external", f"`external` must be true or false, not {toml_type_name(value)}")
+        return False
+
+    def created(self, entry: dict[str, Any], index: int) -> dt.date | None:
+        value = entry.get("created")
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if value is None or isinstance(value, dt.date):
+            return value
+        parsed = _parse_date(value) if isinstance(value, str) else False
+        if parsed is False:
+            self.wrong(index, "created", "`created` must be a date like 2024-03-01")
+            return None
+        return parsed
+
+    def variables(self, entry: dict[str, Any], index: int) -> Mapping[str, str]:
+        value = entry.get("vars", {})
+        if not isinstance(value, dict):
+            self.wrong(index, "vars", f"`vars` must be a table, not {toml_type_name(value)}",
+                       hint='e.g. `vars = { store = "静安店", city = "上海" }`')
+            return _EMPTY
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                self.wrong(index, "vars", f"variable `{key}` must be a single value, not {toml_type_name(item)}")
+                continue
+            out[key] = ("true" if item else "false") if isinstance(item, bool) else str(item)
+        return MappingProxyType(out)
+
+
+def _load_toml(path: Path, sink: _Sink) -> None:
+    text, problem = read_toml_text(path)
+    if text is None:
+        sink.diagnostics.append(problem)
+        return
+    sink.sources[str(path)] = text
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        sink.diagnostics.append(toml_syntax_error(exc, path, text))
+        return
+    _TomlGroups(path, text, sink).read(data)
