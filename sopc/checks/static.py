@@ -1,0 +1,292 @@
+"""Checks that read the compiled program without expanding the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Iterator
+
+from sopc import ast
+from sopc.checks import CheckContext
+from sopc.compile import CompiledPlaybook, Program, Step
+from sopc.diagnostics import Diagnostic, did_you_mean, error, warning
+from sopc.plan import step_time
+from sopc.schedule import occurrences
+from sopc.timeutil import is_ambiguous, is_nonexistent, localize
+
+ALWAYS_PROVIDED = frozenset({"group", "playbook", "date", "time", "now", "weekday_cn", "schedule_summary"})
+
+
+def _quiet_text(playbook: CompiledPlaybook) -> str:
+    p = playbook.policy
+    return f"{p.quiet_start:%H:%M}-{p.quiet_end:%H:%M}"
+
+
+def _quiet_hint(playbook: CompiledPlaybook) -> str:
+    p = playbook.policy
+    fate = "skipped" if p.quiet_mode == "skip" else f"held until {p.quiet_end:%H:%M}"
+    return f"it would be {fate}; move the step, or change the playbook's `quiet` line (`quiet off` allows any hour)"
+
+
+def check_quiet_hours(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    for playbook in program.playbooks:
+        if playbook.policy.quiet_start is None:
+            continue
+        for schedule_step, _ in playbook.schedule:
+            for moment in getattr(schedule_step.when, "times", ()):
+                if playbook.policy.in_quiet_hours(moment.time):
+                    yield error("E0301", f"`{schedule_step.name.value}` at {moment.text()} falls in "
+                                f"`{playbook.name}`'s quiet hours ({_quiet_text(playbook)})", moment.span,
+                                _quiet_hint(playbook))
+        for launch in playbook.launches:
+            yield from _launch_quiet(playbook, launch)
+
+
+def _launch_quiet(playbook: CompiledPlaybook, launch) -> Iterator[Diagnostic]:
+    a = launch.launch
+    if a.at_date is None or a.at_time is None:
+        return
+    anchor = localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
+    for timeline_step, _ in launch.steps:
+        moment = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone)
+        if moment and playbook.policy.in_quiet_hours(moment.astimezone(playbook.zone).time()):
+            yield error("E0301", f"step `{timeline_step.name.value}` of this launch falls at "
+                        f"{moment.astimezone(playbook.zone):%m-%d %H:%M}, in `{playbook.name}`'s quiet hours "
+                        f"({_quiet_text(playbook)})", a.span, _quiet_hint(playbook))
+
+
+def check_local_times(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    """Where the zone has daylight saving, say what happens to a local time
+    that does not exist or occurs twice (the rule: shift forward; first)."""
+    for playbook in program.playbooks:
+        first = context.start.astimezone(playbook.zone).date()
+        last = context.end.astimezone(playbook.zone).date() + dt.timedelta(days=366)
+        for schedule_step, _ in playbook.schedule:
+            for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
+                problem = _dst_problem(wall, playbook)
+                if problem:
+                    yield warning("W0309", f"`{schedule_step.name.value}`: {problem}", schedule_step.when.span,
+                                  "pick a time outside the clock change (e.g. before 01:00 or after 03:00)")
+                    break
+
+
+def _dst_problem(wall: dt.datetime, playbook: CompiledPlaybook) -> str | None:
+    if is_nonexistent(wall, playbook.zone):
+        shifted = localize(wall, playbook.zone)
+        return (f"{wall:%Y-%m-%d %H:%M} does not exist in {playbook.zone_name} (clocks go forward); "
+                f"it is sent at {shifted:%H:%M}, shifted forward by the gap")
+    if is_ambiguous(wall, playbook.zone):
+        return (f"{wall:%Y-%m-%d %H:%M} happens twice in {playbook.zone_name} (clocks go back); "
+                f"it is sent once, at the first")
+    return None
+
+
+def check_timelines(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    for timeline in program.timelines.values():
+        offsets = [s.offset for s in timeline.steps if s.offset is not None]
+        if timeline.max_length and offsets:
+            length = max(offsets) - min(offsets)
+            if length > timeline.max_length.delta:
+                yield error("E0305", f"timeline `{timeline.name.value}` runs {_fmt(length)} from its first step "
+                            f"to its last, longer than its maximum of {timeline.max_length.text}",
+                            timeline.max_length.span, "move steps closer to T, or raise `max`")
+        yield from _after_dissolve(timeline)
+        yield from _duplicate_timeline_steps(timeline)
+
+
+def _fmt(delta: dt.timedelta) -> str:
+    from sopc.timeutil import format_duration
+    return format_duration(delta)
+
+
+def _after_dissolve(timeline: ast.Timeline) -> Iterator[Diagnostic]:
+    dissolves = [s.offset for s in timeline.steps if isinstance(s.body, ast.DissolveGroup) and s.offset is not None]
+    if not dissolves:
+        return
+    end = min(dissolves)
+    for step in timeline.steps:
+        if step.offset is not None and step.offset > end:
+            yield error("E0306", f"step `{step.name.value}` ({step.offset_text}) comes after the group is dissolved "
+                        f"(T{_signed(end)})", step.span, "move it before the `dissolve group` step, or drop it")
+
+
+def _signed(delta: dt.timedelta) -> str:
+    if not delta:
+        return ""
+    return ("-" if delta < dt.timedelta(0) else "+") + _fmt(abs(delta))
+
+
+def _duplicate_timeline_steps(timeline: ast.Timeline) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    for step in timeline.steps:
+        if step.name.value in seen:
+            yield error("E0209", f"step name `{step.name.value}` is used twice in timeline `{timeline.name.value}`",
+                        step.name.span, "step names identify messages (their ids); give each step its own name")
+        seen.add(step.name.value)
+
+
+def check_launches(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    for playbook in program.playbooks:
+        for launch in playbook.launches:
+            a = launch.launch
+            if a.at_date is None or a.at_time is None:
+                continue
+            at = localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
+            if at < context.now:
+                yield warning("W0307", f"this launch of `{a.timeline.value}` at {a.at_date.date} {a.at_time.text()} "
+                              f"is in the past", a.span, "change the date, or delete the line once the sale is over")
+
+
+def check_calendar_coverage(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    calendar = program.project.calendar
+    years = calendar.uncovered_years(context.start.date(), context.end.date())
+    if not years:
+        return
+    for playbook in program.playbooks:
+        if _uses_calendar(playbook):
+            where = playbook.ast.holidays.span if playbook.ast.holidays else playbook.ast.name.span
+            yield warning("W0308", f"China's holiday schedule for {', '.join(map(str, years))} is not known yet; "
+                          f"`{playbook.name}` treats those years' holidays as ordinary days", where,
+                          "upgrade chinese-calendar once the State Council publishes it, or list the days in "
+                          "sopc.toml under [calendar] holidays / workdays")
+
+
+def _uses_calendar(playbook: CompiledPlaybook) -> bool:
+    day_sets = (d for s, _ in playbook.schedule if isinstance(s.when, ast.OnDays) for d in s.when.days)
+    return playbook.policy.holidays != "keep" or any(d.workdays or d.holidays for d in day_sets)
+
+
+# ---- templates -----------------------------------------------------------------------
+
+def _steps_with_context(playbook: CompiledPlaybook) -> Iterator[tuple[Step, frozenset[str], str]]:
+    base = ALWAYS_PROVIDED | set(playbook.variables)
+    for _, step in playbook.schedule:
+        yield step, base, "a scheduled step"
+    for launch in playbook.launches:
+        for _, step in launch.steps:
+            yield step, base | {"T"} | set(launch.variables), f"timeline `{launch.timeline.name.value}`"
+    for trigger in playbook.triggers:
+        for _, _, step in trigger.steps:
+            yield step, base | {"T", "member", "event"}, "a lifecycle step"
+
+
+def check_template_variables(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    seen: set[tuple] = set()
+    for playbook in program.playbooks:
+        columns = _roster_columns(playbook)
+        for step, provided, where in _steps_with_context(playbook):
+            if step.template is None:
+                continue
+            for name in sorted(step.template.variables - provided - set(step.variables)):
+                key = (id(step.template), name, where, playbook.name)
+                if key not in seen:
+                    seen.add(key)
+                    yield _unknown_variable(name, step, provided, where, playbook)
+            for attribute in sorted(step.template.attribute_uses().get("group", frozenset()) - columns):
+                if (id(step.template), "group." + attribute) not in seen:
+                    seen.add((id(step.template), "group." + attribute))
+                    yield error("E0407", f"`group.{attribute}`: no group of `{playbook.name}` has a `{attribute}` "
+                                "column in the roster", _content_span(step),
+                                did_you_mean(attribute, columns) or "add the column to the roster")
+
+
+def _roster_columns(playbook: CompiledPlaybook) -> set[str]:
+    columns = {"id", "name", "tags"}
+    if playbook.groups:
+        columns |= set.intersection(*(set(g.variables) for g in playbook.groups))
+    return columns
+
+
+def _content_span(step: Step):
+    body = step.body
+    content = getattr(body, "content", None)
+    return getattr(content, "span", step.span)
+
+
+def _unknown_variable(name: str, step: Step, provided, where: str, playbook: CompiledPlaybook) -> Diagnostic:
+    if name in ("member", "event"):
+        hint = f"`{name}` exists only in lifecycle steps (under `on member.joined` and the like)"
+    elif name == "T":
+        hint = "`T` exists only in timeline steps launched with `run`"
+    else:
+        hint = did_you_mean(name, provided) or (
+            f"give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "
+            f"or `with {name}=...` on the `run` line")
+    return error("E0405", f"`{name}` has no value in {where} of `{playbook.name}` (step `{step.name}`)",
+                 _content_span(step), hint)
+
+
+def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    for playbook in program.playbooks:
+        plain = [step for _, step in playbook.schedule] + [s for l in playbook.launches for _, s in l.steps]
+        for step in plain:
+            for mention in getattr(step.body, "mentions", ()):
+                if mention.is_member:
+                    yield error("E0410", f"`@{mention.target}` mentions the member an event is about, but "
+                                f"`{step.name}` is not a lifecycle step", mention.span,
+                                "use `@all`, a user id, or move the step under `on member.joined`")
+
+
+def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    limits_for = _limits_lookup()
+    senders = program.project.config.senders
+    for playbook in program.playbooks:
+        reported: set[tuple] = set()
+        for group in playbook.groups:
+            name = program.sender_for(playbook, group)
+            config = senders.get(name)
+            kind = config.kind if config else ("console" if name == "console" else None)
+            if kind is None:
+                if name != playbook.sender and ("unknown", name) not in reported:  # playbook's own: E0201 already
+                    reported.add(("unknown", name))
+                    yield error("E0201", f"group `{group.id}` names sender `{name}`, which sopc.toml does not declare",
+                                group.span, did_you_mean(name, senders) or "declare it under [senders]")
+                continue
+            limits = limits_for(kind) if limits_for else None
+            if limits is None:
+                continue
+            yield from _sender_limits(playbook, group, name, limits, reported)
+
+
+def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
+    if group.external and not limits.external_groups and ("external", sender) not in reported:
+        reported.add(("external", sender))
+        yield error("E0504", f"`{group.id}` is an external customer group; sender `{sender}` "
+                    f"({_kind_label(limits)}) cannot post there", group.span,
+                    "a WeCom group robot cannot join groups with WeChat users: use a `wecom-groupmsg` "
+                    "(企业群发) or `remind` sender for those groups")
+    for step in _all_steps(playbook):
+        if step.kind == "action":
+            continue
+        if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
+            reported.add(("kind", step.name, sender))
+            yield error("E0505", f"sender `{sender}` cannot send `{step.kind}` messages (step `{step.name}`)",
+                        step.span, f"it sends: {', '.join(sorted(limits.kinds))}")
+        if any(m in ("all", "所有人") for m in step.mentions) and step.kind not in limits.mentions_in \
+                and ("mention", step.name, sender) not in reported:
+            reported.add(("mention", step.name, sender))
+            yield error("E0503", f"`@all` cannot be sent in a `{step.kind}` message by sender `{sender}`",
+                        step.span, f"mentions work in: {', '.join(sorted(limits.mentions_in)) or 'no message kind'}")
+
+
+def _kind_label(limits) -> str:
+    return getattr(limits, "kind", "a group bot")
+
+
+def _all_steps(playbook: CompiledPlaybook) -> Iterator[Step]:
+    yield from (s for _, s in playbook.schedule)
+    yield from (s for l in playbook.launches for _, s in l.steps)
+    yield from (s for t in playbook.triggers for _, _, s in t.steps)
+
+
+def _limits_lookup():
+    try:
+        from sopc.senders.base import limits_for
+    except ImportError:
+        return None
+
+    def lookup(kind: str):
+        try:
+            return limits_for(kind)
+        except Exception:  # unknown kind: reported by the config stage
+            return None
+    return lookup

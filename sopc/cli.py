@@ -1,0 +1,175 @@
+"""The command line: thin wrappers over :mod:`sopc.pipeline`.
+
+Exit codes: 0 clean, 1 problems found (errors, or warnings with --strict),
+2 usage errors (click's own), 70 an internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from sopc import __version__
+from sopc.clock import parse_now
+from sopc.diagnostics import Severity
+from sopc.render import render_json, render_text, summary_line
+
+FORMATS_CHECK = ("text", "json")
+FORMATS_PLAN = ("table", "jsonl", "csv")
+
+
+def _now(value: str | None, zone) -> dt.datetime:
+    try:
+        return parse_now(value or os.environ.get("SOPC_NOW"), zone)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def _color(stream) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _print_diagnostics(result, fmt: str = "text") -> None:
+    diagnostics = result.diagnostics
+    if fmt == "json":
+        click.echo(render_json(diagnostics))
+    elif diagnostics:
+        click.echo(render_text(diagnostics, result.project.sources, color=_color(sys.stderr)), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sopc")
+def cli() -> None:
+    """sopc: write community-group message SOPs as text, check them, see their
+    plan, run them.
+
+    \b
+    Start here:
+      sopc init my-sop           make a small working project
+      sopc check my-sop          find every problem, with the line and a fix
+      sopc plan my-sop --from 2026-11-23 --to 2026-11-29
+                                 see every message that week, rendered
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True,
+              help="text for people; json for CI.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1).")
+@click.option("--events", "events_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also check what these simulated lifecycle events produce (JSONL).")
+@click.option("--now", metavar="DATETIME", help="Check as if it were this time (default: now; env SOPC_NOW).")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | None, now: str | None) -> None:
+    """Check playbooks and report every problem at once.
+
+    PATHS are project folders or .sop files (default: the current folder).
+    The project is the folder holding sopc.toml.
+
+    \b
+    Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.
+    """
+    from sopc import pipeline
+
+    probe = pipeline.build(list(paths))  # cheap: tells the zone for --now
+    result = pipeline.check(list(paths), now=_now(now, probe.zone), events_path=events_path)
+    _print_diagnostics(result, fmt)
+    if fmt == "text" and not result.diagnostics:
+        click.echo("no problems found", err=True)
+    warnings = any(d.severity is Severity.WARNING for d in result.diagnostics)
+    sys.exit(1 if result.failed or (strict and warnings) else 0)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD; default: today).")
+@click.option("--to", "date_to", metavar="DATE", help="Last day, included (default: 6 days after --from).")
+@click.option("--group", metavar="ID", help="Only this group's messages.")
+@click.option("--events", "events_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Simulate lifecycle events from this JSONL file, e.g. "
+                   '{"event": "member.joined", "group": "g1", "member": "m1", "name": "小王", "at": "2026-11-24T10:00"}')
+@click.option("--format", "fmt", type=click.Choice(FORMATS_PLAN), default="table", show_default=True,
+              help="table for people; jsonl (one message per line, the stable contract) or csv for tools.")
+@click.option("--now", metavar="DATETIME", help="Treat this as the current time (default: now; env SOPC_NOW).")
+def plan(path: Path | None, date_from: str | None, date_to: str | None, group: str | None,
+         events_path: Path | None, fmt: str, now: str | None) -> None:
+    """Show every message the playbooks send, rendered, in time order.
+
+    \b
+    Examples:
+      sopc plan examples/burger --from 2026-11-23 --to 2026-11-29
+      sopc plan . --group hz_001 --format jsonl > week.jsonl
+      sopc plan examples/lifecycle --events joins.jsonl
+    """
+    from sopc import output, pipeline
+
+    result = pipeline.build([path] if path else [])
+    zone = result.zone
+    today = _now(now, zone).astimezone(zone).date()
+    first = _date(date_from, "--from") if date_from else today
+    last = _date(date_to, "--to") if date_to else first + dt.timedelta(days=6)
+    if last < first:
+        raise click.BadParameter(f"{last} is before {first}", param_hint="--to")
+    events = pipeline.read_events(result, events_path)
+    if result.failed:
+        _print_diagnostics(result)
+        click.echo(summary_line(result.diagnostics) + "; fix them first (`sopc check` shows them too)", err=True)
+        sys.exit(1)
+    start = dt.datetime.combine(first, dt.time(), zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+    messages = pipeline.plan(result, start, end, events=events, group=group)
+    out = click.get_text_stream("stdout")
+    if fmt == "jsonl":
+        output.write_jsonl(messages, out)
+    elif fmt == "csv":
+        output.write_csv(messages, out)
+    else:
+        output.write_table(messages, out, zone)
+    out.flush()
+    _print_diagnostics(result)
+    sys.exit(1 if result.failed else 0)
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23",
+                                 param_hint=option) from None
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Create a small working project in DIRECTORY.
+
+    It holds sopc.toml, a roster (groups.csv), a weekly welfare playbook, a
+    flash-sale launch, a newcomer sequence and a template. Then try
+    `sopc check DIRECTORY` and `sopc plan DIRECTORY`.
+    """
+    from sopc.scaffold import write_project
+
+    try:
+        written = write_project(directory)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{exc}; choose an empty or new folder") from None
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="sopc")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # never show users a traceback; keep the detail for a report
+        if os.environ.get("SOPC_DEBUG"):
+            raise
+        click.echo(f"sopc: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in sopc. Run again with SOPC_DEBUG=1 for details and report it.", err=True)
+        sys.exit(70)

@@ -1,0 +1,331 @@
+"""Stage 4, resolve: parsed files -> a :class:`Program` the planner can run.
+
+Resolves every name (sender, timeline, template, stage, group, tag) against
+the project, compiles templates once, merges each playbook's policies with the
+project defaults, and reports what does not resolve with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from sopc import ast
+from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.loader import Project
+from sopc.roster import Group
+from sopc.templates import CompiledTemplate, TemplateStore
+from sopc.timeutil import known_zone_names, load_zone
+
+DEFAULT_SENDER = "console"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    quiet_start: dt.time | None
+    quiet_end: dt.time | None
+    quiet_mode: str
+    cap: int            # 0: no cap
+    gap: dt.timedelta
+    active_start: dt.date | None
+    active_end: dt.date | None
+    holidays: str       # skip | before | after | keep
+    grace: dt.timedelta
+
+    def in_quiet_hours(self, moment: dt.time) -> bool:
+        start, end = self.quiet_start, self.quiet_end
+        if start is None or end is None:
+            return False
+        if start < end:
+            return start <= moment < end
+        return moment >= start or moment < end
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One sendable step, compiled: what to send, however it is scheduled."""
+
+    playbook: str
+    name: str
+    kind: str                 # text | markdown | image | link | action
+    action: str | None        # dissolve | remind (kind == action)
+    template: CompiledTemplate | None
+    mentions: tuple[str, ...]
+    variables: dict
+    span: Span
+    body: ast.StepBody
+
+
+@dataclass(slots=True, kw_only=True)
+class CompiledLaunch:
+    launch: ast.Launch
+    timeline: ast.Timeline
+    groups: tuple[Group, ...]
+    steps: tuple[tuple[ast.TimelineStep, Step], ...]
+    variables: dict
+
+
+@dataclass(slots=True, kw_only=True)
+class CompiledTrigger:
+    trigger: ast.Trigger
+    # (offset, at_time, step); offsets relative to the event
+    steps: tuple[tuple[dt.timedelta, dt.time | None, Step], ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class CompiledPlaybook:
+    ast: ast.Playbook
+    name: str
+    zone: ZoneInfo
+    zone_name: str
+    groups: tuple[Group, ...]
+    sender: str | None        # the playbook's own; None: per group or project default
+    policy: Policy
+    variables: dict
+    schedule: tuple[tuple[ast.ScheduleStep, Step], ...]
+    launches: tuple[CompiledLaunch, ...]
+    triggers: tuple[CompiledTrigger, ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class Program:
+    project: Project
+    playbooks: tuple[CompiledPlaybook, ...]
+    timelines: dict[str, ast.Timeline]
+    stages: ast.Stages | None
+    templates: TemplateStore
+    default_sender: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def sender_for(self, playbook: CompiledPlaybook, group: Group) -> str:
+        return playbook.sender or group.sender or self.default_sender
+
+
+def compile_program(project: Project) -> Program:
+    resolver = _Resolver(project)
+    playbooks = tuple(resolver.playbook(pb) for f in project.files for pb in f.playbooks)
+    resolver.check_duplicate_playbooks(playbooks)
+    return Program(project=project, playbooks=playbooks, timelines=resolver.timelines,
+                   stages=resolver.stages, templates=resolver.templates,
+                   default_sender=resolver.default_sender, diagnostics=resolver.diagnostics)
+
+
+class _Resolver:
+    def __init__(self, project: Project):
+        self.project = project
+        self.diagnostics: list[Diagnostic] = []
+        every_file = project.files + project.library
+        self.timelines = self._unique({t.name.value: t for f in every_file for t in f.timelines},
+                                      (t for f in every_file for t in f.timelines), "timeline", "E0211")
+        named = self._unique({t.name.value: t for f in every_file for t in f.templates},
+                             (t for f in every_file for t in f.templates), "template", "E0216")
+        self.templates = TemplateStore(project.config.templates_dir, named)
+        all_stages = [s for f in every_file for s in f.stages]
+        self.stages = all_stages[0] if all_stages else None
+        for extra in all_stages[1:]:
+            self.diagnostics.append(error("E0217", "the group stages are declared twice", extra.span,
+                                          f"keep one `stages` block (the first is in {all_stages[0].path})"))
+        senders = project.config.senders
+        self.default_sender = next(iter(senders), DEFAULT_SENDER)
+        self._compiled: dict[int, tuple[CompiledTemplate | None, list[Diagnostic]]] = {}
+
+    def _unique(self, table: dict, items: Iterable, what: str, code: str) -> dict:
+        seen: dict[str, ast.Name] = {}
+        for item in items:
+            name = item.name
+            if name.value in seen and seen[name.value].span != name.span:
+                first = seen[name.value].span
+                self.diagnostics.append(error(code, f"{what} `{name.value}` is defined twice", name.span,
+                                              f"the first is at {first.path}:{first.line}; rename one"))
+            seen.setdefault(name.value, name)
+        return table
+
+    # ---- playbooks -------------------------------------------------------------------
+    def playbook(self, pb: ast.Playbook) -> CompiledPlaybook:
+        for span in pb.repeated_settings:
+            self.diagnostics.append(warning("W0215", "this setting is written twice; the last one counts", span,
+                                            "delete the line you do not mean"))
+        zone_name, zone = self._zone(pb)
+        variables = {a.key: a.value for a in pb.variables}
+        groups = self._audience(pb.audience, pb.span) if pb.audience else self._no_audience(pb)
+        sender = self._sender(pb.sender)
+        compiled = CompiledPlaybook(
+            ast=pb, name=pb.name.value, zone=zone, zone_name=zone_name, groups=groups, sender=sender,
+            policy=self._policy(pb), variables=variables,
+            schedule=tuple((s, self.step(pb.name.value, s.name, s.body)) for s in pb.steps),
+            launches=tuple(l for l in (self._launch(pb, launch) for launch in pb.launches) if l),
+            triggers=tuple(self._trigger(pb, t) for t in pb.triggers))
+        self._duplicate_steps(pb)
+        return compiled
+
+    def _no_audience(self, pb: ast.Playbook) -> tuple[Group, ...]:
+        if pb.steps:
+            self.diagnostics.append(error("E0218", f"playbook `{pb.name.value}` does not say which groups it posts to",
+                                          pb.name.span, "add a line such as `to groups tagged 福利群` or `to all groups`"))
+        return ()
+
+    def _zone(self, pb: ast.Playbook) -> tuple[str, ZoneInfo]:
+        name = pb.timezone.value if pb.timezone else self.project.config.timezone
+        zone = load_zone(name)
+        if zone is None:
+            span = pb.timezone.span if pb.timezone else pb.span
+            self.diagnostics.append(error("E0104", f"unknown time zone `{name}`", span,
+                                          did_you_mean(name, known_zone_names()) or "use an IANA name such as `Asia/Shanghai`"))
+            return "Asia/Shanghai", load_zone("Asia/Shanghai")
+        return name, zone
+
+    def _sender(self, name: ast.Name | None) -> str | None:
+        if name is None:
+            return None
+        known = self.project.config.senders
+        if name.value not in known and name.value != DEFAULT_SENDER:
+            hint = did_you_mean(name.value, known) or (
+                f"declare it in sopc.toml as [senders.{name.value}] with a `kind`"
+                if not known else f"senders in sopc.toml: {', '.join(sorted(known))}")
+            self.diagnostics.append(error("E0201", f"unknown sender `{name.value}`", name.span, hint))
+        return name.value
+
+    def _policy(self, pb: ast.Playbook) -> Policy:
+        d = self.project.config.defaults
+        quiet = pb.quiet
+        return Policy(
+            quiet_start=quiet.start.time if quiet and quiet.start else (None if quiet else d.quiet_start),
+            quiet_end=quiet.end.time if quiet and quiet.end else (None if quiet else d.quiet_end),
+            quiet_mode=quiet.mode if quiet else d.quiet_mode,
+            cap=pb.cap.per_day if pb.cap else d.cap,
+            gap=pb.gap.delta if pb.gap else d.gap,
+            active_start=pb.active.start.date if pb.active and pb.active.start else None,
+            active_end=pb.active.end.date if pb.active and pb.active.end else None,
+            holidays=pb.holidays.mode if pb.holidays else d.holidays,
+            grace=pb.grace.delta if pb.grace else d.grace)
+
+    def _duplicate_steps(self, pb: ast.Playbook) -> None:
+        seen: dict[str, Span] = {}
+        names = [s.name for s in pb.steps]
+        names += [s.name for t in pb.triggers for s in t.steps if isinstance(s, ast.TriggerStep)]
+        for name in names:
+            if name.value in seen:
+                self.diagnostics.append(error("E0209", f"step name `{name.value}` is used twice in `{pb.name.value}`",
+                                              name.span, "step names identify messages (their ids); give each step its own name"))
+            seen.setdefault(name.value, name.span)
+
+    # ---- audience ------------------------------------------------------------------
+    def _audience(self, audience: ast.Audience, owner_span: Span) -> tuple[Group, ...]:
+        roster = self.project.roster
+        if isinstance(audience, ast.GroupIds):
+            for gid in audience.ids:
+                if gid.value not in roster.by_id:
+                    self.diagnostics.append(error("E0204", f"unknown group `{gid.value}`", gid.span,
+                                                  did_you_mean(gid.value, roster.by_id) or "add it to the roster"))
+        if isinstance(audience, ast.GroupsTagged):
+            for tag in _tags_in(audience.expr):
+                if tag.value not in roster.tags:
+                    self.diagnostics.append(error("E0205", f"no group in the roster has the tag `{tag.value}`", tag.span,
+                                                  did_you_mean(tag.value, roster.tags) or "check the roster's tags column"))
+        groups = roster.select(audience)
+        if not groups and not any(d.code in ("E0204", "E0205") for d in self.diagnostics):
+            self.diagnostics.append(warning("W0206", "this audience reaches no group", audience.span,
+                                            "check the tags and the roster"))
+        return groups
+
+    # ---- steps ----------------------------------------------------------------------
+    def step(self, playbook: str, name: ast.Name, body: ast.StepBody) -> Step:
+        if isinstance(body, ast.DissolveGroup):
+            return Step(playbook=playbook, name=name.value, kind="action", action="dissolve", template=None,
+                        mentions=(), variables={}, span=name.span, body=body)
+        if isinstance(body, ast.RemindStaff):
+            template = self._template(body.content, body.span)
+            return Step(playbook=playbook, name=name.value, kind="action", action="remind", template=template,
+                        mentions=(), variables={a.key: a.value for a in body.variables}, span=name.span, body=body)
+        kind = body.kind
+        if isinstance(body.content, ast.TemplateRef) and not body.kind_given:
+            definition = self.templates.named.get(body.content.name.value) if hasattr(self.templates, "named") else None
+            kind = (definition.kind if definition and definition.kind else kind)
+        return Step(playbook=playbook, name=name.value, kind=kind, action=None,
+                    template=self._template(body.content, body.span),
+                    mentions=tuple(m.target for m in body.mentions),
+                    variables={a.key: a.value for a in body.variables}, span=name.span, body=body)
+
+    def _template(self, content: ast.Content, span: Span) -> CompiledTemplate | None:
+        key = id(content)
+        if key not in self._compiled:
+            compiled, diagnostics = self.templates.compile(content, origin_span=content.span)
+            self.diagnostics += diagnostics
+            self._compiled[key] = (compiled, diagnostics)
+        return self._compiled[key][0]
+
+    # ---- timelines and triggers -------------------------------------------------------
+    def _timeline(self, name: ast.Name) -> ast.Timeline | None:
+        timeline = self.timelines.get(name.value)
+        if timeline is None:
+            hint = did_you_mean(name.value, self.timelines) or "define it with `timeline NAME ...` or import it, e.g. `import \"std/flash_sale.sop\"`"
+            self.diagnostics.append(error("E0202", f"unknown timeline `{name.value}`", name.span, hint))
+        return timeline
+
+    def _launch(self, pb: ast.Playbook, launch: ast.Launch) -> CompiledLaunch | None:
+        timeline = self._timeline(launch.timeline)
+        groups = self._audience(launch.audience, launch.span)
+        if timeline is None:
+            return None
+        steps = tuple((s, self.step(pb.name.value, s.name, s.body)) for s in timeline.steps)
+        return CompiledLaunch(launch=launch, timeline=timeline, groups=groups, steps=steps,
+                              variables={a.key: a.value for a in launch.variables})
+
+    def _trigger(self, pb: ast.Playbook, trigger: ast.Trigger) -> CompiledTrigger:
+        self._event(trigger.event)
+        for until in trigger.until:
+            self._event(until)
+        steps: list[tuple[dt.timedelta, dt.time | None, Step]] = []
+        for item in trigger.steps:
+            if isinstance(item, ast.UseTimeline):
+                timeline = self._timeline(item.timeline)
+                for s in timeline.steps if timeline else ():
+                    if s.offset is not None and s.offset < dt.timedelta(0):
+                        self.diagnostics.append(error("E0219", f"timeline `{timeline.name.value}` has a step before T "
+                                                      f"(`{s.offset_text}`); a trigger cannot send before its event",
+                                                      item.span, "use a timeline whose steps are all at T or later"))
+                        continue
+                    steps.append((s.offset or dt.timedelta(0), s.at_time.time if s.at_time else None,
+                                  self.step(pb.name.value, s.name, s.body)))
+            elif item.offset is not None:
+                steps.append((item.offset, item.at_time.time if item.at_time else None,
+                              self.step(pb.name.value, item.name, item.body)))
+        return CompiledTrigger(trigger=trigger, steps=tuple(steps))
+
+    def _event(self, event: ast.EventSpec) -> None:
+        kind = event.kind.value
+        if kind not in ast.EVENT_KINDS:
+            self.diagnostics.append(error("E0207", f"unknown event `{kind}`", event.kind.span,
+                                          did_you_mean(kind, ast.EVENT_KINDS) or f"events: {', '.join(ast.EVENT_KINDS)}"))
+            return
+        needs = {"member.silent": "a duration, e.g. `member.silent 7d`",
+                 "member.tagged": "a tag, e.g. `member.tagged 高价值`",
+                 "group.stage": "a stage, e.g. `group.stage 沉默期`"}
+        if kind in needs and event.argument is None:
+            self.diagnostics.append(error("E0208", f"`{kind}` needs {needs[kind]}", event.span))
+        if kind == "member.silent" and event.argument is not None:
+            from sopc.timeutil import parse_duration
+            if parse_duration(event.argument) is None:
+                self.diagnostics.append(error("E0103", f"`{event.argument}` is not a duration", event.argument_span,
+                                              "e.g. `member.silent 7d`"))
+        if kind == "group.stage" and event.argument is not None:
+            names = [r.name.value for r in self.stages.rules] if self.stages else []
+            if event.argument not in names:
+                hint = did_you_mean(event.argument, names) or (
+                    "declare the stages in a `stages` block" if not names else f"stages: {', '.join(names)}")
+                self.diagnostics.append(error("E0203", f"unknown stage `{event.argument}`", event.argument_span, hint))
+
+    def check_duplicate_playbooks(self, playbooks: tuple[CompiledPlaybook, ...]) -> None:
+        self._unique({}, (p.ast for p in playbooks), "playbook", "E0210")
+
+
+def _tags_in(expr: ast.TagExpr) -> Iterable[ast.Name]:
+    if isinstance(expr, ast.TagIs):
+        yield expr.tag
+    elif isinstance(expr, ast.TagNot):
+        yield from _tags_in(expr.operand)
+    else:
+        for operand in expr.operands:
+            yield from _tags_in(operand)

@@ -1,0 +1,248 @@
+"""Stage 5b, lifecycle: events -> the trigger slots they start.
+
+Events are what an SCRM reports (a member joined, wrote, bought, left, was
+tagged). From `member.message` activity this module derives the events
+nobody reports: `member.silent N` (no message for N) and `group.stage S` (a
+group entered a stage of the project's `stages` rules), each once per
+transition. Then every trigger whose event matches starts its steps, cut
+short by its `until` events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from sopc import ast
+from sopc.compile import CompiledPlaybook, CompiledTrigger, Program
+from sopc.diagnostics import Diagnostic, Span, error
+from sopc.timeutil import load_zone, localize, parse_duration
+
+MEMBER_EVENTS = ("member.joined", "member.message", "member.left", "member.tagged", "member.purchased")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    kind: str
+    group: str
+    member: str | None
+    at: dt.datetime
+    name: str | None = None
+    data: dict = field(default_factory=dict, hash=False, compare=False)
+    argument: str | None = None  # silent: the duration; tagged: the tag; stage: the stage
+
+    def as_context(self) -> dict:
+        return {"kind": self.kind, "group": self.group, "member": self.member,
+                "at": self.at, "name": self.name, **self.data}
+
+
+# ---- reading events -----------------------------------------------------------------------
+
+def load_events(path: Path, zone_name: str, shown: str | None = None) -> tuple[list[Event], list[Diagnostic]]:
+    """One JSON object per line: {"event", "group", "member", "name"?, "at", "data"?}.
+    `at` is ISO 8601; without an offset it is local time in the project zone."""
+    shown = shown or str(path)
+    events: list[Event] = []
+    diagnostics: list[Diagnostic] = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [error("E0701", f"cannot read the events file: {exc}", Span.point(shown))]
+    zone = load_zone(zone_name)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        event, problem = parse_event(line, zone)
+        if problem:
+            diagnostics.append(error("E0702", problem, Span(path=shown, line=number, column=1, end_line=number,
+                                                             end_column=len(line) + 1),
+                                     'write e.g. {"event": "member.joined", "group": "g1", "member": "m1", '
+                                     '"at": "2026-11-24T10:00:00+08:00"}'))
+        else:
+            events.append(event)
+    return sorted(events, key=lambda e: e.at), diagnostics
+
+
+def parse_event(line: str, zone) -> tuple[Event | None, str | None]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not a JSON object: {exc.msg} (column {exc.colno})"
+    if not isinstance(record, dict):
+        return None, "each line must be a JSON object"
+    return event_from_record(record, zone)
+
+
+def event_from_record(record: dict, zone) -> tuple[Event | None, str | None]:
+    kind, group, at_text = record.get("event"), record.get("group"), record.get("at")
+    if kind not in ast.EVENT_KINDS:
+        return None, f"unknown event {kind!r}; events are {', '.join(ast.EVENT_KINDS)}"
+    if not isinstance(group, str) or not group:
+        return None, "the event has no \"group\""
+    member = record.get("member")
+    if kind.startswith("member.") and not isinstance(member, str):
+        return None, f"a {kind} event needs a \"member\""
+    at = _parse_at(at_text, zone)
+    if at is None:
+        return None, f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {at_text!r}"
+    data = record.get("data") or {}
+    if not isinstance(data, dict):
+        return None, "\"data\" must be an object"
+    argument = record.get("tag") or data.get("tag") if kind == "member.tagged" else record.get("stage")
+    return Event(kind=kind, group=group, member=member, at=at, name=record.get("name"), data=data,
+                 argument=argument), None
+
+
+def _parse_at(text, zone) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else localize(moment, zone)
+
+
+# ---- derived events ------------------------------------------------------------------------
+
+def derived_events(program: Program, events: Sequence[Event], end: dt.datetime) -> list[Event]:
+    silences = {t.trigger.event.argument for p in program.playbooks for t in p.triggers
+                if t.trigger.event.kind.value == "member.silent" and t.trigger.event.argument}
+    derived = [e for text in silences for e in _silent_events(events, text, end)]
+    derived += _stage_events(program, events, end)
+    return sorted([*events, *derived], key=lambda e: e.at)
+
+
+def _silent_events(events: Sequence[Event], text: str, end: dt.datetime) -> Iterator[Event]:
+    span = parse_duration(text)
+    if not span:
+        return
+    activity: dict[tuple[str, str], list[dt.datetime]] = {}
+    left: dict[tuple[str, str], dt.datetime] = {}
+    for e in events:
+        key = (e.group, e.member or "")
+        if e.kind in ("member.joined", "member.message"):
+            activity.setdefault(key, []).append(e.at)
+        elif e.kind == "member.left":
+            left[key] = e.at
+    for (group, member), times in activity.items():
+        bounds = [*times[1:], min(end, left.get((group, member), end))]
+        for last, following in zip(times, bounds):
+            if last + span < following:
+                yield Event(kind="member.silent", group=group, member=member, at=last + span, argument=text)
+
+
+def _stage_events(program: Program, events: Sequence[Event], end: dt.datetime) -> Iterator[Event]:
+    stages = program.stages
+    if stages is None:
+        return
+    zone = load_zone(program.project.config.timezone)
+    thresholds = [c.value.delta for rule in stages.rules for c in _compares(rule.condition)]
+    by_group: dict[str, list[Event]] = {}
+    for e in events:
+        by_group.setdefault(e.group, []).append(e)
+    for group_id, group_events in by_group.items():
+        group = program.project.roster.by_id.get(group_id)
+        created = (localize(dt.datetime.combine(group.created, dt.time()), zone)
+                   if group and group.created else group_events[0].at)
+        yield from _group_stage_changes(stages, group_id, created, group_events, thresholds, end)
+
+
+def _group_stage_changes(stages, group_id, created, group_events, thresholds, end) -> Iterator[Event]:
+    messages = [e.at for e in group_events if e.kind == "member.message"]
+    candidates = {created, *(e.at for e in group_events if e.at >= created)}
+    for base in (created, *messages):
+        for threshold in thresholds:
+            candidates.update((base + threshold, base + threshold + dt.timedelta(seconds=1)))
+    current = None
+    for moment in sorted(c for c in candidates if created <= c < end):
+        last_message = max((m for m in messages if m <= moment), default=created)
+        stage = stage_of(stages, age=moment - created, silent=moment - last_message)
+        if stage is not None and stage != current:
+            current = stage
+            yield Event(kind="group.stage", group=group_id, member=None, at=moment, argument=stage)
+
+
+def stage_of(stages: ast.Stages, *, age: dt.timedelta, silent: dt.timedelta) -> str | None:
+    for rule in stages.rules:
+        if rule.condition is None or _holds(rule.condition, age=age, silent=silent):
+            return rule.name.value
+    return None
+
+
+def _holds(condition, *, age, silent) -> bool:
+    if isinstance(condition, ast.StageAll):
+        return all(_holds(t, age=age, silent=silent) for t in condition.terms)
+    if isinstance(condition, ast.StageAny):
+        return any(_holds(t, age=age, silent=silent) for t in condition.terms)
+    value = age if condition.metric == "age" else silent
+    limit = condition.value.delta
+    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[condition.op]
+
+
+def _compares(condition) -> Iterator[ast.StageCompare]:
+    if condition is None:
+        return
+    if isinstance(condition, ast.StageCompare):
+        yield condition
+    else:
+        for term in condition.terms:
+            yield from _compares(term)
+
+
+# ---- triggers -> slots ----------------------------------------------------------------------
+
+def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime) -> list:
+    from sopc.plan import Slot, apply_quiet, step_time
+
+    if not events or not any(p.triggers for p in program.playbooks):
+        return []
+    timeline = derived_events(program, events, end)
+    slots: list[Slot] = []
+    for playbook in program.playbooks:
+        members = {g.id: g for g in playbook.groups}
+        for trigger in playbook.triggers:
+            fired: set[tuple[str, str]] = set()
+            for event in timeline:
+                group = members.get(event.group)
+                if group is None or not _matches(trigger.trigger.event, event):
+                    continue
+                key = (event.group, event.member or "")
+                if key in fired and not trigger.trigger.repeat:
+                    continue
+                fired.add(key)
+                stop = _stop_time(trigger, event, timeline)
+                member = {"id": event.member, "name": event.name or event.member} if event.member else None
+                for offset, at_time, step in trigger.steps:
+                    scheduled = step_time(event.at, offset, at_time, playbook.zone)
+                    if scheduled is None or (stop is not None and scheduled >= stop):
+                        continue
+                    at = apply_quiet(scheduled, playbook.policy, playbook.zone)
+                    if at is not None and start <= at < end:
+                        slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=(group,),
+                                          member=member, event=event.as_context(), anchor=event.at))
+    return sorted(slots, key=Slot.sort_key)
+
+
+def _matches(spec: ast.EventSpec, event: Event) -> bool:
+    if spec.kind.value != event.kind:
+        return False
+    if spec.argument is None:
+        return True
+    if event.kind == "member.silent":
+        return parse_duration(spec.argument) == parse_duration(event.argument or "")
+    return spec.argument == event.argument
+
+
+def _stop_time(trigger: CompiledTrigger, event: Event, timeline: Iterable[Event]) -> dt.datetime | None:
+    for later in timeline:
+        if later.at <= event.at or later.group != event.group:
+            continue
+        if event.member is not None and later.member != event.member:
+            continue
+        if any(_matches(spec, later) for spec in trigger.trigger.until):
+            return later.at
+    return None

@@ -1,0 +1,165 @@
+"""Stage 3, load: a project folder (or .sop files) -> parsed files, config,
+roster and calendar, with every diagnostic collected on the way.
+
+    load_project(paths) = config -> roster -> calendar -> parse every .sop file
+                          -> follow imports (relative, project, then `std/`)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from sopc import ast
+from sopc.calendar import HolidayCalendar, from_config as calendar_from_config
+from sopc.config import Config, load_config
+from sopc.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.parser import parse
+from sopc.roster import Roster, load_roster
+from sopc.transform import build_ast
+
+STD_PREFIX = "std/"
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    roster: Roster
+    calendar: HolidayCalendar
+    files: list[ast.SourceFile] = field(default_factory=list)     # the project's own: their playbooks run
+    library: list[ast.SourceFile] = field(default_factory=list)   # reached only through `import`
+    sources: dict[str, str] = field(default_factory=dict)         # display path -> text, for the renderer
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    imports: dict[str, list[tuple[ast.Import, str]]] = field(default_factory=dict)  # file -> (import, resolved file)
+
+
+def std_library_dir() -> Path:
+    packaged = resources.files("sopc").joinpath("_data/playbooks")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def find_root(paths: Sequence[Path]) -> Path:
+    """The folder holding sopc.toml above the first path, else that path's folder."""
+    first = (paths[0] if paths else Path.cwd()).resolve()
+    start = first if first.is_dir() else first.parent
+    for folder in (start, *start.parents):
+        if (folder / "sopc.toml").is_file():
+            return folder
+    return start
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd()) if path.is_absolute() else str(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_project(paths: Sequence[Path]) -> Project:
+    root = find_root(paths)
+    config, diagnostics = load_config(root)
+    roster, roster_diagnostics = load_roster(config.roster_paths, root)
+    calendar, calendar_problems = calendar_from_config(config.calendar)
+    project = Project(root=root, config=config, roster=roster, calendar=calendar)
+    project.diagnostics += diagnostics + roster_diagnostics
+    config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
+    project.diagnostics += [error("E0606", f"[calendar] {p}", config_span) for p in calendar_problems]
+    for path in _playbook_files(paths, config, project):
+        project.files.append(_load_file(project, path))
+    _follow_imports(project)
+    return project
+
+
+def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> list[Path]:
+    targets = [p for p in paths] or [project.root]
+    files: list[Path] = []
+    for target in targets:
+        if target.is_file():
+            files.append(target)
+        elif target.is_dir() and target.resolve() == project.root.resolve():
+            for folder in config.playbook_paths:
+                files.extend(_sop_files_in(folder, recursive=folder.resolve() != project.root.resolve()))
+        elif target.is_dir():
+            files.extend(_sop_files_in(target, recursive=True))
+        else:
+            project.diagnostics.append(error("E0607", f"no such file or folder: {target}",
+                                             hint="give a project folder or .sop files"))
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return sorted(unique)
+
+
+def _sop_files_in(folder: Path, *, recursive: bool) -> list[Path]:
+    if folder.is_file():
+        return [folder]
+    if not folder.is_dir():
+        return []
+    pattern = "**/*.sop" if recursive else "*.sop"
+    return [p for p in folder.glob(pattern) if ".sopc" not in p.parts]
+
+
+def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.SourceFile:
+    shown = shown or display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        project.diagnostics.append(error("E0008", "this file is not UTF-8 text", Span.point(shown),
+                                         "save it as UTF-8 (in most editors: File > Save with Encoding)"))
+        text = ""
+    except OSError as exc:
+        project.diagnostics.append(error("E0607", f"cannot read {shown}: {exc.strerror}", Span.point(shown)))
+        text = ""
+    project.sources[shown] = text
+    tree, diagnostics = parse(text, shown)
+    project.diagnostics += diagnostics
+    if tree is None:
+        return ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=())
+    source_file, diagnostics = build_ast(tree, shown)
+    project.diagnostics += diagnostics
+    return source_file
+
+
+def _follow_imports(project: Project) -> None:
+    loaded = {f.path: f for f in project.files}
+    by_real = {Path(f.path).resolve(): f.path for f in project.files}
+    queue = list(project.files)
+    while queue:
+        source_file = queue.pop(0)
+        for imp in source_file.imports:
+            target = resolve_import(imp.path, source_file.path, project.root)
+            if target is None:
+                project.diagnostics.append(_missing_import(imp, source_file.path, project.root))
+                continue
+            real, shown = target
+            if real not in by_real:
+                library_file = _load_file(project, real, shown)
+                by_real[real] = library_file.path
+                loaded[library_file.path] = library_file
+                project.library.append(library_file)
+                queue.append(library_file)
+            project.imports.setdefault(source_file.path, []).append((imp, by_real[real]))
+
+
+def resolve_import(name: str, importer: str, root: Path) -> tuple[Path, str] | None:
+    """`std/x.sop` -> the bundled library; anything else -> next to the
+    importing file, then from the project root."""
+    if name.startswith(STD_PREFIX):
+        candidate = std_library_dir() / name[len(STD_PREFIX):]
+        return (candidate.resolve(), name) if candidate.is_file() else None
+    for base in (Path(importer).parent, root):
+        candidate = (base / name)
+        if candidate.is_file():
+            return candidate.resolve(), display_path(candidate.resolve())
+    return None
+
+
+def _missing_import(imp: ast.Import, importer: str, root: Path) -> Diagnostic:
+    known = [f"{STD_PREFIX}{p.name}" for p in sorted(std_library_dir().glob("*.sop"))]
+    known += [display_path(p) for p in sorted(root.rglob("*.sop"))[:200]]
+    hint = did_you_mean(imp.path, known) or f"the standard library has: {', '.join(known[:5])}"
+    return error("E0212", f"cannot find `{imp.path}` to import", imp.span, hint)

@@ -1,0 +1,82 @@
+"""The pipeline in one place, the way the CLI (and tests) call it:
+
+    load -> resolve (compile) -> checks     = check()
+    load -> resolve -> plan.expand          = plan()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from sopc.checks import CheckContext, run_checks
+from sopc.compile import Program, compile_program
+from sopc.diagnostics import Diagnostic, has_errors
+from sopc.lifecycle import Event, load_events
+from sopc.loader import Project, display_path, load_project
+from sopc.plan import PlannedMessage, expand
+from sopc.timeutil import load_zone
+
+CHECK_WINDOW = dt.timedelta(days=35)
+
+
+@dataclass
+class Build:
+    project: Project
+    program: Program
+    diagnostics: list[Diagnostic]
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.diagnostics)
+
+    @property
+    def zone(self):
+        return load_zone(self.project.config.timezone) or load_zone("Asia/Shanghai")
+
+
+def build(paths: Sequence[Path]) -> Build:
+    project = load_project(paths)
+    program = compile_program(project)
+    return Build(project=project, program=program, diagnostics=project.diagnostics + program.diagnostics)
+
+
+def read_events(result: Build, events_path: Path | None) -> tuple[Event, ...]:
+    if events_path is None:
+        return ()
+    shown = display_path(events_path)
+    events, diagnostics = load_events(events_path, result.project.config.timezone, shown)
+    if events_path.is_file():
+        result.project.sources[shown] = events_path.read_text(encoding="utf-8-sig", errors="replace")
+    result.diagnostics += diagnostics
+    return tuple(events)
+
+
+def check(paths: Sequence[Path], *, now: dt.datetime, events_path: Path | None = None) -> Build:
+    """Everything `sopc check` reports. The cadence checks look at the plan
+    from `now` for five weeks, and at every launch's day."""
+    result = build(paths)
+    events = read_events(result, events_path)
+    end = max([now + CHECK_WINDOW, *_launch_ends(result.program)])
+    context = CheckContext(now=now, start=now, end=end, events=events)
+    result.diagnostics += run_checks(result.program, context)
+    return result
+
+
+def _launch_ends(program: Program) -> list[dt.datetime]:
+    ends = []
+    for playbook in program.playbooks:
+        for launch in playbook.launches:
+            a = launch.launch
+            if a.at_date:
+                ends.append(dt.datetime.combine(a.at_date.date + dt.timedelta(days=2), dt.time(), playbook.zone))
+    return ends
+
+
+def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
+         group: str | None = None) -> Iterator[PlannedMessage]:
+    group_filter = (lambda g: g.id == group) if group else None
+    return expand(result.program, start, end, events=events, group_filter=group_filter,
+                  diagnostics=result.diagnostics)
