@@ -20,12 +20,13 @@ project folder):
   default is ``groups.csv``, or ``groups.toml`` when only that one exists.
 
 Codes: E0601 TOML syntax, W0602 unknown key, E0603 wrong type or malformed
-value, E0604 unknown time zone, E0605 secret written inline, W0606 playbook
-path not found.
+value, E0604 unknown time zone, E0605 secret written inline, W0608 playbook
+path not found (E0606 and E0607 are used by sopc.loader).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import sys
@@ -47,10 +48,10 @@ __all__ = [
     "Defaults",
     "SenderConfig",
     "TomlLocator",
+    "decode_toml",
     "load_config",
     "parse_quiet",
     "playbook_files",
-    "read_toml_text",
     "toml_syntax_error",
     "toml_type_name",
 ]
@@ -139,10 +140,9 @@ def toml_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def read_toml_text(path: Path) -> tuple[str | None, Diagnostic | None]:
+def decode_toml(path: Path, data: bytes) -> tuple[str | None, Diagnostic | None]:
     """The file's text (a leading BOM dropped, which tomllib rejects), or an
     E0601 diagnostic when it is not UTF-8."""
-    data = path.read_bytes()
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -209,14 +209,7 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, path: Path, text: str) -> Di
     return error("E0601", f"{path.name} is not valid TOML: {plain}", Span.point(str(path), line, column), hint=hint)
 
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class _Header:
-    line: int
-    parts: tuple[str, ...]
-    text: str
+_HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 
 
 def _split_dotted(text: str) -> tuple[str, ...]:
@@ -234,15 +227,18 @@ class TomlLocator:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.lines = [line.rstrip("\r") for line in text.split("\n")]
-        self.headers = [h for h in (self._header(n, line) for n, line in enumerate(self.lines, 1)) if h]
+        # Header line numbers (ascending), and per dotted name the lines of
+        # its headers: `[[groups]]` repeats, one entry per table.
+        self.header_lines: list[int] = []
+        self.headers: dict[tuple[str, ...], list[int]] = {}
+        for number, line in enumerate(self.lines, 1):
+            match = _HEADER_RE.match(line)
+            if match:
+                self.header_lines.append(number)
+                self.headers.setdefault(_split_dotted(match.group(1)), []).append(number)
 
-    @staticmethod
-    def _header(number: int, line: str) -> _Header | None:
-        match = _HEADER_RE.match(line)
-        return _Header(number, _split_dotted(match.group(2)), line) if match else None
-
-    def _find_header(self, parts: tuple[str, ...], index: int = 0) -> _Header | None:
-        found = [h for h in self.headers if h.parts == parts]
+    def _find_header(self, parts: tuple[str, ...], index: int = 0) -> int | None:
+        found = self.headers.get(parts, ())
         return found[index] if index < len(found) else None
 
     def _block(self, parts: tuple[str, ...], index: int) -> tuple[int, int] | None:
@@ -251,11 +247,12 @@ class TomlLocator:
             header = self._find_header(parts, index)
             if header is None:
                 return None
-            start = header.line + 1
+            start = header + 1
         else:
             start = 1
-        following = [h.line for h in self.headers if h.line >= start]
-        return start, (following[0] - 1 if following else len(self.lines))
+        following = bisect.bisect_left(self.header_lines, start)
+        last = self.header_lines[following] - 1 if following < len(self.header_lines) else len(self.lines)
+        return start, last
 
     def _line_span(self, number: int) -> Span:
         line = self.lines[number - 1]
@@ -267,7 +264,7 @@ class TomlLocator:
         """The ``[a.b]`` (or the ``index``-th ``[[a.b]]``) header line."""
         header = self._find_header(parts, index)
         if header is not None:
-            return self._line_span(header.line)
+            return self._line_span(header)
         if len(parts) > 1:
             return self.key(parts[:-1], parts[-1])
         return Span.point(self.path, 1)
@@ -279,9 +276,9 @@ class TomlLocator:
             found = self._search(_key_pattern((key,)), *block)
             if found:
                 return found
-        for header in self.headers:
-            if header.parts[: len(parts) + 1] == (*parts, key):
-                return self._line_span(header.line)
+        for header_parts, numbers in self.headers.items():
+            if header_parts[: len(parts) + 1] == (*parts, key):
+                return self._line_span(numbers[0])
         found = self._search(_key_pattern((*parts, key)), 1, len(self.lines))
         if found:
             return found
@@ -309,7 +306,7 @@ def load_config(project_dir: Path) -> tuple[Config, list[Diagnostic]]:
     path = project_dir / CONFIG_FILE
     if not path.is_file():
         return _config_from({}, project_dir, None, None), []
-    text, problem = read_toml_text(path)
+    text, problem = decode_toml(path, path.read_bytes())
     if text is None:
         return _config_from({}, project_dir, path, None), [problem]
     try:
@@ -320,7 +317,7 @@ def load_config(project_dir: Path) -> tuple[Config, list[Diagnostic]]:
     return _config_from(data, project_dir, path, reader), reader.diagnostics
 
 
-def _config_from(data: dict, project_dir: Path, path: Path | None, reader: "_Reader | None") -> Config:
+def _config_from(data: dict, project_dir: Path, path: Path | None, reader: _Reader | None) -> Config:
     reader = reader or _Reader(path or project_dir / CONFIG_FILE, "")
     reader.unknown_keys(data, _TOP_KEYS, ())
     return Config(
@@ -425,7 +422,7 @@ def _playbook_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path)
     for entry, path in zip(written, paths):
         if not path.exists():
             reader.diagnostics.append(warning(
-                "W0606", f"playbook path `{entry}` does not exist", reader.locate.key((), "playbooks"),
+                "W0608", f"playbook path `{entry}` does not exist", reader.locate.key((), "playbooks"),
                 hint="paths in `playbooks` are relative to the project folder"))
     return paths
 
@@ -529,6 +526,7 @@ _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD_SPLIT_RE = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 _SECRET_WORDS = frozenset({
     "key", "secret", "token", "password", "passwd", "appkey", "appsecret", "accesstoken", "aeskey",
+    "authorization",
 })
 # A URL carrying a credential: WeCom `?key=`, DingTalk `?access_token=`,
 # Feishu/Lark `/bot/v2/hook/<token>`.
@@ -539,7 +537,7 @@ _CREDENTIAL_URL_RE = re.compile(
 def _looks_secret(key: str, value: object) -> bool:
     """True for a setting that holds a credential itself rather than the
     name of the environment variable that holds it."""
-    if not isinstance(value, str) or not value.strip() or key.endswith("_env"):
+    if not isinstance(value, str) or not value.strip():
         return False
     words = {word.lower() for word in _WORD_SPLIT_RE.split(key) if word}
     return bool(words & _SECRET_WORDS) or bool(_CREDENTIAL_URL_RE.search(value))
@@ -549,6 +547,8 @@ def _secret_paths(settings: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> 
     """Dotted keys (nested tables and arrays included) holding inline secrets."""
     found = []
     for key, value in settings.items():
+        if key.endswith("_env"):
+            continue  # names of variables, checked by _check_env_names
         items = value if isinstance(value, list) else [value]
         if any(_looks_secret(key, item) for item in items):
             found.append((*prefix, key))
@@ -566,13 +566,30 @@ def _secret_error(reader: _Reader, name: str, dotted: tuple[str, ...]) -> Diagno
     return error(
         "E0605", f"secret written in {CONFIG_FILE}: `{where}` (line {key_span.line})",
         reader.locate.table(("senders", name)),
-        hint=f'put it in an environment variable and write `{dotted[-1]}_env = "NAME"`',
+        hint=_secret_hint(dotted),
     )
 
 
+def _secret_hint(dotted: tuple[str, ...]) -> str:
+    if len(dotted) == 1:
+        written = f'{dotted[0]}_env = "NAME"'
+    else:  # a nested table such as headers.Authorization -> headers_env = { Authorization = "NAME" }
+        written = f'{dotted[0]}_env = {{ {".".join(dotted[1:])} = "NAME" }}'
+    return f"put it in an environment variable and write `{written}`"
+
+
+def _is_env_name(value: object) -> bool:
+    return isinstance(value, str) and bool(_ENV_NAME_RE.match(value))
+
+
 def _check_env_names(reader: _Reader, name: str, settings: Mapping[str, Any]) -> None:
+    """A ``*_env`` setting names a variable, or is a table of names
+    (``headers_env = { Authorization = "API_TOKEN" }``)."""
     for key, value in settings.items():
-        if key.endswith("_env") and not (isinstance(value, str) and _ENV_NAME_RE.match(value)):
+        if not key.endswith("_env"):
+            continue
+        names = value.values() if isinstance(value, dict) else [value]
+        if not all(_is_env_name(item) for item in names):
             # Never echo the value: it may be the secret itself.
             reader.wrong(("senders", name), key,
                          f"`senders.{name}.{key}` must be the name of an environment variable (letters, digits, _)",

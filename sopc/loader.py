@@ -8,14 +8,14 @@ roster and calendar, with every diagnostic collected on the way.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
 from sopc import ast
 from sopc.calendar import HolidayCalendar, from_config as calendar_from_config
-from sopc.config import Config, load_config
+from sopc.config import Config, load_config, playbook_files
 from sopc.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.parser import parse
 from sopc.roster import Roster, load_roster
@@ -67,13 +67,28 @@ def load_project(paths: Sequence[Path]) -> Project:
     roster, roster_diagnostics = load_roster(config.roster_paths, root)
     calendar, calendar_problems = calendar_from_config(config.calendar)
     project = Project(root=root, config=config, roster=roster, calendar=calendar)
-    project.diagnostics += diagnostics + roster_diagnostics
+    project.diagnostics += _shown_paths(diagnostics + roster_diagnostics)
+    _add_config_sources(project)
     config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
     project.diagnostics += [error("E0606", f"[calendar] {p}", config_span) for p in calendar_problems]
     for path in _playbook_files(paths, config, project):
         project.files.append(_load_file(project, path))
     _follow_imports(project)
     return project
+
+
+def _shown_paths(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Config and roster spans carry absolute paths; show them like the rest."""
+    return [replace(d, span=replace(d.span, path=display_path(Path(d.span.path))))
+            if d.span and Path(d.span.path).is_absolute() else d for d in diagnostics]
+
+
+def _add_config_sources(project: Project) -> None:
+    texts = dict(project.roster.sources)
+    if project.config.path and project.config.path.is_file():
+        texts[str(project.config.path)] = project.config.path.read_text(encoding="utf-8-sig", errors="replace")
+    for path, text in texts.items():
+        project.sources[display_path(Path(path)) if Path(path).is_absolute() else path] = text
 
 
 def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> list[Path]:
@@ -83,8 +98,7 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
         if target.is_file():
             files.append(target)
         elif target.is_dir() and target.resolve() == project.root.resolve():
-            for folder in config.playbook_paths:
-                files.extend(_sop_files_in(folder, recursive=folder.resolve() != project.root.resolve()))
+            files.extend(playbook_files(config))
         elif target.is_dir():
             files.extend(_sop_files_in(target, recursive=True))
         else:

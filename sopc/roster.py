@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 from sopc import ast
-from sopc.config import TomlLocator, read_toml_text, toml_syntax_error, toml_type_name, tomllib
+from sopc.config import TomlLocator, decode_toml, toml_syntax_error, toml_type_name, tomllib
 from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 
 __all__ = ["Group", "Roster", "load_roster", "split_tags", "COLUMN_ALIASES"]
@@ -196,14 +196,21 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
         sink.diagnostics.append(_missing(path, project_dir))
         return
     suffix = path.suffix.lower()
-    if suffix == ".toml":
-        _load_toml(path, sink)
-    elif suffix in CSV_SUFFIXES:
-        _load_csv(path, sink)
-    else:
+    if suffix not in (".toml", *CSV_SUFFIXES):
         sink.diagnostics.append(error(
             "E0617", f"roster `{path}` is not a .csv or .toml file", Span.point(str(path)),
             hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        sink.diagnostics.append(error("E0616", f"cannot read roster `{path}`: {exc.strerror or exc}",
+                                      Span.point(str(path))))
+        return
+    if suffix == ".toml":
+        _load_toml(path, data, sink)
+    else:
+        _load_csv(path, data, sink)
 
 
 def _missing(path: Path, project_dir: Path) -> Diagnostic:
@@ -353,8 +360,8 @@ class _CsvFile:
         self.indices = self.columns.indices()
         if "id" in self.columns.fields:
             return True
-        names = [c.strip() for c in cells if c.strip()]
-        close = next((h for h in (did_you_mean(n, _ALIAS_TO_FIELD) for n in names) if h), None)
+        unknown = [c.strip() for c in cells if c.strip() and _normalise_header(c) not in _ALIAS_TO_FIELD]
+        close = next((h for h in (did_you_mean(_normalise_header(n), COLUMN_ALIASES["id"]) for n in unknown) if h), None)
         self.report(error(
             "E0611", f"{Path(self.path).name} has no group id column", self.row_span(line, line),
             hint=close or "the first row must be the header and name an `id` (or `群ID`) column; "
@@ -419,8 +426,8 @@ class _CsvFile:
         return value
 
 
-def _load_csv(path: Path, sink: _Sink) -> None:
-    text = _decode(path.read_bytes())
+def _load_csv(path: Path, data: bytes, sink: _Sink) -> None:
+    text = _decode(data)
     if text is None:
         sink.diagnostics.append(error(
             "E0616", f"{path.name} is neither UTF-8 nor GBK text", Span.point(str(path)),
@@ -546,8 +553,8 @@ class _TomlGroups:
         return MappingProxyType(out)
 
 
-def _load_toml(path: Path, sink: _Sink) -> None:
-    text, problem = read_toml_text(path)
+def _load_toml(path: Path, data: bytes, sink: _Sink) -> None:
+    text, problem = decode_toml(path, data)
     if text is None:
         sink.diagnostics.append(problem)
         return

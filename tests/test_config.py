@@ -333,6 +333,19 @@ def test_secret_in_nested_sender_table(tmp_path):
     assert codes(diagnostics) == ["E0605"]
     assert "senders.bot.auth.token" in diagnostics[0].message
     assert "line 4" in diagnostics[0].message
+    assert 'auth_env = { token = "NAME" }' in diagnostics[0].hint
+
+
+def test_secret_http_header_is_detected_and_headers_env_table_is_fine(tmp_path):
+    write(tmp_path, '[senders.hook]\nkind = "webhook"\nurl = "https://example.com/sop"\n'
+                    'headers = { Authorization = "Bearer s3cr3t-value" }\n'
+                    'headers_env = { X-Api-Key = "HOOK_API_KEY" }\n')
+    config, diagnostics = load_config(tmp_path)
+    assert codes(diagnostics) == ["E0605"]
+    assert "`senders.hook.headers.Authorization`" in diagnostics[0].message
+    assert "s3cr3t" not in diagnostics[0].message + diagnostics[0].hint
+    assert config.senders["hook"].settings == {
+        "url": "https://example.com/sop", "headers_env": {"X-Api-Key": "HOOK_API_KEY"}}
 
 
 def test_plain_settings_are_not_secrets(tmp_path):
@@ -366,7 +379,7 @@ def test_parse_quiet():
 def test_missing_playbook_path_warns(tmp_path):
     write(tmp_path, 'playbooks = [".", "sops"]\n')
     _, diagnostics = load_config(tmp_path)
-    assert codes(diagnostics) == ["W0606"]
+    assert codes(diagnostics) == ["W0608"]
     assert "`sops`" in diagnostics[0].message
 
 
