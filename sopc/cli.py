@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found (errors, or warnings with --strict),
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -33,12 +34,35 @@ def _color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
+def _for_display(result) -> tuple[list, dict[str, str]]:
+    """Diagnostics with every path relative to the current folder (the way
+    the user wrote them), and the text of every file they point into: the
+    loader registers .sop files, but sopc.toml, the roster and template
+    files are read elsewhere."""
+    from sopc.loader import display_path
+
+    sources = dict(result.project.sources)
+    shown: list = []
+    for diagnostic in result.diagnostics:
+        span = diagnostic.span
+        if span is not None and os.path.isabs(span.path):
+            span = dataclasses.replace(span, path=display_path(Path(span.path)))
+            diagnostic = dataclasses.replace(diagnostic, span=span)
+        if span is not None and span.path not in sources:
+            try:
+                sources[span.path] = Path(span.path).read_text(encoding="utf-8-sig", errors="replace")
+            except (OSError, ValueError):
+                pass
+        shown.append(diagnostic)
+    return shown, sources
+
+
 def _print_diagnostics(result, fmt: str = "text") -> None:
-    diagnostics = result.diagnostics
+    diagnostics, sources = _for_display(result)
     if fmt == "json":
         click.echo(render_json(diagnostics))
     elif diagnostics:
-        click.echo(render_text(diagnostics, result.project.sources, color=_color(sys.stderr)), err=True)
+        click.echo(render_text(diagnostics, sources, color=_color(sys.stderr)), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -69,6 +93,12 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
 
     PATHS are project folders or .sop files (default: the current folder).
     The project is the folder holding sopc.toml.
+
+    \b
+    Examples:
+      sopc check                       the project in this folder
+      sopc check my-sop --strict       fail on warnings too (for CI)
+      sopc check playbooks/welfare.sop --format json
 
     \b
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.
@@ -148,8 +178,13 @@ def init(directory: Path) -> None:
     """Create a small working project in DIRECTORY.
 
     It holds sopc.toml, a roster (groups.csv), a weekly welfare playbook, a
-    flash-sale launch, a newcomer sequence and a template. Then try
-    `sopc check DIRECTORY` and `sopc plan DIRECTORY`.
+    flash-sale launch, a newcomer sequence and a template.
+
+    \b
+    Examples:
+      sopc init my-sop
+      sopc check my-sop --strict
+      sopc plan my-sop --from 2026-11-23 --to 2026-11-29
     """
     from sopc.scaffold import write_project
 

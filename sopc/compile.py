@@ -7,14 +7,18 @@ project defaults, and reports what does not resolve with a did-you-mean.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from sopc import ast
 from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.loader import Project
+from sopc.loader import STD_PREFIX, Project, display_path, std_library_dir
 from sopc.roster import Group
 from sopc.templates import CompiledTemplate, TemplateStore
 from sopc.timeutil import known_zone_names, load_zone
@@ -103,8 +107,50 @@ class Program:
         return playbook.sender or group.sender or self.default_sender
 
 
+@functools.cache
+def std_timelines() -> dict[str, str]:
+    """Timeline name -> `std/<file>` for the standard library, for hints."""
+    found: dict[str, str] = {}
+    try:
+        for path in sorted(std_library_dir().glob("*.sop")):
+            for match in re.finditer(r"^timeline\s+(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE):
+                found.setdefault(match.group(1), f"{STD_PREFIX}{path.name}")
+    except OSError:
+        pass
+    return found
+
+
+def _check_imported_names(project: Project) -> list[Diagnostic]:
+    """`import a, b from "x.sop"`: each name is a timeline or template of x.sop."""
+    by_path = {f.path: f for f in project.files + project.library}
+    problems = []
+    for importer, imports in project.imports.items():
+        for imp, target in imports:
+            source = by_path.get(target)
+            if source is None or not imp.names:
+                continue
+            defined = [t.name.value for t in source.timelines] + [t.name.value for t in source.templates]
+            for name in imp.names:
+                if name.value in defined:
+                    continue
+                elsewhere = std_timelines().get(name.value)
+                hint = (f'`{name.value}` is in `{elsewhere}`: `import {name.value} from "{elsewhere}"`'
+                        if elsewhere and elsewhere != imp.path else
+                        did_you_mean(name.value, defined) or
+                        (f"it defines: {', '.join(f'`{d}`' for d in defined)}" if defined else "it defines nothing"))
+                problems.append(error("E0213", f"`{imp.path}` has no timeline or template `{name.value}`",
+                                      name.span, hint))
+    return problems
+
+
 def compile_program(project: Project) -> Program:
     resolver = _Resolver(project)
+    resolver.diagnostics += _check_imported_names(project)
+    if not project.files and not any(d.code == "E0607" for d in project.diagnostics):
+        resolver.diagnostics.append(error(
+            "E0609", "found no .sop files to check",
+            hint=f"playbooks are .sop files in the project folder (`{display_path(project.root)}`) or its "
+                 "`playbooks` folder, or the files you name; `sopc init DIR` writes a working example"))
     playbooks = tuple(resolver.playbook(pb) for f in project.files for pb in f.playbooks)
     resolver.check_duplicate_playbooks(playbooks)
     return Program(project=project, playbooks=playbooks, timelines=resolver.timelines,
@@ -121,7 +167,8 @@ class _Resolver:
                                       (t for f in every_file for t in f.timelines), "timeline", "E0211")
         named = self._unique({t.name.value: t for f in every_file for t in f.templates},
                              (t for f in every_file for t in f.templates), "template", "E0216")
-        self.templates = TemplateStore(project.config.templates_dir, named)
+        # Relative to the current folder, so messages name it the way the user would.
+        self.templates = TemplateStore(Path(display_path(project.config.templates_dir)), named)
         all_stages = [s for f in every_file for s in f.stages]
         self.stages = all_stages[0] if all_stages else None
         for extra in all_stages[1:]:
@@ -137,8 +184,15 @@ class _Resolver:
             name = item.name
             if name.value in seen and seen[name.value].span != name.span:
                 first = seen[name.value].span
-                self.diagnostics.append(error(code, f"{what} `{name.value}` is defined twice", name.span,
-                                              f"the first is at {first.path}:{first.line}; rename one"))
+                library = {f.path for f in self.project.library}
+                if name.span.path in library and first.path not in library:
+                    # The clash is with an imported file the user cannot edit: point at their own.
+                    self.diagnostics.append(error(
+                        code, f"{what} `{name.value}` is also defined in `{name.span.path}`, which is imported",
+                        first, f"rename yours (`{name.span.path}` defines it at line {name.span.line})"))
+                else:
+                    self.diagnostics.append(error(code, f"{what} `{name.value}` is defined twice", name.span,
+                                                  f"the first is at {first.path}:{first.line}; rename one"))
             seen.setdefault(name.value, name)
         return table
 
@@ -252,15 +306,39 @@ class _Resolver:
         key = id(content)
         if key not in self._compiled:
             compiled, diagnostics = self.templates.compile(content, origin_span=content.span)
-            self.diagnostics += diagnostics
+            self.diagnostics += [self._fit_to_line(_with_template_hint(d)) for d in diagnostics]
             self._compiled[key] = (compiled, diagnostics)
         return self._compiled[key][0]
+
+    def _fit_to_line(self, diagnostic: Diagnostic) -> Diagnostic:
+        """A template problem on a line of a triple-quoted text in a .sop file comes
+        back spanning the whole line from column 1 (the text was dedented);
+        point at the line's text instead of its indentation."""
+        span = diagnostic.span
+        source = self.project.sources.get(span.path) if span else None
+        if span is None or source is None or span.column != 1:
+            return diagnostic
+        lines = source.split("\n")
+        if not 1 <= span.line <= len(lines):
+            return diagnostic
+        line = lines[span.line - 1].rstrip("\r \t\u3000")
+        text = line.lstrip(" \t\u3000")
+        if not text:
+            return diagnostic
+        start = len(line) - len(text) + 1
+        fitted = Span(path=span.path, line=span.line, column=start, end_line=span.line, end_column=len(line) + 1)
+        return dataclasses.replace(diagnostic, span=fitted)
 
     # ---- timelines and triggers -------------------------------------------------------
     def _timeline(self, name: ast.Name) -> ast.Timeline | None:
         timeline = self.timelines.get(name.value)
         if timeline is None:
-            hint = did_you_mean(name.value, self.timelines) or "define it with `timeline NAME ...` or import it, e.g. `import \"std/flash_sale.sop\"`"
+            library = std_timelines().get(name.value)
+            if library:
+                hint = f'`{name.value}` is in the standard library: add `import "{library}"` at the top of the file'
+            else:
+                hint = did_you_mean(name.value, self.timelines) or (
+                    "define it with `timeline NAME ...` or import it, e.g. `import \"std/flash_sale.sop\"`")
             self.diagnostics.append(error("E0202", f"unknown timeline `{name.value}`", name.span, hint))
         return timeline
 
@@ -319,6 +397,16 @@ class _Resolver:
 
     def check_duplicate_playbooks(self, playbooks: tuple[CompiledPlaybook, ...]) -> None:
         self._unique({}, (p.ast for p in playbooks), "playbook", "E0210")
+
+
+TEMPLATE_SYNTAX_HINT = ("template syntax: `{{ name }}` for a value, `{% if x %}...{% endif %}` for a condition; "
+                        "every `{{` needs its `}}`")
+
+
+def _with_template_hint(diagnostic: Diagnostic) -> Diagnostic:
+    if diagnostic.code == "E0402" and not diagnostic.hint:
+        return dataclasses.replace(diagnostic, hint=TEMPLATE_SYNTAX_HINT)
+    return diagnostic
 
 
 def _tags_in(expr: ast.TagExpr) -> Iterable[ast.Name]:

@@ -122,8 +122,11 @@ def _silent_events(events: Sequence[Event], text: str, end: dt.datetime) -> Iter
         return
     activity: dict[tuple[str, str], list[dt.datetime]] = {}
     left: dict[tuple[str, str], dt.datetime] = {}
+    names: dict[tuple[str, str], str] = {}  # the member's latest known name: silence reports none
     for e in events:
         key = (e.group, e.member or "")
+        if e.name:
+            names[key] = e.name
         if e.kind in ("member.joined", "member.message"):
             activity.setdefault(key, []).append(e.at)
         elif e.kind == "member.left":
@@ -132,7 +135,8 @@ def _silent_events(events: Sequence[Event], text: str, end: dt.datetime) -> Iter
         bounds = [*times[1:], min(end, left.get((group, member), end))]
         for last, following in zip(times, bounds):
             if last + span < following:
-                yield Event(kind="member.silent", group=group, member=member, at=last + span, argument=text)
+                yield Event(kind="member.silent", group=group, member=member, at=last + span,
+                            name=names.get((group, member)), argument=text)
 
 
 def _stage_events(program: Program, events: Sequence[Event], end: dt.datetime) -> Iterator[Event]:

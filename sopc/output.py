@@ -4,7 +4,6 @@ contract for tools, and CSV for spreadsheets. Each writer streams."""
 from __future__ import annotations
 
 import csv
-import json
 from typing import Iterable, TextIO
 
 from sopc.plan import PlannedMessage
@@ -14,11 +13,14 @@ CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "sender", "kin
 
 
 def write_jsonl(messages: Iterable[PlannedMessage], out: TextIO) -> int:
+    """One ``json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"))``
+    line per message (built by :meth:`PlannedMessage.to_json`, which is faster)."""
     count = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    last_at, at_text = None, ""
     for message in messages:
-        out.write(dumps(message.to_dict()))
-        out.write("\n")
+        if message.at is not last_at:  # one slot's messages share their `at` object: format it once
+            last_at, at_text = message.at, message.at.isoformat()
+        out.write(message.to_json(at_text) + "\n")
         count += 1
     return count
 

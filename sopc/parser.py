@@ -9,6 +9,7 @@ broken line instead of stopping at the first.
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -75,9 +76,13 @@ LINE_STARTS: tuple[tuple[str, str], ...] = (
     ("T_OFFSET", "a timeline step (`T-10m name \"text\"`) or a new block"),
     ("OFFSET", "a lifecycle step (`+30m name \"text\"`), `use <timeline>`, or a new block"),
     ("OTHERWISE", "`when <condition>` or `otherwise`"),
+    ("PLAYBOOK", "a block: `playbook`, `timeline`, `stages`, `template` or `import`"),
 )
 
 BLOCK_WORDS = ("playbook", "timeline", "stages", "template", "import")
+
+T_STEP = re.compile(r"T([+-](\d+[dhms])+)?")
+OFFSET_STEP = re.compile(r"\+(0|(\d+[dhms])+)")
 
 
 def grammar_text() -> str:
@@ -88,10 +93,17 @@ def grammar_text() -> str:
     return (Path(__file__).resolve().parent.parent / "grammar" / "sop.lark").read_text(encoding="utf-8")
 
 
+def _takes_space(node) -> bool:
+    """Whether a node counts for the positions of the rule holding it: the
+    line break (with the next line's indentation and comments) does not, so
+    a step's span ends at its last word instead of on the next line."""
+    return not (isinstance(node, Token) and node.type == "_NL")
+
+
 @functools.cache
 def lark_parser() -> Lark:
     return Lark(grammar_text(), parser="lalr", lexer="contextual",
-                propagate_positions=True, maybe_placeholders=True)
+                propagate_positions=_takes_space, maybe_placeholders=True)
 
 
 def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
@@ -106,8 +118,12 @@ def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
         try:
             tree = lark_parser().parse(source)
         except UnexpectedInput as exc:
-            diagnostics.append(syntax_diagnostic(exc, source, path))
-            recovered = _blank_broken_lines(source, _error_line(exc, source))
+            diagnostic = syntax_diagnostic(exc, source, path)
+            diagnostics.append(diagnostic)
+            if diagnostic.code == "E0005":  # an open `"""`: the rest of the file is inside it
+                recovered = _blank_from(source, diagnostic.span.line)
+            else:
+                recovered = _blank_broken_lines(source, _error_line(exc, source))
             if recovered == source:
                 return None, diagnostics
             source = recovered
@@ -125,6 +141,11 @@ def _error_line(exc: UnexpectedInput, source: str) -> int:
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         return source.count("\n")
     return line if line and line > 0 else source.count("\n")
+
+
+def _blank_from(source: str, line: int) -> str:
+    lines = source.split("\n")
+    return "\n".join(text if number < line else " " * len(text) for number, text in enumerate(lines, 1))
 
 
 def _blank_broken_lines(source: str, line: int) -> str:
@@ -168,6 +189,25 @@ def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnosti
     found = "the end of the line" if token.type == "_NL" else f"`{token.value}`"
     message = f"expected {describe_expected(expected)}, found {found}"
     hint = _hint_for(token, expected, source)
+    if _is_bad_weekday(str(token.value), expected):
+        message = f"unknown weekday `{token.value}`"
+    elif "OFFSET" in expected and T_STEP.fullmatch(str(token.value)):
+        message = f"`{token.value}` is a timeline offset; a step under `on <event>` starts with `+`, e.g. `+1h`"
+    elif "TIMEZONE" in expected and T_STEP.fullmatch(str(token.value)):
+        message = f"`{token.value}` starts a timeline step, which cannot be written inside a playbook"
+    elif "PLAYBOOK" in expected and token.column == 1 and hint and any(f"`{w}`" in hint for w in BLOCK_WORDS):
+        message = (f"unknown block `{token.value}`: a line at the left margin starts a block "
+                   "(`playbook`, `timeline`, `stages`, `template` or `import`)")
+    value = str(token.value)
+    offset = next((i for i, c in enumerate(value) if c in FULLWIDTH), None)
+    if offset is not None and "\n" not in value[:offset]:
+        # Point at the full-width character itself and show the line's fix.
+        char = value[offset]
+        column = token.column + offset
+        span = Span(path=path, line=token.line, column=column, end_line=token.line, end_column=column + 1)
+        fixed = "".join(FULLWIDTH.get(c, c) for c in value)
+        message = f"`{value}` contains a full-width `{char}`; expected {describe_expected(expected)}"
+        hint = f"write the ASCII `{FULLWIDTH[char]}` instead: `{fixed}`"
     if token.type == "_NL" and not hint:
         hint = "this line stops too early; see the language tour in README.md for its full form"
     return error("E0001", message, span, hint)
@@ -177,6 +217,11 @@ def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> 
     char = exc.char
     span = Span(path=path, line=exc.line, column=exc.column, end_line=exc.line, end_column=exc.column + 1)
     if char == '"':
+        line_text = source.split("\n")[exc.line - 1] if 0 < exc.line <= source.count("\n") + 1 else ""
+        if line_text[max(0, exc.column - 3):exc.column] == '"""':
+            start = Span(path=path, line=exc.line, column=exc.column - 2, end_line=exc.line, end_column=exc.column + 1)
+            return error("E0005", 'this `"""` text is never closed', start,
+                         'end it with `"""` (the text may run over several lines)')
         return error("E0003", "this text has no closing `\"`", span, 'end the text on the same line with `"`, '
                      'or use `"""` ... `"""` for text over several lines')
     hint = _fullwidth_hint(char)
@@ -223,13 +268,28 @@ def _vocabulary(expected: set[str]) -> list[str]:
     return words
 
 
+def _is_bad_weekday(value: str, expected: set[str]) -> bool:
+    return "WEEKDAY" in expected and value.startswith(("周", "星期", "礼拜")) and value not in WEEKDAY_WORDS \
+        and value not in TERMINAL_WORDS["DAY_SET"]
+
+
 def _hint_for(token: Token, expected: set[str], source: str) -> str | None:
     value = str(token.value)
     fullwidth = next((c for c in value if c in FULLWIDTH), None)
     if fullwidth:
         return _fullwidth_hint(fullwidth)
-    if "WEEKDAY" in expected and value[:1] in "周星礼" and value not in WEEKDAY_WORDS:
+    if _is_bad_weekday(value, expected):
         return "weekdays are written 周一 … 周日 (or 星期一 …, mon … sun)"
+    if "OFFSET" in expected and T_STEP.fullmatch(value):
+        return (f"write `+{value[2:] or '0'}` (the time after the event), or put the steps in a `timeline` "
+                "and write `use <timeline>` under the event")
+    if "TIMEZONE" in expected and T_STEP.fullmatch(value):
+        return ("move it into a `timeline` block (e.g. `timeline flash_sale`), and start that timeline from the "
+                "playbook with a line like `run flash_sale at 2026-12-12 20:00 in group hz_001`")
+    if "PLAYBOOK" in expected and "TIMEZONE" not in expected and token.column > 1 and token.type != "_NL":
+        return "an indented line belongs to a block, and there is none above it; start one with e.g. `playbook welfare`"
+    if "TIMEZONE" in expected and OFFSET_STEP.fullmatch(value):
+        return "`+30m`-style steps belong under an event, e.g. `on member.joined`"
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:

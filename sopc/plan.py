@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
+import json
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sopc.compile import CompiledPlaybook, Policy, Program, Step
 from sopc.diagnostics import Diagnostic, error
@@ -25,6 +27,8 @@ from sopc.templates import TemplateRenderError, memo_key_names
 from sopc.timeutil import WEEKDAY_CN, localize
 
 RENDER_CACHE_LIMIT = 200_000
+_NO_VARIABLES: Mapping = MappingProxyType({})
+_json_text = json.encoder.encode_basestring  # what json.dumps uses for str with ensure_ascii=False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +50,27 @@ class PlannedMessage:
                 "target": target, "sender": self.sender, "kind": self.kind,
                 "mentions": list(self.mentions), "text": self.text}
 
+    def to_json(self, at_text: str | None = None) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))``,
+        byte for byte, without building the dicts (the JSONL writer's hot path).
+
+        ``at_text`` is ``self.at.isoformat()`` when the caller already has it:
+        the messages of one slot share their ``at``, so it is formatted once."""
+        try:
+            return "".join(self._json_pieces(self.at.isoformat() if at_text is None else at_text))
+        except TypeError:  # a field that is not text: let json say what it makes of it
+            return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def _json_pieces(self, at_text: str) -> tuple[str, ...]:
+        # json.dumps encodes every string with encode_basestring (ensure_ascii=False)
+        # and joins "key":value pairs with the separators given: the same here.
+        text = _json_text
+        target = text(self.group) if self.member is None else f'{text(self.group)},"member":{text(self.member)}'
+        return ('{"id":', text(self.id), ',"at":', text(at_text), ',"playbook":', text(self.playbook),
+                ',"step":', text(self.step), ',"target":{"group":', target, '},"sender":', text(self.sender),
+                ',"kind":', text(self.kind), ',"mentions":[', ",".join(map(text, self.mentions)),
+                '],"text":', text(self.text), "}")
+
 
 @dataclass(slots=True, kw_only=True)
 class Slot:
@@ -59,7 +84,9 @@ class Slot:
     member: dict | None = None
     event: dict | None = None
     anchor: dt.datetime | None = None
-    variables: dict = field(default_factory=dict)
+    # Schedule slots share one empty mapping, so its id() is a stable part of
+    # the render memo key (see Renderer._prepare).
+    variables: Mapping = field(default_factory=lambda: _NO_VARIABLES)
 
     def sort_key(self) -> tuple:
         first = self.groups[0].id if self.groups else ""
@@ -80,10 +107,8 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
     renderer = Renderer(program, diagnostics if diagnostics is not None else [])
     for slot in heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
-        for group in groups:
-            message = renderer.message(slot, group)
-            if message is not None:
-                yield message
+        if groups:
+            yield from renderer.messages(slot, groups)
 
 
 # ---- where slots come from ----------------------------------------------------------
@@ -142,6 +167,27 @@ def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None
 
 # ---- rendering ------------------------------------------------------------------------
 
+# Context names whose value changes from slot to slot: a text reading one of
+# them is only reused among the groups of one slot.
+PER_SLOT_NAMES = frozenset({"date", "weekday_cn", "time", "now", "T", "member", "event"})
+
+
+@dataclass(slots=True, kw_only=True)
+class _SlotPieces:
+    """What every message of one slot shares, worked out once per slot rather
+    than once per group (a slot of a weekly step reaches every group)."""
+
+    slot: Slot
+    member_id: str | None
+    mentions: tuple[str, ...]
+    id_prefix: "hashlib._Hash"   # blake2b fed with "playbook\x1fstep\x1f"
+    id_suffix: str               # "\x1fmember\x1flocal scheduled time"
+    fixed_text: str | None       # the text of a step without a template
+    texts: dict | None           # memoized texts by group id (or None); None: no template
+    by_group: bool               # the template reads `group`
+    shared: bool                 # `texts` is kept across slots (reads nothing slot-specific)
+
+
 class Renderer:
     """Slot x group -> PlannedMessage, memoizing texts on the variables a
     template reads (a template is a pure function of its context)."""
@@ -149,54 +195,93 @@ class Renderer:
     def __init__(self, program: Program, diagnostics: list[Diagnostic]):
         self.program = program
         self.diagnostics = diagnostics
-        self._cache: dict[tuple, str] = {}
+        # (id(step), id(slot.variables)) -> (step, variables, {group id or None: text})
+        # for templates reading nothing slot-specific. The entry holds the step
+        # and the variables, so their ids cannot be reused while it exists.
+        self._cache: dict[tuple[int, int], tuple[Step, Mapping, dict[str | None, str]]] = {}
+        self._cached = 0
         self._memo_names: dict[int, tuple[str, ...]] = {}
         self._summaries: dict[str, str] = {}
         self._failed_steps: set[int] = set()
         self._group_dicts: dict[str, dict] = {}
+        self._pieces: _SlotPieces | None = None
 
     def message(self, slot: Slot, group: Group) -> PlannedMessage | None:
+        return next(self.messages(slot, (group,)), None)
+
+    def messages(self, slot: Slot, groups: Iterable[Group]) -> Iterator[PlannedMessage]:
+        """The slot's message to each of ``groups``, leaving out texts that
+        cannot be rendered (reported once per step)."""
+        pieces = self._pieces
+        if pieces is None or pieces.slot is not slot:
+            pieces = self._pieces = self._prepare(slot)
+        step, playbook, sender_for = slot.step, slot.playbook, self.program.sender_for
+        for group in groups:
+            text = self._text(pieces, group)
+            if text is None:
+                continue
+            digest = pieces.id_prefix.copy()
+            digest.update(f"{group.id}{pieces.id_suffix}".encode())
+            yield PlannedMessage(
+                id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
+                member=pieces.member_id, sender=sender_for(playbook, group), kind=step.kind,
+                mentions=pieces.mentions, text=text)
+
+    def _prepare(self, slot: Slot) -> _SlotPieces:
         step = slot.step
-        text = self._text(slot, group)
-        if text is None:
-            return None
         member_id = slot.member["id"] if slot.member else None
         mentions = tuple(member_id if (m in ("member", "成员") and member_id) else
                          ("all" if m in ("all", "所有人") else m) for m in step.mentions)
+        # Ids hash "playbook␟step␟group␟member␟local time"; all but the group is the slot's.
         local = slot.scheduled.astimezone(slot.playbook.zone).replace(tzinfo=None).isoformat()
-        key = "\x1f".join((step.playbook, step.name, group.id, member_id or "", local))
-        return PlannedMessage(
-            id=hashlib.blake2b(key.encode(), digest_size=8).hexdigest(), at=slot.at,
-            playbook=step.playbook, step=step.name, group=group.id, member=member_id,
-            sender=self.program.sender_for(slot.playbook, group), kind=step.kind, mentions=mentions, text=text)
-
-    def _text(self, slot: Slot, group: Group) -> str | None:
-        step = slot.step
+        id_prefix = hashlib.blake2b(f"{step.playbook}\x1f{step.name}\x1f".encode(), digest_size=8)
+        pieces = _SlotPieces(slot=slot, member_id=member_id, mentions=mentions, id_prefix=id_prefix,
+                             id_suffix=f"\x1f{member_id or ''}\x1f{local}", fixed_text=None, texts=None,
+                             by_group=False, shared=False)
         if step.template is None:
-            return step.action if step.action == "dissolve" else ("" if step.kind != "action" else step.action)
+            pieces.fixed_text = step.action if step.action == "dissolve" else ("" if step.kind != "action" else step.action)
+            return pieces
         names = self._memo_names.get(id(step))
         if names is None:
             names = self._memo_names[id(step)] = memo_key_names(step.template)
-        key = (id(step), id(slot.variables), *(self._dynamic(name, slot, group) for name in names))
-        text = self._cache.get(key)
+        pieces.by_group = "group" in names
+        pieces.shared = PER_SLOT_NAMES.isdisjoint(names)
+        # Everything else a template may read (step, playbook and launch
+        # variables, the playbook, its schedule summary) is fixed by the step
+        # and the slot's variables.
+        pieces.texts = self._shared_texts(slot) if pieces.shared else {}
+        return pieces
+
+    def _shared_texts(self, slot: Slot) -> dict[str | None, str]:
+        key = (id(slot.step), id(slot.variables))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = (slot.step, slot.variables, {})
+        return entry[2]
+
+    def _text(self, pieces: _SlotPieces, group: Group) -> str | None:
+        if pieces.texts is None:
+            return pieces.fixed_text
+        key = group.id if pieces.by_group else None
+        text = pieces.texts.get(key)
         if text is None:
+            slot = pieces.slot
             text = self._render(slot, group)
             if text is None:
-                return None
-            if len(self._cache) > RENDER_CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[key] = text
-        return f"remind: {text}" if step.action == "remind" else text
+                return None  # not memoized: every group reports (and skips) it the same way
+            if slot.step.action == "remind":
+                text = f"remind: {text}"
+            self._remember(pieces, key, text)
+        return text
 
-    def _dynamic(self, name: str, slot: Slot, group: Group):
-        """The part of the context a name depends on that varies per message."""
-        if name == "group":
-            return group.id
-        if name in ("member", "event"):
-            return id(slot.member), id(slot.event)
-        if name in ("date", "weekday_cn", "time", "now", "T"):
-            return slot.at, slot.anchor
-        return None  # static for this step (step, playbook, launch variables)
+    def _remember(self, pieces: _SlotPieces, key: str | None, text: str) -> None:
+        if pieces.shared:
+            self._cached += 1
+            if self._cached > RENDER_CACHE_LIMIT:  # bound memory: start over
+                self._cache.clear()
+                self._cached = 1
+                pieces.texts = self._shared_texts(pieces.slot)
+        pieces.texts[key] = text
 
     def _render(self, slot: Slot, group: Group) -> str | None:
         try:

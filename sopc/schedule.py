@@ -109,7 +109,8 @@ def summarize_weekly(steps: list[ast.ScheduleStep]) -> str:
         times = "、".join(t.text() for t in getattr(when, "times", ()))
         if isinstance(when, ast.OnDays):
             label = _days_label(when.days, names)
-            order = min((min(d.weekdays) for d in when.days if d.weekdays), default=7)
+            only_holidays = all(d.holidays for d in when.days)  # 节假日 after 工作日, not mixed in by time
+            order = min((min(d.weekdays) for d in when.days if d.weekdays), default=7.5 if only_holidays else 7)
         elif isinstance(when, ast.OnMonthDays):
             label = "每月" + "、".join("最后一天" if d == -1 else f"{d}日" for d in when.days)
             order = 8

@@ -8,6 +8,7 @@ a bad literal becomes a diagnostic and its node holds ``None``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import textwrap
@@ -79,11 +80,12 @@ class AstBuilder(Transformer):
         return ast.TimeOfDay(time=dt.time(hours, minutes), span=self.span(token))
 
     def date(self, token: Token) -> ast.DateValue | None:
+        year, month, day = (int(part) for part in str(token).split("-"))
         try:
-            year, month, day = (int(part) for part in str(token).split("-"))
             return ast.DateValue(date=dt.date(year, month, day), span=self.span(token))
-        except ValueError as exc:
-            self.report("E0102", f"`{token}` is not a date: {exc}", token, "write dates as YYYY-MM-DD, e.g. `2026-11-25`")
+        except ValueError:
+            self.report("E0102", f"`{token}` is not a date: {_date_problem(year, month, day)}", token,
+                        "write dates as YYYY-MM-DD, e.g. `2026-11-25`")
             return None
 
     def duration(self, token: Token) -> ast.Duration | None:
@@ -322,8 +324,8 @@ class AstBuilder(Transformer):
     def on_cron(self, meta, children):
         expression = self.text(children[0]).text
         if not _valid_cron(expression):
-            self.report("E0105", f"`{expression}` is not a valid cron expression", children[0],
-                        "five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\"")
+            self.report("E0105", f"`{expression}` is not a valid cron expression: {_cron_problem(expression)}",
+                        children[0], "five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\"")
         return ast.OnCron(expression=expression, span=self.span(meta))
 
     # ---- message bodies -----------------------------------------------------------
@@ -464,6 +466,30 @@ class AstBuilder(Transformer):
 
 def _unescape(body: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+CRON_FIELDS = (("minute", "0-59"), ("hour", "0-23"), ("day of the month", "1-31"), ("month", "1-12"),
+               ("day of the week", "0-6, 0 is Sunday"))
+
+
+def _cron_problem(expression: str) -> str:
+    fields = expression.split()
+    if len(fields) != len(CRON_FIELDS):
+        return f"it has {len(fields)} field{'s' if len(fields) != 1 else ''}, a cron line has 5"
+    for index, (name, allowed) in enumerate(CRON_FIELDS):
+        alone = " ".join(field if i == index else "*" for i, field in enumerate(fields))
+        if not _valid_cron(alone):
+            return f"the {name} field `{fields[index]}` is not valid ({allowed})"
+    return "these fields do not fit together"
+
+
+def _date_problem(year: int, month: int, day: int) -> str:
+    if not 1 <= year <= 9999:
+        return "the year is out of range"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {days} days" if day else "days start at 1"
 
 
 def _valid_cron(expression: str) -> bool:

@@ -42,6 +42,7 @@ def builtin_checks() -> dict[str, Check]:
         "template-variables": static.check_template_variables,
         "mentions": static.check_mentions,
         "senders": static.check_senders,
+        "sender-kinds": static.check_sender_kinds,
         "cadence": cadence.check_cadence,
     }
 

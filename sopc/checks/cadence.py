@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from sopc.checks import CheckContext
+from sopc.checks.static import static_render_problems
 from sopc.compile import Program, Step
 from sopc.diagnostics import Diagnostic, error, warning
 from sopc.plan import PlannedMessage, expand
@@ -52,7 +53,8 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
     limits = _sender_limits(program)
     findings = {code: _Findings() for code in ("E0304", "E0303", "W0302", "E0502")}
     last_post: dict[str, PlannedMessage] = {}
-    per_day: dict[tuple[str, dt.date], int] = {}
+    per_day: dict[tuple[str, dt.date], list[str]] = {}
+    over_cap: set[tuple[str, dt.date]] = set()
     render_problems: list[Diagnostic] = []
     for message in expand(program, context.start, context.end, events=context.events, diagnostics=render_problems):
         step = steps.get((message.playbook, message.step))
@@ -60,13 +62,16 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
             continue
         local = message.at.astimezone(zones[message.playbook])
         policy = policies[message.playbook]
-        _cap(findings["E0304"], message, step, local, policy.cap, per_day)
+        _cap(findings["E0304"], message, step, local, policy.cap, per_day, over_cap)
         _gap(findings["E0303"], message, step, policy.gap, last_post.get(message.group), zones)
         last_post[message.group] = message
         _greeting(findings["W0302"], message, step, local)
         _size(findings["E0502"], message, step, limits.get(message.sender))
-    yield from render_problems
-    yield from _report(findings)
+    # A step whose template is already reported as unrenderable (E0405/E0407)
+    # would fail again here, once per step: say it once, where it is clearest.
+    reported = static_render_problems(program)
+    yield from (d for d in render_problems if not (d.code == "E0406" and d.span in reported))
+    yield from _report(findings, _library_anchors(program))
 
 
 def _steps_by_name(program: Program) -> dict[tuple[str, str], Step]:
@@ -83,13 +88,23 @@ def _steps_by_name(program: Program) -> dict[tuple[str, str], Step]:
     return table
 
 
-def _cap(findings: _Findings, message, step, local, cap: int, per_day: dict) -> None:
+def _cap(findings: _Findings, message, step, local, cap: int, per_day: dict, over_cap: set) -> None:
+    """Posts to one group on one local day, across every playbook. Each post
+    is held to its own playbook's cap, so a playbook with `cap 3/day` is
+    reported when its post is the 4th or a later one of the day; once per
+    group and day."""
     key = (message.group, local.date())
-    per_day[key] = count = per_day.get(key, 0) + 1
-    if cap and count == cap + 1:
+    playbooks = per_day.setdefault(key, [])
+    playbooks.append(message.playbook)
+    count = len(playbooks)
+    if cap and count > cap and key not in over_cap:
+        over_cap.add(key)
+        names = sorted(set(playbooks))
+        source = f"from `{names[0]}`" if len(names) == 1 else \
+            "from " + ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}` together"
         findings.add("E0304", step, message.group, lambda: (
             f"on {local.date()} ({WEEKDAY_CN[local.weekday()]}) group `{message.group}` gets more than "
-            f"{cap} posts (the cap is {cap}/day); `{step.name}` at {local:%H:%M} is post {count}"))
+            f"{cap} posts {source} (the cap is {cap}/day); `{step.name}` at {local:%H:%M} is post {count}"))
 
 
 def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones) -> None:
@@ -98,18 +113,20 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones)
     distance = message.at - previous.at
     if distance < gap:
         local = message.at.astimezone(zones[message.playbook])
+        when = "at the same time as" if not distance else f"{format_duration(distance)} after"
         findings.add("E0303", step, message.group, lambda: (
-            f"`{step.name}` at {local:%Y-%m-%d %H:%M} comes {format_duration(distance)} after "
-            f"`{previous.step}` ({previous.playbook}) in group `{message.group}`; the gap is {format_duration(gap)}"))
+            f"`{step.name}` at {local:%Y-%m-%d %H:%M} comes {when} `{previous.step}` ({previous.playbook}) "
+            f"in group `{message.group}`; the gap is {format_duration(gap)}"))
 
 
 def _greeting(findings: _Findings, message, step, local) -> None:
-    if MORNING.search(message.text) and local.hour >= 11:
+    morning, night = MORNING.search(message.text), NIGHT.search(message.text)
+    if morning and local.hour >= 11:
         findings.add("W0302", step, message.group, lambda: (
-            f"`{step.name}` says good morning at {local:%H:%M}"))
-    elif NIGHT.search(message.text) and local.hour < 18:
+            f"`{step.name}` says “{morning.group()}” (good morning) but is sent at {local:%H:%M}"))
+    elif night and local.hour < 18:
         findings.add("W0302", step, message.group, lambda: (
-            f"`{step.name}` says good night at {local:%H:%M}"))
+            f"`{step.name}` says “{night.group()}” (good night) but is sent at {local:%H:%M}"))
 
 
 def _size(findings: _Findings, message, step, limits) -> None:
@@ -131,15 +148,49 @@ HINTS = {
 }
 
 
-def _report(findings: dict[str, _Findings]) -> Iterator[Diagnostic]:
+def _library_anchors(program: Program) -> dict[tuple[str, str], tuple[str, object]]:
+    """(playbook, step) -> (timeline, the `run` or `use` line) for steps of
+    timelines from imported files: a finding is reported where the user
+    brings the timeline in, since they cannot edit the standard library."""
+    own = {f.path for f in program.project.files}
+    anchors: dict[tuple[str, str], tuple[str, object]] = {}
+    for playbook in program.playbooks:
+        for launch in playbook.launches:
+            if launch.timeline.path not in own:
+                for timeline_step, _ in launch.steps:
+                    anchors.setdefault((playbook.name, timeline_step.name.value),
+                                       (launch.timeline.name.value, launch.launch.span))
+        for trigger in playbook.ast.triggers:
+            for item in trigger.steps:
+                timeline = program.timelines.get(item.timeline.value) if hasattr(item, "timeline") else None
+                if timeline is not None and timeline.path not in own:
+                    for timeline_step in timeline.steps:
+                        anchors.setdefault((playbook.name, timeline_step.name.value), (timeline.name.value, item.span))
+    return anchors
+
+
+def _report(findings: dict[str, _Findings], anchors: dict) -> Iterator[Diagnostic]:
     for code, table in findings.items():
         make = warning if code.startswith("W") else error
+        anchored: dict[tuple, list[tuple[_Finding, str]]] = {}
         for finding in table.by_key.values():
             more = finding.count - 1
             groups = len(finding.groups)
             tail = f" (and {more} more time{'s' if more != 1 else ''} in {groups} group{'s' if groups != 1 else ''})" \
                 if more else ""
-            yield make(code, finding.first + tail, finding.step.span, HINTS[code])
+            step = finding.step
+            anchor = anchors.get((step.playbook, step.name))
+            if anchor is None:
+                yield make(code, finding.first + tail, step.span, HINTS[code])
+            else:
+                anchored.setdefault((anchor[0], anchor[1]), []).append((finding, finding.first + tail))
+        # One diagnostic per `run`/`use` line, naming the library steps involved.
+        for (timeline, span), items in anchored.items():
+            first, message = items[0]
+            others = [f"`{f.step.name}`" for f, _ in items[1:]]
+            extra = f"; also {', '.join(others)}" if others else ""
+            where = f"{first.step.span.path}:{first.step.span.line}"
+            yield make(code, f"timeline `{timeline}` ({where}): {message}{extra}", span, HINTS[code])
 
 
 def _sender_limits(program: Program) -> dict:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc import ast
 from sopc.checks import CheckContext
 from sopc.compile import CompiledPlaybook, Program, Step
-from sopc.diagnostics import Diagnostic, did_you_mean, error, warning
+from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.plan import step_time
 from sopc.schedule import occurrences
 from sopc.timeutil import is_ambiguous, is_nonexistent, localize
@@ -61,22 +63,41 @@ def check_local_times(program: Program, context: CheckContext) -> Iterator[Diagn
         first = context.start.astimezone(playbook.zone).date()
         last = context.end.astimezone(playbook.zone).date() + dt.timedelta(days=366)
         for schedule_step, _ in playbook.schedule:
+            reported: set[dt.time] = set()
             for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
                 problem = _dst_problem(wall, playbook)
-                if problem:
-                    yield warning("W0309", f"`{schedule_step.name.value}`: {problem}", schedule_step.when.span,
+                if problem and wall.time() not in reported:
+                    reported.add(wall.time())
+                    yield warning("W0309", f"`{schedule_step.name.value}` at {wall:%H:%M}: {problem}",
+                                  _time_span(schedule_step.when, wall.time()),
                                   "pick a time outside the clock change (e.g. before 01:00 or after 03:00)")
-                    break
+
+
+def _time_span(when: ast.When, moment: dt.time):
+    """The written time a wall-clock occurrence comes from (the whole
+    schedule for cron lines)."""
+    for written in getattr(when, "times", ()):
+        if written.time == moment:
+            return written.span
+    return when.span
 
 
 def _dst_problem(wall: dt.datetime, playbook: CompiledPlaybook) -> str | None:
-    if is_nonexistent(wall, playbook.zone):
-        shifted = localize(wall, playbook.zone)
-        return (f"{wall:%Y-%m-%d %H:%M} does not exist in {playbook.zone_name} (clocks go forward); "
-                f"it is sent at {shifted:%H:%M}, shifted forward by the gap")
-    if is_ambiguous(wall, playbook.zone):
-        return (f"{wall:%Y-%m-%d %H:%M} happens twice in {playbook.zone_name} (clocks go back); "
-                f"it is sent once, at the first")
+    """The daylight-saving rule, stated: a local time that does not exist
+    moves forward by the length of the jump; one that happens twice is sent
+    once, at its first occurrence."""
+    zone = playbook.zone
+    if is_nonexistent(wall, zone):
+        shifted = localize(wall, zone)
+        jump = shifted.replace(tzinfo=None) - wall
+        return (f"on {wall:%Y-%m-%d} that time does not exist in {playbook.zone_name} (the clocks jump forward "
+                f"{_fmt(jump)}), so it is sent at {shifted:%H:%M} (a local time that does not exist moves forward by "
+                f"the jump)")
+    if is_ambiguous(wall, zone):
+        first = localize(wall, zone)
+        back = first.utcoffset() - wall.replace(tzinfo=zone, fold=1).utcoffset()
+        return (f"on {wall:%Y-%m-%d} that time happens twice in {playbook.zone_name} (the clocks go back "
+                f"{_fmt(back)}), so it is sent once, at the first {wall:%H:%M} ({first.tzname()})")
     return None
 
 
@@ -169,23 +190,56 @@ def _steps_with_context(playbook: CompiledPlaybook) -> Iterator[tuple[Step, froz
             yield step, base | {"T", "member", "event"}, "a lifecycle step"
 
 
+def _library_launch_steps(program: Program, playbook: CompiledPlaybook) -> dict[int, object]:
+    """Steps of timelines from imported files (the standard library), by id,
+    mapped to the `run` line that launches them: the user fixes a missing
+    variable there (`with price=...`), not in a file they cannot edit."""
+    own = {f.path for f in program.project.files}
+    return {id(step): launch for launch in playbook.launches for _, step in launch.steps
+            if step.span.path not in own}
+
+
+def _missing_on_run_line(program: Program, playbook: CompiledPlaybook) -> Iterator[Diagnostic]:
+    missing: dict[tuple[int, str], list[Step]] = {}
+    launches = _library_launch_steps(program, playbook)
+    for launch in playbook.launches:
+        provided = ALWAYS_PROVIDED | set(playbook.variables) | {"T"} | set(launch.variables)
+        for _, step in launch.steps:
+            if id(step) in launches and step.template is not None:
+                for name in sorted(step.template.variables - provided - set(step.variables)):
+                    missing.setdefault((id(launch), name), []).append(step)
+    by_id = {id(launch): launch for launch in playbook.launches}
+    for (launch_id, name), steps in missing.items():
+        launch = by_id[launch_id]
+        timeline, where = launch.timeline.name.value, steps[0].span
+        names = ", ".join(f"`{s.name}`" for s in steps)
+        yield error("E0405", f"`{name}` has no value in timeline `{timeline}` launched here "
+                    f"(step{'s' if len(steps) > 1 else ''} {names}; {where.path}:{where.line})",
+                    launch.launch.span, f"give it a value on this line: `... with {name}=...`")
+
+
 def check_template_variables(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
     seen: set[tuple] = set()
     for playbook in program.playbooks:
         columns = _roster_columns(playbook)
+        yield from _missing_on_run_line(program, playbook)
+        from_library = _library_launch_steps(program, playbook)
         for step, provided, where in _steps_with_context(playbook):
             if step.template is None:
                 continue
             for name in sorted(step.template.variables - provided - set(step.variables)):
+                if id(step) in from_library:
+                    continue  # reported at the `run` line above
                 key = (id(step.template), name, where, playbook.name)
                 if key not in seen:
                     seen.add(key)
-                    yield _unknown_variable(name, step, provided, where, playbook)
+                    yield _unknown_variable(name, step, provided, where, playbook, program.project.sources)
             for attribute in sorted(step.template.attribute_uses().get("group", frozenset()) - columns):
                 if (id(step.template), "group." + attribute) not in seen:
                     seen.add((id(step.template), "group." + attribute))
                     yield error("E0407", f"`group.{attribute}`: no group of `{playbook.name}` has a `{attribute}` "
-                                "column in the roster", _content_span(step),
+                                "column in the roster",
+                                _name_span(program.project.sources, _content_span(step), f"group.{attribute}"),
                                 did_you_mean(attribute, columns) or "add the column to the roster")
 
 
@@ -202,7 +256,8 @@ def _content_span(step: Step):
     return getattr(content, "span", step.span)
 
 
-def _unknown_variable(name: str, step: Step, provided, where: str, playbook: CompiledPlaybook) -> Diagnostic:
+def _unknown_variable(name: str, step: Step, provided, where: str, playbook: CompiledPlaybook,
+                      sources=None) -> Diagnostic:
     if name in ("member", "event"):
         hint = f"`{name}` exists only in lifecycle steps (under `on member.joined` and the like)"
     elif name == "T":
@@ -212,7 +267,46 @@ def _unknown_variable(name: str, step: Step, provided, where: str, playbook: Com
             f"give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "
             f"or `with {name}=...` on the `run` line")
     return error("E0405", f"`{name}` has no value in {where} of `{playbook.name}` (step `{step.name}`)",
-                 _content_span(step), hint)
+                 _name_span(sources, _content_span(step), name), hint)
+
+
+_JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _name_span(sources, span, name: str):
+    """Where ``name`` is used inside the Jinja tags of the text ``span``
+    covers (an inline text in a .sop file); ``span`` itself when not found."""
+    text = sources.get(span.path) if sources else None
+    if not isinstance(text, str):
+        return span
+    lines = text.split("\n")
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    for number in range(span.line, min(span.end_line, len(lines)) + 1):
+        line = lines[number - 1].rstrip("\r")
+        start = span.column - 1 if number == span.line else 0
+        end = span.end_column - 1 if number == span.end_line else len(line)
+        for block in _JINJA_BLOCK.finditer(line, start, max(start, end)):
+            found = word.search(line, block.start(), block.end())
+            if found:
+                return Span(path=span.path, line=number, column=found.start() + 1,
+                            end_line=number, end_column=found.end() + 1)
+    return span
+
+
+def static_render_problems(program: Program) -> set:
+    """Spans of the steps whose templates the checks above already report as
+    unrenderable (a variable with no value, a roster column that is missing)."""
+    spans = set()
+    for playbook in program.playbooks:
+        columns = _roster_columns(playbook)
+        for step, provided, _ in _steps_with_context(playbook):
+            template = step.template
+            if template is None:
+                continue
+            if template.variables - provided - set(step.variables) or \
+                    template.attribute_uses().get("group", frozenset()) - columns:
+                spans.add(step.span)
+    return spans
 
 
 def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
@@ -224,6 +318,33 @@ def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnost
                     yield error("E0410", f"`@{mention.target}` mentions the member an event is about, but "
                                 f"`{step.name}` is not a lifecycle step", mention.span,
                                 "use `@all`, a user id, or move the step under `on member.joined`")
+
+
+def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    """Every `[senders.NAME]` in sopc.toml names a kind sopc can send with."""
+    try:
+        from sopc.senders.base import known_kinds, sender_class
+    except ImportError:
+        return
+    for name, config in program.project.config.senders.items():
+        try:
+            sender_class(config.kind)
+        except Exception as exc:  # unknown, or known but not implemented yet
+            kinds = known_kinds()
+            hint = did_you_mean(config.kind, kinds) or f"kinds: {', '.join(kinds)}"
+            message = str(exc) if "not implemented" in str(exc) else \
+                f"sender `{name}` has an unknown kind `{config.kind}`"
+            yield error("E0501", message, _kind_span(config), hint)
+
+
+def _kind_span(config):
+    """The `kind = ...` line of a `[senders.NAME]` table; the header if not found."""
+    try:
+        from sopc.config import TomlLocator
+        text = Path(config.span.path).read_text(encoding="utf-8-sig")
+        return TomlLocator(config.span.path, text).key(("senders", config.name), "kind")
+    except Exception:  # the file changed or cannot be read: the table is close enough
+        return config.span
 
 
 def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
