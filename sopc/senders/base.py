@@ -1,0 +1,297 @@
+"""Delivery plugins ("senders"): the protocol, its values, and the registry.
+
+A compiled plan becomes timed :class:`OutgoingMessage` values; the runner hands
+each to a :class:`Sender`, which answers with a :class:`DeliveryResult`:
+``sent``, ``failed`` (permanent: retrying will not help) or ``retry`` (the
+runner should try again after ``retry_after`` seconds).
+
+Message text by kind (the one rule every sender follows):
+
+- ``text`` / ``markdown``: the rendered text.
+- ``image``: a local file path (senders that upload bytes read it from disk;
+  the WeCom robot sends base64 + md5 of those bytes).
+- ``link``: ``"URL\\nTITLE\\nDESCRIPTION..."`` -- line 1 is the http(s) URL,
+  line 2 the title, every further line is the description (may be empty).
+  See :func:`parse_link`.
+- ``action``: the action name, for senders that perform actions.
+
+``mentions`` holds ``"all"`` for @all and user ids otherwise (the runner has
+already resolved ``member``). A mention of eleven digits starting with ``1``
+is a mainland mobile number; the WeCom and DingTalk robots @ it by phone.
+
+Senders are found by kind: first the entry-point group ``sopc.senders``, then
+the built-in table. An entry point (or built-in) names a class with a
+``limits`` attribute and a ``from_settings(name, settings, env, runtime)``
+classmethod, so ``sopc check`` can validate against :func:`limits_for`
+without secrets and the runner can build senders with :func:`load_sender`.
+Secrets come from environment variables named by ``*_env`` settings; errors
+name the variable, never its value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import importlib
+import importlib.metadata
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Mapping, Protocol, TextIO, runtime_checkable
+
+KINDS = frozenset({"text", "markdown", "image", "link", "action"})
+ENTRY_POINT_GROUP = "sopc.senders"
+
+BUILTIN_SENDERS: dict[str, str] = {
+    "console": "sopc.senders.console:ConsoleSender",
+    "file": "sopc.senders.file:FileSender",
+    "wecom-bot": "sopc.senders.wecom_bot:WecomBotSender",
+    "feishu": "sopc.senders.feishu:FeishuSender",
+    "dingtalk": "sopc.senders.dingtalk:DingtalkSender",
+    "slack": "sopc.senders.slack:SlackSender",
+    "webhook": "sopc.senders.webhook:WebhookSender",
+}
+# Kinds with a reserved name whose sender is not written yet: a clear error
+# instead of "unknown kind", and no plugin may quietly claim them by accident.
+PLANNED_SENDERS: dict[str, str] = {
+    "wecom-groupmsg": "WeCom 企业群发 (externalcontact/add_msg_template)",
+    "remind": "reminders to the group owner",
+}
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MOBILE = re.compile(r"^1\d{10}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingMessage:
+    id: str
+    at: datetime
+    playbook: str
+    step: str
+    group: str
+    group_name: str
+    member: str | None
+    kind: str
+    mentions: tuple[str, ...]
+    text: str
+    address: str | None
+    owner: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryResult:
+    status: str
+    error: str | None = None
+    retry_after: float | None = None
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderLimits:
+    text_bytes: int | None
+    markdown_bytes: int | None
+    kinds: frozenset[str]
+    mentions_in: frozenset[str]
+    per_minute: int | None
+    per_second: int | None
+    external_groups: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkCard:
+    url: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderRuntime:
+    """What a sender takes from the world, injectable so tests never wait."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wallclock: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    random: Callable[[], float] = random.random
+    stdout: TextIO | None = None
+    transport: Any = None  # an httpx.AsyncBaseTransport, for tests
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class SenderConfigError(ValueError):
+    """A sender cannot be built from its settings (unknown kind, missing env)."""
+
+
+@runtime_checkable
+class Sender(Protocol):
+    name: str
+    kind: str
+    limits: SenderLimits
+
+    async def deliver(self, message: OutgoingMessage) -> DeliveryResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+# ---- result constructors ------------------------------------------------------------
+
+def sent(remote_id: str | None = None) -> DeliveryResult:
+    return DeliveryResult(status="sent", remote_id=remote_id)
+
+
+def failed(error: str) -> DeliveryResult:
+    return DeliveryResult(status="failed", error=error)
+
+
+def retry(error: str, retry_after: float | None = None) -> DeliveryResult:
+    return DeliveryResult(status="retry", error=error, retry_after=retry_after)
+
+
+# ---- message helpers -----------------------------------------------------------------
+
+def parse_link(text: str) -> LinkCard | None:
+    """Read the ``link`` text rule; None unless line 1 is an http(s) URL and
+    line 2 a non-empty title."""
+    lines = text.split("\n")
+    url = lines[0].strip()
+    title = lines[1].strip() if len(lines) > 1 else ""
+    if not url.startswith(("http://", "https://")) or not title:
+        return None
+    return LinkCard(url=url, title=title, description="\n".join(lines[2:]).strip())
+
+
+def is_mobile(mention: str) -> bool:
+    return bool(MOBILE.match(mention))
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def message_to_json(message: OutgoingMessage) -> dict[str, Any]:
+    """The message as plain JSON values (the outbox line, the webhook body)."""
+    return {
+        "id": message.id,
+        "at": message.at.isoformat(),
+        "playbook": message.playbook,
+        "step": message.step,
+        "group": message.group,
+        "group_name": message.group_name,
+        "member": message.member,
+        "kind": message.kind,
+        "mentions": list(message.mentions),
+        "text": message.text,
+        "address": message.address,
+        "owner": message.owner,
+    }
+
+
+def unsupported(message: OutgoingMessage, sender_kind: str, limits: SenderLimits) -> DeliveryResult | None:
+    """A permanent failure if this sender cannot carry the message's kind or
+    its mentions; None when it can."""
+    if message.kind not in limits.kinds:
+        return failed(f"{sender_kind} cannot send {message.kind} messages (it sends: {', '.join(sorted(limits.kinds))})")
+    if message.mentions and message.kind not in limits.mentions_in:
+        return failed(f"{sender_kind} cannot @mention in {message.kind} messages")
+    return None
+
+
+def over_limit(label: str, content: str, limit: int | None) -> DeliveryResult | None:
+    size = utf8_len(content)
+    if limit is not None and size > limit:
+        return failed(f"{label} is {size} bytes (UTF-8), over the limit of {limit}")
+    return None
+
+
+# ---- settings and environment --------------------------------------------------------
+
+def env_setting(settings: Mapping, key: str, env: Mapping[str, str], *, required: bool) -> str | None:
+    """The value of the environment variable named by ``settings[key]``."""
+    variable = settings.get(key)
+    if variable is None:
+        if required:
+            raise SenderConfigError(f"setting `{key}` is required: name the environment variable that holds the secret")
+        return None
+    return require_env(str(variable), env, purpose=f"setting `{key}`")
+
+
+def require_env(variable: str, env: Mapping[str, str], *, purpose: str) -> str:
+    if not ENV_NAME.match(variable):
+        raise SenderConfigError(f"{purpose} must name an environment variable, not hold a value")
+    value = env.get(variable)
+    if not value:
+        raise SenderConfigError(f"environment variable {variable} is not set ({purpose})")
+    return value
+
+
+def number_setting(settings: Mapping, key: str, default: float) -> float:
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise SenderConfigError(f"setting `{key}` must be a non-negative number")
+    return float(value)
+
+
+def optional_limit(settings: Mapping, key: str, default: int | None) -> int | None:
+    """``per_minute`` / ``per_second`` overrides; 0 switches the limit off."""
+    if key not in settings:
+        return default
+    value = int(number_setting(settings, key, 0))
+    return value or None
+
+
+# ---- registry -------------------------------------------------------------------------
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _import_builtin(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def sender_class(kind: str) -> Any:
+    """The class (or factory object) that implements ``kind``."""
+    plugins = _entry_points()
+    if kind in plugins:
+        return plugins[kind].load()
+    if kind in BUILTIN_SENDERS:
+        return _import_builtin(BUILTIN_SENDERS[kind])
+    if kind in PLANNED_SENDERS:
+        raise SenderConfigError(f"sender kind `{kind}` ({PLANNED_SENDERS[kind]}) is not implemented yet")
+    raise SenderConfigError(_unknown_kind_message(kind, [*plugins, *BUILTIN_SENDERS]))
+
+
+def _unknown_kind_message(kind: str, known: list[str]) -> str:
+    message = f"unknown sender kind `{kind}`"
+    close = difflib.get_close_matches(kind, sorted(set(known)), n=1, cutoff=0.5)
+    if close:
+        message += f"; did you mean `{close[0]}`?"
+    return message + f" (known: {', '.join(sorted(set(known)))})"
+
+
+def known_kinds() -> list[str]:
+    return sorted({*_entry_points(), *BUILTIN_SENDERS})
+
+
+def limits_for(kind: str) -> SenderLimits:
+    """What a kind of sender can carry, without settings or secrets."""
+    limits = getattr(sender_class(kind), "limits", None)
+    if not isinstance(limits, SenderLimits):
+        raise SenderConfigError(f"sender kind `{kind}` does not declare its limits")
+    return limits
+
+
+def load_sender(
+    name: str, kind: str, settings: Mapping, env: Mapping[str, str], *, runtime: SenderRuntime | None = None
+) -> Sender:
+    """Build the sender ``name`` of ``kind`` from its settings and environment."""
+    implementation = sender_class(kind)
+    build = getattr(implementation, "from_settings", None)
+    if build is None:
+        raise SenderConfigError(f"sender kind `{kind}` has no from_settings()")
+    sender = build(name, settings, env, runtime or SenderRuntime())
+    if not isinstance(sender, Sender):
+        raise SenderConfigError(f"sender kind `{kind}` built an object that is not a Sender")
+    return sender

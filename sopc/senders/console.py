@@ -1,0 +1,52 @@
+"""Sender ``console``: prints one readable line per message to stdout.
+
+For dry runs and demos. Every kind is accepted; nothing is delivered. A line
+reads ``10:00+08:00 playbook/step -> 群名 (group) [kind @all]: text``, with
+continuation lines of multi-line text indented under it.
+
+Settings: none.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Mapping
+
+from sopc.senders.base import KINDS, DeliveryResult, OutgoingMessage, SenderLimits, SenderRuntime, sent
+
+
+class ConsoleSender:
+    kind = "console"
+    limits = SenderLimits(
+        text_bytes=None,
+        markdown_bytes=None,
+        kinds=KINDS,
+        mentions_in=KINDS,
+        per_minute=None,
+        per_second=None,
+        external_groups=True,
+    )
+
+    def __init__(self, *, name: str, runtime: SenderRuntime) -> None:
+        self.name = name
+        self._stdout = runtime.stdout
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> "ConsoleSender":
+        return cls(name=name, runtime=runtime)
+
+    async def deliver(self, message: OutgoingMessage) -> DeliveryResult:
+        stream = self._stdout or sys.stdout
+        stream.write(console_line(message) + "\n")
+        stream.flush()
+        return sent()
+
+    async def aclose(self) -> None:
+        return None
+
+
+def console_line(message: OutgoingMessage) -> str:
+    when = message.at.isoformat(sep=" ", timespec="minutes")
+    tags = " ".join([message.kind, *(f"@{m}" for m in message.mentions)])
+    text = message.text.replace("\n", "\n    ")
+    return f"{when} {message.playbook}/{message.step} -> {message.group_name} ({message.group}) [{tags}]: {text}"

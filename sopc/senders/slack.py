@@ -1,0 +1,101 @@
+"""Sender ``slack``: Slack incoming webhooks.
+
+POST the webhook URL; success iff HTTP 200 with the body ``ok``. Slack
+answers failures with an HTTP error and a one-word body (400
+``invalid_payload`` / ``no_text``, 403 ``invalid_token``, 404 ``no_service``,
+410 ``channel_is_archived``): those fail at once; 429 with ``Retry-After``
+and 5xx are retried.
+
+Settings:
+
+- ``url_env``: environment variable holding the default webhook URL (the
+  URL is the secret). A group's ``address`` names its own URL variable.
+- ``base_url``: if set, replaces the URL's scheme and host (a proxy, or the
+  mock server in tests); the path, which carries the secret, is kept.
+- ``timeout``, ``max_attempts``, ``retry_base_delay``, ``retry_max_delay``,
+  ``per_second`` (default 1 per webhook).
+
+Message shapes: ``{"text": ...}``. ``&``, ``<`` and ``>`` in text kinds are
+escaped as Slack requires; markdown is sent as Slack ``mrkdwn`` as written
+(so ``<url|label>`` links work). @all is ``<!channel>``, a user ``<@U123>``,
+put in front of the text. A link is ``<url|title>`` and its description.
+Slack cuts messages past 40,000 characters; the cap here is 40,000 bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from sopc.senders.base import (
+    DeliveryResult,
+    OutgoingMessage,
+    SenderLimits,
+    SenderRuntime,
+    failed,
+    over_limit,
+    parse_link,
+    sent,
+)
+from sopc.senders.bot import Bot, BotSender, Request
+from sopc.senders.http import HttpReply, encode_json
+
+
+def slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackSender(BotSender):
+    kind = "slack"
+    limits = SenderLimits(
+        text_bytes=40_000,
+        markdown_bytes=40_000,
+        kinds=frozenset({"text", "markdown", "link"}),
+        mentions_in=frozenset({"text", "markdown", "link"}),
+        per_minute=None,
+        per_second=1,
+        external_groups=True,
+    )
+    default_base_url = ""
+    credential_setting = "url_env"
+
+    def __init__(self, *, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> None:
+        super().__init__(name=name, settings=settings, env=env, runtime=runtime)
+        self.origin = urlsplit(self.base_url) if self.base_url else None
+
+    def payload(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        body = self._body(message)
+        if body is None:
+            return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
+        text = " ".join([*mention_tokens(message.mentions), body]) if message.mentions else body
+        limit = self.limits.markdown_bytes if message.kind == "markdown" else self.limits.text_bytes
+        too_long = over_limit(f"Slack {message.kind}", text, limit)
+        return too_long or {"text": text}
+
+    def request(self, bot: Bot, payload: dict[str, Any]) -> Request:
+        return Request(url=self._routed(bot.credential), body=encode_json(payload))
+
+    def judge(self, reply: HttpReply) -> DeliveryResult:
+        if reply.status == 200 and reply.text.strip() == "ok":
+            return sent()
+        return failed(f"Slack HTTP {reply.status}: {reply.excerpt()}")
+
+    def _body(self, message: OutgoingMessage) -> str | None:
+        if message.kind == "markdown":
+            return message.text
+        if message.kind == "text":
+            return slack_escape(message.text)
+        card = parse_link(message.text)
+        if card is None:
+            return None
+        return f"<{card.url}|{slack_escape(card.title)}>" + (f"\n{slack_escape(card.description)}" if card.description else "")
+
+    def _routed(self, url: str) -> str:
+        if self.origin is None:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query, ""))
+
+
+def mention_tokens(mentions: tuple[str, ...]) -> list[str]:
+    return ["<!channel>" if m == "all" else f"<@{m}>" for m in mentions]

@@ -1,0 +1,136 @@
+"""Sender ``wecom-bot``: the 企业微信 group robot (群机器人) webhook.
+
+POST ``{base_url}/cgi-bin/webhook/send?key=KEY``; success iff the body's
+``errcode`` is 0 (failures come back as HTTP 200 with a non-zero errcode).
+
+Settings:
+
+- ``key_env``: environment variable holding the default robot's key
+  (optional when every group's roster ``address`` names its own variable).
+- ``base_url`` (default ``https://qyapi.weixin.qq.com``), ``timeout``,
+  ``max_attempts``, ``retry_base_delay``, ``retry_max_delay``, ``per_minute``
+  (default 20 per robot), see :mod:`sopc.senders.bot`.
+- ``image_max_bytes`` (default 2 MiB, the robot's limit before base64).
+
+Message shapes (WeCom "群机器人配置说明"):
+
+- text -> ``msgtype: text``; content at most 2048 bytes; ``mentioned_list``
+  holds user ids and ``"@all"``, ``mentioned_mobile_list`` mobile numbers.
+- markdown -> ``msgtype: markdown``; content at most 4096 bytes. Markdown
+  carries no ``mentioned_list`` (no @all), so mentions there are refused.
+- image -> ``msgtype: image`` with ``base64`` and ``md5`` of the bytes of the
+  local file named by the text (JPG or PNG, at most 2 MiB).
+- link -> ``msgtype: news`` with one article (title, description, url).
+
+The robot cannot join an external customer group (one with WeChat users):
+``limits.external_groups`` is False, and ``sopc check`` says so; such groups
+need 企业群发 (``wecom-groupmsg``) or a reminder to the owner.
+
+Errors: 45009 (api freq out of limit) is retried after a minute, -1 (system
+busy) with backoff; anything else -- 93000 invalid webhook url, 40058 content
+too long... -- fails at once with WeCom's own message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from sopc.senders.base import (
+    DeliveryResult,
+    OutgoingMessage,
+    SenderLimits,
+    SenderRuntime,
+    failed,
+    is_mobile,
+    number_setting,
+    over_limit,
+    parse_link,
+)
+from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
+from sopc.senders.http import HttpReply, encode_json
+
+RATE_LIMITED = 45009
+SYSTEM_BUSY = -1
+RETRY_CODES: dict[int, float | None] = {RATE_LIMITED: 60.0, SYSTEM_BUSY: None}
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+class WecomBotSender(BotSender):
+    kind = "wecom-bot"
+    limits = SenderLimits(
+        text_bytes=2048,
+        markdown_bytes=4096,
+        kinds=frozenset({"text", "markdown", "image", "link"}),
+        mentions_in=frozenset({"text"}),
+        per_minute=20,
+        per_second=None,
+        external_groups=False,
+    )
+    default_base_url = "https://qyapi.weixin.qq.com"
+    credential_setting = "key_env"
+
+    def __init__(self, *, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> None:
+        super().__init__(name=name, settings=settings, env=env, runtime=runtime)
+        self.image_max_bytes = int(number_setting(settings, "image_max_bytes", IMAGE_MAX_BYTES))
+
+    def payload(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        builders = {"text": self._text, "markdown": self._markdown, "image": self._image, "link": self._news}
+        return builders[message.kind](message)
+
+    def request(self, bot: Bot, payload: dict[str, Any]) -> Request:
+        return Request(url=f"{self.base_url}/cgi-bin/webhook/send?key={quote(bot.credential, safe='')}", body=encode_json(payload))
+
+    def judge(self, reply: HttpReply) -> DeliveryResult:
+        body = reply.json_object()
+        code = int_field(body, "errcode")
+        return body_verdict(reply, vendor="WeCom", code=code, message=str((body or {}).get("errmsg", "")), retry_codes=RETRY_CODES)
+
+    # ---- message shapes --------------------------------------------------------------
+
+    def _text(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        too_long = over_limit("WeCom text content", message.text, self.limits.text_bytes)
+        return too_long or {"msgtype": "text", "text": {"content": message.text, **mention_lists(message.mentions)}}
+
+    def _markdown(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        too_long = over_limit("WeCom markdown content", message.text, self.limits.markdown_bytes)
+        return too_long or {"msgtype": "markdown", "markdown": {"content": message.text}}
+
+    def _image(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        data = read_image(Path(message.text), self.image_max_bytes)
+        if isinstance(data, DeliveryResult):
+            return data
+        image = {"base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()}
+        return {"msgtype": "image", "image": image}
+
+    def _news(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+        card = parse_link(message.text)
+        if card is None:
+            return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
+        article = {"title": card.title, "description": card.description, "url": card.url}
+        return {"msgtype": "news", "news": {"articles": [article]}}
+
+
+def mention_lists(mentions: tuple[str, ...]) -> dict[str, list[str]]:
+    """``mentioned_list`` (user ids, ``@all``) and ``mentioned_mobile_list``."""
+    users = ["@all" if m == "all" else m for m in mentions if not is_mobile(m)]
+    mobiles = [m for m in mentions if is_mobile(m)]
+    lists = {"mentioned_list": users, "mentioned_mobile_list": mobiles}
+    return {key: value for key, value in lists.items() if value}
+
+
+def read_image(path: Path, max_bytes: int) -> bytes | DeliveryResult:
+    """The image's bytes, or a permanent failure saying what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return failed(f"cannot read image {path}: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return failed(f"image {path} is {len(data)} bytes, over the robot's limit of {max_bytes}")
+    if not data.startswith(IMAGE_MAGIC):
+        return failed(f"image {path} is not a JPG or PNG file")
+    return data
