@@ -249,4 +249,6 @@ def _stop_time(trigger: CompiledTrigger, event: Event, timeline: Iterable[Event]
             continue
         if any(_matches(spec, later) for spec in trigger.trigger.until):
             return later.at
+        if event.member is not None and later.kind == "member.left":  # nobody to send to any more
+            return later.at
     return None
