@@ -199,8 +199,8 @@ def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnosti
         message = (f"unknown block `{token.value}`: a line at the left margin starts a block "
                    "(`playbook`, `timeline`, `stages`, `template` or `import`)")
     value = str(token.value)
-    offset = next((i for i, c in enumerate(value) if c in FULLWIDTH), None)
-    if offset is not None and "\n" not in value[:offset]:
+    offset = next((i for i, c in enumerate(value) if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
+    if offset is not None:
         # Point at the full-width character itself and show the line's fix.
         char = value[offset]
         column = token.column + offset
@@ -273,9 +273,15 @@ def _is_bad_weekday(value: str, expected: set[str]) -> bool:
         and value not in TERMINAL_WORDS["DAY_SET"]
 
 
+def _may_be_fullwidth(token: Token) -> bool:
+    """Whether a full-width character in the token is a typo for ASCII
+    punctuation: not inside quoted text, not in a comment."""
+    return token.type not in ("_NL", "STRING") and "\n" not in str(token.value)
+
+
 def _hint_for(token: Token, expected: set[str], source: str) -> str | None:
     value = str(token.value)
-    fullwidth = next((c for c in value if c in FULLWIDTH), None)
+    fullwidth = next((c for c in value if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
     if fullwidth:
         return _fullwidth_hint(fullwidth)
     if _is_bad_weekday(value, expected):

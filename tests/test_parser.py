@@ -93,16 +93,11 @@ def test_single_digit_hour_and_midnight():
     assert [t.time for t in step('周一 9:05,0:00,23:59 s "x"').when.times] == [T(9, 5), T(0), T(23, 59)]
 
 
-MONTHLY_LEXES_AS_MON = pytest.mark.xfail(
-    strict=False, reason="grammar bug: WEEKDAY /(mon|...)(day)?/ has no word boundary, so `monthly` lexes as "
-                         "`mon` + `thly` (fix in grammar/sop.lark: end the English weekdays with (?![^\\W\\d]))")
-
-
 @pytest.mark.parametrize("text, days", [
     ("每月 1 10:00", (1,)), ("每月 1,15号 10:00", (1, 15)),
-    pytest.param("monthly 1st,2nd,3rd,20th 10:00", (1, 2, 3, 20), marks=MONTHLY_LEXES_AS_MON),
+    ("monthly 1st,2nd,3rd,20th 10:00", (1, 2, 3, 20)),
     ("每月 最后一天 10:00", (-1,)),
-    pytest.param("monthly last 10:00", (-1,), marks=MONTHLY_LEXES_AS_MON),
+    ("monthly last 10:00", (-1,)),
     ("每月 5日,最后一天 10:00", (5, -1)),
 ])
 def test_month_days(text, days):
@@ -493,6 +488,13 @@ def test_fullwidth_punctuation_points_at_the_character(line, char, column, fixed
     assert f"full-width `{char}`" in d.message
     assert (d.span.line, d.span.column, d.span.end_column) == (2, column, column + 1)
     assert f"`{fixed}`" in d.hint
+
+
+@pytest.mark.parametrize("line", ['周一 # 注释：好', '周一 "文字：" a'])
+def test_fullwidth_inside_comments_and_text_is_not_blamed(line):
+    (d,) = syntax(f"playbook p\n  {line}\n")[1]
+    assert "full-width" not in d.message + (d.hint or "")
+    assert d.span.column == 6
 
 
 def test_timeline_step_inside_a_playbook():
