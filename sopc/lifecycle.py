@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from sopc import ast
-from sopc.compile import CompiledPlaybook, CompiledTrigger, Program
+from sopc.compile import CompiledTrigger, Program
 from sopc.diagnostics import Diagnostic, Span, error
 from sopc.timeutil import load_zone, localize, parse_duration
 

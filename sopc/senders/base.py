@@ -99,6 +99,18 @@ class SenderLimits:
     external_groups: bool
 
 
+# What a sender with no channel limits declares (console, file, generic webhook).
+UNLIMITED = SenderLimits(
+    text_bytes=None,
+    markdown_bytes=None,
+    kinds=KINDS,
+    mentions_in=KINDS,
+    per_minute=None,
+    per_second=None,
+    external_groups=True,
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LinkCard:
     url: str

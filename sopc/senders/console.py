@@ -12,20 +12,12 @@ from __future__ import annotations
 import sys
 from typing import Mapping
 
-from sopc.senders.base import KINDS, DeliveryResult, OutgoingMessage, SenderLimits, SenderRuntime, sent
+from sopc.senders.base import UNLIMITED, DeliveryResult, OutgoingMessage, SenderRuntime, sent
 
 
 class ConsoleSender:
     kind = "console"
-    limits = SenderLimits(
-        text_bytes=None,
-        markdown_bytes=None,
-        kinds=KINDS,
-        mentions_in=KINDS,
-        per_minute=None,
-        per_second=None,
-        external_groups=True,
-    )
+    limits = UNLIMITED
 
     def __init__(self, *, name: str, runtime: SenderRuntime) -> None:
         self.name = name

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Mapping
 
 from sopc.senders.base import (
-    KINDS,
+    UNLIMITED,
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
-    SenderLimits,
     SenderRuntime,
     failed,
     message_to_json,
@@ -32,15 +31,7 @@ from sopc.senders.base import (
 
 class FileSender:
     kind = "file"
-    limits = SenderLimits(
-        text_bytes=None,
-        markdown_bytes=None,
-        kinds=KINDS,
-        mentions_in=KINDS,
-        per_minute=None,
-        per_second=None,
-        external_groups=True,
-    )
+    limits = UNLIMITED
 
     def __init__(self, *, name: str, path: Path, fsync: bool) -> None:
         self.name = name

@@ -26,11 +26,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sopc.senders.base import (
-    KINDS,
+    UNLIMITED,
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
-    SenderLimits,
     SenderRuntime,
     failed,
     message_to_json,
@@ -43,15 +42,7 @@ from sopc.senders.http import HttpReply, encode_json
 
 class WebhookSender(BotSender):
     kind = "webhook"
-    limits = SenderLimits(
-        text_bytes=None,
-        markdown_bytes=None,
-        kinds=KINDS,
-        mentions_in=KINDS,
-        per_minute=None,
-        per_second=None,
-        external_groups=True,
-    )
+    limits = UNLIMITED
     default_base_url = ""
     credential_setting = "url_env"
     hide_path = True
