@@ -4,22 +4,35 @@ contract for tools, and CSV for spreadsheets. Each writer streams."""
 from __future__ import annotations
 
 import csv
-from typing import Iterable, TextIO
+import datetime as dt
+from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
 from sopc.plan import PlannedMessage
 from sopc.timeutil import WEEKDAY_CN
 
+T = TypeVar("T")
+
 CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "sender", "kind", "mentions", "text")
+
+
+def _with_at(messages: Iterable[PlannedMessage], convert: Callable[[dt.datetime], T]
+             ) -> Iterator[tuple[PlannedMessage, T]]:
+    """Each message with ``convert(message.at)``. The messages of one slot
+    (one step for up to thousands of groups) share one ``at`` object, so it is
+    converted once per slot. By identity, not equality: equal instants in
+    other zones format differently."""
+    last, converted = None, None
+    for message in messages:
+        if message.at is not last:
+            last, converted = message.at, convert(message.at)
+        yield message, converted
 
 
 def write_jsonl(messages: Iterable[PlannedMessage], out: TextIO) -> int:
     """One ``json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"))``
     line per message (built by :meth:`PlannedMessage.to_json`, which is faster)."""
     count = 0
-    last_at, at_text = None, ""
-    for message in messages:
-        if message.at is not last_at:  # one slot's messages share their `at` object: format it once
-            last_at, at_text = message.at, message.at.isoformat()
+    for message, at_text in _with_at(messages, dt.datetime.isoformat):
         out.write(message.to_json(at_text) + "\n")
         count += 1
     return count
@@ -29,8 +42,8 @@ def write_csv(messages: Iterable[PlannedMessage], out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
-    for m in messages:
-        writer.writerow((m.id, m.at.isoformat(), m.playbook, m.step, m.group, m.member or "", m.sender, m.kind,
+    for m, at_text in _with_at(messages, dt.datetime.isoformat):
+        writer.writerow((m.id, at_text, m.playbook, m.step, m.group, m.member or "", m.sender, m.kind,
                          " ".join(m.mentions), m.text))
         count += 1
     return count
@@ -39,8 +52,7 @@ def write_csv(messages: Iterable[PlannedMessage], out: TextIO) -> int:
 def write_table(messages: Iterable[PlannedMessage], out: TextIO, zone) -> int:
     """Grouped by day (with the Chinese weekday), one block per message."""
     count, day = 0, None
-    for m in messages:
-        local = m.at.astimezone(zone)
+    for m, local in _with_at(messages, lambda at: at.astimezone(zone)):
         if local.date() != day:
             day = local.date()
             out.write(("\n" if count else "") + f"{day} {WEEKDAY_CN[day.weekday()]}\n")

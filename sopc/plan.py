@@ -2,8 +2,9 @@
 
 ``expand(program, start, end)`` streams :class:`PlannedMessage` values sorted
 by time. Work is shared where the result is the same: a schedule's firing
-times are computed once per step (not per group), and a text is rendered once
-per distinct value of the variables its template actually reads.
+times are computed once per step (not per group), what a slot's messages have
+in common (time, mentions, the id hash's prefix) once per slot, and a text is
+rendered once per distinct value of the variables its template actually reads.
 
 Ids are stable: a hash of playbook, step, group, member and the local time the
 step was scheduled for, so editing an unrelated step keeps every other id.
@@ -85,7 +86,7 @@ class Slot:
     event: dict | None = None
     anchor: dt.datetime | None = None
     # Schedule slots share one empty mapping, so its id() is a stable part of
-    # the render memo key (see Renderer._prepare).
+    # the render memo key (see Renderer._shared_texts).
     variables: Mapping = field(default_factory=lambda: _NO_VARIABLES)
 
     def sort_key(self) -> tuple:
@@ -145,12 +146,17 @@ def _launch_slots(playbook: CompiledPlaybook, launch, start, end) -> Iterator[Sl
 
 
 def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone) -> dt.datetime | None:
-    """T+offset; with `at HH:MM`, that day at that local time."""
+    """T+offset; with `at HH:MM`, that day at that local time. A step never
+    goes out before its anchor: `T at 10:00` after a 15:00 event means the
+    next day at 10:00."""
     if offset is None:
         return None
     moment = (anchor + offset).astimezone(zone)
     if at_time is not None:
-        moment = localize(dt.datetime.combine(moment.date(), getattr(at_time, "time", at_time)), zone)
+        wall = dt.datetime.combine(moment.date(), getattr(at_time, "time", at_time))
+        moment = localize(wall, zone)
+        if moment < anchor <= anchor + offset:
+            moment = localize(wall + dt.timedelta(days=1), zone)
     return moment
 
 
@@ -170,22 +176,33 @@ def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None
 # Context names whose value changes from slot to slot: a text reading one of
 # them is only reused among the groups of one slot.
 PER_SLOT_NAMES = frozenset({"date", "weekday_cn", "time", "now", "T", "member", "event"})
+MEMBER_MENTIONS = ("member", "成员")
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
+class _StepPieces:
+    """What every message of one step shares, worked out once per step."""
+
+    step: Step                   # held, so the id() keying this stays unique
+    id_prefix: hashlib.blake2b   # already fed "playbook\x1fstep\x1f"
+    mentions: tuple[str, ...] | None  # None: they name the member, so per slot
+    fixed_text: str | None       # the text of a step without a template
+    by_group: bool = False       # the template reads `group`
+    shared: bool = False         # its texts are kept across slots (it reads nothing slot-specific)
+
+
+@dataclass(slots=True)
 class _SlotPieces:
     """What every message of one slot shares, worked out once per slot rather
     than once per group (a slot of a weekly step reaches every group)."""
 
     slot: Slot
+    step: _StepPieces
     member_id: str | None
     mentions: tuple[str, ...]
-    id_prefix: "hashlib._Hash"   # blake2b fed with "playbook\x1fstep\x1f"
     id_suffix: str               # "\x1fmember\x1flocal scheduled time"
-    fixed_text: str | None       # the text of a step without a template
-    texts: dict | None           # memoized texts by group id (or None); None: no template
-    by_group: bool               # the template reads `group`
-    shared: bool                 # `texts` is kept across slots (reads nothing slot-specific)
+    texts: dict | None           # memoized texts: by group id if the template reads `group`,
+                                 # else under None; None when the step has no template
 
 
 class Renderer:
@@ -200,7 +217,7 @@ class Renderer:
         # and the variables, so their ids cannot be reused while it exists.
         self._cache: dict[tuple[int, int], tuple[Step, Mapping, dict[str | None, str]]] = {}
         self._cached = 0
-        self._memo_names: dict[int, tuple[str, ...]] = {}
+        self._steps: dict[int, _StepPieces] = {}
         self._summaries: dict[str, str] = {}
         self._failed_steps: set[int] = set()
         self._group_dicts: dict[str, dict] = {}
@@ -220,7 +237,7 @@ class Renderer:
             text = self._text(pieces, group)
             if text is None:
                 continue
-            digest = pieces.id_prefix.copy()
+            digest = pieces.step.id_prefix.copy()
             digest.update(f"{group.id}{pieces.id_suffix}".encode())
             yield PlannedMessage(
                 id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
@@ -228,28 +245,33 @@ class Renderer:
                 mentions=pieces.mentions, text=text)
 
     def _prepare(self, slot: Slot) -> _SlotPieces:
-        step = slot.step
+        step = self._step_pieces(slot.step)
         member_id = slot.member["id"] if slot.member else None
-        mentions = tuple(member_id if (m in ("member", "成员") and member_id) else
-                         ("all" if m in ("all", "所有人") else m) for m in step.mentions)
-        # Ids hash "playbook␟step␟group␟member␟local time"; all but the group is the slot's.
+        mentions = step.mentions if step.mentions is not None else _mentions(slot.step, member_id)
+        # Ids hash "playbook␟step␟group␟member␟local time"; the step's pieces hold the first two.
         local = slot.scheduled.astimezone(slot.playbook.zone).replace(tzinfo=None).isoformat()
-        id_prefix = hashlib.blake2b(f"{step.playbook}\x1f{step.name}\x1f".encode(), digest_size=8)
-        pieces = _SlotPieces(slot=slot, member_id=member_id, mentions=mentions, id_prefix=id_prefix,
-                             id_suffix=f"\x1f{member_id or ''}\x1f{local}", fixed_text=None, texts=None,
-                             by_group=False, shared=False)
-        if step.template is None:
-            pieces.fixed_text = step.action if step.action == "dissolve" else ("" if step.kind != "action" else step.action)
-            return pieces
-        names = self._memo_names.get(id(step))
-        if names is None:
-            names = self._memo_names[id(step)] = memo_key_names(step.template)
-        pieces.by_group = "group" in names
-        pieces.shared = PER_SLOT_NAMES.isdisjoint(names)
-        # Everything else a template may read (step, playbook and launch
-        # variables, the playbook, its schedule summary) is fixed by the step
-        # and the slot's variables.
-        pieces.texts = self._shared_texts(slot) if pieces.shared else {}
+        if slot.step.template is None:
+            texts = None
+        elif step.shared:
+            texts = self._shared_texts(slot)
+        else:
+            texts = {}
+        return _SlotPieces(slot, step, member_id, mentions, f"\x1f{member_id or ''}\x1f{local}", texts)
+
+    def _step_pieces(self, step: Step) -> _StepPieces:
+        pieces = self._steps.get(id(step))
+        if pieces is None:
+            id_prefix = hashlib.blake2b(f"{step.playbook}\x1f{step.name}\x1f".encode(), digest_size=8)
+            by_member = any(m in MEMBER_MENTIONS for m in step.mentions)
+            pieces = self._steps[id(step)] = _StepPieces(
+                step, id_prefix, None if by_member else _mentions(step, None), _fixed_text(step))
+            if step.template is not None:
+                # Everything else a template may read (step, playbook and launch
+                # variables, the playbook, its schedule summary) is fixed by the
+                # step and the slot's variables.
+                names = memo_key_names(step.template)
+                pieces.by_group = "group" in names
+                pieces.shared = PER_SLOT_NAMES.isdisjoint(names)
         return pieces
 
     def _shared_texts(self, slot: Slot) -> dict[str | None, str]:
@@ -261,8 +283,8 @@ class Renderer:
 
     def _text(self, pieces: _SlotPieces, group: Group) -> str | None:
         if pieces.texts is None:
-            return pieces.fixed_text
-        key = group.id if pieces.by_group else None
+            return pieces.step.fixed_text
+        key = group.id if pieces.step.by_group else None
         text = pieces.texts.get(key)
         if text is None:
             slot = pieces.slot
@@ -275,7 +297,7 @@ class Renderer:
         return text
 
     def _remember(self, pieces: _SlotPieces, key: str | None, text: str) -> None:
-        if pieces.shared:
+        if pieces.step.shared:
             self._cached += 1
             if self._cached > RENDER_CACHE_LIMIT:  # bound memory: start over
                 self._cache.clear()
@@ -321,3 +343,16 @@ class Renderer:
         if playbook.name not in self._summaries:
             self._summaries[playbook.name] = summarize_weekly(list(playbook.ast.steps))
         return self._summaries[playbook.name]
+
+
+def _mentions(step: Step, member_id: str | None) -> tuple[str, ...]:
+    """`@member` names the member the event is about, `@all` everyone."""
+    return tuple(member_id if (m in MEMBER_MENTIONS and member_id) else
+                 ("all" if m in ("all", "所有人") else m) for m in step.mentions)
+
+
+def _fixed_text(step: Step) -> str | None:
+    """The text of a step without a template: its action, else empty."""
+    if step.template is not None:
+        return None
+    return step.action if step.action == "dissolve" or step.kind == "action" else ""

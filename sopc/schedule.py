@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from croniter import croniter
 
 from sopc import ast
-from sopc.calendar import HolidayCalendar
+from sopc.calendar import HolidayCalendar, normalize_policy
 from sopc.compile import Policy
 
 # Holiday moves can pull a date across the window's edge; look this far past it.
 MOVE_MARGIN = dt.timedelta(days=21)
+CRON_LIMIT = 100_000  # firings of one cron line per window (`* * * * *` is 525,600 a year)
 
 
 def occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
@@ -32,34 +34,35 @@ def occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
         times = [t.time for t in when.times]
         candidates = [dt.datetime.combine(day, moment) for day in days for moment in times]
     exempt = isinstance(when, ast.OnDays) and any(d.holidays or d.workdays for d in when.days)
-    moved = (_apply_holiday_policy(c, policy.holidays, calendar, exempt) for c in candidates)
-    window = {c for c in moved if c is not None and first <= c.date() <= last and _active(c.date(), policy)}
-    return sorted(window)
+    if not exempt and normalize_policy(policy.holidays) != "keep":  # `keep` moves nothing: no need to look
+        candidates = (_apply_holiday_policy(c, policy.holidays, calendar) for c in candidates)
+    low, high = _window(first, last, policy)
+    return sorted({c for c in candidates if c is not None and low <= c.date() <= high})
 
 
-def _active(day: dt.date, policy: Policy) -> bool:
-    return (policy.active_start is None or day >= policy.active_start) and \
-           (policy.active_end is None or day <= policy.active_end)
+def _window(first: dt.date, last: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
+    """[first, last] narrowed to the playbook's `active` dates."""
+    low = first if policy.active_start is None else max(first, policy.active_start)
+    high = last if policy.active_end is None else min(last, policy.active_end)
+    return low, high
 
 
-def _apply_holiday_policy(moment: dt.datetime, mode: str, calendar: HolidayCalendar,
-                          exempt: bool) -> dt.datetime | None:
-    if exempt or not calendar.is_public_holiday(moment.date()):
+def _apply_holiday_policy(moment: dt.datetime, mode: str, calendar: HolidayCalendar) -> dt.datetime | None:
+    if not calendar.is_public_holiday(moment.date()):
         return moment
     day = calendar.apply_policy(moment.date(), mode)
     return None if day is None else dt.datetime.combine(day, moment.time())
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    for offset in range((last - first).days + 1):
-        yield first + dt.timedelta(days=offset)
+    return map(dt.date.fromordinal, range(first.toordinal(), last.toordinal() + 1))
 
 
 def _candidate_days(when: ast.When, calendar: HolidayCalendar, first: dt.date, last: dt.date) -> list[dt.date]:
     if isinstance(when, ast.OnDays):
-        return [d for d in _days(first, last) if any(_day_matches(s, d, calendar) for s in when.days)]
+        return list(filter(_day_test(when.days, calendar), _days(first, last)))
     if isinstance(when, ast.OnMonthDays):
-        return [d for d in _days(first, last) if _month_day_matches(when.days, d)]
+        return list(filter(_month_day_test(when.days), _days(first, last)))
     if isinstance(when, ast.EveryNDays):
         if when.interval is None or when.start is None:
             return []
@@ -69,17 +72,33 @@ def _candidate_days(when: ast.When, calendar: HolidayCalendar, first: dt.date, l
     return []
 
 
-def _day_matches(days: ast.DaySet, day: dt.date, calendar: HolidayCalendar) -> bool:
-    if days.workdays:
-        return calendar.is_workday(day)
-    if days.holidays:
-        return calendar.is_public_holiday(day)
-    return day.weekday() in days.weekdays
+def _day_test(day_sets: tuple[ast.DaySet, ...], calendar: HolidayCalendar) -> Callable[[dt.date], bool]:
+    """One test for a step's day sets (`周一,周三,节假日`), built once rather
+    than re-deciding per day which kind each set is. A set is its workdays,
+    else its holidays, else its weekdays."""
+    weekdays: set[int] = set()
+    calendar_tests: list[Callable[[dt.date], bool]] = []
+    for days in day_sets:
+        if days.workdays:
+            calendar_tests.append(calendar.is_workday)
+        elif days.holidays:
+            calendar_tests.append(calendar.is_public_holiday)
+        else:
+            weekdays.update(days.weekdays)
+    if not calendar_tests:
+        return lambda day: day.weekday() in weekdays
+    return lambda day: day.weekday() in weekdays or any(test(day) for test in calendar_tests)
 
 
-def _month_day_matches(days: tuple[int, ...], day: dt.date) -> bool:
-    last = month_calendar.monthrange(day.year, day.month)[1]
-    return day.day in days or (-1 in days and day.day == last)
+def _month_day_test(month_days: tuple[int, ...]) -> Callable[[dt.date], bool]:
+    wanted = frozenset(month_days)
+    if -1 not in wanted:
+        return lambda day: day.day in wanted
+    return lambda day: day.day in wanted or (day.day >= 28 and day.day == _month_length(day))
+
+
+def _month_length(day: dt.date) -> int:
+    return month_calendar.monthrange(day.year, day.month)[1]
 
 
 def _cron_times(expression: str, first: dt.date, last: dt.date) -> list[dt.datetime]:
@@ -89,14 +108,80 @@ def _cron_times(expression: str, first: dt.date, last: dt.date) -> list[dt.datet
         iterator = croniter(expression, dt.datetime.combine(first, dt.time()) - dt.timedelta(minutes=1))
     except Exception:  # already reported by the transformer
         return []
+    fields = _plain_cron_fields(expression, iterator)
+    if fields is not None:
+        result = _plain_cron_times(fields, first, last)
+        if result:  # none at all: let croniter decide (it may search years ahead, or raise)
+            return result
     end = dt.datetime.combine(last, dt.time.max)
-    result: list[dt.datetime] = []
-    while len(result) < 100_000:
+    result = []
+    while len(result) < CRON_LIMIT:
         moment = iterator.get_next(dt.datetime)
         if moment > end:
             break
         result.append(moment)
     return result
+
+
+# ---- cron without croniter's per-firing search ----------------------------------------------
+#
+# croniter finds each firing by a search that costs ~150 us; a year of a
+# weekly cron step is 10 ms, and `sopc check` looks 13 months ahead for every
+# step. For the plain five-field form (numbers, `*`, `,`, `-`, `/`) the
+# firings are simply the matching days times the matching hours and minutes,
+# read from croniter's own parse of the fields. Anything else (names like
+# `MON`, `L`, `W`, `#`, `?`, seconds or year fields, `@daily`, hashed `H`)
+# goes to croniter's search.
+
+_PLAIN_CRON_CHARS = frozenset("0123456789*/,- \t")
+
+
+@dataclass(frozen=True, slots=True)
+class _CronFields:
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+    month_days: frozenset[int] | None   # None: any (`*`)
+    months: frozenset[int] | None
+    weekdays: frozenset[int] | None     # ISO numbering, Sunday = 7 (cron's 0 or 7)
+    day_or: bool                        # both day fields restricted: either may match
+
+
+def _plain_cron_fields(expression: str, iterator: croniter) -> _CronFields | None:
+    expanded = iterator.expanded
+    if (len(expanded) != 5 or not _PLAIN_CRON_CHARS.issuperset(expression)
+            or iterator.nth_weekday_of_month or getattr(iterator, "nearest_weekday", None)):
+        return None
+    minutes, hours, month_days, months, weekdays = (None if f[0] == "*" else f for f in expanded)
+    if not all(isinstance(v, int) for f in expanded if f[0] != "*" for v in f):
+        return None
+    return _CronFields(
+        minutes=tuple(sorted(minutes)) if minutes is not None else tuple(range(60)),
+        hours=tuple(sorted(hours)) if hours is not None else tuple(range(24)),
+        month_days=frozenset(month_days) if month_days is not None else None,
+        months=frozenset(months) if months is not None else None,
+        weekdays=frozenset(7 if d == 0 else d for d in weekdays) if weekdays is not None else None,
+        # croniter's rule (vixie cron): with both day fields restricted a day
+        # matching either one fires; otherwise both must match.
+        day_or=month_days is not None and weekdays is not None)
+
+
+def _plain_cron_times(fields: _CronFields, first: dt.date, last: dt.date) -> list[dt.datetime]:
+    clock = [dt.time(hour, minute) for hour in fields.hours for minute in fields.minutes]
+    result: list[dt.datetime] = []
+    for day in _days(first, last):
+        if _cron_day(fields, day):
+            result += (dt.datetime.combine(day, moment) for moment in clock)
+            if len(result) >= CRON_LIMIT:
+                return result[:CRON_LIMIT]
+    return result
+
+
+def _cron_day(fields: _CronFields, day: dt.date) -> bool:
+    if fields.months is not None and day.month not in fields.months:
+        return False
+    by_date = fields.month_days is None or day.day in fields.month_days
+    by_weekday = fields.weekdays is None or day.isoweekday() in fields.weekdays  # isoweekday: Sunday = 7
+    return (by_date or by_weekday) if fields.day_or else (by_date and by_weekday)
 
 
 def summarize_weekly(steps: list[ast.ScheduleStep]) -> str:
