@@ -64,3 +64,21 @@ def test_silence_fires_once_per_quiet_spell(tmp_path):
     ])
     care = [(m, at) for s, m, at, _, _ in messages if s == "care"]
     assert care == [("m1", "12-03 09:00")]
+
+
+def test_a_step_at_a_fixed_hour_never_precedes_its_event(tmp_path):
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一群,x\n", encoding="utf-8")
+    (tmp_path / "a.sop").write_text('''
+playbook p
+  to all groups
+  quiet off
+  on member.joined
+    +0 at 10:00  hello  "早上好 {{ member.name }}"
+''', encoding="utf-8")
+    events = tmp_path / "e.jsonl"
+    events.write_text(json.dumps(joined("m1", "小王", "2026-11-24T15:00:00+08:00")), encoding="utf-8")
+    result = pipeline.build([tmp_path])
+    start = dt.datetime(2026, 11, 23, tzinfo=SH)
+    messages = list(pipeline.plan(result, start, start + dt.timedelta(days=5),
+                                  events=pipeline.read_events(result, events)))
+    assert [m.at.isoformat() for m in messages] == ["2026-11-25T10:00:00+08:00"]

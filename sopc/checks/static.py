@@ -62,6 +62,8 @@ def check_local_times(program: Program, context: CheckContext) -> Iterator[Diagn
     for playbook in program.playbooks:
         first = context.start.astimezone(playbook.zone).date()
         last = context.end.astimezone(playbook.zone).date() + dt.timedelta(days=366)
+        if not _has_clock_changes(playbook.zone, first, last):
+            continue  # e.g. Asia/Shanghai: nothing to find, and expanding costs time
         for schedule_step, _ in playbook.schedule:
             reported: set[dt.time] = set()
             for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
@@ -80,6 +82,14 @@ def _time_span(when: ast.When, moment: dt.time):
         if written.time == moment:
             return written.span
     return when.span
+
+
+def _has_clock_changes(zone, first: dt.date, last: dt.date) -> bool:
+    """Any change of UTC offset between the two dates (checked monthly: zones
+    change clocks at most a few times a year, months apart)."""
+    probes = [dt.datetime(first.year, first.month, 1) + dt.timedelta(days=30 * i)
+              for i in range((last - first).days // 30 + 2)]
+    return len({zone.utcoffset(p) for p in probes}) > 1
 
 
 def _dst_problem(wall: dt.datetime, playbook: CompiledPlaybook) -> str | None:
@@ -405,9 +415,13 @@ def _limits_lookup():
     except ImportError:
         return None
 
+    known: dict[str, object] = {}  # looking a kind up reads package metadata: once per kind
+
     def lookup(kind: str):
-        try:
-            return limits_for(kind)
-        except Exception:  # unknown kind: reported by the config stage
-            return None
+        if kind not in known:
+            try:
+                known[kind] = limits_for(kind)
+            except Exception:  # unknown kind: reported by the config stage
+                known[kind] = None
+        return known[kind]
     return lookup
