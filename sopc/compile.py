@@ -13,7 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from sopc import ast
@@ -21,7 +21,7 @@ from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.loader import STD_PREFIX, Project, display_path, std_library_dir
 from sopc.roster import Group
 from sopc.templates import CompiledTemplate, TemplateStore
-from sopc.timeutil import known_zone_names, load_zone
+from sopc.timeutil import known_zone_names, load_zone, parse_duration
 
 DEFAULT_SENDER = "console"
 
@@ -91,6 +91,12 @@ class CompiledPlaybook:
     schedule: tuple[tuple[ast.ScheduleStep, Step], ...]
     launches: tuple[CompiledLaunch, ...]
     triggers: tuple[CompiledTrigger, ...]
+
+    def all_steps(self) -> Iterator[Step]:
+        """Every sendable step: scheduled, launched timelines', lifecycle."""
+        yield from (step for _, step in self.schedule)
+        yield from (step for launch in self.launches for _, step in launch.steps)
+        yield from (step for trigger in self.triggers for _, _, step in trigger.steps)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -295,7 +301,7 @@ class _Resolver:
                         mentions=(), variables={a.key: a.value for a in body.variables}, span=name.span, body=body)
         kind = body.kind
         if isinstance(body.content, ast.TemplateRef) and not body.kind_given:
-            definition = self.templates.named.get(body.content.name.value) if hasattr(self.templates, "named") else None
+            definition = self.templates.named.get(body.content.name.value)
             kind = (definition.kind if definition and definition.kind else kind)
         return Step(playbook=playbook, name=name.value, kind=kind, action=None,
                     template=self._template(body.content, body.span),
@@ -384,7 +390,6 @@ class _Resolver:
         if kind in needs and event.argument is None:
             self.diagnostics.append(error("E0208", f"`{kind}` needs {needs[kind]}", event.span))
         if kind == "member.silent" and event.argument is not None:
-            from sopc.timeutil import parse_duration
             if parse_duration(event.argument) is None:
                 self.diagnostics.append(error("E0103", f"`{event.argument}` is not a duration", event.argument_span,
                                               "e.g. `member.silent 7d`"))

@@ -76,15 +76,9 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
 
 def _steps_by_name(program: Program) -> dict[tuple[str, str], Step]:
     table: dict[tuple[str, str], Step] = {}
-    for p in program.playbooks:
-        for _, step in p.schedule:
-            table[(p.name, step.name)] = step
-        for launch in p.launches:
-            for _, step in launch.steps:
-                table.setdefault((p.name, step.name), step)
-        for trigger in p.triggers:
-            for _, _, step in trigger.steps:
-                table.setdefault((p.name, step.name), step)
+    for playbook in program.playbooks:
+        for step in playbook.all_steps():
+            table.setdefault((playbook.name, step.name), step)
     return table
 
 

@@ -385,7 +385,7 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
                     f"({_kind_label(limits)}) cannot post there", group.span,
                     "a WeCom group robot cannot join groups with WeChat users: use a `wecom-groupmsg` "
                     "(企业群发) or `remind` sender for those groups")
-    for step in _all_steps(playbook):
+    for step in playbook.all_steps():
         if step.kind == "action":
             continue
         if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
@@ -401,12 +401,6 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
 
 def _kind_label(limits) -> str:
     return getattr(limits, "kind", "a group bot")
-
-
-def _all_steps(playbook: CompiledPlaybook) -> Iterator[Step]:
-    yield from (s for _, s in playbook.schedule)
-    yield from (s for l in playbook.launches for _, s in l.steps)
-    yield from (s for t in playbook.triggers for _, _, s in t.steps)
 
 
 def _limits_lookup():
