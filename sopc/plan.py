@@ -94,17 +94,28 @@ class Slot:
         return (self.at, self.playbook.name, self.step.name, first, (self.member or {}).get("id", ""))
 
 
+ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
+
+
 def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
            group_filter: Callable[[Group], bool] | None = None,
-           diagnostics: list[Diagnostic] | None = None) -> Iterator[PlannedMessage]:
-    """Every message due in [start, end), in time order."""
+           diagnostics: list[Diagnostic] | None = None,
+           parts: frozenset[str] = ALL_PARTS) -> Iterator[PlannedMessage]:
+    """Every message due in [start, end), in time order.
+
+    ``parts`` picks where messages come from: weekly ``schedule`` steps,
+    ``launch``ed timelines, lifecycle ``trigger``s (the runner re-plans the
+    event-driven part alone when events arrive)."""
     from sopc.lifecycle import trigger_slots  # lifecycle builds on Slot
 
     sources: list[Iterable[Slot]] = []
     for playbook in program.playbooks:
-        sources += [_schedule_slots(program, playbook, entry, start, end) for entry in playbook.schedule]
-        sources += [_launch_slots(playbook, launch, start, end) for launch in playbook.launches]
-    sources.append(trigger_slots(program, events, start, end))
+        if "schedule" in parts:
+            sources += [_schedule_slots(program, playbook, entry, start, end) for entry in playbook.schedule]
+        if "launch" in parts:
+            sources += [_launch_slots(playbook, launch, start, end) for launch in playbook.launches]
+    if "trigger" in parts:
+        sources.append(trigger_slots(program, events, start, end))
     renderer = Renderer(program, diagnostics if diagnostics is not None else [])
     for slot in heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))

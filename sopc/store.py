@@ -1,0 +1,440 @@
+"""Stage 7a, state: what the runner has planned, claimed, sent, skipped.
+
+The runner talks to a :class:`Store` through a narrow interface: put the
+planned messages of a window in (``sync``), take the due ones (``due``,
+``claim``), write down how each ended (``settle``), keep events, pauses and
+group-owner confirmations. :class:`SQLiteStore` is the embedded default
+(``.sopc/state.db``, WAL mode); a server-backed store for several workers can
+implement the same methods (``claim`` must then be an atomic
+"pending -> claimed" that reports which rows it won).
+
+Every message ends in exactly one final state:
+
+- ``sent``      the sender accepted it (``remote_id`` if it returned one)
+- ``failed``    the sender refused it, or retries ran out (``reason``: its error)
+- ``skipped``   not sent on purpose (``reason``: missed, paused, quiet, cap...)
+- ``cancelled`` it left the plan before its time (an edit, an ``until``)
+- ``in-doubt``  it was claimed and the process died before the sender answered
+
+``pending`` waits for its ``due`` time; ``claimed`` is being delivered now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol, Sequence
+
+from sopc.lifecycle import Event
+from sopc.plan import PlannedMessage
+
+FINAL_STATES = ("sent", "failed", "skipped", "cancelled", "in-doubt")
+STATES = ("pending", "claimed", *FINAL_STATES)
+UTC = dt.timezone.utc
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id          TEXT PRIMARY KEY,
+    at          TEXT NOT NULL,      -- planned time, ISO 8601 with the playbook's offset
+    planned     REAL NOT NULL,      -- the same, in epoch seconds
+    due         REAL NOT NULL,      -- when to try next (epoch seconds): at, or later if deferred
+    playbook    TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    grp         TEXT NOT NULL,
+    member      TEXT,
+    sender      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    mentions    TEXT NOT NULL,      -- JSON list
+    text        TEXT NOT NULL,
+    origin      TEXT NOT NULL,      -- plan | event
+    state       TEXT NOT NULL,
+    reason      TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    updated     REAL NOT NULL,
+    finished    REAL,               -- when it reached its final state
+    remote_id   TEXT,
+    confirm     TEXT,               -- wecom-groupmsg: waiting | confirmed | failed
+    confirm_detail TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_pending ON messages (state, due);
+CREATE INDEX IF NOT EXISTS messages_planned ON messages (planned);
+CREATE TABLE IF NOT EXISTS events (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT NOT NULL,
+    grp      TEXT NOT NULL,
+    member   TEXT,
+    at       TEXT NOT NULL,
+    name     TEXT,
+    data     TEXT NOT NULL,
+    argument TEXT,
+    received REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pauses (
+    playbook TEXT NOT NULL,
+    paused   REAL NOT NULL,
+    resumed  REAL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMessage:
+    id: str
+    at: dt.datetime
+    due: dt.datetime
+    playbook: str
+    step: str
+    group: str
+    member: str | None
+    sender: str
+    kind: str
+    mentions: tuple[str, ...]
+    text: str
+    origin: str
+    state: str
+    reason: str | None
+    attempts: int
+    remote_id: str | None = None
+    confirm: str | None = None
+    confirm_detail: str | None = None
+    finished: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one claimed (or due) message ended, or when to try it again.
+
+    ``state`` is a final state, or ``pending`` with a new ``due`` (a
+    deferral or a retry)."""
+
+    id: str
+    state: str
+    reason: str | None = None
+    due: dt.datetime | None = None
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    added: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+
+
+class Store(Protocol):
+    def sync(self, planned: Iterable[tuple[PlannedMessage, str]], *, start: dt.datetime, end: dt.datetime,
+             origins: Sequence[str], now: dt.datetime, cancel_reason: str,
+             late_reason: str | None = None, materialized_until: dt.datetime | None = None) -> SyncResult: ...
+    def due(self, now: dt.datetime, limit: int) -> list[StoredMessage]: ...
+    def claim(self, ids: Sequence[str], now: dt.datetime) -> list[str]: ...
+    def settle(self, outcomes: Sequence[Outcome], now: dt.datetime) -> None: ...
+    def next_due(self) -> dt.datetime | None: ...
+    def recover(self, now: dt.datetime, *, resend: bool) -> int: ...
+    def add_event(self, event: Event, now: dt.datetime) -> int: ...
+    def events(self) -> list[Event]: ...
+    def event_count(self) -> int: ...
+    def pause(self, playbook: str, now: dt.datetime) -> bool: ...
+    def resume(self, playbook: str, now: dt.datetime) -> bool: ...
+    def pauses(self) -> list[tuple[str, dt.datetime, dt.datetime | None]]: ...
+    def paused_playbooks(self) -> list[str]: ...
+    def sent_since(self, moment: dt.datetime) -> list[tuple[str, dt.datetime]]: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+def _epoch(moment: dt.datetime) -> float:
+    return moment.timestamp()
+
+
+def _from_epoch(value: float | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value, UTC)
+
+
+class SQLiteStore:
+    """The embedded store: one SQLite file in WAL mode, one writer process."""
+
+    def __init__(self, path: Path | str):
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE), so
+        # a claim is one atomic step even with `sopc event` writing beside us.
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL: a commit survives a crash of the process (not of the
+        # machine's power) -- the crash we promise exactly-once across.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    # ---- planned messages ----------------------------------------------------------
+
+    def sync(self, planned, *, start, end, origins, now, cancel_reason, late_reason=None,
+             materialized_until=None) -> SyncResult:
+        """Make the pending messages planned for [start, end) in ``origins``
+        match ``planned`` (pairs of message and origin): add what is new,
+        update what changed and is still pending, cancel what left the plan.
+        A message already claimed or finished is never touched, so an edit
+        cannot make one go out twice.
+
+        ``late_reason``: record a new message whose time has passed (before
+        ``now`` and before ``materialized_until``, the end of what was planned
+        before) as skipped with this reason instead of sending it late: the
+        plan changed after its moment."""
+        stamp = _epoch(now)
+        cutoff = min(now, materialized_until) if materialized_until is not None else None
+        pending, late = [], []
+        for message, origin in planned:
+            if late_reason and cutoff is not None and message.at < cutoff:
+                late.append(self._row(message, origin, stamp, late_reason))
+            else:
+                pending.append(self._row(message, origin, stamp, None))
+        wanted = {row[0] for row in pending} | {row[0] for row in late}
+        with self._transaction():
+            added = self._insert(pending)
+            skipped = self._insert(late)
+            # Same id, still pending: the content may have changed (a text edit keeps the id).
+            before = self.db.total_changes
+            self.db.executemany(
+                "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, updated=? "
+                "WHERE id=? AND state='pending' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
+                [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], stamp, r[0], r[11], r[8], r[9], r[10], r[1])
+                 for r in pending])
+            updated = self.db.total_changes - before
+            marks = ",".join("?" * len(origins))
+            stale = [row[0] for row in self.db.execute(
+                f"SELECT id FROM messages WHERE state='pending' AND origin IN ({marks}) "
+                "AND planned >= ? AND planned < ?", (*origins, _epoch(start), _epoch(end)))
+                if row[0] not in wanted]
+            self.db.executemany("UPDATE messages SET state='cancelled', reason=?, updated=?, finished=? WHERE id=?",
+                                [(cancel_reason, stamp, stamp, i) for i in stale])
+        return SyncResult(added=added, updated=updated, cancelled=len(stale), skipped=skipped)
+
+    def _insert(self, rows: list[tuple]) -> int:
+        before = self.db.total_changes
+        self.db.executemany(
+            "INSERT OR IGNORE INTO messages (id, at, planned, due, playbook, step, grp, member, sender, kind, "
+            "mentions, text, origin, state, reason, updated, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows)
+        return self.db.total_changes - before
+
+    @staticmethod
+    def _row(message: PlannedMessage, origin: str, stamp: float, late_reason: str | None) -> tuple:
+        state, finished = ("skipped", stamp) if late_reason else ("pending", None)
+        planned = _epoch(message.at)
+        return (message.id, message.at.isoformat(), planned, planned, message.playbook, message.step,
+                message.group, message.member, message.sender, message.kind,
+                json.dumps(list(message.mentions), ensure_ascii=False), message.text, origin, state,
+                late_reason, stamp, finished)
+
+    # ---- delivering ------------------------------------------------------------------
+
+    def due(self, now: dt.datetime, limit: int) -> list[StoredMessage]:
+        """Pending messages due by ``now``, earliest first."""
+        cursor = self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE state='pending' AND due <= ? ORDER BY due, planned, rowid LIMIT ?",
+            (_epoch(now), limit))
+        return [_stored(row) for row in cursor]
+
+    def claim(self, ids: Sequence[str], now: dt.datetime) -> list[str]:
+        """pending -> claimed, committed before any sender is called; returns
+        the ids this call won."""
+        stamp = _epoch(now)
+        won = []
+        with self._transaction():
+            for message_id in ids:
+                cursor = self.db.execute(
+                    "UPDATE messages SET state='claimed', attempts=attempts+1, updated=? "
+                    "WHERE id=? AND state='pending'", (stamp, message_id))
+                if cursor.rowcount:
+                    won.append(message_id)
+        return won
+
+    def settle(self, outcomes: Sequence[Outcome], now: dt.datetime) -> None:
+        stamp = _epoch(now)
+        rows = []
+        for outcome in outcomes:
+            if outcome.state == "pending":
+                rows.append(("pending", outcome.reason, _epoch(outcome.due or now), None, None, stamp, outcome.id))
+            else:
+                confirm = "waiting" if outcome.state == "sent" and outcome.remote_id else None
+                rows.append((outcome.state, outcome.reason, None, stamp, outcome.remote_id, stamp, outcome.id,
+                             confirm))
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE messages SET state=?, reason=?, due=?, updated=? WHERE id=?",
+                [(r[0], r[1], r[2], r[5], r[6]) for r in rows if r[0] == "pending"])
+            self.db.executemany(
+                "UPDATE messages SET state=?, reason=?, finished=?, remote_id=?, updated=?, confirm=? WHERE id=?",
+                [(r[0], r[1], r[3], r[4], r[5], r[7], r[6]) for r in rows if r[0] != "pending"])
+
+    def next_due(self) -> dt.datetime | None:
+        row = self.db.execute("SELECT MIN(due) FROM messages WHERE state='pending'").fetchone()
+        return _from_epoch(row[0])
+
+    def recover(self, now: dt.datetime, *, resend: bool) -> int:
+        """After a crash: what was claimed may or may not have reached the
+        group. In doubt by default; with ``resend``, pending again (at least
+        once)."""
+        stamp = _epoch(now)
+        with self._transaction():
+            if resend:
+                cursor = self.db.execute(
+                    "UPDATE messages SET state='pending', reason='resent: was in doubt', due=?, updated=? "
+                    "WHERE state IN ('claimed', 'in-doubt')", (stamp, stamp))
+            else:
+                cursor = self.db.execute(
+                    "UPDATE messages SET state='in-doubt', reason='claimed, then the runner stopped before the "
+                    "sender answered', updated=?, finished=? WHERE state='claimed'", (stamp, stamp))
+            return cursor.rowcount
+
+    def sent_since(self, moment: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        return [(row[0], _from_epoch(row[1])) for row in self.db.execute(
+            "SELECT grp, finished FROM messages WHERE state='sent' AND kind<>'action' AND finished >= ? "
+            "ORDER BY finished", (_epoch(moment),))]
+
+    # ---- events --------------------------------------------------------------------------
+
+    def add_event(self, event: Event, now: dt.datetime) -> int:
+        with self._transaction():
+            cursor = self.db.execute(
+                "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)",
+                (event.kind, event.group, event.member, event.at.isoformat(), event.name,
+                 json.dumps(event.data, ensure_ascii=False, default=str), event.argument, _epoch(now)))
+            return cursor.lastrowid
+
+    def events(self) -> list[Event]:
+        rows = self.db.execute("SELECT kind, grp, member, at, name, data, argument FROM events ORDER BY seq")
+        events = [Event(kind=r[0], group=r[1], member=r[2], at=dt.datetime.fromisoformat(r[3]), name=r[4],
+                        data=json.loads(r[5]), argument=r[6]) for r in rows]
+        return sorted(events, key=lambda e: e.at)
+
+    def event_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    # ---- pauses ----------------------------------------------------------------------------
+
+    def pause(self, playbook: str, now: dt.datetime) -> bool:
+        with self._transaction():
+            if self._open_pause(playbook):
+                return False
+            self.db.execute("INSERT INTO pauses (playbook, paused) VALUES (?, ?)", (playbook, _epoch(now)))
+            return True
+
+    def resume(self, playbook: str, now: dt.datetime) -> bool:
+        with self._transaction():
+            cursor = self.db.execute("UPDATE pauses SET resumed=? WHERE playbook=? AND resumed IS NULL",
+                                     (_epoch(now), playbook))
+            return bool(cursor.rowcount)
+
+    def _open_pause(self, playbook: str) -> bool:
+        return self.db.execute("SELECT 1 FROM pauses WHERE playbook=? AND resumed IS NULL",
+                               (playbook,)).fetchone() is not None
+
+    def pauses(self) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
+        """Every pause: (playbook, paused at, resumed at or None while still paused)."""
+        return [(row[0], _from_epoch(row[1]), _from_epoch(row[2])) for row in self.db.execute(
+            "SELECT playbook, paused, resumed FROM pauses ORDER BY paused")]
+
+    def paused_playbooks(self) -> list[str]:
+        return [row[0] for row in self.db.execute(
+            "SELECT playbook FROM pauses WHERE resumed IS NULL ORDER BY playbook")]
+
+    # ---- confirmations (assisted sends) --------------------------------------------------------
+
+    def awaiting_confirmation(self, limit: int = 500) -> list[StoredMessage]:
+        return [_stored(row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE confirm='waiting' ORDER BY finished LIMIT ?", (limit,))]
+
+    def set_confirmations(self, updates: Sequence[tuple[str, str, str | None]]) -> None:
+        with self._transaction():
+            self.db.executemany("UPDATE messages SET confirm=?, confirm_detail=? WHERE id=?",
+                                [(state, detail, message_id) for message_id, state, detail in updates])
+
+    # ---- reading, for `sopc status` ----------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self.db.execute("SELECT state, COUNT(*) FROM messages GROUP BY state").fetchall())
+        return {state: found.get(state, 0) for state in STATES}
+
+    def reasons(self, state: str) -> dict[str, int]:
+        """How many messages ended in ``state``, by reason."""
+        rows = self.db.execute("SELECT reason, COUNT(*) FROM messages WHERE state=? GROUP BY reason "
+                               "ORDER BY COUNT(*) DESC", (state,))
+        return {reason or "": count for reason, count in rows}
+
+    def upcoming(self, limit: int) -> list[StoredMessage]:
+        return [_stored(row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE state='pending' ORDER BY due, planned, rowid LIMIT ?", (limit,))]
+
+    def recent(self, states: Sequence[str], limit: int) -> list[StoredMessage]:
+        marks = ",".join("?" * len(states))
+        return [_stored(row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE state IN ({marks}) ORDER BY finished DESC, id LIMIT ?",
+            (*states, limit))]
+
+    def confirmation_counts(self) -> dict[str, int]:
+        return dict(self.db.execute(
+            "SELECT confirm, COUNT(*) FROM messages WHERE confirm IS NOT NULL GROUP BY confirm").fetchall())
+
+    def messages(self, states: Sequence[str] | None = None) -> Iterator[StoredMessage]:
+        if states is None:
+            cursor = self.db.execute(f"SELECT {_COLUMNS} FROM messages ORDER BY due, planned, rowid")
+        else:
+            marks = ",".join("?" * len(states))
+            cursor = self.db.execute(f"SELECT {_COLUMNS} FROM messages WHERE state IN ({marks}) "
+                                     "ORDER BY due, planned, rowid", tuple(states))
+        return (_stored(row) for row in cursor)
+
+    # ---- meta ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction():
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=?",
+                            (key, value, value))
+
+
+_COLUMNS = ("id, at, due, playbook, step, grp, member, sender, kind, mentions, text, origin, state, reason, "
+            "attempts, remote_id, confirm, confirm_detail, finished")
+
+
+def _stored(row) -> StoredMessage:
+    return StoredMessage(
+        id=row[0], at=dt.datetime.fromisoformat(row[1]), due=_from_epoch(row[2]), playbook=row[3], step=row[4],
+        group=row[5], member=row[6], sender=row[7], kind=row[8], mentions=tuple(json.loads(row[9])), text=row[10],
+        origin=row[11], state=row[12], reason=row[13], attempts=row[14], remote_id=row[15], confirm=row[16],
+        confirm_detail=row[17], finished=_from_epoch(row[18]))
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): the write lock is
+    taken up front, so two processes never interleave half a claim."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind, value, traceback):
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        return False
+
+
+def open_store(path: Path | str) -> SQLiteStore:
+    return SQLiteStore(path)
