@@ -197,6 +197,181 @@ def init(directory: Path) -> None:
     click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}")
 
 
+def _project_zone(root: Path):
+    from sopc.config import load_config
+    from sopc.timeutil import load_zone
+
+    config, _ = load_config(root)
+    return load_zone(config.timezone) or load_zone("Asia/Shanghai")
+
+
+def _report(build) -> None:
+    _print_diagnostics(build)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--once", is_flag=True, help="Deliver what is due now (and late within grace), then exit: for cron or CI.")
+@click.option("--dry-run", is_flag=True,
+              help="Go through the motions and print each message instead of sending; the state is not touched.")
+@click.option("--resend-in-doubt", is_flag=True,
+              help="Send again what a crashed run had claimed but not confirmed (at-least-once).")
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path),
+              help="The state database (default: PROJECT/.sopc/state.db; env SOPC_STATE).")
+@click.option("--now", metavar="DATETIME", help="With --once: act as if it were this time (env SOPC_NOW).")
+@click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1000),
+              help="Deliveries in flight at once (each sender still keeps its own rate limit).")
+@click.option("-q", "--quiet", is_flag=True, help="Log problems only, not every sent message.")
+def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, state_file: Path | None,
+        now: str | None, concurrency: int, quiet: bool) -> None:
+    """Deliver the playbooks' messages on time, through their senders.
+
+    Runs until stopped (Ctrl-C or SIGTERM). State lives in
+    PROJECT/.sopc/state.db: nothing is sent twice across restarts, and every
+    message ends sent, failed, skipped (with why), cancelled or in-doubt
+    (`sopc status` shows them). Edits to playbooks, templates, the roster or
+    sopc.toml are picked up while running (or send SIGHUP); if the edit has
+    errors the previous version keeps running.
+
+    \b
+    After downtime, a message less than its grace late (default 10m,
+    `grace 30m` in a playbook) goes out late; an older one is recorded as
+    skipped: missed, never blasted late.
+
+    \b
+    Examples:
+      sopc run my-sop --dry-run          see what would go out, send nothing
+      sopc run my-sop                    run for good (e.g. under systemd)
+      sopc run my-sop --once             from cron: deliver what is due, exit
+      sopc status my-sop                 what was sent, skipped, failed
+    """
+    from sopc.daemon import RunRequest, run_project
+    from sopc.runner import RunOptions
+
+    paths = [path] if path else []
+    root = _root(paths)
+    zone = _project_zone(root)
+    moment = None
+    if now or (once and os.environ.get("SOPC_NOW")):
+        if not (once or dry_run):
+            raise click.BadParameter("only with --once or --dry-run", param_hint="--now")
+        moment = _now(now, zone)
+    options = RunOptions(concurrency=concurrency, resend_in_doubt=resend_in_doubt)
+    request = RunRequest(paths=paths, once=once, dry_run=dry_run, state=state_file, now=moment,
+                         options=options, quiet=quiet)
+    sys.exit(run_project(request, report=_report, zone_of=_project_zone))
+
+
+def _root(paths: list[Path]) -> Path:
+    from sopc.loader import find_root
+
+    return find_root(paths)
+
+
+def _open_state(root: Path, state_file: Path | None, *, must_exist: bool = True):
+    from sopc.runlock import state_path
+    from sopc.store import SQLiteStore
+
+    state = state_path(root, state_file)
+    if must_exist and not state.is_file():
+        raise click.ClickException(f"no run state at {state}: nothing has run yet (start `sopc run`)")
+    return state, SQLiteStore(state)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path),
+              help="The state database (default: PROJECT/.sopc/state.db; env SOPC_STATE).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True,
+              help="text for people; json for monitoring.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="How many upcoming / failed / in-doubt messages to list.")
+def status(path: Path | None, state_file: Path | None, fmt: str, limit: int) -> None:
+    """What the runner sent, skipped, failed, and will send next.
+
+    Counts by state, skip reasons (missed, paused, quiet, cap), the next due
+    messages, recent failures with the sender's error, in-doubt messages,
+    paused playbooks, and 企业群发 sends still waiting for the group owner.
+
+    \b
+    Examples:
+      sopc status my-sop
+      sopc status my-sop --format json | jq .counts
+    """
+    from sopc import status as report
+    from sopc.loader import display_path
+    from sopc.runlock import runner_pid
+
+    root = _root([path] if path else [])
+    state, store = _open_state(root, state_file)
+    try:
+        data = report.collect(store, state_path=display_path(state), runner_pid=runner_pid(state), limit=limit)
+    finally:
+        store.close()
+    click.echo(report.render_json(data) if fmt == "json" else report.render_text(data, _project_zone(root)))
+
+
+def _playbook_names(root: Path) -> list[str]:
+    from sopc import pipeline
+
+    return [p.name for p in pipeline.build([root]).program.playbooks]
+
+
+@cli.command()
+@click.argument("playbook")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
+def pause(playbook: str, path: Path | None, state_file: Path | None) -> None:
+    """Stop sending PLAYBOOK's messages until `sopc resume PLAYBOOK`.
+
+    What falls due while paused is recorded as skipped: paused, so resuming
+    does not send a backlog. Takes effect at once in a running `sopc run`.
+
+    \b
+    Example:
+      sopc pause 周福利 my-sop
+    """
+    _pause_or_resume(playbook, path, state_file, pausing=True)
+
+
+@cli.command()
+@click.argument("playbook")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
+def resume(playbook: str, path: Path | None, state_file: Path | None) -> None:
+    """Send PLAYBOOK's messages again, from now on (no backlog).
+
+    \b
+    Example:
+      sopc resume 周福利 my-sop
+    """
+    _pause_or_resume(playbook, path, state_file, pausing=False)
+
+
+def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, *, pausing: bool) -> None:
+    from sopc.clock import SystemClock
+    from sopc.diagnostics import did_you_mean
+    from sopc.runlock import notify_runner
+
+    root = _root([path] if path else [])
+    names = _playbook_names(root)
+    if playbook not in names:
+        hint = did_you_mean(playbook, names) or f"playbooks: {', '.join(names) or '(none)'}"
+        raise click.BadParameter(f"no playbook `{playbook}` in {root}; {hint}", param_hint="PLAYBOOK")
+    state, store = _open_state(root, state_file, must_exist=False)
+    try:
+        changed = (store.pause if pausing else store.resume)(playbook, SystemClock().now())
+    finally:
+        store.close()
+    notify_runner(state)
+    if pausing:
+        click.echo(f"paused `{playbook}`: nothing of it is sent until `sopc resume {playbook}`; what falls due "
+                   "meanwhile is recorded as skipped: paused" if changed else f"`{playbook}` was already paused")
+    else:
+        click.echo(f"resumed `{playbook}`: its messages go out again from now on" if changed
+                   else f"`{playbook}` was not paused")
+
+
 def main() -> None:
     try:
         cli(prog_name="sopc")

@@ -1,0 +1,150 @@
+"""`sopc run` as a process: the lock, signals, file watching and logging
+around a :class:`sopc.runner.Runner`.
+
+Signals: SIGHUP re-reads the project, SIGUSR1 wakes the runner for new
+events (``sopc event`` / ``sopc serve`` send it), SIGTERM and Ctrl-C stop it
+after the deliveries in flight have answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from sopc.clock import Clock, FixedClock, SystemClock
+from sopc.loader import find_root
+from sopc.runlock import RunLock, state_path
+from sopc.runner import RunOptions, Runner, RunTally, StartError
+from sopc.store import SQLiteStore
+
+# What an edit looks like: sources of the plan, not the state or an outbox.
+IGNORED_DIRS = {".sopc", ".git", "__pycache__", ".venv", "node_modules"}
+IGNORED_SUFFIXES = (".jsonl", ".db", ".db-wal", ".db-shm", ".lock", ".log", ".pyc", ".swp", "~")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRequest:
+    paths: Sequence[Path]
+    once: bool = False
+    dry_run: bool = False
+    state: Path | None = None
+    now: dt.datetime | None = None
+    options: RunOptions = RunOptions()
+    quiet: bool = False
+
+
+class Logger:
+    """One line per thing that happened, stamped with the runner's clock."""
+
+    def __init__(self, clock: Clock, zone, stream: TextIO, quiet: bool):
+        self.clock, self.zone, self.stream, self.quiet = clock, zone, stream, quiet
+
+    def __call__(self, line: str) -> None:
+        if self.quiet and line.startswith("sent "):
+            return
+        stamp = self.clock.now().astimezone(self.zone)
+        self.stream.write(f"[{stamp:%Y-%m-%d %H:%M:%S}] {line}\n")
+        self.stream.flush()
+
+
+def run_project(request: RunRequest, *, report: Callable, zone_of: Callable[[Path], object]) -> int:
+    """Run; the process's exit status. ``report`` prints a build's diagnostics."""
+    root = find_root(list(request.paths))
+    clock: Clock = FixedClock(request.now) if request.now else SystemClock()
+    log = Logger(clock, zone_of(root), sys.stderr, request.quiet)
+    state = state_path(root, request.state)
+    lock = RunLock(state) if not request.dry_run else None
+    try:
+        if lock is not None:
+            lock.acquire()
+        store = _dry_run_store(state) if request.dry_run else SQLiteStore(state)
+    except Exception as exc:  # AlreadyRunning, or the state file cannot be opened
+        log(f"error: {exc}")
+        return 1
+    override = None
+    if request.dry_run:
+        from sopc.senders.console import ConsoleSender
+        from sopc.senders.base import SenderRuntime
+        override = ConsoleSender(name="dry-run", runtime=SenderRuntime(stdout=sys.stdout))
+    runner = Runner(list(request.paths), store, clock, options=request.options, log=log, report=report,
+                    override_sender=override)
+    try:
+        runner.start()
+    except StartError as exc:
+        if exc.build is not None:
+            report(exc.build)
+        log(f"error: {exc}" + ("; or try `sopc run --dry-run`" if exc.build is None else ""))
+        return 1
+    try:
+        tally = asyncio.run(_main(runner, request, root))
+    finally:
+        store.close()
+        if lock is not None:
+            lock.release()
+    log(summary(tally))
+    return 0
+
+
+def _dry_run_store(state: Path) -> SQLiteStore:
+    """An in-memory store seeded with the real one's events and pauses: a
+    dry run sees what a run would, and changes nothing."""
+    store = SQLiteStore(":memory:")
+    if state.is_file():
+        real = SQLiteStore(state)
+        now = dt.datetime.now(dt.timezone.utc)
+        for event in real.events():
+            store.add_event(event, now)
+        for playbook in real.paused_playbooks():
+            store.pause(playbook, now)
+        real.close()
+    return store
+
+
+async def _main(runner: Runner, request: RunRequest, root: Path) -> RunTally:
+    if request.once:
+        return await runner.run_once()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for name, action in (("SIGTERM", stop.set), ("SIGINT", stop.set), ("SIGHUP", runner.request_reload),
+                         ("SIGUSR1", runner.wake)):
+        if hasattr(signal, name):
+            loop.add_signal_handler(getattr(signal, name), action)
+    watcher = loop.create_task(_watch(root, runner, stop))
+    runner.log(f"running; waiting for the next message (Ctrl-C stops; edits to {root.name}/ reload)")
+    try:
+        return await runner.run_forever(stop)
+    finally:
+        stop.set()
+        watcher.cancel()
+
+
+async def _watch(root: Path, runner: Runner, stop: asyncio.Event) -> None:
+    """Reload when a playbook, template, roster or sopc.toml changes."""
+    try:
+        from watchfiles import awatch
+    except ImportError:  # SIGHUP still works
+        return
+    try:
+        async for _ in awatch(root, stop_event=stop, watch_filter=_is_source, recursive=True):
+            runner.request_reload()
+    except (OSError, RuntimeError) as exc:
+        runner.log(f"warning: not watching {root} for edits ({exc}); send SIGHUP to reload")
+
+
+def _is_source(change, path: str) -> bool:
+    parts = Path(path).parts
+    return not (IGNORED_DIRS.intersection(parts) or path.endswith(IGNORED_SUFFIXES))
+
+
+def summary(tally: RunTally) -> str:
+    states = tally.states
+    text = (f"done: {states['sent']} sent, {states['failed']} failed, {states['skipped']} skipped, "
+            f"{states['cancelled']} cancelled, {states['in-doubt']} in-doubt")
+    if tally.reasons:
+        text += " (" + ", ".join(f"{reason} ×{n}" for reason, n in tally.reasons.most_common()) + ")"
+    return text

@@ -1,0 +1,102 @@
+"""`sopc status`: what the runner has done and will do, from the store.
+
+One value (:func:`collect`) and two renderers (:func:`render_text` for
+people, :func:`render_json` for tools). Nothing here prints a secret: the
+store never holds one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sopc.store import FINAL_STATES, SQLiteStore, StoredMessage
+from sopc.timeutil import WEEKDAY_CN
+
+STATE_CN = {"pending": "待发", "claimed": "发送中", "sent": "已发", "failed": "失败", "skipped": "跳过",
+            "cancelled": "已取消", "in-doubt": "存疑"}
+CONFIRM_CN = {"waiting": "待群主确认", "confirmed": "群主已确认", "failed": "未发出"}
+
+
+def collect(store: SQLiteStore, *, state_path: str, runner_pid: int | None, limit: int = 10) -> dict[str, Any]:
+    counts = store.counts()
+    return {
+        "state": state_path,
+        "runner": {"running": runner_pid is not None, "pid": runner_pid},
+        "counts": counts,
+        "paused": store.paused_playbooks(),
+        "skipped": store.reasons("skipped"),
+        "cancelled": store.reasons("cancelled"),
+        "next": [_brief(m) for m in store.upcoming(limit)],
+        "failures": [_brief(m) for m in store.recent(("failed",), limit)],
+        "in_doubt": [_brief(m) for m in store.recent(("in-doubt",), limit)],
+        "confirmations": store.confirmation_counts(),
+        "awaiting_confirmation": [_brief(m) for m in store.awaiting_confirmation(limit)],
+        "events": store.event_count(),
+    }
+
+
+def _brief(message: StoredMessage) -> dict[str, Any]:
+    return {"id": message.id, "at": message.at.isoformat(), "due": message.due.isoformat(),
+            "playbook": message.playbook, "step": message.step, "group": message.group, "member": message.member,
+            "sender": message.sender, "state": message.state, "reason": message.reason,
+            "attempts": message.attempts, "remote_id": message.remote_id, "confirm": message.confirm,
+            "confirm_detail": message.confirm_detail}
+
+
+def render_json(status: dict[str, Any]) -> str:
+    return json.dumps(status, ensure_ascii=False, indent=2)
+
+
+def render_text(status: dict[str, Any], zone) -> str:
+    counts = status["counts"]
+    runner = status["runner"]
+    lines = [f"state   {status['state']}",
+             f"runner  " + (f"running (pid {runner['pid']})" if runner["running"] else "not running"),
+             "counts  " + " · ".join(f"{counts[s]} {s} {STATE_CN[s]}" for s in ("pending", "claimed", *FINAL_STATES)
+                                      if counts[s] or s in ("pending", "sent", "failed"))]
+    if status["paused"]:
+        lines.append("paused  " + ", ".join(status["paused"]) + "  (sopc resume PLAYBOOK)")
+    for title, reasons in (("skipped", status["skipped"]), ("cancelled", status["cancelled"])):
+        if reasons:
+            lines.append(f"{title}:")
+            lines += [f"  {count:>5} × {reason}" for reason, count in reasons.items()]
+    sections = (("next due", status["next"], _line_due),
+                ("recent failures", status["failures"], _line_reason),
+                ("in doubt (claimed, then the runner stopped; not resent unless --resend-in-doubt)",
+                 status["in_doubt"], _line_reason),
+                ("企业群发 awaiting the owner's confirmation", status["awaiting_confirmation"], _line_confirm))
+    for title, rows, line in sections:
+        if rows:
+            lines.append(f"{title}:")
+            lines += ["  " + line(row, zone) for row in rows]
+    if status["confirmations"]:
+        lines.append("企业群发  " + " · ".join(f"{n} {CONFIRM_CN.get(k, k)}" for k, n in
+                                              sorted(status["confirmations"].items())))
+    if not any(counts.values()):
+        lines.append("nothing planned yet: start `sopc run` (or `sopc run --once`)")
+    return "\n".join(lines)
+
+
+def _when(text: str, zone) -> str:
+    moment = dt.datetime.fromisoformat(text).astimezone(zone)
+    return f"{moment:%m-%d} {WEEKDAY_CN[moment.weekday()]} {moment:%H:%M}"
+
+
+def _target(row: dict) -> str:
+    return f"{row['playbook']}/{row['step']} -> {row['group']}" + (f" @{row['member']}" if row["member"] else "")
+
+
+def _line_due(row: dict, zone) -> str:
+    note = f"  ({row['reason']})" if row["reason"] else ""
+    return f"{_when(row['due'], zone)}  {_target(row)}{note}"
+
+
+def _line_reason(row: dict, zone) -> str:
+    return f"{_when(row['at'], zone)}  {_target(row)}: {row['reason']}"
+
+
+def _line_confirm(row: dict, zone) -> str:
+    detail = f" ({row['confirm_detail']})" if row["confirm_detail"] else ""
+    return f"{_when(row['at'], zone)}  {_target(row)}  msgid {row['remote_id']}{detail}"
