@@ -321,7 +321,8 @@ def _playbook_names(root: Path) -> list[str]:
 @click.argument("playbook")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
-def pause(playbook: str, path: Path | None, state_file: Path | None) -> None:
+@click.option("--now", metavar="DATETIME", help="Record it as of this time (default: now; env SOPC_NOW).")
+def pause(playbook: str, path: Path | None, state_file: Path | None, now: str | None) -> None:
     """Stop sending PLAYBOOK's messages until `sopc resume PLAYBOOK`.
 
     What falls due while paused is recorded as skipped: paused, so resuming
@@ -331,25 +332,26 @@ def pause(playbook: str, path: Path | None, state_file: Path | None) -> None:
     Example:
       sopc pause 周福利 my-sop
     """
-    _pause_or_resume(playbook, path, state_file, pausing=True)
+    _pause_or_resume(playbook, path, state_file, now, pausing=True)
 
 
 @cli.command()
 @click.argument("playbook")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
-def resume(playbook: str, path: Path | None, state_file: Path | None) -> None:
+@click.option("--now", metavar="DATETIME", help="Record it as of this time (default: now; env SOPC_NOW).")
+def resume(playbook: str, path: Path | None, state_file: Path | None, now: str | None) -> None:
     """Send PLAYBOOK's messages again, from now on (no backlog).
 
     \b
     Example:
       sopc resume 周福利 my-sop
     """
-    _pause_or_resume(playbook, path, state_file, pausing=False)
+    _pause_or_resume(playbook, path, state_file, now, pausing=False)
 
 
-def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, *, pausing: bool) -> None:
-    from sopc.clock import SystemClock
+def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, now: str | None, *,
+                     pausing: bool) -> None:
     from sopc.diagnostics import did_you_mean
     from sopc.runlock import notify_runner
 
@@ -360,7 +362,7 @@ def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, 
         raise click.BadParameter(f"no playbook `{playbook}` in {root}; {hint}", param_hint="PLAYBOOK")
     state, store = _open_state(root, state_file, must_exist=False)
     try:
-        changed = (store.pause if pausing else store.resume)(playbook, SystemClock().now())
+        changed = (store.pause if pausing else store.resume)(playbook, _now(now, _project_zone(root)))
     finally:
         store.close()
     notify_runner(state)

@@ -288,7 +288,7 @@ class Runner:
             return Outcome(row.id, "cancelled", GONE_PLAYBOOK)
         if row.group not in self.build.project.roster.by_id:
             return Outcome(row.id, "cancelled", GONE_GROUP)
-        paused = any(name == row.playbook and since <= max(row.due, now) and (until is None or row.due < until)
+        paused = any(name == row.playbook and (until is None or since <= row.due < until)
                      for name, since, until in pauses)
         verdict = judge(row, playbook, now, self.history, paused)
         return None if verdict.send else verdict.outcome
@@ -379,6 +379,7 @@ class Runner:
                     break
                 continue
             await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
+            self.flush()  # an outcome written at once is one less in doubt after a crash
         self.flush()
 
     def _fresh_locks(self) -> None:

@@ -1,0 +1,214 @@
+"""`sopc run`, `status`, `pause`, `resume` as a user runs them: real
+subprocesses, a real state file, and a real HTTP server on 127.0.0.1 standing
+in for the webhook a message is delivered to."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import write_project
+
+NOW = "2026-11-23T10:00:30"  # a Monday, 30 seconds after the 10:00 posts fell due
+
+WEEKLY = '''
+playbook welfare "福利"
+  to groups tagged 福利群
+  sender outbox
+  周一 10:00   coupon   "【{{ group.store }}】本周券包已发放"
+  周一 15:00   draw     "周一抽奖"
+'''
+
+OUTBOX_TOML = '''timezone = "Asia/Shanghai"
+
+[senders.outbox]
+kind = "file"
+path = "outbox.jsonl"
+'''
+
+
+@pytest.fixture
+def weekly(tmp_path):
+    return write_project(tmp_path / "proj", {"sopc.toml": OUTBOX_TOML, "w.sop": WEEKLY})
+
+
+def _outbox(root) -> list[dict]:
+    path = root / "outbox.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_run_once_delivers_what_is_due_and_a_second_run_sends_nothing_again(weekly, run_sopc):
+    first = run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent)
+    assert first.returncode == 0, first.stderr
+    assert [m["group"] for m in _outbox(weekly)] == ["hz_001", "hz_002", "sh_001"]
+    assert _outbox(weekly)[0]["text"] == "【西湖店】本周券包已发放"
+    assert "done: 3 sent, 0 failed" in first.stderr
+    again = run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T10:05", cwd=weekly.parent)
+    assert again.returncode == 0 and "done: 0 sent" in again.stderr
+    assert len(_outbox(weekly)) == 3
+    assert (weekly / ".sopc" / "state.db").is_file()
+
+
+def test_status_reports_counts_next_due_and_missed(weekly, run_sopc):
+    run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent)
+    late = run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T15:45", cwd=weekly.parent)
+    assert "missed" in late.stderr
+    text = run_sopc("status", str(weekly), cwd=weekly.parent)
+    assert text.returncode == 0, text.stderr
+    assert "3 sent 已发" in text.stdout and "3 skipped 跳过" in text.stdout
+    assert "missed: 45m late" in text.stdout
+    data = json.loads(run_sopc("status", str(weekly), "--format", "json", cwd=weekly.parent).stdout)
+    assert data["counts"]["sent"] == 3 and data["counts"]["skipped"] == 3
+    assert data["runner"] == {"running": False, "pid": None}
+
+
+def test_status_without_any_run_says_what_to_do(weekly, run_sopc):
+    result = run_sopc("status", str(weekly), cwd=weekly.parent)
+    assert result.returncode == 1
+    assert "nothing has run yet" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_pause_then_resume_skips_the_backlog(weekly, run_sopc):
+    wrong = run_sopc("pause", "welfar", str(weekly), cwd=weekly.parent)
+    assert wrong.returncode == 2 and "did you mean `welfare`" in wrong.stderr
+    paused = run_sopc("pause", "welfare", str(weekly), "--now", "2026-11-23T09:00", cwd=weekly.parent)
+    assert paused.returncode == 0 and "paused `welfare`" in paused.stdout
+    status = json.loads(run_sopc("status", str(weekly), "--format", "json", cwd=weekly.parent).stdout)
+    assert status["paused"] == ["welfare"]
+    run = run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent)
+    assert "skipped" in run.stderr and _outbox(weekly) == []
+    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).returncode == 0
+    run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T15:00", cwd=weekly.parent)
+    assert [m["step"] for m in _outbox(weekly)] == ["draw"] * 3
+
+
+def test_dry_run_prints_and_leaves_the_state_alone(weekly, run_sopc):
+    result = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", NOW, cwd=weekly.parent)
+    assert result.returncode == 0, result.stderr
+    assert "welfare/coupon -> 杭州西湖店福利群 (hz_001)" in result.stdout
+    assert _outbox(weekly) == [] and not (weekly / ".sopc" / "state.db").exists()
+
+
+def test_run_refuses_a_project_with_errors_and_shows_them(tmp_path, run_sopc):
+    root = write_project(tmp_path / "bad", {"sopc.toml": OUTBOX_TOML, "w.sop": WEEKLY.replace("周一 15:00", "周八 15:00")})
+    result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "w.sop:6:3: error[E0001]" in result.stderr and "fix them first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_names_a_missing_secret_without_printing_any(tmp_path, run_sopc):
+    root = write_project(tmp_path / "p", {"w.sop": WEEKLY.replace("sender outbox", "sender bot"), "sopc.toml": '''
+timezone = "Asia/Shanghai"
+[senders.bot]
+kind = "wecom-bot"
+key_env = "SOPC_TEST_MISSING_KEY"
+'''})
+    result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "environment variable SOPC_TEST_MISSING_KEY is not set" in result.stderr
+    assert "--dry-run" in result.stderr
+
+
+def test_now_is_only_for_once_or_dry_run(weekly, run_sopc):
+    result = run_sopc("run", str(weekly), "--now", NOW, cwd=weekly.parent)
+    assert result.returncode == 2 and "only with --once or --dry-run" in result.stderr
+
+
+# ---- the crash test -----------------------------------------------------------------------
+
+class _Hook(BaseHTTPRequestHandler):
+    """A webhook receiver that takes a little time per message and counts
+    each message id (the Idempotency-Key header) it receives."""
+
+    protocol_version = "HTTP/1.1"
+    received: Counter
+    lock: threading.Lock
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(0.01)
+        with self.lock:
+            self.received[self.headers["Idempotency-Key"]] += 1
+        answer = json.dumps({"ok": True}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+        assert json.loads(body)["id"] == self.headers["Idempotency-Key"]
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hook():
+    handler = type("Hook", (_Hook,), {"received": Counter(), "lock": threading.Lock()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, handler.received
+    server.shutdown()
+    server.server_close()
+
+
+def _burst_project(tmp_path, port: int, groups: int):
+    rows = "\n".join(f"g{i:04d},群{i},burst" for i in range(groups))
+    return write_project(tmp_path / "burst", {
+        "sopc.toml": f'''timezone = "Asia/Shanghai"
+[senders.hook]
+kind = "webhook"
+url = "http://127.0.0.1:{port}/hooks/burst"
+timeout = 5
+''',
+        "groups.csv": "id,name,tags\n" + rows + "\n",
+        "b.sop": '''
+playbook burst "突发"
+  to groups tagged burst
+  周一 10:00   now   "{{ group.name }} 的消息"
+'''})
+
+
+def test_sigkill_at_random_moments_never_loses_or_duplicates_a_message(tmp_path, hook):
+    server, received = hook
+    groups = 150
+    root = _burst_project(tmp_path, server.server_address[1], groups)
+    command = [sys.executable, "-m", "sopc", "run", str(root), "--once", "--now", NOW, "--concurrency", "4", "-q"]
+    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_STATE")}
+    chance = random.Random(20261123)
+    kills = 0
+    for _ in range(12):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(chance.uniform(0.3, 1.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=30)
+        process.stderr.close()
+        if process.returncode == 0:
+            break
+    final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert kills >= 1, "no run was killed mid-way: the test proved nothing"
+
+    db = sqlite3.connect(root / ".sopc" / "state.db")
+    states = dict(db.execute("SELECT id, state FROM messages").fetchall())
+    db.close()
+    assert len(states) == groups                                   # none lost
+    assert set(states.values()) <= {"sent", "in-doubt"}            # each ended, one way or the other
+    assert all(count == 1 for count in received.values())          # nothing reached the hook twice
+    for message_id, state in states.items():
+        if state == "sent":
+            assert received[message_id] == 1                       # sent means delivered, exactly once
+    assert set(received) <= set(states)
