@@ -44,6 +44,9 @@ class PlannedMessage:
     kind: str
     mentions: tuple[str, ...]
     text: str
+    # Set (and text empty) only when expand(keep_unrenderable=True) reports a
+    # message whose template failed: the runner records it as failed.
+    error: str | None = None
 
     def to_dict(self) -> dict:
         target = {"group": self.group} if self.member is None else {"group": self.group, "member": self.member}
@@ -100,12 +103,14 @@ ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
 def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
            group_filter: Callable[[Group], bool] | None = None,
            diagnostics: list[Diagnostic] | None = None,
-           parts: frozenset[str] = ALL_PARTS) -> Iterator[PlannedMessage]:
+           parts: frozenset[str] = ALL_PARTS, keep_unrenderable: bool = False) -> Iterator[PlannedMessage]:
     """Every message due in [start, end), in time order.
 
     ``parts`` picks where messages come from: weekly ``schedule`` steps,
     ``launch``ed timelines, lifecycle ``trigger``s (the runner re-plans the
-    event-driven part alone when events arrive)."""
+    event-driven part alone when events arrive). ``keep_unrenderable`` yields
+    a message whose template fails for a group with ``error`` set instead of
+    leaving it out (the diagnostic is reported either way)."""
     from sopc.lifecycle import trigger_slots  # lifecycle builds on Slot
 
     sources: list[Iterable[Slot]] = []
@@ -116,7 +121,7 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
             sources += [_launch_slots(playbook, launch, start, end) for launch in playbook.launches]
     if "trigger" in parts:
         sources.append(trigger_slots(program, events, start, end))
-    renderer = Renderer(program, diagnostics if diagnostics is not None else [])
+    renderer = Renderer(program, diagnostics if diagnostics is not None else [], keep_unrenderable)
     for slot in heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
         if groups:
@@ -220,9 +225,11 @@ class Renderer:
     """Slot x group -> PlannedMessage, memoizing texts on the variables a
     template reads (a template is a pure function of its context)."""
 
-    def __init__(self, program: Program, diagnostics: list[Diagnostic]):
+    def __init__(self, program: Program, diagnostics: list[Diagnostic], keep_unrenderable: bool = False):
         self.program = program
         self.diagnostics = diagnostics
+        self.keep_unrenderable = keep_unrenderable
+        self._last_error = ""
         # (id(step), id(slot.variables)) -> (step, variables, {group id or None: text})
         # for templates reading nothing slot-specific. The entry holds the step
         # and the variables, so their ids cannot be reused while it exists.
@@ -246,14 +253,17 @@ class Renderer:
         step, playbook, sender_for = slot.step, slot.playbook, self.program.sender_for
         for group in groups:
             text = self._text(pieces, group)
+            error_text = None
             if text is None:
-                continue
+                if not self.keep_unrenderable:
+                    continue
+                text, error_text = "", self._last_error
             digest = pieces.step.id_prefix.copy()
             digest.update(f"{group.id}{pieces.id_suffix}".encode())
             yield PlannedMessage(
                 id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
                 member=pieces.member_id, sender=sender_for(playbook, group), kind=step.kind,
-                mentions=pieces.mentions, text=text)
+                mentions=pieces.mentions, text=text, error=error_text)
 
     def _prepare(self, slot: Slot) -> _SlotPieces:
         step = self._step_pieces(slot.step)
@@ -320,6 +330,7 @@ class Renderer:
         try:
             return slot.step.template.render(self.context(slot, group))
         except TemplateRenderError as exc:
+            self._last_error = f"cannot render step `{slot.step.name}` for group `{group.id}`: {exc}"
             if id(slot.step) not in self._failed_steps:
                 self._failed_steps.add(id(slot.step))
                 self.diagnostics.append(error("E0406", f"step `{slot.step.name}` cannot be rendered for group "

@@ -177,7 +177,7 @@ class Runner:
         result = self._sync(now - self._grace(), self._horizon() or now + self.options.lookahead, ALL_PARTS,
                             now, EDITED, late=True, until=self._horizon())
         self.log(f"reloaded: {result.added} added, {result.updated} changed, {result.cancelled} cancelled"
-                 + (f", {result.skipped} skipped (their time had passed)" if result.skipped else ""))
+                 + (f", {result.finished} recorded as skipped or failed at once" if result.finished else ""))
         return True
 
     def take_events(self) -> int:
@@ -228,11 +228,12 @@ class Runner:
     def _planned(self, start, end, parts, problems) -> Iterator[tuple[PlannedMessage, str]]:
         program = self.build.program
         if parts & PLAN_PARTS:
-            for message in expand(program, start, end, parts=parts & PLAN_PARTS, diagnostics=problems):
+            for message in expand(program, start, end, parts=parts & PLAN_PARTS, diagnostics=problems,
+                                  keep_unrenderable=True):
                 yield message, "plan"
         if parts & EVENT_PARTS:
             for message in expand(program, start, end, events=self._events, parts=EVENT_PARTS,
-                                  diagnostics=problems):
+                                  diagnostics=problems, keep_unrenderable=True):
                 yield message, "event"
 
     def _grace(self) -> dt.timedelta:

@@ -123,7 +123,7 @@ class SyncResult:
     added: int = 0
     updated: int = 0
     cancelled: int = 0
-    skipped: int = 0
+    finished: int = 0   # recorded as already ended: skipped (late edit) or failed (cannot render)
 
 
 class Store(Protocol):
@@ -195,14 +195,16 @@ class SQLiteStore:
         cutoff = min(now, materialized_until) if materialized_until is not None else None
         pending, late = [], []
         for message, origin in planned:
-            if late_reason and cutoff is not None and message.at < cutoff:
+            if message.error:
+                late.append(self._row(message, origin, stamp, message.error, state="failed"))
+            elif late_reason and cutoff is not None and message.at < cutoff:
                 late.append(self._row(message, origin, stamp, late_reason))
             else:
                 pending.append(self._row(message, origin, stamp, None))
         wanted = {row[0] for row in pending} | {row[0] for row in late}
         with self._transaction():
             added = self._insert(pending)
-            skipped = self._insert(late)
+            finished = self._insert(late)
             # Same id, still pending: the content may have changed (a text edit keeps the id).
             before = self.db.total_changes
             self.db.executemany(
@@ -218,7 +220,7 @@ class SQLiteStore:
                 if row[0] not in wanted]
             self.db.executemany("UPDATE messages SET state='cancelled', reason=?, updated=?, finished=? WHERE id=?",
                                 [(cancel_reason, stamp, stamp, i) for i in stale])
-        return SyncResult(added=added, updated=updated, cancelled=len(stale), skipped=skipped)
+        return SyncResult(added=added, updated=updated, cancelled=len(stale), finished=finished)
 
     def _insert(self, rows: list[tuple]) -> int:
         before = self.db.total_changes
@@ -229,13 +231,13 @@ class SQLiteStore:
         return self.db.total_changes - before
 
     @staticmethod
-    def _row(message: PlannedMessage, origin: str, stamp: float, late_reason: str | None) -> tuple:
-        state, finished = ("skipped", stamp) if late_reason else ("pending", None)
+    def _row(message: PlannedMessage, origin: str, stamp: float, reason: str | None, state: str = "skipped") -> tuple:
+        state, finished = (state, stamp) if reason else ("pending", None)
         planned = _epoch(message.at)
         return (message.id, message.at.isoformat(), planned, planned, message.playbook, message.step,
                 message.group, message.member, message.sender, message.kind,
                 json.dumps(list(message.mentions), ensure_ascii=False), message.text, origin, state,
-                late_reason, stamp, finished)
+                reason, stamp, finished)
 
     # ---- delivering ------------------------------------------------------------------
 

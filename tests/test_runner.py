@@ -306,3 +306,20 @@ key_env = "TEST_BOT_KEY"
     runner = Runner([root], SQLiteStore(root / "s.db"), FixedClock(local("2026-11-23T09:00")), env={})
     with pytest.raises(StartError, match="environment variable TEST_BOT_KEY is not set"):
         runner.start()
+
+
+def test_a_message_that_cannot_be_rendered_is_recorded_failed_not_lost(project):
+    root = project({"m.sop": '''
+playbook members "会员"
+  to groups tagged 福利群
+  on member.purchased repeat
+    +0  thanks  "感谢下单,券码 {{ event.code }}"
+'''})
+    sim = Sim(root, local("2026-11-23T09:00")).start()
+    sim.event("member.purchased", "hz_001", "m1", local("2026-11-23T09:10"), data={"code": "A1"})
+    sim.event("member.purchased", "hz_002", "m2", local("2026-11-23T09:20"))  # no code in the event
+    sim.until(local("2026-11-23T10:00"))
+    assert [m.text for m in sim.sender.delivered] == ["感谢下单,券码 A1"]
+    failed_rows = sim.by_state("failed")
+    assert len(failed_rows) == 1 and failed_rows[0].group == "hz_002"
+    assert "cannot render step `thanks` for group `hz_002`" in failed_rows[0].reason
