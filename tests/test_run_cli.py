@@ -17,7 +17,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import write_project
+from projects import write_project
 
 NOW = "2026-11-23T10:00:30"  # a Monday, 30 seconds after the 10:00 posts fell due
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from projects import write_project
 from simulate import RecordingSender, Sim, local
 
 from sopc import pipeline
