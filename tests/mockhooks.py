@@ -4,6 +4,11 @@ A real HTTP server (``ThreadingHTTPServer`` on 127.0.0.1, a free port, in a
 thread) that answers like the vendors do:
 
 - WeCom robot   ``POST /cgi-bin/webhook/send?key=KEY``
+- WeCom API     ``GET /cgi-bin/gettoken?corpid=&corpsecret=``,
+                ``POST /cgi-bin/externalcontact/add_msg_template?access_token=``,
+                ``POST /cgi-bin/externalcontact/get_groupmsg_send_result?access_token=``
+                (企业群发: tokens that expire, created tasks in ``groupmsgs``,
+                owners' confirmations set with ``mark_groupmsg``)
 - Feishu bot    ``POST /open-apis/bot/v2/hook/TOKEN`` (signature in the body)
 - DingTalk bot  ``POST /robot/send?access_token=T&timestamp=&sign=`` (signature in the URL)
 - Slack hook    ``POST /services/T/B/X``
@@ -14,7 +19,8 @@ the per-bot rate limits, answering with the vendors' own error bodies (HTTP
 200 + errcode/code for WeCom, DingTalk and Feishu; HTTP status + one word for
 Slack). Over 20 a minute DingTalk also blocks the robot for ten minutes.
 Accepted messages are recorded per vendor; every request in ``requests``.
-``fail_next`` and ``hang_next`` inject 5xx answers and hangs (timeouts).
+``fail_next`` and ``hang_next`` inject 5xx answers and hangs (timeouts);
+``queue_answers(path, ...)`` scripts the next answers on one path.
 
 Time comes from a clock object (``monotonic()`` and ``time()``), so tests can
 share a :class:`FakeClock` with the senders: a sender "sleeping" 60 s moves
@@ -42,6 +48,7 @@ VENDOR_WINDOWS = {
     "feishu": ((5, 1.0), (100, 60.0)),
     "slack": ((1, 1.0),),
     "webhook": (),
+    "wecom-api": (),
 }
 SIGNATURE_WINDOW = 3600.0
 
@@ -89,6 +96,7 @@ class Received:
     size: int = 0
     answer: int = 0
     answer_body: str = ""
+    method: str = "POST"
 
 
 @dataclass
@@ -111,6 +119,24 @@ class MockBot:
     secret: str | None = None
     sent_at: list[float] = field(default_factory=list)
     blocked_until: float = 0.0
+
+
+@dataclass
+class MockCorp:
+    secret: str
+    users: frozenset[str] = frozenset()  # empty: every sender userid is accepted
+
+
+@dataclass
+class MockGroupMsg:
+    """One 企业群发 task as add_msg_template created it."""
+
+    msgid: str
+    corp: str
+    sender: str
+    body: dict[str, Any]
+    chats: list[str]
+    results: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # chat_id -> (status, send_time)
 
 
 # ---- vendor error bodies --------------------------------------------------------------------
@@ -146,6 +172,13 @@ class MockHooks:
         self._scripts: dict[str, list[Answer]] = {}
         self._fail: list[Answer] = []
         self._hang: list[float] = []
+        self._queued: dict[str, list[Answer]] = {}
+        self._corps: dict[str, MockCorp] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}  # token -> (corp id, expires at)
+        self.token_lifetime = 7200
+        self.token_fetches = 0
+        self.groupmsg_page_max = 1000
+        self.groupmsgs: list[MockGroupMsg] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -206,8 +239,47 @@ class MockHooks:
     def hang_next(self, count: int, seconds: float = 5.0) -> None:
         self._hang.extend([seconds] * count)
 
+    def queue_answers(self, path: str, *answers: Answer) -> None:
+        """The next requests to ``path`` get these answers, in order."""
+        with self._lock:
+            self._queued.setdefault(path, []).extend(answers)
+
     def bodies(self, vendor: str) -> list[Any]:
         return [received.body for received in self.accepted[vendor]]
+
+    # ---- WeCom API (企业群发) -------------------------------------------------------------
+
+    def add_wecom_corp(self, corp_id: str, secret: str, users: tuple[str, ...] = ()) -> None:
+        self._corps[corp_id] = MockCorp(secret=secret, users=frozenset(users))
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far answers 42001 from now on (WeCom may end tokens early)."""
+        with self._lock:
+            self._tokens = {token: (corp, float("-inf")) for token, (corp, _) in self._tokens.items()}
+
+    def groupmsg(self, msgid: str) -> MockGroupMsg | None:
+        return next((task for task in self.groupmsgs if task.msgid == msgid), None)
+
+    def mark_groupmsg(self, msgid: str, status: int, *, chat_id: str | None = None, send_time: int | None = None) -> None:
+        """What the owner did: 0 not sent, 1 sent, 2 / 3 failed; for one chat,
+        or every chat of the task."""
+        with self._lock:
+            task = self.groupmsg(msgid)
+            assert task is not None, f"no task {msgid}"
+            when = send_time if send_time is not None else int(self.clock.time()) if status == 1 else None
+            for chat in [chat_id] if chat_id else task.chats or [MOCK_CHAT]:
+                task.results[chat] = (status, when)
+
+    def token_corp(self, token: str) -> str | Answer:
+        """The corp a token belongs to, or WeCom's error for it."""
+        if not token:
+            return wecom_error(41001, "access_token missing")
+        corp, expires = self._tokens.get(token, ("", None))
+        if expires is None:
+            return wecom_error(40014, "invalid access_token")
+        if self.clock.monotonic() >= expires:
+            return wecom_error(42001, "access_token expired")
+        return corp
 
     # ---- answering ----------------------------------------------------------------------
 
@@ -216,6 +288,8 @@ class MockHooks:
             self.requests.append(received)
             hang = self._hang.pop(0) if self._hang else None
             injected = self._fail.pop(0) if self._fail else None
+            queued = self._queued.get(received.path)
+            injected = injected or (queued.pop(0) if queued else None)
         if hang is not None:
             self._release.wait(hang)
             return Answer.text(504, "hung")
@@ -224,7 +298,7 @@ class MockHooks:
         route = ROUTES.get(received.vendor)
         with self._lock:
             answer = route(self, received) if route else Answer.text(404, "Not Found")
-            if answer.status == 200 and _is_success(answer) and received.vendor != "webhook":
+            if answer.status == 200 and _is_success(answer) and received.vendor in BOT_VENDORS:
                 self._record(received)
         return answer
 
@@ -301,6 +375,110 @@ def wecom_image(part: dict[str, Any]) -> Answer:
     if hashlib.md5(data).hexdigest() != part.get("md5"):
         return wecom_error(301019, "media md5 not match")
     return WECOM_OK
+
+
+# ---- WeCom API: token, 企业群发 ----------------------------------------------------------------
+
+MOCK_CHAT = "wrMockChat0000000000000000AAAA"
+
+
+def wecom_api_route(mock: MockHooks, r: Received) -> Answer:
+    handler = WECOM_API.get(r.path)
+    if handler is None:
+        return Answer.text(404, "Not Found")
+    wanted = "GET" if r.path == "/cgi-bin/gettoken" else "POST"
+    if r.method != wanted:
+        return wecom_error(43001 if wanted == "GET" else 43002, f"require {wanted} method")
+    if r.path == "/cgi-bin/gettoken":
+        return wecom_gettoken(mock, r.query)
+    corp = mock.token_corp(r.query.get("access_token", ""))
+    if isinstance(corp, Answer):
+        return corp
+    if not isinstance(r.body, dict):
+        return wecom_error(47001, "data format error")
+    return handler(mock, corp, r.body)
+
+
+def wecom_gettoken(mock: MockHooks, query: dict[str, str]) -> Answer:
+    corp_id, secret = query.get("corpid", ""), query.get("corpsecret", "")
+    if not corp_id:
+        return wecom_error(41002, "corpid missing")
+    corp = mock._corps.get(corp_id)
+    if corp is None:
+        return wecom_error(40013, "invalid corpid")
+    if not secret:
+        return wecom_error(41004, "corpsecret missing")
+    if secret != corp.secret:
+        return wecom_error(40001, "invalid credential")
+    mock.token_fetches += 1
+    token = hashlib.sha256(f"{corp_id}:{mock.token_fetches}".encode()).hexdigest()
+    mock._tokens[token] = (corp_id, mock.clock.monotonic() + mock.token_lifetime)
+    return Answer.json({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": mock.token_lifetime})
+
+
+def wecom_add_msg_template(mock: MockHooks, corp: str, body: dict[str, Any]) -> Answer:
+    if body.get("chat_type", "single") != "group":
+        return wecom_error(40035, "invalid chat_type (the mock only knows group sends)")
+    sender, users = body.get("sender"), mock._corps[corp].users
+    if not isinstance(sender, str) or not sender or (users and sender not in users):
+        return wecom_error(40003, "invalid userid")
+    chats = body.get("chat_id_list", [])
+    if not isinstance(chats, list) or len(chats) > 2000 or not all(isinstance(c, str) and c for c in chats):
+        return wecom_error(40035, "invalid chat_id_list")
+    problem = wecom_template_content(body)
+    if problem:
+        return problem
+    msgid = f"msgGCAAAXtWyujaWJHDDGi0m{len(mock.groupmsgs) + 1:06d}"
+    mock.groupmsgs.append(MockGroupMsg(msgid=msgid, corp=corp, sender=sender, body=body, chats=list(chats)))
+    return Answer.json({"errcode": 0, "errmsg": "ok", "fail_list": [], "msgid": msgid})
+
+
+def wecom_template_content(body: dict[str, Any]) -> Answer | None:
+    text, attachments = body.get("text") or {}, body.get("attachments") or []
+    content = text.get("content", "") if isinstance(text, dict) else None
+    if content is None or not isinstance(attachments, list):
+        return wecom_error(40035, "invalid parameter")
+    if not content and not attachments:
+        return wecom_error(41086, "text and attachments are both empty")
+    if _utf8(content) > 4000:
+        return wecom_error(40058, "text.content exceed max length 4000. Invalid input invalid Request Parameter")
+    if len(attachments) > 9:
+        return wecom_error(40035, "too many attachments (at most 9)")
+    for item in attachments:
+        link = item.get("link") if isinstance(item, dict) and item.get("msgtype") == "link" else None
+        if not isinstance(link, dict) or not link.get("title") or not str(link.get("url", "")).startswith("http"):
+            return wecom_error(40035, "invalid attachment (the mock checks link attachments only)")
+        if _utf8(link["title"]) > 128 or _utf8(link["url"]) > 2048 or _utf8(link.get("desc", "")) > 512:
+            return wecom_error(40058, "link field exceed max length. Invalid input invalid Request Parameter")
+    return None
+
+
+def wecom_groupmsg_result(mock: MockHooks, corp: str, body: dict[str, Any]) -> Answer:
+    msgid, userid = body.get("msgid"), body.get("userid")
+    if not msgid or not userid:
+        return wecom_error(40035, "msgid and userid are required")
+    task = mock.groupmsg(str(msgid))
+    if task is None or task.corp != corp:
+        return wecom_error(40035, "invalid msgid")
+    limit = body.get("limit", 500)
+    limit = limit if isinstance(limit, int) and 1 <= limit <= 1000 else 500  # WeCom: default above the max
+    limit = min(limit, mock.groupmsg_page_max)
+    cursor = str(body.get("cursor") or "0")
+    if not cursor.isdigit():
+        return wecom_error(40035, "invalid cursor")
+    offset = int(cursor)
+    # For group sends WeCom lists only the records that were sent (or failed).
+    rows = [{"chat_id": chat, "userid": task.sender, "status": status, **({"send_time": when} if status == 1 else {})}
+            for chat, (status, when) in task.results.items() if status != 0 and task.sender == userid]
+    following = str(offset + limit) if offset + limit < len(rows) else ""
+    return Answer.json({"errcode": 0, "errmsg": "ok", "next_cursor": following, "send_list": rows[offset:offset + limit]})
+
+
+WECOM_API = {
+    "/cgi-bin/gettoken": wecom_gettoken,
+    "/cgi-bin/externalcontact/add_msg_template": wecom_add_msg_template,
+    "/cgi-bin/externalcontact/get_groupmsg_send_result": wecom_groupmsg_result,
+}
 
 
 # ---- Feishu ---------------------------------------------------------------------------------
@@ -411,15 +589,19 @@ def webhook_route(mock: MockHooks, r: Received) -> Answer:
     return answer
 
 
-ROUTES = {"wecom": wecom_route, "feishu": feishu_route, "dingtalk": dingtalk_route, "slack": slack_route, "webhook": webhook_route}
+ROUTES = {"wecom": wecom_route, "feishu": feishu_route, "dingtalk": dingtalk_route, "slack": slack_route,
+          "webhook": webhook_route, "wecom-api": wecom_api_route}
+BOT_VENDORS = frozenset({"wecom", "feishu", "dingtalk", "slack"})  # accepted posts count against the bot's rate
 
 
 # ---- HTTP plumbing --------------------------------------------------------------------------
 
 def classify(path: str, query: dict[str, str]) -> tuple[str, str]:
     """(vendor, bot name) for a request path."""
-    if path.startswith("/cgi-bin/"):
+    if path.startswith("/cgi-bin/webhook/"):
         return "wecom", query.get("key", "")
+    if path.startswith("/cgi-bin/"):
+        return "wecom-api", query.get("corpid", "")
     if path.startswith("/open-apis/bot/v2/hook/"):
         return "feishu", path.rsplit("/", 1)[-1]
     if path.startswith("/robot/"):
@@ -434,7 +616,14 @@ def classify(path: str, query: dict[str, str]) -> tuple[str, str]:
 def _handler_for(mock: MockHooks) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self._answer("POST")
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._answer("GET")
+
+        def _answer(self, method: str) -> None:
             received = self._received()
+            received.method = method
             answer = mock.answer(received)
             received.answer, received.answer_body = answer.status, answer.body
             self._send(answer)

@@ -3,7 +3,8 @@
 Expands the plan for the check window and looks at it the way a member of a
 group would: too many posts in a day (across every playbook reaching that
 group), two posts too close together, a greeting that does not fit its hour,
-a text longer than its channel takes. Findings are grouped per step, so a
+a text longer than its channel takes, more 企业群发 sends in a day than the
+platform lets a customer group receive. Findings are grouped per step, so a
 rule broken in 1,000 groups is one diagnostic, not 1,000.
 """
 
@@ -51,10 +52,14 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
     policies = {p.name: p.policy for p in program.playbooks}
     zones = {p.name: p.zone for p in program.playbooks}
     limits = _sender_limits(program)
-    findings = {code: _Findings() for code in ("E0304", "E0303", "W0302", "E0502")}
+    daily_caps, cap_problems = _daily_caps(program)
+    yield from cap_problems
+    findings = {code: _Findings() for code in ("E0304", "E0303", "W0302", "E0502", "E0506")}
     last_post: dict[str, PlannedMessage] = {}
     per_day: dict[tuple[str, dt.date], list[str]] = {}
     over_cap: set[tuple[str, dt.date]] = set()
+    assisted_per_day: dict[tuple[str, dt.date], int] = {}
+    over_assisted: set[tuple[str, dt.date]] = set()
     render_problems: list[Diagnostic] = []
     for message in expand(program, context.start, context.end, events=context.events, diagnostics=render_problems):
         step = steps.get((message.playbook, message.step))
@@ -67,6 +72,9 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
         last_post[message.group] = message
         _greeting(findings["W0302"], message, step, local)
         _size(findings["E0502"], message, step, limits.get(message.sender))
+        if message.sender in daily_caps:
+            _assisted_cap(findings["E0506"], message, step, local, daily_caps[message.sender],
+                          assisted_per_day, over_assisted)
     # A step whose template is already reported as unrenderable (E0405/E0407)
     # would fail again here, once per step: say it once, where it is clearest.
     reported = static_render_problems(program)
@@ -99,6 +107,19 @@ def _cap(findings: _Findings, message, step, local, cap: int, per_day: dict, ove
         findings.add("E0304", step, message.group, lambda: (
             f"on {local.date()} ({WEEKDAY_CN[local.weekday()]}) group `{message.group}` gets more than "
             f"{cap} posts {source} (the cap is {cap}/day); `{step.name}` at {local:%H:%M} is post {count}"))
+
+
+def _assisted_cap(findings: _Findings, message, step, local, cap: int, per_day: dict, over_cap: set) -> None:
+    """企业群发 sends to one customer group on one local day, through any
+    sender with a per-group daily cap; once per group and day."""
+    key = (message.group, local.date())
+    count = per_day[key] = per_day.get(key, 0) + 1
+    if count > cap and key not in over_cap:
+        over_cap.add(key)
+        findings.add("E0506", step, message.group, lambda: (
+            f"on {local.date()} ({WEEKDAY_CN[local.weekday()]}) group `{message.group}` gets more than {cap} "
+            f"企业群发 send{'s' if cap != 1 else ''} (sender `{message.sender}` has daily_cap = {cap}); "
+            f"`{step.name}` at {local:%H:%M} is send {count}"))
 
 
 def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones) -> None:
@@ -139,6 +160,8 @@ HINTS = {
     "E0303": "move one of the steps, or lower the playbook's `gap`",
     "W0302": "members notice a greeting that does not fit the hour: change the text or the time",
     "E0502": "shorten the text, or split it into two steps",
+    "E0506": "a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
+             "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more",
 }
 
 
@@ -185,6 +208,31 @@ def _report(findings: dict[str, _Findings], anchors: dict) -> Iterator[Diagnosti
             extra = f"; also {', '.join(others)}" if others else ""
             where = f"{first.step.span.path}:{first.step.span.line}"
             yield make(code, f"timeline `{timeline}` ({where}): {message}{extra}", span, HINTS[code])
+
+
+def _daily_caps(program: Program) -> tuple[dict[str, int], list[Diagnostic]]:
+    """sender name -> sends per customer group per day, for the senders whose
+    kind has such a cap (its class declares ``DEFAULT_DAILY_CAP``: 企业群发);
+    and errors for `daily_cap` settings that are not a whole number >= 1."""
+    try:
+        from sopc.senders.base import sender_class
+    except ImportError:
+        return {}, []
+    caps, problems = {}, []
+    for name, config in program.project.config.senders.items():
+        try:
+            default = getattr(sender_class(config.kind), "DEFAULT_DAILY_CAP", None)
+        except Exception:  # unknown kind: the sender-kinds check says so
+            continue
+        if default is None:
+            continue
+        value = config.settings.get("daily_cap", default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(error("E0506", f"sender `{name}`: `daily_cap` must be a whole number of at least 1",
+                                  config.span, f"the 企业群发 sends one customer group may get per day (default {default})"))
+            continue
+        caps[name] = value
+    return caps, problems
 
 
 def _sender_limits(program: Program) -> dict:

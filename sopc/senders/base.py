@@ -52,13 +52,13 @@ BUILTIN_SENDERS: dict[str, str] = {
     "dingtalk": "sopc.senders.dingtalk:DingtalkSender",
     "slack": "sopc.senders.slack:SlackSender",
     "webhook": "sopc.senders.webhook:WebhookSender",
+    "wecom-groupmsg": "sopc.senders.wecom_groupmsg:WecomGroupMsgSender",
+    "remind": "sopc.senders.remind:RemindSender",
 }
-# Kinds with a reserved name whose sender is not written yet: a clear error
-# instead of "unknown kind", and no plugin may quietly claim them by accident.
-PLANNED_SENDERS: dict[str, str] = {
-    "wecom-groupmsg": "WeCom 企业群发 (externalcontact/add_msg_template)",
-    "remind": "reminders to the group owner",
-}
+# Kinds with a reserved name whose sender is not written yet (kind -> what it
+# will be): a clear error instead of "unknown kind", and no plugin may quietly
+# claim them by accident. Empty while every reserved kind is implemented.
+PLANNED_SENDERS: dict[str, str] = {}
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MOBILE = re.compile(r"^1\d{10}$")
@@ -109,6 +109,17 @@ UNLIMITED = SenderLimits(
     per_second=None,
     external_groups=True,
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmation:
+    """Whether a person confirmed an assisted send (WeCom 企业群发: the group
+    owner confirms in the app). Senders that create sends for a person to
+    confirm offer ``async confirmations(pending) -> {remote_id: Confirmation}``."""
+
+    state: str                  # "waiting" | "confirmed" | "failed"
+    detail: str | None = None   # "群主未确认 ...", the platform's reason, or an error
+    at: datetime | None = None  # when it was sent, once confirmed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,8 +244,17 @@ def require_env(variable: str, env: Mapping[str, str], *, purpose: str) -> str:
         raise SenderConfigError(f"{purpose} must name an environment variable, not hold a value")
     value = env.get(variable)
     if not value:
+        if _looks_like_a_secret(variable):  # never echo what may be the secret itself
+            raise SenderConfigError(f"{purpose} does not look like the name of an environment variable (is it the "
+                                    "secret itself? put the secret in a variable and name that, e.g. WECOM_BOT_KEY)")
         raise SenderConfigError(f"environment variable {variable} is not set ({purpose})")
     return value
+
+
+def _looks_like_a_secret(variable: str) -> bool:
+    """Variable names are short and upper-case by convention; keys and
+    secrets are long and mixed-case."""
+    return len(variable) >= 16 and any(c.islower() for c in variable) and any(c.isupper() for c in variable)
 
 
 def number_setting(settings: Mapping, key: str, default: float) -> float:

@@ -22,7 +22,7 @@ from sopc.senders.base import (
     parse_link,
 )
 
-BUILTINS = {"console", "file", "wecom-bot", "feishu", "dingtalk", "slack", "webhook"}
+BUILTINS = {"console", "file", "wecom-bot", "feishu", "dingtalk", "slack", "webhook", "wecom-groupmsg", "remind"}
 
 
 class PigeonSender:
@@ -99,6 +99,8 @@ def test_vendor_limits_are_the_documented_ones():
     assert (feishu.per_second, feishu.per_minute) == (5, 100)
     assert limits_for("dingtalk").per_minute == 20
     assert limits_for("slack").per_second == 1
+    groupmsg = limits_for("wecom-groupmsg")
+    assert (groupmsg.text_bytes, groupmsg.kinds, groupmsg.mentions_in) == (4000, {"text", "link"}, frozenset())
 
 
 def test_unknown_kind_suggests_the_closest():
@@ -115,11 +117,19 @@ def test_unknown_kind_far_from_all_lists_the_known_ones():
     assert "console" in str(caught.value) and "wecom-bot" in str(caught.value)
 
 
-def test_planned_kinds_are_reserved_with_a_clear_error():
-    with pytest.raises(SenderConfigError, match="`remind`.*not implemented yet"):
-        load_sender("ops", "remind", {}, {})
-    with pytest.raises(SenderConfigError, match="wecom-groupmsg"):
-        limits_for("wecom-groupmsg")
+def test_planned_kinds_are_reserved_with_a_clear_error(monkeypatch):
+    monkeypatch.setitem(base.PLANNED_SENDERS, "carrier-pigeon", "birds that carry the post")
+    with pytest.raises(SenderConfigError, match=r"`carrier-pigeon` \(birds that carry the post\) is not implemented yet"):
+        load_sender("ops", "carrier-pigeon", {}, {})
+    with pytest.raises(SenderConfigError, match="carrier-pigeon"):
+        limits_for("carrier-pigeon")
+
+
+def test_every_reserved_kind_is_implemented_now():
+    assert base.PLANNED_SENDERS == {}
+    assert {"wecom-groupmsg", "remind"} <= set(known_kinds())
+    assert limits_for("wecom-groupmsg").external_groups is True
+    assert limits_for("remind").external_groups is True
 
 
 def test_missing_environment_variable_is_named_but_no_value_is_shown():
@@ -207,3 +217,14 @@ def test_file_sender_needs_a_path_and_reports_unwritable_ones(tmp_path, make_mes
 
 async def _deliver_all(sender, *messages):
     return [await sender.deliver(m) for m in messages]
+
+
+def test_a_secret_pasted_where_a_variable_name_belongs_is_not_echoed():
+    from sopc.senders.base import SenderConfigError, require_env
+
+    secret = "Xk9aPqL2mZ7tR4vB8nC1dE6fG3hJ5kL0"
+    with pytest.raises(SenderConfigError) as info:
+        require_env(secret, {}, purpose="setting `secret_env`")
+    assert secret not in str(info.value) and "is it the secret itself" in str(info.value)
+    with pytest.raises(SenderConfigError, match="environment variable WECOM_BOT_KEY is not set"):
+        require_env("WECOM_BOT_KEY", {}, purpose="setting `key_env`")
