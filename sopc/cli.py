@@ -374,6 +374,159 @@ def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, 
                    else f"`{playbook}` was not paused")
 
 
+@cli.command()
+@click.argument("kind", required=False, metavar="EVENT")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--group", metavar="ID", help="The group it happened in (a roster id).")
+@click.option("--member", metavar="ID", help="The member it is about (member.* events).")
+@click.option("--name", metavar="NAME", help="The member's display name, for templates ({{ member.name }}).")
+@click.option("--at", "at", metavar="DATETIME", help="When it happened (default: now), e.g. 2026-11-24T10:00.")
+@click.option("--tag", metavar="TAG", help="member.tagged: the tag.")
+@click.option("--stage", metavar="STAGE", help="group.stage: the stage.")
+@click.option("--data", "data", metavar="KEY=VALUE", multiple=True,
+              help="Extra fields for templates ({{ event.KEY }}); repeatable.")
+@click.option("--file", "events_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Record every event of a JSONL file instead (one JSON object per line).")
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
+def event(kind: str | None, path: Path | None, group: str | None, member: str | None, name: str | None,
+          at: str | None, tag: str | None, stage: str | None, data: tuple[str, ...], events_file: Path | None,
+          state_file: Path | None) -> None:
+    """Record a lifecycle event, so `on EVENT` triggers start their steps.
+
+    EVENT is member.joined, member.message, member.left, member.tagged,
+    member.purchased or group.stage. A running `sopc run` wakes up and
+    plans what the event starts at once. Events about groups that are not in
+    the roster are ignored (and said so).
+
+    \b
+    Examples:
+      sopc event member.joined --group hz_001 --member m1 --name 小王
+      sopc event member.purchased my-sop --group hz_001 --member m1 --data order=A1001
+      sopc event member.message --group hz_001 --member m1 --at 2026-11-24T10:00
+      sopc event --file events.jsonl my-sop
+    """
+    from sopc import intake, pipeline
+    from sopc.runlock import notify_runner
+
+    if events_file is not None and kind is not None and path is None:
+        path, kind = Path(kind), None  # `sopc event --file x.jsonl PROJECT`
+    root = _root([path] if path else [])
+    build = pipeline.build([root])
+    zone = build.zone
+    now = _now(None, zone)
+    if events_file is not None:
+        if kind is not None:
+            raise click.UsageError("give either EVENT with its options, or --file, not both")
+        records, lines = _event_file_records(events_file)
+    else:
+        if kind is None:
+            raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
+        records, lines = [_event_record(kind, group, member, name, at, tag, stage, data, zone)], None
+    result = intake.parse_records(records, zone=zone, now=now, roster_ids=build.project.roster.by_id)
+    where = (lambda i: f"{events_file}:{lines[i]}: ") if lines else (lambda i: "")
+    for rejected in result.rejected:
+        click.echo(f"{where(rejected.index)}error: {rejected.message}", err=True)
+    if result.rejected:
+        click.echo("nothing recorded; fix the events above and run again", err=True)
+        sys.exit(1)
+    for index, reason in result.ignored:
+        click.echo(f"{where(index)}ignored: {reason}", err=True)
+    state, store = _open_state(root, state_file, must_exist=False)
+    try:
+        intake.record(store, result, now)
+    finally:
+        store.close()
+    for recorded in result.recorded[:20]:
+        who = f" {recorded.member}" + (f" ({recorded.name})" if recorded.name else "") if recorded.member else ""
+        click.echo(f"recorded {recorded.kind}{who} in {recorded.group} at "
+                   f"{recorded.at.astimezone(zone):%Y-%m-%d %H:%M}")
+    if len(result.recorded) > 20:
+        click.echo(f"... and {len(result.recorded) - 20} more")
+    woke = notify_runner(state) if result.recorded else False
+    click.echo("the running `sopc run` picks them up now" if woke else
+               "no `sopc run` is running: it picks them up when it starts", err=True)
+    sys.exit(1 if result.ignored and not result.recorded else 0)
+
+
+def _event_record(kind, group, member, name, at, tag, stage, data, zone) -> dict:
+    record: dict = {"event": kind, "group": group, "member": member, "name": name, "tag": tag, "stage": stage}
+    if at:
+        record["at"] = _now(at, zone).isoformat()
+    extra = {}
+    for item in data:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"`{item}` is not KEY=VALUE", param_hint="--data")
+        extra[key] = _scalar(value)
+    if extra:
+        record["data"] = extra
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def _scalar(text: str):
+    """`--data amount=19.9` is a number, `--data vip=true` a boolean, else text."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float, bool)) else text
+
+
+def _event_file_records(path: Path) -> tuple[list, list[int]]:
+    import json
+
+    records, lines = [], []
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as exc:
+            raise click.ClickException(f"{path}:{number}: not JSON ({exc}); nothing recorded") from None
+        lines.append(number)
+    return records, lines
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep 127.0.0.1 behind a reverse proxy that terminates TLS.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--token-env", default="SOPC_SERVE_TOKEN", show_default=True, metavar="NAME",
+              help="The environment variable holding the bearer token callers must send.")
+@click.option("--max-body", default=64 * 1024, show_default=True, type=click.IntRange(1, 16 * 1024 * 1024),
+              help="Largest accepted request body, in bytes.")
+@click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
+def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int, state_file: Path | None) -> None:
+    """Receive lifecycle events over HTTP (for SCRM callbacks).
+
+    POST /events with `Authorization: Bearer $SOPC_SERVE_TOKEN` and a JSON
+    body: one event, a list, or {"events": [...]}, each like
+    {"event": "member.joined", "group": "hz_001", "member": "m1", "name": "小王"}
+    (`at` defaults to now). Answers 202 with what was recorded; 400 for bad
+    JSON, 401 for a missing or wrong token, 413 for a body over --max-body,
+    415 if not JSON, 422 for an invalid event (nothing recorded). GET /healthz
+    answers without a token. Run it beside `sopc run`, which it wakes.
+
+    \b
+    Example:
+      export SOPC_SERVE_TOKEN=$(openssl rand -hex 32)
+      sopc serve my-sop --port 8787
+    """
+    from sopc.runlock import state_path
+    from sopc.serve import ServeError, run_server
+
+    root = _root([path] if path else [])
+    try:
+        run_server(root, state_path(root, state_file), host=host, port=port, token_env=token_env,
+                   max_body=max_body, log=lambda line: click.echo(line, err=True))
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def main() -> None:
     try:
         cli(prog_name="sopc")

@@ -212,3 +212,125 @@ def test_sigkill_at_random_moments_never_loses_or_duplicates_a_message(tmp_path,
         if state == "sent":
             assert received[message_id] == 1                       # sent means delivered, exactly once
     assert set(received) <= set(states)
+
+
+# ---- a long-running runner: events wake it, edits reload it, SIGTERM stops it --------------
+
+MEMBERS = '''
+playbook members "会员"
+  to groups tagged 福利群
+  sender outbox
+  quiet off        # the test runs at any hour of the real clock
+  on member.joined repeat
+    +0  welcome  "欢迎 {{ member.name }}" @member
+'''
+
+
+class _Lines:
+    """Collects a process's stderr lines in a thread, for waiting on them."""
+
+    def __init__(self, stream):
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in self.lines if text in line]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {text!r} within {timeout}s:\n" + "".join(self.lines))
+
+
+def _wait_for_outbox(root, count: int, timeout: float = 20) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = _outbox(root)
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"the outbox has {len(_outbox(root))} messages, not {count}")
+
+
+def test_a_running_runner_wakes_for_events_and_reloads_edits(tmp_path, run_sopc):
+    root = write_project(tmp_path / "live", {"sopc.toml": OUTBOX_TOML, "m.sop": MEMBERS})
+    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_STATE")}
+    process = subprocess.Popen([sys.executable, "-m", "sopc", "run", str(root)], env=env, text=True,
+                               encoding="utf-8", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = _Lines(process.stderr)
+    try:
+        log.wait_for("running; waiting")
+        second = run_sopc("run", str(root), "--once", cwd=tmp_path)
+        assert second.returncode == 1 and "already running" in second.stderr
+
+        started = time.monotonic()
+        joined = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1",
+                          "--name", "小王", cwd=tmp_path)
+        assert joined.returncode == 0, joined.stderr
+        assert "picks them up now" in joined.stderr
+        assert _wait_for_outbox(root, 1)[0]["text"] == "欢迎 小王"
+        assert time.monotonic() - started < 10  # woken by the event, not by polling
+
+        (root / "m.sop").write_text(MEMBERS.replace("欢迎 {{", "热烈欢迎 {{"), encoding="utf-8")
+        log.wait_for("reloaded:")
+        run_sopc("event", "member.joined", str(root), "--group", "hz_002", "--member", "m2", "--name", "小李",
+                 cwd=tmp_path)
+        assert _wait_for_outbox(root, 2)[1]["text"] == "热烈欢迎 小李"
+
+        (root / "m.sop").write_text(MEMBERS.replace("+0", "+0 at 25:00"), encoding="utf-8")
+        log.wait_for("still running the previous version")
+        assert any("m.sop:7:" in line for line in log.lines)
+        process.send_signal(signal.SIGHUP)
+        run_sopc("event", "member.joined", str(root), "--group", "sh_001", "--member", "m3", "--name", "小张",
+                 cwd=tmp_path)
+        assert _wait_for_outbox(root, 3)[2]["text"] == "热烈欢迎 小张"
+
+        status = json.loads(run_sopc("status", str(root), "--format", "json", cwd=tmp_path).stdout)
+        assert status["runner"]["running"] is True and status["counts"]["sent"] == 3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+    log.wait_for("done: 3 sent")
+
+
+# ---- sopc event ------------------------------------------------------------------------------
+
+def test_event_records_and_the_next_run_sends_what_it_starts(tmp_path, run_sopc):
+    root = write_project(tmp_path / "ev", {"sopc.toml": OUTBOX_TOML, "m.sop": MEMBERS.replace(
+        '"欢迎 {{ member.name }}"', '"欢迎 {{ member.name }},订单 {{ event.order }}"')})
+    result = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1", "--name", "小王",
+                      "--at", "2026-11-23T10:00", "--data", "order=A1001", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "recorded member.joined m1 (小王) in hz_001 at 2026-11-23 10:00" in result.stdout
+    assert "no `sopc run` is running" in result.stderr
+    run_sopc("run", str(root), "--once", "--now", "2026-11-23T10:01", cwd=tmp_path)
+    assert [m["text"] for m in _outbox(root)] == ["欢迎 小王,订单 A1001"]
+
+
+def test_bad_event_input_is_refused_with_the_reason_and_nothing_recorded(tmp_path, run_sopc):
+    root = write_project(tmp_path / "ev", {"sopc.toml": OUTBOX_TOML, "m.sop": MEMBERS})
+    typo = run_sopc("event", "member.joind", str(root), "--group", "hz_001", "--member", "m1", cwd=tmp_path)
+    assert typo.returncode == 1 and "did you mean `member.joined`" in typo.stderr
+    assert "nothing recorded" in typo.stderr and "Traceback" not in typo.stderr
+    no_member = run_sopc("event", "member.joined", str(root), "--group", "hz_001", cwd=tmp_path)
+    assert no_member.returncode == 1 and "member" in no_member.stderr
+    bad_time = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1",
+                        "--at", "tomorrow", cwd=tmp_path)
+    assert bad_time.returncode == 2 and "not a date or time" in bad_time.stderr
+    unknown = run_sopc("event", "member.joined", str(root), "--group", "hz_01", "--member", "m1", cwd=tmp_path)
+    assert unknown.returncode == 1 and "ignored: group `hz_01` is not in the roster; did you mean `hz_001`?" \
+        in unknown.stderr
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"event": "member.joined", "group": "hz_001", "member": "m1", "at": "2026-11-23T10:00"}\n'
+                      '{"event": "member.joined", "group": "hz_002", "at": "2026-11-23T10:00"}\n', encoding="utf-8")
+    from_file = run_sopc("event", "--file", str(events), str(root), cwd=tmp_path)
+    assert from_file.returncode == 1 and f"{events}:2: error:" in from_file.stderr
+    assert not (root / ".sopc" / "state.db").exists() or sqlite3.connect(root / ".sopc" / "state.db").execute(
+        "SELECT COUNT(*) FROM events").fetchone()[0] == 0
