@@ -3,7 +3,8 @@
 ``Sim(root, start)`` builds a runner for the project at ``root``; ``until(t)``
 moves the clock from due time to due time up to ``t``; ``restart(at)``
 throws the runner away (as a crash or a stop would) and starts a new one on
-the same state file. Messages land in a recording sender unless one is given.
+the same state file. Messages land in a recording sender unless one is given
+(``sender=False``: the project's own senders, built from sopc.toml and ``env``).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Sim:
 
     def _runner(self) -> Runner:
         return Runner([self.root], self.store, self.clock, env=self.env, options=self.options,
-                      log=self.lines.append, override_sender=self.sender)
+                      log=self.lines.append, override_sender=self.sender or None)
 
     def set_time(self, moment: dt.datetime) -> None:
         self.clock.moment = moment
