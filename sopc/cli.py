@@ -77,6 +77,9 @@ def cli() -> None:
       sopc check my-sop          find every problem, with the line and a fix
       sopc plan my-sop --from 2026-11-23 --to 2026-11-29
                                  see every message that week, rendered
+      sopc run my-sop --dry-run  what would go out now, printed
+      sopc run my-sop            deliver on time, for good
+      sopc status my-sop         what was sent, skipped, failed
     """
 
 
@@ -194,7 +197,7 @@ def init(directory: Path) -> None:
         raise click.ClickException(f"{exc}; choose an empty or new folder") from None
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}")
+    click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}  then  sopc run {directory} --dry-run")
 
 
 def _project_zone(root: Path):
