@@ -53,7 +53,7 @@ def render_text(status: dict[str, Any], zone) -> str:
     counts = status["counts"]
     runner = status["runner"]
     lines = [f"state   {status['state']}",
-             f"runner  " + (f"running (pid {runner['pid']})" if runner["running"] else "not running"),
+             "runner  " + (f"running (pid {runner['pid']})" if runner["running"] else "not running"),
              "counts  " + " · ".join(f"{counts[s]} {s} {STATE_CN[s]}" for s in ("pending", "claimed", *FINAL_STATES)
                                       if counts[s] or s in ("pending", "sent", "failed"))]
     if status["paused"]:

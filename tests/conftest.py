@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import GROUPS_CSV, NOW, SOPC_TOML, write_project  # noqa: E402,F401  (re-exported)
+from projects import write_project
 
 
 def run_sopc(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:

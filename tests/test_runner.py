@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from projects import write_project
 from simulate import RecordingSender, Sim, local
 
 from sopc import pipeline
