@@ -322,3 +322,42 @@ playbook members "会员"
     failed_rows = sim.by_state("failed")
     assert len(failed_rows) == 1 and failed_rows[0].group == "hz_002"
     assert "cannot render step `thanks` for group `hz_002`" in failed_rows[0].reason
+
+
+SILENCE = '''
+playbook recall "召回"
+  to groups tagged 福利群
+  quiet off
+  on member.silent 7d repeat until member.message
+    +0  care  "{{ member.name }},好久不见"
+
+playbook stages "群阶段"
+  to group hz_001
+  quiet off
+  on group.stage 沉默期 repeat
+    +0  wake_up  "好久没热闹啦,发红包!"
+
+stages
+  沉默期 when silent >= 5d
+  活跃期 otherwise
+'''
+
+
+def test_silence_and_group_stages_fire_by_themselves_once_per_transition(project):
+    root = project({"s.sop": SILENCE})
+    sim = Sim(root, local("2026-11-01T09:00")).start()
+    sim.event("member.joined", "hz_001", "m1", local("2026-11-01T10:00"), name="老李")
+    sim.until(local("2026-11-03T12:00"))
+    sim.event("member.message", "hz_001", "m1", local("2026-11-03T12:00"))
+    sim.until(local("2026-11-12T00:00"))
+    sim.restart(local("2026-11-12T00:00"))       # a restart must not fire them again
+    sim.until(local("2026-11-13T12:00"))
+    sim.event("member.message", "hz_001", "m1", local("2026-11-13T12:00"))  # talks again...
+    sim.until(local("2026-11-25T00:00"))         # ...then falls silent again
+    delivered = [(m.step, sim.sender.times[i]) for i, m in enumerate(sim.sender.delivered)]
+    assert delivered == [
+        ("wake_up", local("2026-11-08T12:00")),  # no message in the group for 5 days
+        ("care", local("2026-11-10T12:00")),     # 7 days after the member last wrote
+        ("wake_up", local("2026-11-18T12:00")),  # quiet again after the 13th
+        ("care", local("2026-11-20T12:00")),
+    ]
