@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS messages (
     confirm     TEXT,               -- wecom-groupmsg: waiting | confirmed | failed
     confirm_detail TEXT
 );
-CREATE INDEX IF NOT EXISTS messages_pending ON messages (state, due);
+DROP INDEX IF EXISTS messages_pending;
+CREATE INDEX IF NOT EXISTS messages_due ON messages (state, due, planned);  -- due() sorts by these
 CREATE INDEX IF NOT EXISTS messages_planned ON messages (planned);
 CREATE TABLE IF NOT EXISTS events (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
