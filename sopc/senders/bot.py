@@ -116,8 +116,7 @@ class BotSender(abc.ABC):
     # ---- the pipeline ----------------------------------------------------------------
 
     async def deliver(self, message: OutgoingMessage) -> DeliveryResult:
-        result = await self._deliver(message)
-        return self._logged(message, self._redacted(result))
+        return reported(self.name, message, await self._deliver(message), self.redact)
 
     async def _deliver(self, message: OutgoingMessage) -> DeliveryResult:
         problem = unsupported(message, self.kind, self.limits)
@@ -189,16 +188,19 @@ class BotSender(abc.ABC):
 
     # ---- results ---------------------------------------------------------------------
 
-    def _redacted(self, result: DeliveryResult) -> DeliveryResult:
-        return dataclasses.replace(result, error=self.redact(result.error)) if result.error else result
-
-    def _logged(self, message: OutgoingMessage, result: DeliveryResult) -> DeliveryResult:
-        level = logging.INFO if result.status == "sent" else logging.WARNING
-        log.log(level, "%s %s %s -> %s%s", self.name, message.id, message.group, result.status, f": {result.error}" if result.error else "")
-        return result
-
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def reported(sender: str, message: OutgoingMessage, result: DeliveryResult, redact: Redactor) -> DeliveryResult:
+    """The result with secrets masked in its error, logged once (the one
+    place a sender's outcome is written down)."""
+    if result.error:
+        result = dataclasses.replace(result, error=redact(result.error))
+    level = logging.INFO if result.status == "sent" else logging.WARNING
+    log.log(level, "%s %s %s -> %s%s%s", sender, message.id, message.group, result.status,
+            f" msgid {result.remote_id}" if result.remote_id else "", f": {result.error}" if result.error else "")
+    return result
 
 
 def body_verdict(reply: HttpReply, *, vendor: str, code: int | None, message: str, retry_codes: Mapping[int, float | None]) -> DeliveryResult:

@@ -78,7 +78,6 @@ and SCRM help pages (weibanzhushou.com: 1 a day, then days-of-month).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -103,7 +102,7 @@ from sopc.senders.base import (
     sent,
     unsupported,
 )
-from sopc.senders.bot import int_field, limits_with_overrides
+from sopc.senders.bot import int_field, limits_with_overrides, reported
 from sopc.senders.http import HttpPoster, HttpReply, encode_json, transient_http
 from sopc.senders.ratelimit import RateLimiter, WaitTooLong
 from sopc.senders.redact import Redactor
@@ -194,8 +193,7 @@ class WecomGroupMsgSender:
     # ---- delivering --------------------------------------------------------------------
 
     async def deliver(self, message: OutgoingMessage) -> DeliveryResult:
-        result = await self._deliver(message)
-        return self._logged(message, self._redacted(result))
+        return reported(self.name, message, await self._deliver(message), self.redact)
 
     async def _deliver(self, message: OutgoingMessage) -> DeliveryResult:
         problem = unsupported(message, self.kind, self.limits)
@@ -332,16 +330,6 @@ class WecomGroupMsgSender:
         return _Token(value=value, renew_at=self.runtime.monotonic() + renewal_delay(body.get("expires_in")))
 
     # ---- results ---------------------------------------------------------------------
-
-    def _redacted(self, result: DeliveryResult) -> DeliveryResult:
-        return dataclasses.replace(result, error=self.redact(result.error)) if result.error else result
-
-    def _logged(self, message: OutgoingMessage, result: DeliveryResult) -> DeliveryResult:
-        level = logging.INFO if result.status == "sent" else logging.WARNING
-        what = f" msgid {result.remote_id}" if result.remote_id else ""
-        log.log(level, "%s %s %s -> %s%s%s", self.name, message.id, message.group, result.status, what,
-                f": {result.error}" if result.error else "")
-        return result
 
     async def aclose(self) -> None:
         await self.http.aclose()
