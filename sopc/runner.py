@@ -47,6 +47,7 @@ LATE_EDIT = "added by an edit after its time had passed"
 GONE_PLAYBOOK = "its playbook is no longer in the project"
 GONE_GROUP = "its group is no longer in the roster"
 DEFAULT_GRACE = dt.timedelta(minutes=10)
+_UNREAD = object()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +112,7 @@ class Runner:
         self._next_confirm: dt.datetime | None = None
         self.history = GroupHistory()
         self._playbooks: dict = {}
+        self._horizon_at: dt.datetime | None | object = _UNREAD
 
     # ---- starting and re-planning ---------------------------------------------------------
 
@@ -240,11 +242,16 @@ class Runner:
         return max([p.policy.grace for p in self._playbooks.values()], default=DEFAULT_GRACE)
 
     def _horizon(self) -> dt.datetime | None:
-        value = self.store.get_meta("horizon")
-        return dt.datetime.fromisoformat(value) if value else None
+        """How far ahead the store holds the plan. Read once from the store,
+        then kept here: this runner is the only one that moves it."""
+        if self._horizon_at is _UNREAD:
+            value = self.store.get_meta("horizon")
+            self._horizon_at = dt.datetime.fromisoformat(value) if value else None
+        return self._horizon_at
 
     def _set_horizon(self, moment: dt.datetime) -> None:
         self.store.set_meta("horizon", moment.isoformat())
+        self._horizon_at = moment
 
     def _local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.build.zone)
