@@ -261,8 +261,8 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
         moment = _now(now, zone)
     options = RunOptions(concurrency=concurrency, resend_in_doubt=resend_in_doubt)
     request = RunRequest(paths=paths, once=once, dry_run=dry_run, state=state_file, now=moment,
-                         options=options, quiet=quiet)
-    sys.exit(run_project(request, report=_report, zone_of=_project_zone))
+                         options=options, quiet=quiet, zone=zone)
+    sys.exit(run_project(request, report=_report))
 
 
 def _root(paths: list[Path]) -> Path:

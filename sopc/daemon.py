@@ -36,6 +36,7 @@ class RunRequest:
     now: dt.datetime | None = None
     options: RunOptions = RunOptions()
     quiet: bool = False
+    zone: object = dt.timezone.utc  # the project's, for the log's timestamps
 
 
 class Logger:
@@ -52,11 +53,11 @@ class Logger:
         self.stream.flush()
 
 
-def run_project(request: RunRequest, *, report: Callable, zone_of: Callable[[Path], object]) -> int:
+def run_project(request: RunRequest, *, report: Callable) -> int:
     """Run; the process's exit status. ``report`` prints a build's diagnostics."""
     root = find_root(list(request.paths))
     clock: Clock = FixedClock(request.now) if request.now else SystemClock()
-    log = Logger(clock, zone_of(root), sys.stderr, request.quiet)
+    log = Logger(clock, request.zone, sys.stderr, request.quiet)
     state = state_path(root, request.state)
     lock = RunLock(state) if not request.dry_run else None
     try:
