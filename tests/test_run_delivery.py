@@ -33,17 +33,24 @@ def mock():
         yield server
 
 
-def test_the_runner_posts_to_the_wecom_robot_and_records_sent(tmp_path, mock):
-    mock.add_wecom_bot("robot-key-123")
+def _robot_run(tmp_path, mock, *, key: str) -> Sim:
+    """The ROBOT project through the real wecom-bot sender, aimed at the
+    mock, from 09:59 to 10:01 on a Monday."""
     root = write_project(tmp_path / "bot", {"w.sop": ROBOT, "sopc.toml": f'''timezone = "Asia/Shanghai"
 [senders.bot]
 kind = "wecom-bot"
 key_env = "TEST_ROBOT_KEY"
 base_url = "{mock.url}"
 '''})
-    sim = Sim(root, local("2026-11-23T09:59"), sender=False, env={"TEST_ROBOT_KEY": "robot-key-123"})
+    sim = Sim(root, local("2026-11-23T09:59"), sender=False, env={"TEST_ROBOT_KEY": key})
     sim.start()
     sim.until(local("2026-11-23T10:01"))
+    return sim
+
+
+def test_the_runner_posts_to_the_wecom_robot_and_records_sent(tmp_path, mock):
+    mock.add_wecom_bot("robot-key-123")
+    sim = _robot_run(tmp_path, mock, key="robot-key-123")
     bodies = mock.bodies("wecom")
     assert sorted(b["text"]["content"] for b in bodies) == sorted(  # in flight together: any order
         ["【西湖店】本周券包已发放", "【滨江店】本周券包已发放", "【人民广场店】本周券包已发放"])
@@ -53,15 +60,7 @@ base_url = "{mock.url}"
 
 
 def test_a_rejected_robot_key_fails_with_the_apis_message_and_no_secret(tmp_path, mock):
-    root = write_project(tmp_path / "bot", {"w.sop": ROBOT, "sopc.toml": f'''timezone = "Asia/Shanghai"
-[senders.bot]
-kind = "wecom-bot"
-key_env = "TEST_ROBOT_KEY"
-base_url = "{mock.url}"
-'''})
-    sim = Sim(root, local("2026-11-23T09:59"), sender=False, env={"TEST_ROBOT_KEY": "not-a-known-key"})
-    sim.start()
-    sim.until(local("2026-11-23T10:01"))
+    sim = _robot_run(tmp_path, mock, key="not-a-known-key")
     failures = sim.by_state("failed")
     assert len(failures) == 3 and "93000" in failures[0].reason
     assert all("not-a-known-key" not in m.reason for m in failures)
