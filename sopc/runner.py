@@ -197,7 +197,8 @@ class Runner:
         return new
 
     def record_event(self, event: Event) -> None:
-        """Record an event in-process (tests, the HTTP intake) and re-plan."""
+        """Record an event in this process and re-plan at once (embedding,
+        tests); `sopc event` and `sopc serve` write to the store and signal."""
         self.store.add_event(event, self.clock.now())
         self.take_events()
         self.wake()

@@ -437,7 +437,3 @@ class _Transaction:
     def __exit__(self, kind, value, traceback):
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
         return False
-
-
-def open_store(path: Path | str) -> SQLiteStore:
-    return SQLiteStore(path)
