@@ -20,6 +20,18 @@ def run_sopc(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complete
                           text=True, encoding="utf-8", timeout=timeout)
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_machine(monkeypatch):
+    """Senders honour HTTP(S)_PROXY; the tests talk to 127.0.0.1 directly
+    whatever the machine running them has set (subprocesses inherit this)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 @pytest.fixture(name="run_sopc")
 def run_sopc_fixture():
     """``run_sopc("check", ".", cwd=folder)``: see :func:`run_sopc`."""

@@ -138,7 +138,6 @@ class SenderRuntime:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     random: Callable[[], float] = random.random
     stdout: TextIO | None = None
-    transport: Any = None  # an httpx.AsyncBaseTransport, for tests
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

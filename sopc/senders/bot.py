@@ -104,7 +104,6 @@ class BotSender(abc.ABC):
         self.limiter = RateLimiter.for_limits(self.limits, runtime, self.peak_avoidance(settings))
         self.http = HttpPoster(
             timeout=number_setting(settings, "timeout", 10.0),
-            transport=runtime.transport,
             redact=self.redact,
             hide_path=self.hide_path,
         )

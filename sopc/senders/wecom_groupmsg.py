@@ -84,7 +84,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Sequence
 from urllib.parse import quote
 
-import httpx
 
 from sopc.senders.base import (
     Confirmation,
@@ -139,21 +138,6 @@ class _Token:
     renew_at: float  # runtime.monotonic() after which a fresh token is fetched
 
 
-class ApiClient(HttpPoster):
-    """:class:`HttpPoster` plus GET (``gettoken`` is a GET), with the same
-    transport errors as values and URLs masked."""
-
-    async def get(self, url: str) -> HttpReply | DeliveryResult:
-        log.debug("GET %s", self.masked(url))
-        try:
-            response = await self._client.get(url)
-        except httpx.TimeoutException:
-            return retry(f"timed out after {self._timeout:g}s calling {self.masked(url)}")
-        except httpx.TransportError as exc:
-            return retry(self._redact(f"{type(exc).__name__} calling {self.masked(url)}: {exc}") or "")
-        return HttpReply(status=response.status_code, headers=response.headers, text=response.text)
-
-
 class WecomGroupMsgSender:
     kind = "wecom-groupmsg"
     limits = SenderLimits(
@@ -182,7 +166,7 @@ class WecomGroupMsgSender:
         self.policy = RetryPolicy.from_settings(settings)
         self.max_pacing_wait = number_setting(settings, "max_pacing_wait", 120.0)
         self.limiter = RateLimiter.for_limits(self.limits, runtime)
-        self.http = ApiClient(timeout=number_setting(settings, "timeout", 10.0), transport=runtime.transport, redact=self.redact)
+        self.http = HttpPoster(timeout=number_setting(settings, "timeout", 10.0), redact=self.redact)
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
 
