@@ -23,13 +23,17 @@ def mask_url(url: str, *, hide_path: bool = False, all_query: bool = True) -> st
     """``url`` with credentials masked: every query value (or, with
     ``all_query=False``, only the known credential keys) and secret paths;
     ``hide_path`` masks the whole path (a generic webhook's path may be a token)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "Invalid IPv6 URL", a port out of range: nothing safe to show but the scheme
+        return url.partition(":")[0] + "://" + MASK if "://" in url else MASK
     path = _mask_path(parts.path, hide_path)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = "&".join(f"{key}={MASK if all_query or key.lower() in SECRET_QUERY_KEYS else value}" for key, value in pairs)
     netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
+    if port:
+        netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
@@ -77,7 +81,10 @@ def _mask_if_credentialed(found: str) -> str:
 
 
 def _masked_credentials(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return mask_url(url)
     if parts.query or parts.path.startswith(SECRET_PATH_PREFIXES):
         return mask_url(url, all_query=False)
     return url

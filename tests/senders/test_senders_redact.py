@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import httpx
 from mockhooks import Answer
 
-from sopc.senders.base import SenderRuntime, load_sender
 from sopc.senders.redact import Redactor, mask_url
 
 KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
@@ -50,22 +46,17 @@ def test_a_receiver_echoing_the_token_back_does_not_leak_it(send, mockhooks, mak
     assert result.error == "webhook HTTP 401: invalid Authorization header: ***"
 
 
-def test_a_vendor_message_quoting_the_key_is_scrubbed(make_message, clock):
+def test_a_vendor_message_quoting_the_key_is_scrubbed(send, mockhooks, make_message):
     key = "0f1e2d3c-aaaa-bbbb-cccc-echoedkey001"
-
-    def echoing_vendor(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"errcode": 93000, "errmsg": f"invalid webhook url {request.url}, key {key}"})
-
-    runtime = SenderRuntime(sleep=clock.sleep, transport=httpx.MockTransport(echoing_vendor))
-    sender = load_sender("ops", "wecom-bot", {"key_env": "K"}, {"K": key}, runtime=runtime)
-    result = asyncio.run(_deliver_and_close(sender, make_message()))
+    url = f"{mockhooks.url}/cgi-bin/webhook/send?key={key}"
+    mockhooks.add_wecom_bot(key)
+    mockhooks.queue_answers("/cgi-bin/webhook/send", Answer.json({"errcode": 93000, "errmsg": f"invalid webhook url {url}, key {key}"}))
+    [result] = send("wecom-bot", {"key_env": "K", "base_url": mockhooks.url}, {"K": key}, make_message())
     assert result.status == "failed" and result.error.startswith("WeCom error 93000: invalid webhook url")
     assert key not in result.error
     assert "send?key=***" in result.error
 
 
-async def _deliver_and_close(sender, message):
-    try:
-        return await sender.deliver(message)
-    finally:
-        await sender.aclose()
+def test_a_url_too_broken_to_parse_is_masked_not_raised():
+    assert mask_url("http://[::1/cgi-bin/webhook/send?key=" + KEY) == "http://***"
+    assert Redactor()("posting to http://[::1/send?key=abc failed") == "posting to http://*** failed"
