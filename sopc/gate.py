@@ -7,7 +7,7 @@ gate once more, across every playbook reaching its group:
 
 1. its playbook is paused (or was, when it fell due)  -> skipped: paused
 2. later than its grace after its due time            -> skipped: missed
-3. due inside the playbook's quiet hours              -> deferred to their end, or skipped: quiet
+3. going out (now, or its due time) in quiet hours   -> deferred to their end, or skipped: quiet
 4. the group already had the day's cap                -> skipped: cap
 5. the group's previous post was less than the gap ago -> deferred until the gap has passed
 
@@ -77,10 +77,11 @@ def judge(message: StoredMessage, playbook: CompiledPlaybook, now: dt.datetime, 
     if late > policy.grace:
         return _skip(message, f"missed: {format_duration(_minutes(late))} late, past the "
                               f"{format_duration(policy.grace)} grace (was sopc run stopped?)")
-    quiet = apply_quiet(message.due, policy, playbook.zone)
+    going_out = max(now, message.due)  # a message sent late (within grace) must not slip into quiet hours
+    quiet = apply_quiet(going_out, policy, playbook.zone)
     if quiet is None:
-        return _skip(message, "quiet: due inside the playbook's quiet hours")
-    if quiet != message.due:
+        return _skip(message, "quiet: it would go out inside the playbook's quiet hours")
+    if quiet != going_out:
         return _defer(message, quiet, "deferred: quiet hours")
     if message.kind == "action":
         return SEND

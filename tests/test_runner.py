@@ -231,6 +231,19 @@ playbook late "晚"
     assert sim.sender.times == [local("2026-11-24T08:00")]
 
 
+def test_a_message_sent_late_within_grace_does_not_slip_into_quiet_hours(project):
+    root = project({"w.sop": '''
+playbook late "晚"
+  to group hz_001
+  quiet 22:00-08:00
+  周一 21:55  last_call  "最后一条"
+'''})
+    sim = Sim(root, local("2026-11-23T21:00")).start()
+    sim.restart(local("2026-11-23T22:03"))  # down over 21:55; 8 minutes late is within the 10m grace
+    sim.until(local("2026-11-24T09:00"))
+    assert sim.sender.times == [local("2026-11-24T08:00")]
+
+
 TWO_PLAYBOOKS = '''
 playbook welfare "福利"
   to group hz_001
