@@ -102,7 +102,7 @@ class Runner:
         self.pool: SenderPool | None = None
         self._old_pools: list[SenderPool] = []
         self._events: list[Event] = []
-        self._event_count = 0
+        self._last_event = 0
         self._inflight: set[asyncio.Task] = set()
         self._reserved: dict[str, dt.datetime] = {}
         self._outcomes: list[Outcome] = []
@@ -184,10 +184,10 @@ class Runner:
 
     def take_events(self) -> int:
         """Re-plan the event-driven messages if events came in; how many came."""
-        count = self.store.event_count()
-        if count == self._event_count:
+        last = self.store.last_event_seq()
+        if last == self._last_event:
             return 0
-        new = count - self._event_count
+        new = last - self._last_event
         self._load_events()
         now = self.clock.now()
         end = self._horizon() or now + self.options.lookahead
@@ -204,7 +204,7 @@ class Runner:
         self.wake()
 
     def _load_events(self) -> None:
-        self._event_count = self.store.event_count()
+        self._last_event = self.store.last_event_seq()
         self._events = self.store.events()
 
     def _extend(self, now: dt.datetime) -> None:
