@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from sopc.clock import Clock, FixedClock, SystemClock
 from sopc.loader import find_root
 from sopc.runlock import RunLock, state_path
 from sopc.runner import RunOptions, Runner, RunTally, StartError
-from sopc.store import SQLiteStore
+from sopc.store import SCHEMA, SQLiteStore
 
 # What an edit looks like: sources of the plan, not the state or an outbox.
 IGNORED_DIRS = {".sopc", ".git", "__pycache__", ".venv", "node_modules"}
@@ -92,17 +93,17 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
 
 
 def _dry_run_store(state: Path) -> SQLiteStore:
-    """An in-memory store seeded with the real one's events and pauses: a
-    dry run sees what a run would, and changes nothing."""
+    """An in-memory copy of the real state (what was sent, events, pauses
+    with their times): a dry run sees exactly what a run would, and changes
+    nothing."""
     store = SQLiteStore(":memory:")
     if state.is_file():
-        real = SQLiteStore(state)
-        now = dt.datetime.now(dt.timezone.utc)
-        for event in real.events():
-            store.add_event(event, now)
-        for playbook in real.paused_playbooks():
-            store.pause(playbook, now)
-        real.close()
+        real = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            real.backup(store.db)
+        finally:
+            real.close()
+        store.db.executescript(SCHEMA)  # a state file from an older sopc gains what is new
     return store
 
 

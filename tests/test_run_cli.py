@@ -99,6 +99,20 @@ def test_dry_run_prints_and_leaves_the_state_alone(weekly, run_sopc):
     assert _outbox(weekly) == [] and not (weekly / ".sopc" / "state.db").exists()
 
 
+def test_dry_run_sees_the_real_state_and_does_not_offer_what_was_sent(weekly, run_sopc):
+    assert run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent).returncode == 0
+    soon = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", "2026-11-23T10:05", cwd=weekly.parent)
+    assert soon.returncode == 0, soon.stderr
+    assert "welfare/coupon" not in soon.stdout  # sent at 10:00:30 by the real run, still within grace
+    assert run_sopc("pause", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).returncode == 0
+    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T15:02", cwd=weekly.parent).returncode == 0
+    later = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", "2026-11-23T15:03", cwd=weekly.parent)
+    assert "welfare/draw" not in later.stdout and "paused" in later.stderr  # 15:00 fell inside the pause
+    assert len(_outbox(weekly)) == 3
+    status = json.loads(run_sopc("status", str(weekly), "--format", "json", cwd=weekly.parent).stdout)
+    assert status["counts"]["sent"] == 3 and status["counts"]["pending"] == 3  # the dry runs changed nothing
+
+
 def test_run_refuses_a_project_with_errors_and_shows_them(tmp_path, run_sopc):
     root = write_project(tmp_path / "bad", {"sopc.toml": OUTBOX_TOML, "w.sop": WEEKLY.replace("周一 15:00", "周八 15:00")})
     result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
