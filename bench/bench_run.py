@@ -3,13 +3,13 @@
 Prints numbers; it is not a test. Run from the repository root:
 
     .venv/bin/pip install -e '.[bench]'          # APScheduler 3 + SQLAlchemy, for the baseline
-    .venv/bin/python bench/bench_run.py          # 10,000 groups, ~3 minutes
+    .venv/bin/python bench/bench_run.py          # 10,000 groups, ~8 minutes
     .venv/bin/python bench/bench_run.py --quick  # 1,000 groups
     .venv/bin/python bench/bench_run.py --concurrency 64 --workers 20 --profile
 
 The scenario (from the issue): 10,000 groups, one message each, all due at the
 same moment, posted to a loopback webhook with the delivery state committed.
-Two contenders, each in its own child process (so neither pollutes the
+sopc and the baselines, each in its own child process (so neither pollutes the
 other's peak memory), each against a fresh loopback server:
 
 * sopc:     a generated project (sopc.toml with a `webhook` sender pointing at
@@ -18,12 +18,17 @@ other's peak memory), each against a fresh loopback server:
             then `Runner.run_forever()` on a clock that is real time plus an
             offset, chosen so that Monday 10:00 comes a few seconds after the
             runner started. It really sleeps until then, posts over HTTP with
-            its own httpx client and commits every outcome to its state file.
+            its own sender (aiohttp) and commits every outcome to its state file.
 * baseline: what a user would build instead: APScheduler 3 with a
-            SQLAlchemyJobStore on SQLite and its ThreadPoolExecutor, 10,000
-            `add_job(post, "date", run_date=due, ...)` jobs, each posting the
-            same JSON body (and Idempotency-Key header) with one shared
-            httpx.Client. The job is gone from the job store once it has run.
+            SQLAlchemyJobStore on SQLite, 10,000 `add_job(post, "date",
+            run_date=due, ...)` jobs, each posting the same JSON body (and
+            Idempotency-Key header); the job is gone from the job store once it
+            has run. Two ways to build it:
+            - aps-asyncio: AsyncIOScheduler + its AsyncIOExecutor, posting with
+              one shared aiohttp session: the same HTTP client as sopc;
+            - aps-threads: BackgroundScheduler + ThreadPoolExecutor(N workers),
+              posting with one shared httpx.Client (sync HTTP in threads).
+            The best baseline run is the one sopc is measured against.
 
 The loopback server is a third process (an asyncio HTTP/1.1 server with
 keep-alive, answering {"errcode":0,"errmsg":"ok"}), so it does not share the
@@ -216,18 +221,72 @@ _posted = 0
 _posted_lock = threading.Lock()
 
 
-def post(url: str, message: dict) -> None:
-    """The baseline's job: the same body and header as sopc's webhook sender."""
-    global _posted
+def _body(message: dict) -> tuple[bytes, dict]:
+    """The same body and headers as sopc's webhook sender."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    reply = _client.post(url, content=body, headers={"Content-Type": "application/json; charset=utf-8",
-                                                     "Idempotency-Key": message["id"]})
-    reply.raise_for_status()
+    return body, {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": message["id"]}
+
+
+def post(url: str, message: dict) -> None:
+    """The threaded baseline's job (httpx, one shared client)."""
+    global _posted
+    body, headers = _body(message)
+    _client.post(url, content=body, headers=headers).raise_for_status()
     with _posted_lock:
         _posted += 1
 
 
-def run_baseline(args) -> dict:
+async def post_async(url: str, message: dict) -> None:
+    """The asyncio baseline's job (aiohttp, one shared session: sopc's client)."""
+    global _posted
+    body, headers = _body(message)
+    async with _client.post(url, data=body, headers=headers) as reply:
+        await reply.read()
+        reply.raise_for_status()
+    _posted += 1
+
+
+def _baseline_messages(args) -> list[dict]:
+    with open(Path(args.project) / "groups.csv", encoding="utf-8", newline="") as f:
+        groups = list(csv.DictReader(f))
+    return [{"id": f"{PLAYBOOK}-{STEP}-{g['id']}", "at": PLANNED.isoformat(), "playbook": PLAYBOOK, "step": STEP,
+             "group": g["id"], "group_name": g["name"], "member": None, "kind": "text", "mentions": [],
+             "text": f"{g['name']}:本周福利来啦,{g['store']}的券包已放进小程序", "address": None, "owner": None}
+            for g in groups]
+
+
+def _add_jobs(scheduler, job, args, messages: list[dict]) -> dict:
+    """Time 200 add_job calls into a scratch store, put the due time after the
+    real adds with room to spare, then add one date job per message."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    zone = ZoneInfo(ZONE)
+    scheduler.add_jobstore(SQLAlchemyJobStore(url=f"sqlite:///{args.state}.probe"), "probe")
+    probe = min(200, len(messages))
+    far = dt.datetime.now(zone) + dt.timedelta(days=1)
+    began = time.perf_counter()
+    for i in range(probe):
+        scheduler.add_job(job, "date", run_date=far, args=[args.url, messages[i]], id=f"probe{i}",
+                          jobstore="probe", misfire_grace_time=600)
+    per_job = (time.perf_counter() - began) / probe
+    scheduler.remove_jobstore("probe")
+    due = time.time() + max(args.lead, 3.0 + 1.2 * per_job * len(messages))
+    run_date = dt.datetime.fromtimestamp(due, zone)
+    began = time.perf_counter()
+    for message in messages:
+        scheduler.add_job(job, "date", run_date=run_date, args=[args.url, message], id=message["id"],
+                          misfire_grace_time=600)
+    return {"due": due, "plan_s": time.perf_counter() - began, "slack_s": due - time.time(),
+            "planned": len(messages), "add_job_ms": per_job * 1000}
+
+
+def _jobs_left(engine) -> int:
+    import sqlalchemy
+    with engine.connect() as db:
+        return db.execute(sqlalchemy.text("SELECT COUNT(*) FROM apscheduler_jobs")).scalar()
+
+
+def run_threads(args) -> dict:
+    """APScheduler's BackgroundScheduler + ThreadPoolExecutor, posting with httpx."""
     global _client
     import httpx
     import sqlalchemy
@@ -235,69 +294,74 @@ def run_baseline(args) -> dict:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    zone = ZoneInfo(ZONE)
     _client = httpx.Client(timeout=10)
-    with open(Path(args.project) / "groups.csv", encoding="utf-8", newline="") as f:
-        groups = list(csv.DictReader(f))
-    state = Path(args.state)
-    url = f"sqlite:///{state}"
+    messages = _baseline_messages(args)
+    url = f"sqlite:///{args.state}"
     scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
                                     executors={"default": ThreadPoolExecutor(max_workers=args.size)},
-                                    timezone=zone)
+                                    timezone=ZoneInfo(ZONE))
     scheduler.start()
-
-    def message(group: dict) -> dict:
-        return {"id": f"{PLAYBOOK}-{STEP}-{group['id']}", "at": PLANNED.isoformat(), "playbook": PLAYBOOK,
-                "step": STEP, "group": group["id"], "group_name": group["name"], "member": None, "kind": "text",
-                "mentions": [], "text": f"{group['name']}:本周福利来啦,{group['store']}的券包已放进小程序",
-                "address": None, "owner": None}
-
-    # How long do 10,000 add_job calls take? Time 200 into a scratch store, then
-    # put the due time after the real adds with room to spare.
-    scheduler.add_jobstore(SQLAlchemyJobStore(url=f"sqlite:///{state}.probe"), "probe")
-    probe = min(200, len(groups))
-    far = dt.datetime.now(zone) + dt.timedelta(days=1)
-    began = time.perf_counter()
-    for i in range(probe):
-        scheduler.add_job(post, "date", run_date=far, args=[args.url, message(groups[i])], id=f"probe{i}",
-                          jobstore="probe", misfire_grace_time=600)
-    per_job = (time.perf_counter() - began) / probe
-    scheduler.remove_jobstore("probe")
-    due = time.time() + max(args.lead, 3.0 + 1.2 * per_job * len(groups))
-    run_date = dt.datetime.fromtimestamp(due, zone)
-
-    began = time.perf_counter()
-    for group in groups:
-        item = message(group)
-        scheduler.add_job(post, "date", run_date=run_date, args=[args.url, item], id=item["id"],
-                          misfire_grace_time=600)
-    plan_s = time.perf_counter() - began
-    slack = due - time.time()
-
+    result = _add_jobs(scheduler, post, args, messages)
     engine = sqlalchemy.create_engine(url)
     left = None
-    with engine.connect() as db:
-        while time.time() < due + BASELINE_TIMEOUT:  # every job posted and gone from the job store
-            time.sleep(0.2)
-            left = db.execute(sqlalchemy.text("SELECT COUNT(*) FROM apscheduler_jobs")).scalar()
-            if left == 0 and _posted >= len(groups):
-                break
-    committed = time.time() - due
+    while time.time() < result["due"] + BASELINE_TIMEOUT:  # every job posted and gone from the job store
+        time.sleep(0.2)
+        left = _jobs_left(engine)
+        if left == 0 and _posted >= len(messages):
+            break
+    result["committed_s"] = time.time() - result["due"]
     scheduler.shutdown(wait=False)
     _client.close()
-    return {"due": due, "plan_s": plan_s, "slack_s": slack, "planned": len(groups), "committed_s": committed,
-            "states": {"posted": _posted, "jobs left": left}, "add_job_ms": per_job * 1000}
+    result["states"] = {"posted": _posted, "jobs left": left}
+    return result
 
 
-CONTENDERS = {"sopc": run_sopc, "baseline": run_baseline}
+def run_asyncio(args) -> dict:
+    """APScheduler's AsyncIOScheduler + AsyncIOExecutor, posting with aiohttp,
+    the HTTP client sopc itself uses, at most ``size`` connections."""
+    import aiohttp
+    import sqlalchemy
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    messages = _baseline_messages(args)
+    url = f"sqlite:///{args.state}"
+
+    async def main() -> dict:
+        global _client
+        _client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.size),
+                                        timeout=aiohttp.ClientTimeout(total=10))
+        scheduler = AsyncIOScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)}, timezone=ZoneInfo(ZONE))
+        scheduler.start()
+        result = _add_jobs(scheduler, post_async, args, messages)
+        engine = sqlalchemy.create_engine(url)
+        left = None
+        while time.time() < result["due"] + BASELINE_TIMEOUT:
+            await asyncio.sleep(0.2)
+            left = _jobs_left(engine)
+            if left == 0 and _posted >= len(messages):
+                break
+        result["committed_s"] = time.time() - result["due"]
+        scheduler.shutdown(wait=False)
+        await _client.close()
+        result["states"] = {"posted": _posted, "jobs left": left}
+        return result
+
+    return asyncio.run(main())
+
+
+CONTENDERS = {"sopc": run_sopc, "aps-asyncio": run_asyncio, "aps-threads": run_threads}
+BASELINES = ("aps-asyncio", "aps-threads")
 
 
 def child(args) -> None:
     if args.child == "server":
         return serve()
-    import httpx  # noqa: F401  imports are not timed
+    import aiohttp  # noqa: F401  imports are not timed
     if args.child == "sopc":
         import sopc.runner  # noqa: F401
+    if args.child == "aps-threads":
+        import httpx  # noqa: F401
     if args.profile:
         import cProfile
         import pstats
@@ -365,27 +429,33 @@ def pct(values: list[float], q: float) -> float:
 
 
 def label(r: dict) -> str:
-    return f"sopc, concurrency {r['size']}" if r["name"] == "sopc" else f"APScheduler, {r['size']} workers"
+    if r["name"] == "sopc":
+        return f"sopc, concurrency {r['size']}"
+    if r["name"] == "aps-asyncio":
+        return f"APScheduler asyncio+aiohttp, {r['size']} conns"
+    return f"APScheduler threads+httpx, {r['size']} workers"
 
 
 def report(args, runs: list[dict]) -> None:
-    import httpx
-    versions = [f"python {platform.python_version()}", f"httpx {httpx.__version__}"]
+    import aiohttp
+    versions = [f"python {platform.python_version()}", f"aiohttp {aiohttp.__version__}"]
     try:
         import apscheduler
+        import httpx
         import sqlalchemy
-        versions += [f"APScheduler {apscheduler.__version__}", f"SQLAlchemy {sqlalchemy.__version__}"]
+        versions += [f"httpx {httpx.__version__}", f"APScheduler {apscheduler.__version__}",
+                     f"SQLAlchemy {sqlalchemy.__version__}"]
     except ImportError:
         pass
     print(f"\nrun: {args.groups:,} groups, one message each, all due at the same moment, "
           f"webhook on 127.0.0.1 (own process)")
     print(f"{', '.join(versions)}; {platform.machine()}, {os.cpu_count()} cpus\n")
-    head = (f"{'':32}{'delivered':>10}{'dups':>6}{'msgs/s':>8}{'p50 s':>7}{'p99 s':>7}{'max s':>7}"
+    head = (f"{'':44}{'delivered':>10}{'dups':>6}{'msgs/s':>8}{'p50 s':>7}{'p99 s':>7}{'max s':>7}"
             f"{'commit s':>9}{'plan s':>8}{'slack s':>8}{'RSS MB':>8}")
     print(head)
     for r in runs:
         late = r["late"]
-        print(f"{label(r):32}{r['delivered']:>10,}{r['duplicates']:>6}{r['rate']:>8,.0f}{pct(late, .5):>7.2f}"
+        print(f"{label(r):44}{r['delivered']:>10,}{r['duplicates']:>6}{r['rate']:>8,.0f}{pct(late, .5):>7.2f}"
               f"{pct(late, .99):>7.2f}{(late[-1] if late else float('nan')):>7.2f}{r['committed_s']:>9.2f}"
               f"{r['plan_s']:>8.2f}{r['slack_s']:>8.2f}{r['peak_mb']:>8.1f}")
     print("\nmsgs/s = delivered / (last receive - due); p50/p99/max = lateness, server receive time - due time;\n"
@@ -395,13 +465,13 @@ def report(args, runs: list[dict]) -> None:
           "RSS = the child process's peak.")
     for r in runs:
         states = ", ".join(f"{k} {v:,}" for k, v in r["states"].items())
-        extra = f"; add_job {r['add_job_ms']:.2f} ms per job" if r["name"] == "baseline" else ""
+        extra = f"; add_job {r['add_job_ms']:.2f} ms per job" if r["name"] in BASELINES else ""
         print(f"{label(r)}: at the end {states}{extra}")
     for r in runs:
         if r["slack_s"] < 0:
             print(f"note: {label(r)}: planning ended {-r['slack_s']:.2f} s after the due time")
     sopc = [r for r in runs if r["name"] == "sopc"]
-    base = [r for r in runs if r["name"] == "baseline"]
+    base = [r for r in runs if r["name"] in BASELINES]
     if not sopc:
         return
     best = max(sopc, key=lambda r: r["rate"])
@@ -431,6 +501,8 @@ def main() -> None:
     parser.add_argument("--concurrency", default="32,64,128", help="sopc RunOptions.concurrency values to try")
     parser.add_argument("--workers", default="20,50",
                         help="APScheduler ThreadPoolExecutor max_workers values to try (20 is its default)")
+    parser.add_argument("--connections", default="100",
+                        help="aiohttp connection limits for the asyncio baseline, one run each (100 is aiohttp's default)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--lead", type=float, default=None,
                         help="seconds from the child's start to the due time (default 3 s + 0.2 ms per group; "
@@ -450,8 +522,9 @@ def main() -> None:
         return child(args)
 
     sizes = {"sopc": [int(v) for v in args.concurrency.split(",") if v],
-             "baseline": [] if args.no_baseline else [int(v) for v in args.workers.split(",") if v]}
-    order = [("baseline", s) for s in sizes["baseline"]] + [("sopc", s) for s in sizes["sopc"]]
+             "aps-asyncio": [] if args.no_baseline else [int(v) for v in args.connections.split(",") if v],
+             "aps-threads": [] if args.no_baseline else [int(v) for v in args.workers.split(",") if v]}
+    order = [(name, size) for name in (*BASELINES, "sopc") for size in sizes[name]]
     # alternate baseline / sopc, so drift on a shared machine hits both alike
     order.sort(key=lambda item: (sizes[item[0]].index(item[1]), item[0]))
     runs = []
@@ -459,7 +532,7 @@ def main() -> None:
         for name, size in order:
             r = measure(name, size, args, Path(tmp))
             late = r["late"]
-            print(f"  {label(r):32} {r['delivered']:>7,} delivered, last {late[-1] if late else float('nan'):6.2f} s "
+            print(f"  {label(r):44} {r['delivered']:>7,} delivered, last {late[-1] if late else float('nan'):6.2f} s "
                   f"after due, {r['rate']:7,.0f} msgs/s, {r['peak_mb']:6.1f} MB", flush=True)
             runs.append(r)
         report(args, runs)
