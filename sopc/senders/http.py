@@ -15,14 +15,17 @@ requests/s on one core where httpx's async client manages 300-900.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
+import certifi
 
 from sopc import __version__
 from sopc.senders.base import DeliveryResult, failed, retry
@@ -108,6 +111,10 @@ class HttpPoster:
             return retry(f"timed out after {self._timeout:g}s {doing} {self.masked(url)}")
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError):
             return self._unusable(url)
+        except aiohttp.ClientConnectorCertificateError as exc:  # trying again will not change the certificate
+            return failed(self._redact(
+                f"the TLS certificate of {self.masked(url)} is not trusted: {_why_untrusted(exc)}; "
+                "if a company CA signs it, add that CA to the system's store or point SSL_CERT_FILE at it") or "")
         except aiohttp.ClientConnectorError as exc:
             reason = exc.os_error.strerror or exc.os_error
             return retry(self._redact(f"cannot connect {doing} {self.masked(url)}: {reason}") or "")
@@ -136,7 +143,7 @@ class HttpPoster:
                 self._session.detach()  # its loop is gone; nothing left to close there
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
-                connector=aiohttp.TCPConnector(limit=CONNECTIONS),
+                connector=aiohttp.TCPConnector(limit=CONNECTIONS, ssl=tls_context()),
                 headers={"User-Agent": USER_AGENT},
             )
             self._loop = loop
@@ -146,6 +153,21 @@ class HttpPoster:
         if self._session is not None and self._loop is asyncio.get_running_loop():
             await self._session.close()
         self._session = None
+
+
+def _why_untrusted(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    error = exc.certificate_error
+    return getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Certificates checked against the system's CAs (a company's own
+    included) and Mozilla's bundle (certifi), so a machine without a CA store,
+    such as a python.org build on macOS, still reaches the vendors."""
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=certifi.where())
+    return context
 
 
 def transient_http(reply: HttpReply, url: str) -> DeliveryResult | None:
