@@ -85,7 +85,8 @@ class HttpPoster:
         return mask_url(url, hide_path=self._hide_path)
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str] | None = None) -> HttpReply | DeliveryResult:
-        """POST ``body``; a reply, or a ``retry`` result for transport failures."""
+        """POST ``body``; a reply, or a result: ``retry`` for transport
+        trouble, ``failed`` for a URL or certificate no retry can mend."""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("POST %s (%d bytes)", self.masked(url), len(body))
         return await self.request("POST", url, body, {"Content-Type": JSON_CONTENT_TYPE, **(headers or {})}, "posting to")
@@ -130,7 +131,7 @@ class HttpPoster:
         would; worked out once per host (aiohttp's ``trust_env`` would ask
         on every request, in a thread)."""
         parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
+        key = (parts.scheme, parts.netloc)
         if key not in self._proxy_for:
             proxy = self._env_proxies.get(parts.scheme)
             self._proxy_for[key] = None if proxy is None or proxy_bypass(parts.netloc) else proxy

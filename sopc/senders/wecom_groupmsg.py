@@ -84,7 +84,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Sequence
 from urllib.parse import quote
 
-
 from sopc.senders.base import (
     Confirmation,
     DeliveryResult,
