@@ -75,8 +75,9 @@ def judge(message: StoredMessage, playbook: CompiledPlaybook, now: dt.datetime, 
         return _skip(message, "paused: its playbook was paused when it fell due")
     late = now - message.due
     if late > policy.grace:
+        why = "was sopc run stopped?" if message.origin == "plan" else "was sopc run stopped, or its event recorded late?"
         return _skip(message, f"missed: {format_duration(_minutes(late))} late, past the "
-                              f"{format_duration(policy.grace)} grace (was sopc run stopped?)")
+                              f"{format_duration(policy.grace)} grace ({why})")
     going_out = max(now, message.due)  # a message sent late (within grace) must not slip into quiet hours
     quiet = apply_quiet(going_out, policy, playbook.zone)
     if quiet is None:

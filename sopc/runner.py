@@ -44,6 +44,7 @@ ORIGINS = ("plan", "event")
 EDITED = "no longer in the plan: the playbook, a template or the roster changed"
 STOPPED = "the sequence was stopped: an `until` event came, or the member left"
 LATE_EDIT = "added by an edit after its time had passed"
+EVENTS_PLANNED = "events_planned"  # meta: the number of the last event a runner has planned
 GONE_PLAYBOOK = "its playbook is no longer in the project"
 GONE_GROUP = "its group is no longer in the roster"
 DEFAULT_GRACE = dt.timedelta(minutes=10)
@@ -138,10 +139,15 @@ class Runner:
         horizon = self._horizon()
         start = now - self._grace() if horizon is None else min(horizon, now - self._grace())
         end = max(horizon or now, now + self.options.lookahead)
-        result = self._sync(start, end, ALL_PARTS, now, EDITED, late=horizon is not None, until=horizon)
+        result = self._sync(start, end, PLAN_PARTS, now, EDITED,
+                            late_reason=LATE_EDIT if horizon is not None else None, until=horizon)
+        if horizon is not None and self.store.get_meta(EVENTS_PLANNED) is None:
+            self._set_events_planned(self._last_event)  # a state from an older sopc: all were planned
+        events = self._sync_new_events(now, end, since=start)
         self._set_horizon(end)
-        self.log(f"planned {result.added} new message(s) up to {self._local(end):%Y-%m-%d %H:%M}"
-                 + (f"; cancelled {result.cancelled} that left the plan" if result.cancelled else ""))
+        added, cancelled = result.added + events.added, result.cancelled + events.cancelled
+        self.log(f"planned {added} new message(s) up to {self._local(end):%Y-%m-%d %H:%M}"
+                 + (f"; cancelled {cancelled} that left the plan" if cancelled else ""))
 
     def _install(self, build: pipeline.Build) -> None:
         old = self.pool
@@ -177,7 +183,7 @@ class Runner:
             return False
         self._install(build)
         result = self._sync(now - self._grace(), self._horizon() or now + self.options.lookahead, ALL_PARTS,
-                            now, EDITED, late=True, until=self._horizon())
+                            now, EDITED, late_reason=LATE_EDIT, until=self._horizon())
         self.log(f"reloaded: {result.added} added, {result.updated} changed, {result.cancelled} cancelled"
                  + (f", {result.finished} recorded as skipped or failed at once" if result.finished else ""))
         return True
@@ -190,11 +196,29 @@ class Runner:
         new = last - self._last_event
         self._load_events()
         now = self.clock.now()
-        end = self._horizon() or now + self.options.lookahead
-        result = self._sync(now - self._grace(), end, EVENT_PARTS, now, STOPPED, late=False, until=None)
+        result = self._sync_new_events(now, self._horizon() or now + self.options.lookahead)
         if result.added or result.cancelled:
             self.log(f"{new} event(s): {result.added} message(s) added, {result.cancelled} cancelled")
         return new
+
+    def _sync_new_events(self, now: dt.datetime, end: dt.datetime, since: dt.datetime | None = None):
+        """Re-plan the event-driven part from ``since`` (default: the grace
+        ago), or from the earliest event no runner has planned yet (one
+        recorded late, or while no runner ran) if that is earlier. Its
+        messages are stored pending, so the gate sends what is within the
+        grace late and records anything older as missed: none is left out."""
+        moments = [since or now - self._grace(), self.store.earliest_event_after(self._events_planned())]
+        start = min(m for m in moments if m is not None)
+        result = self._sync(start, end, EVENT_PARTS, now, STOPPED, late_reason=None, until=None)
+        self._set_events_planned(self._last_event)
+        return result
+
+    def _events_planned(self) -> int:
+        value = self.store.get_meta(EVENTS_PLANNED)
+        return int(value) if value else 0
+
+    def _set_events_planned(self, seq: int) -> None:
+        self.store.set_meta(EVENTS_PLANNED, str(seq))
 
     def record_event(self, event: Event) -> None:
         """Record an event in this process and re-plan at once (embedding,
@@ -214,15 +238,15 @@ class Runner:
             return
         start = horizon or now - self._grace()
         end = now + self.options.lookahead
-        self._sync(start, end, ALL_PARTS, now, EDITED, late=False, until=None)
+        self._sync(start, end, ALL_PARTS, now, EDITED, late_reason=None, until=None)
         self._set_horizon(end)
 
-    def _sync(self, start, end, parts, now, cancel_reason, *, late: bool, until: dt.datetime | None):
+    def _sync(self, start, end, parts, now, cancel_reason, *, late_reason: str | None, until: dt.datetime | None):
         origins = [origin for origin, part in zip(ORIGINS, (PLAN_PARTS, EVENT_PARTS)) if part & parts]
         problems: list[Diagnostic] = []
         planned = self._planned(start, end, parts, problems)
         result = self.store.sync(planned, start=start, end=end, origins=origins, now=now,
-                                 cancel_reason=cancel_reason, late_reason=LATE_EDIT if late else None,
+                                 cancel_reason=cancel_reason, late_reason=late_reason,
                                  materialized_until=until)
         for problem in problems:
             self.log(f"warning: {problem.message}")

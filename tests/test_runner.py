@@ -12,7 +12,7 @@ import pytest
 from simulate import RecordingSender, Sim, local
 
 from sopc import pipeline
-from sopc.lifecycle import load_events
+from sopc.lifecycle import Event, load_events
 from sopc.runner import RunOptions
 from sopc.senders.base import failed, retry
 from sopc.senders.file import FileSender
@@ -206,6 +206,32 @@ def test_event_driven_sequence_stops_at_its_until_event(project):
         ("welcome", "欢迎 小王", ("m1",)), ("coupon", "小王 的新人券", ("m1",))]
     assert sim.states()[("reminder", "hz_001")][0] == "cancelled"
     assert "stopped" in sim.states()[("reminder", "hz_001")][1]
+
+
+def test_an_event_recorded_late_records_what_it_missed_and_sends_the_rest(project):
+    root = project({"m.sop": LIFECYCLE})
+    sim = Sim(root, local("2026-11-23T12:00")).start()
+    sim.event("member.joined", "hz_001", "m1", local("2026-11-23T10:00"), name="小王")  # two hours ago
+    sim.until(local("2026-11-24T12:00"))
+    state, reason = sim.states()[("welcome", "hz_001")]
+    assert state == "skipped" and reason.startswith("missed: 2h late") and "its event recorded late" in reason
+    assert [(m.step, m.text) for m in sim.sender.delivered] == [("coupon", "小王 的新人券")]
+
+
+def test_events_recorded_while_no_runner_ran_are_planned_at_start(project):
+    root = project({"m.sop": LIFECYCLE})
+    sim = Sim(root, local("2026-11-23T09:00")).start()
+    sim.until(local("2026-11-23T09:01"))
+    # `sopc event` / `sopc serve` keep recording while the runner is down
+    sim.store.add_event(Event(kind="member.joined", group="hz_001", member="m1", at=local("2026-11-23T09:30"),
+                              name="早到的"), local("2026-11-23T09:30"))
+    sim.store.add_event(Event(kind="member.joined", group="hz_002", member="m2", at=local("2026-11-23T11:55"),
+                              name="晚到的"), local("2026-11-23T11:55"))
+    sim.restart(local("2026-11-23T12:00"))
+    sim.until(local("2026-11-23T12:01"))
+    assert sim.states()[("welcome", "hz_001")][0] == "skipped"  # 2h30m late: recorded missed
+    assert [(m.step, m.group, m.text) for m in sim.sender.delivered] == [("welcome", "hz_002", "欢迎 晚到的")]
+    assert sim.states()[("coupon", "hz_001")][0] == "pending"  # tomorrow's still goes out
 
 
 def test_quiet_hours_defer_event_messages_to_the_end_of_the_window(project):
