@@ -141,9 +141,10 @@ class Runner:
         end = max(horizon or now, now + self.options.lookahead)
         result = self._sync(start, end, PLAN_PARTS, now, EDITED,
                             late_reason=LATE_EDIT if horizon is not None else None, until=horizon)
-        if horizon is not None and self.store.get_meta(EVENTS_PLANNED) is None:
-            self._set_events_planned(self._last_event)  # a state from an older sopc: all were planned
-        events = self._sync_new_events(now, end, since=start)
+        planned = self.store.get_meta(EVENTS_PLANNED)
+        if planned is None and horizon is not None:
+            planned = self._last_event  # a state from an older sopc: all were planned
+        events = self._sync_new_events(now, end, after=int(planned or 0), since=start)
         self._set_horizon(end)
         added, cancelled = result.added + events.added, result.cancelled + events.cancelled
         self.log(f"planned {added} new message(s) up to {self._local(end):%Y-%m-%d %H:%M}"
@@ -193,32 +194,26 @@ class Runner:
         last = self.store.last_event_seq()
         if last == self._last_event:
             return 0
-        new = last - self._last_event
+        new, previous = last - self._last_event, self._last_event
         self._load_events()
         now = self.clock.now()
-        result = self._sync_new_events(now, self._horizon() or now + self.options.lookahead)
+        result = self._sync_new_events(now, self._horizon() or now + self.options.lookahead, after=previous)
         if result.added or result.cancelled:
             self.log(f"{new} event(s): {result.added} message(s) added, {result.cancelled} cancelled")
         return new
 
-    def _sync_new_events(self, now: dt.datetime, end: dt.datetime, since: dt.datetime | None = None):
+    def _sync_new_events(self, now: dt.datetime, end: dt.datetime, *, after: int, since: dt.datetime | None = None):
         """Re-plan the event-driven part from ``since`` (default: the grace
-        ago), or from the earliest event no runner has planned yet (one
-        recorded late, or while no runner ran) if that is earlier. Its
-        messages are stored pending, so the gate sends what is within the
-        grace late and records anything older as missed: none is left out."""
-        moments = [since or now - self._grace(), self.store.earliest_event_after(self._events_planned())]
+        ago), or from the earliest event numbered ``after`` the last one
+        planned (one recorded late, or while no runner ran) if that is
+        earlier. Its messages are stored pending, so the gate sends what is
+        within the grace late and records anything older as missed: none is
+        left out."""
+        moments = [since or now - self._grace(), self.store.earliest_event_after(after)]
         start = min(m for m in moments if m is not None)
         result = self._sync(start, end, EVENT_PARTS, now, STOPPED, late_reason=None, until=None)
-        self._set_events_planned(self._last_event)
+        self.store.set_meta(EVENTS_PLANNED, str(self._last_event))  # for the next start
         return result
-
-    def _events_planned(self) -> int:
-        value = self.store.get_meta(EVENTS_PLANNED)
-        return int(value) if value else 0
-
-    def _set_events_planned(self, seq: int) -> None:
-        self.store.set_meta(EVENTS_PLANNED, str(seq))
 
     def record_event(self, event: Event) -> None:
         """Record an event in this process and re-plan at once (embedding,
