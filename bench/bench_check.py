@@ -17,7 +17,7 @@ comments and blank lines). Then, in the same process:
             that expand five weeks of the plan;
 * build:    sopc.pipeline.build(project) alone (no checks);
 * baseline: the raw Lark LALR parse of the same texts, nothing else
-            (sopc.parser.lark_parser().parse), so the cost of the stages after
+            (sopc.lang.parser.lark_parser().parse), so the cost of the stages after
             parsing shows;
 * earley:   Lark's Earley parser (dynamic lexer) over the same grammar, on a
             small sample, next to LALR on that sample: why sopc uses LALR.
@@ -41,8 +41,8 @@ from pathlib import Path
 from lark import Lark
 
 from sopc import pipeline
-from sopc.diagnostics import Severity
-from sopc.parser import grammar_text, lark_parser
+from sopc.core.diagnostics import Severity
+from sopc.lang.parser import grammar_text, lark_parser
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 GROUPS_PER_FILE = 3

@@ -78,7 +78,8 @@ def write_project(root: Path, groups: int) -> None:
 # ---- the two contenders (each runs in its own process) ------------------------------
 
 def run_sopc(root: Path, first: dt.date, last: dt.date, out: Path) -> int:
-    from sopc import output, pipeline
+    from sopc.plan import output
+    from sopc import pipeline
 
     result = pipeline.build([root])
     if result.failed:
@@ -133,7 +134,7 @@ CONTENDERS = {"sopc": run_sopc, "baseline": run_baseline}
 
 def child(args) -> None:
     """Run one contender and print its numbers as JSON (one line)."""
-    import sopc.output, sopc.pipeline  # noqa: F401,E401  imports are not timed
+    import sopc.plan.output, sopc.pipeline  # noqa: F401,E401  imports are not timed
     import croniter, jinja2  # noqa: F401,E401
 
     first, last = dt.date.fromisoformat(args.date_from), dt.date.fromisoformat(args.date_to)

@@ -179,8 +179,8 @@ class OffsetClock:
 
 
 def run_sopc(args) -> dict:
-    from sopc.runner import RunOptions, Runner
-    from sopc.store import FINAL_STATES, SQLiteStore
+    from sopc.run.runner import RunOptions, Runner
+    from sopc.run.store import FINAL_STATES, SQLiteStore
 
     due = time.time() + args.lead          # PLANNED, in real time
     clock = OffsetClock(dt.timedelta(seconds=PLANNED.timestamp() - due))
@@ -359,7 +359,7 @@ def child(args) -> None:
         return serve()
     import aiohttp  # noqa: F401  imports are not timed
     if args.child == "sopc":
-        import sopc.runner  # noqa: F401
+        import sopc.run.runner  # noqa: F401
     if args.child == "aps-threads":
         import httpx  # noqa: F401
     if args.profile:

@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 
 from sopc import __version__
-from sopc.clock import parse_now
-from sopc.diagnostics import Severity
-from sopc.render import render_json, render_text, summary_line
+from sopc.core.clock import parse_now
+from sopc.core.diagnostics import Severity
+from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
 FORMATS_PLAN = ("table", "jsonl", "csv")
@@ -39,7 +39,7 @@ def _for_display(result) -> tuple[list, dict[str, str]]:
     the user wrote them), and the text of every file they point into: the
     loader registers .sop files, but sopc.toml, the roster and template
     files are read elsewhere."""
-    from sopc.loader import display_path
+    from sopc.project.loader import display_path
 
     sources = dict(result.project.sources)
     shown: list = []
@@ -138,7 +138,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
       sopc plan . --group hz_001 --format jsonl > week.jsonl
       sopc plan examples/lifecycle --events joins.jsonl
     """
-    from sopc import output, pipeline
+    from sopc.plan import output
+    from sopc import pipeline
 
     result = pipeline.build([path] if path else [])
     zone = result.zone
@@ -189,7 +190,7 @@ def init(directory: Path) -> None:
       sopc check my-sop --strict
       sopc plan my-sop --from 2026-11-23 --to 2026-11-29
     """
-    from sopc.scaffold import write_project
+    from sopc.project.scaffold import write_project
 
     try:
         written = write_project(directory)
@@ -201,8 +202,8 @@ def init(directory: Path) -> None:
 
 
 def _project_zone(root: Path):
-    from sopc.config import load_config
-    from sopc.timeutil import load_zone
+    from sopc.project.config import load_config
+    from sopc.core.timeutil import load_zone
 
     config, _ = load_config(root)
     return load_zone(config.timezone) or load_zone("Asia/Shanghai")
@@ -248,8 +249,8 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
       sopc run my-sop --once             from cron: deliver what is due, exit
       sopc status my-sop                 what was sent, skipped, failed
     """
-    from sopc.daemon import RunRequest, run_project
-    from sopc.runner import RunOptions
+    from sopc.run.daemon import RunRequest, run_project
+    from sopc.run.runner import RunOptions
 
     paths = [path] if path else []
     root = _root(paths)
@@ -266,14 +267,14 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
 
 
 def _root(paths: list[Path]) -> Path:
-    from sopc.loader import find_root
+    from sopc.project.loader import find_root
 
     return find_root(paths)
 
 
 def _open_state(root: Path, state_file: Path | None, *, must_exist: bool = True):
-    from sopc.runlock import state_path
-    from sopc.store import SQLiteStore
+    from sopc.run.runlock import state_path
+    from sopc.run.store import SQLiteStore
 
     state = state_path(root, state_file)
     if must_exist and not state.is_file():
@@ -301,9 +302,9 @@ def status(path: Path | None, state_file: Path | None, fmt: str, limit: int) -> 
       sopc status my-sop
       sopc status my-sop --format json | jq .counts
     """
-    from sopc import status as report
-    from sopc.loader import display_path
-    from sopc.runlock import runner_pid
+    from sopc.run import status as report
+    from sopc.project.loader import display_path
+    from sopc.run.runlock import runner_pid
 
     root = _root([path] if path else [])
     state, store = _open_state(root, state_file)
@@ -355,8 +356,8 @@ def resume(playbook: str, path: Path | None, state_file: Path | None, now: str |
 
 def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, now: str | None, *,
                      pausing: bool) -> None:
-    from sopc.diagnostics import did_you_mean
-    from sopc.runlock import notify_runner
+    from sopc.core.diagnostics import did_you_mean
+    from sopc.run.runlock import notify_runner
 
     root = _root([path] if path else [])
     names = _playbook_names(root)
@@ -408,8 +409,9 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
       sopc event member.message --group hz_001 --member m1 --at 2026-11-24T10:00
       sopc event --file events.jsonl my-sop
     """
-    from sopc import intake, pipeline
-    from sopc.runlock import notify_runner
+    from sopc.events import intake
+    from sopc import pipeline
+    from sopc.run.runlock import notify_runner
 
     if events_file is not None and kind is not None and path is None:
         path, kind = Path(kind), None  # `sopc event --file x.jsonl PROJECT`
@@ -519,8 +521,8 @@ def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int
       export SOPC_SERVE_TOKEN=$(openssl rand -hex 32)
       sopc serve my-sop --port 8787
     """
-    from sopc.runlock import state_path
-    from sopc.serve import ServeError, run_server
+    from sopc.run.runlock import state_path
+    from sopc.run.serve import ServeError, run_server
 
     root = _root([path] if path else [])
     try:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from sopc.checks import CheckContext, run_checks
-from sopc.compile import Program, compile_program
-from sopc.diagnostics import Diagnostic, has_errors
-from sopc.lifecycle import Event, load_events
-from sopc.loader import Project, display_path, load_project
-from sopc.plan import PlannedMessage, expand
-from sopc.timeutil import load_zone
+from sopc.compile.resolve import Program, compile_program
+from sopc.core.diagnostics import Diagnostic, has_errors
+from sopc.plan.triggers import Event, load_events
+from sopc.project.loader import Project, display_path, load_project
+from sopc.plan.expand import PlannedMessage, expand
+from sopc.core.timeutil import load_zone
 
 CHECK_WINDOW = dt.timedelta(days=35)
 

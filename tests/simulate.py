@@ -15,11 +15,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sopc.clock import FixedClock
-from sopc.lifecycle import Event
-from sopc.runner import RunOptions, Runner
+from sopc.core.clock import FixedClock
+from sopc.plan.triggers import Event
+from sopc.run.runner import RunOptions, Runner
 from sopc.senders.base import DeliveryResult, OutgoingMessage, UNLIMITED, sent
-from sopc.store import SQLiteStore
+from sopc.run.store import SQLiteStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -1,4 +1,4 @@
-"""Tests for sopc.calendar: official holidays, make-up workdays, brand days off."""
+"""Tests for sopc.project.calendar: official holidays, make-up workdays, brand days off."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tomllib
 import chinese_calendar
 import pytest
 
-from sopc.calendar import HolidayCalendar, from_config, normalize_policy
+from sopc.project.calendar import HolidayCalendar, from_config, normalize_policy
 
 D = dt.date
 NATIONAL_DAY = D(2026, 10, 1)

@@ -1,4 +1,4 @@
-"""Tests for sopc.config: reading sopc.toml into a Config plus diagnostics."""
+"""Tests for sopc.project.config: reading sopc.toml into a Config plus diagnostics."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sopc.config import Config, Defaults, SenderConfig, load_config, parse_quiet, playbook_files
-from sopc.diagnostics import Severity
+from sopc.project.config import Config, Defaults, SenderConfig, load_config, parse_quiet, playbook_files
+from sopc.core.diagnostics import Severity
 
 
 def write(project: Path, text: str) -> Path:

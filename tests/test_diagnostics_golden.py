@@ -125,7 +125,7 @@ def test_text_and_json_agree(case):
             gutter = rows[at].index("|") + 2
             carets = caret_row[gutter:]
             assert carets.strip("^ ") == "" and carets.lstrip(" ").startswith("^")
-            from sopc.render import display_width
+            from sopc.core.render import display_width
             assert len(carets) - len(carets.lstrip(" ")) == display_width(line[:d["column"] - 1])
             assert carets.count("^") == display_width(spanned)
     summary = text.rstrip("\n").rsplit("\n", 1)[-1]

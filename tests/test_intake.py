@@ -1,4 +1,4 @@
-"""sopc.intake: the rules an event record must follow before it is recorded
+"""sopc.events.intake: the rules an event record must follow before it is recorded
 (shared by `sopc event` and `sopc serve`)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sopc.intake import MAX_RECORDS, IntakeResult, Rejected, parse_records, record
-from sopc.store import SQLiteStore
+from sopc.events.intake import MAX_RECORDS, IntakeResult, Rejected, parse_records, record
+from sopc.run.store import SQLiteStore
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from sopc import ast
-from sopc.parser import lark_parser, parse
-from sopc.transform import build_ast
+from sopc.lang import ast
+from sopc.lang.parser import lark_parser, parse
+from sopc.lang.transform import build_ast
 
 
 def compile_text(text: str, path: str = "t.sop"):

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sopc import pipeline
-from sopc.render import render_json, render_text
+from sopc.core.render import render_json, render_text
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

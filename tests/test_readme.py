@@ -4,8 +4,8 @@ the set-up commands it gives are the ones CI runs."""
 import re
 from pathlib import Path
 
-from sopc.parser import parse
-from sopc.transform import build_ast
+from sopc.lang.parser import parse
+from sopc.lang.transform import build_ast
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Tests for sopc.render: golden text output, JSON shape, widths, robustness."""
+"""Tests for sopc.core.render: golden text output, JSON shape, widths, robustness."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sopc.diagnostics import Diagnostic, Severity, Span, error, warning
-from sopc.render import display_width, render_json, render_text, summary_line
+from sopc.core.diagnostics import Diagnostic, Severity, Span, error, warning
+from sopc.core.render import display_width, render_json, render_text, summary_line
 
 
 def span(line: int, column: int, end_column: int, *, end_line: int | None = None, path: str = "p.sop") -> Span:

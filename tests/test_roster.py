@@ -1,4 +1,4 @@
-"""Tests for sopc.roster: loading CSV/TOML group lists and selecting audiences."""
+"""Tests for sopc.project.roster: loading CSV/TOML group lists and selecting audiences."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sopc import ast
-from sopc.diagnostics import Severity, Span
-from sopc.roster import Group, Roster, load_roster, split_tags
+from sopc.lang import ast
+from sopc.core.diagnostics import Severity, Span
+from sopc.project.roster import Group, Roster, load_roster, split_tags
 
 S = Span.point("t.sop")
 

@@ -10,7 +10,7 @@ from mockhooks import MockHooks
 from projects import write_project
 from simulate import Sim, local
 
-from sopc import status as status_report
+from sopc.run import status as status_report
 
 ROBOT = '''
 playbook welfare "福利"

@@ -12,8 +12,8 @@ import pytest
 from simulate import RecordingSender, Sim, local
 
 from sopc import pipeline
-from sopc.lifecycle import Event, load_events
-from sopc.runner import RunOptions
+from sopc.plan.triggers import Event, load_events
+from sopc.run.runner import RunOptions
 from sopc.senders.base import failed, retry
 from sopc.senders.file import FileSender
 
@@ -46,7 +46,7 @@ def test_plan_equals_delivery_over_a_simulated_week(name, tmp_path):
     outbox = tmp_path / "outbox.jsonl"
     sim = Sim(example, WEEK[0], sender=FileSender(name="file", path=outbox, fsync=False))
     sim.store.close()
-    from sopc.store import SQLiteStore
+    from sopc.run.store import SQLiteStore
     sim.store = SQLiteStore(tmp_path / "state.db")  # never write into the example folder
     sim.runner = sim._runner()
     for event in events:
@@ -337,9 +337,9 @@ def test_a_sender_that_cannot_be_built_stops_the_start_with_a_clear_error(projec
 kind = "wecom-bot"
 key_env = "TEST_BOT_KEY"
 '''})
-    from sopc.runner import Runner, StartError
-    from sopc.store import SQLiteStore
-    from sopc.clock import FixedClock
+    from sopc.run.runner import Runner, StartError
+    from sopc.run.store import SQLiteStore
+    from sopc.core.clock import FixedClock
 
     runner = Runner([root], SQLiteStore(root / "s.db"), FixedClock(local("2026-11-23T09:00")), env={})
     with pytest.raises(StartError, match="environment variable TEST_BOT_KEY is not set"):

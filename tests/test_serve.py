@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from sopc import pipeline
-from sopc.clock import FixedClock
-from sopc.serve import ServeError, build_server, run_server
-from sopc.store import SQLiteStore
+from sopc.core.clock import FixedClock
+from sopc.run.serve import ServeError, build_server, run_server
+from sopc.run.store import SQLiteStore
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -289,13 +289,13 @@ def test_run_server_refuses_a_broken_project(project_dir, tmp_path, monkeypatch)
 
 
 def test_run_server_serves_records_and_wakes_the_runner(project_dir, tmp_path, monkeypatch):
-    import sopc.runlock
-    import sopc.serve
+    import sopc.run.runlock
+    import sopc.run.serve
 
-    monkeypatch.setattr(sopc.serve, "KEEP_ALIVE", 1.0)
+    monkeypatch.setattr(sopc.run.serve, "KEEP_ALIVE", 1.0)
     monkeypatch.setenv("SOPC_SERVE_TOKEN", TOKEN)
     woken = []
-    monkeypatch.setattr(sopc.runlock, "notify_runner", lambda state: woken.append(state) or True)
+    monkeypatch.setattr(sopc.run.runlock, "notify_runner", lambda state: woken.append(state) or True)
     state = tmp_path / ".sopc" / "state.db"
     logs: list[str] = []
     stop = threading.Event()
@@ -319,7 +319,7 @@ def test_run_server_serves_records_and_wakes_the_runner(project_dir, tmp_path, m
 
 
 def test_sigterm_stops_run_server_gracefully(project_dir, tmp_path):
-    script = ("import sys; from pathlib import Path; from sopc.serve import run_server; "
+    script = ("import sys; from pathlib import Path; from sopc.run.serve import run_server; "
               "run_server(Path(sys.argv[1]), Path(sys.argv[2]), '127.0.0.1', 0, "
               "log=lambda line: print(line, flush=True))")
     env = {**os.environ, "SOPC_SERVE_TOKEN": TOKEN, "PYTHONIOENCODING": "utf-8"}
@@ -354,7 +354,7 @@ def _wait_for_url(logs: list[str]) -> str:
 
 def test_serve_forever_stops_on_keyboard_interrupt():
     """serve_forever as the CLI's simplest loop: Ctrl-C ends it and closes the server."""
-    from sopc.serve import serve_forever
+    from sopc.run.serve import serve_forever
 
     class Interrupted:
         log = None

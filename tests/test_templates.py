@@ -1,4 +1,4 @@
-"""Tests for sopc.templates: compiling and rendering message content."""
+"""Tests for sopc.compile.templates: compiling and rendering message content."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sopc import ast
-from sopc.diagnostics import Span
-from sopc.templates import (
+from sopc.lang import ast
+from sopc.core.diagnostics import Span
+from sopc.compile.templates import (
     BUILTIN_NAMES,
     CompiledTemplate,
     TemplateRenderError,

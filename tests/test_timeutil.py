@@ -1,4 +1,4 @@
-"""Tests for sopc.timeutil: durations, zones and the wall-clock rule."""
+"""Tests for sopc.core.timeutil: durations, zones and the wall-clock rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zoneinfo
 import pytest
 from hypothesis import given, strategies as st
 
-from sopc.timeutil import (
+from sopc.core.timeutil import (
     WEEKDAY_CN,
     format_duration,
     is_ambiguous,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Callable, Iterable, Protocol
 
-from sopc.compile import Program
-from sopc.diagnostics import Diagnostic, error
+from sopc.compile.resolve import Program
+from sopc.core.diagnostics import Diagnostic, error
 
 ENTRY_POINT_GROUP = "sopc.checks"
 

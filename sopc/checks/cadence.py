@@ -17,10 +17,10 @@ from typing import Iterator
 
 from sopc.checks import CheckContext
 from sopc.checks.static import static_render_problems
-from sopc.compile import Program, Step
-from sopc.diagnostics import Diagnostic, error, warning
-from sopc.plan import PlannedMessage, expand
-from sopc.timeutil import WEEKDAY_CN, format_duration
+from sopc.compile.resolve import Program, Step
+from sopc.core.diagnostics import Diagnostic, error, warning
+from sopc.plan.expand import PlannedMessage, expand
+from sopc.core.timeutil import WEEKDAY_CN, format_duration
 
 MORNING = re.compile(r"早上好|早安|早呀|good morning", re.IGNORECASE)
 NIGHT = re.compile(r"晚安|good night", re.IGNORECASE)

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sopc import ast
+from sopc.lang import ast
 from sopc.checks import CheckContext
-from sopc.compile import CompiledPlaybook, Program, Step
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.plan import step_time
-from sopc.schedule import occurrences
-from sopc.timeutil import is_ambiguous, is_nonexistent, localize
+from sopc.compile.resolve import CompiledPlaybook, Program, Step
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.plan.expand import step_time
+from sopc.plan.schedule import occurrences
+from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
 
 ALWAYS_PROVIDED = frozenset({"group", "playbook", "date", "time", "now", "weekday_cn", "schedule_summary"})
 
@@ -125,7 +125,7 @@ def check_timelines(program: Program, context: CheckContext) -> Iterator[Diagnos
 
 
 def _fmt(delta: dt.timedelta) -> str:
-    from sopc.timeutil import format_duration
+    from sopc.core.timeutil import format_duration
     return format_duration(delta)
 
 
@@ -350,7 +350,7 @@ def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diag
 def _kind_span(config):
     """The `kind = ...` line of a `[senders.NAME]` table; the header if not found."""
     try:
-        from sopc.config import TomlLocator
+        from sopc.project.config import TomlLocator
         text = Path(config.span.path).read_text(encoding="utf-8-sig")
         return TomlLocator(config.span.path, text).key(("senders", config.name), "kind")
     except Exception:  # the file changed or cannot be read: the table is close enough

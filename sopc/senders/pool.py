@@ -14,7 +14,7 @@ import dataclasses
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from sopc.config import Config
+from sopc.project.config import Config
 from sopc.senders.base import Sender, SenderConfigError, SenderRuntime, load_sender
 from sopc.senders.redact import Redactor
 

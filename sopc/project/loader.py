@@ -13,13 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from sopc import ast
-from sopc.calendar import HolidayCalendar, from_config as calendar_from_config
-from sopc.config import Config, load_config, playbook_files
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error
-from sopc.parser import parse
-from sopc.roster import Roster, load_roster
-from sopc.transform import build_ast
+from sopc.lang import ast
+from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
+from sopc.project.config import Config, load_config, playbook_files
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.lang.parser import parse
+from sopc.project.roster import Roster, load_roster
+from sopc.lang.transform import build_ast
 
 STD_PREFIX = "std/"
 
@@ -41,7 +41,7 @@ def std_library_dir() -> Path:
     packaged = resources.files("sopc").joinpath("_data/playbooks")
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "playbooks"
+    return Path(__file__).resolve().parents[2] / "playbooks"
 
 
 def find_root(paths: Sequence[Path]) -> Path:

@@ -2,7 +2,7 @@
 
 Every stage (parse, transform, load, checks, plan) reports problems by
 appending :class:`Diagnostic` values to a list instead of raising, so one run
-shows every problem at once. :mod:`sopc.render` prints them.
+shows every problem at once. :mod:`sopc.core.render` prints them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 
 MAX_SYNTAX_ERRORS = 50
 
@@ -90,7 +90,7 @@ def grammar_text() -> str:
     packaged = resources.files("sopc").joinpath("_data/grammar/sop.lark")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammar" / "sop.lark").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammar" / "sop.lark").read_text(encoding="utf-8")
 
 
 def _takes_space(node) -> bool:

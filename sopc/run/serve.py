@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 from urllib.parse import urlsplit
 
-from sopc.clock import Clock, SystemClock
-from sopc.intake import IntakeResult, parse_records, record
+from sopc.core.clock import Clock, SystemClock
+from sopc.events.intake import IntakeResult, parse_records, record
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -138,8 +138,8 @@ def run_server(project_dir: Path, state: Path, host: str = DEFAULT_HOST, port: i
     Raises ServeError (a message for the user) when the token is missing,
     the project has errors, or the address cannot be bound."""
     from sopc.pipeline import build
-    from sopc.runlock import notify_runner
-    from sopc.store import SQLiteStore
+    from sopc.run.runlock import notify_runner
+    from sopc.run.store import SQLiteStore
 
     token = os.environ.get(token_env, "").strip()
     if not token:

@@ -31,10 +31,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping
 
-from sopc import ast
-from sopc.diagnostics import did_you_mean
-from sopc.lifecycle import Event, event_from_record
-from sopc.timeutil import localize
+from sopc.lang import ast
+from sopc.core.diagnostics import did_you_mean
+from sopc.plan.triggers import Event, event_from_record
+from sopc.core.timeutil import localize
 
 MAX_RECORDS = 1000          # records per call (one request, one `sopc event` run)
 MAX_TEXT = 256              # characters of "group", "member", "name", "tag", "stage"
@@ -47,7 +47,7 @@ FIELDS = ("event", "group", "member", "name", "at", "data", "tag", "stage")
 # An event's template context is {kind, group, member, at, name, **data}: a key
 # of "data" with one of these names would silently hide the real value.
 RESERVED_DATA_KEYS = ("kind", "group", "member", "at", "name")
-# Derived by sopc from member.message activity (see sopc.lifecycle); a reported
+# Derived by sopc from member.message activity (see sopc.plan.triggers); a reported
 # one could never match a trigger, which always names its duration.
 DERIVED_ONLY = {"member.silent": "sopc derives it from the member's `member.message` events; send those instead"}
 

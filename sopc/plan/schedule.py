@@ -15,9 +15,9 @@ from typing import Callable, Iterator
 
 from croniter import croniter
 
-from sopc import ast
-from sopc.calendar import HolidayCalendar, normalize_policy
-from sopc.compile import Policy
+from sopc.lang import ast
+from sopc.project.calendar import HolidayCalendar, normalize_policy
+from sopc.compile.resolve import Policy
 
 # Holiday moves can pull a date across the window's edge; look this far past it.
 MOVE_MARGIN = dt.timedelta(days=21)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from sopc import ast
-from sopc.compile import CompiledTrigger, Program
-from sopc.diagnostics import Diagnostic, Span, error
-from sopc.timeutil import load_zone, localize, parse_duration
+from sopc.lang import ast
+from sopc.compile.resolve import CompiledTrigger, Program
+from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.timeutil import load_zone, localize, parse_duration
 
 MEMBER_EVENTS = ("member.joined", "member.message", "member.left", "member.tagged", "member.purchased")
 
@@ -200,7 +200,7 @@ def _compares(condition) -> Iterator[ast.StageCompare]:
 # ---- triggers -> slots ----------------------------------------------------------------------
 
 def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime) -> list:
-    from sopc.plan import Slot, apply_quiet, step_time
+    from sopc.plan.expand import Slot, apply_quiet, step_time
 
     if not events or not any(p.triggers for p in program.playbooks):
         return []

@@ -2,13 +2,13 @@
 message ended.
 
 The runner keeps the store filled with the plan for a window ahead (a day by
-default, :func:`sopc.plan.expand` over [now - grace, now + lookahead)) and
+default, :func:`sopc.plan.expand.expand` over [now - grace, now + lookahead)) and
 then repeats: take what is due, pass it through the gate
-(:mod:`sopc.gate`), claim it (committed), hand it to its sender, record the
+(:mod:`sopc.plan.policy`), claim it (committed), hand it to its sender, record the
 outcome. Between rounds it sleeps until the next due message, unless an
 event, an edit or a finished delivery wakes it first.
 
-Re-planning is a diff by id. Ids are stable (:mod:`sopc.plan`), so after an
+Re-planning is a diff by id. Ids are stable (:mod:`sopc.plan.expand`), so after an
 edit the store adds what is new, updates texts that changed, cancels pending
 messages that left the plan, and never touches one already claimed or sent.
 New events re-plan only the event-driven part.
@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from sopc import pipeline
-from sopc.clock import Clock
-from sopc.diagnostics import Diagnostic
-from sopc.gate import HISTORY, GroupHistory, judge
-from sopc.lifecycle import Event
-from sopc.plan import ALL_PARTS, PlannedMessage, expand
+from sopc.core.clock import Clock
+from sopc.core.diagnostics import Diagnostic
+from sopc.plan.policy import HISTORY, GroupHistory, judge
+from sopc.plan.triggers import Event
+from sopc.plan.expand import ALL_PARTS, PlannedMessage, expand
 from sopc.senders.base import OutgoingMessage, Sender, SenderConfigError, SenderRuntime
 from sopc.senders.pool import SenderPool
-from sopc.store import Outcome, Store, StoredMessage
+from sopc.run.store import Outcome, Store, StoredMessage
 
 PLAN_PARTS = frozenset({"schedule", "launch"})
 EVENT_PARTS = frozenset({"trigger"})

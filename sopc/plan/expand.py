@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from sopc.compile import CompiledPlaybook, Policy, Program, Step
-from sopc.diagnostics import Diagnostic, error
-from sopc.roster import Group
-from sopc.schedule import occurrences, summarize_weekly
-from sopc.templates import TemplateRenderError, memo_key_names
-from sopc.timeutil import WEEKDAY_CN, localize
+from sopc.compile.resolve import CompiledPlaybook, Policy, Program, Step
+from sopc.core.diagnostics import Diagnostic, error
+from sopc.project.roster import Group
+from sopc.plan.schedule import occurrences, summarize_weekly
+from sopc.compile.templates import TemplateRenderError, memo_key_names
+from sopc.core.timeutil import WEEKDAY_CN, localize
 
 RENDER_CACHE_LIMIT = 200_000
 _NO_VARIABLES: Mapping = MappingProxyType({})
@@ -111,7 +111,7 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
     event-driven part alone when events arrive). ``keep_unrenderable`` yields
     a message whose template fails for a group with ``error`` set instead of
     leaving it out (the diagnostic is reported either way)."""
-    from sopc.lifecycle import trigger_slots  # lifecycle builds on Slot
+    from sopc.plan.triggers import trigger_slots  # lifecycle builds on Slot
 
     sources: list[Iterable[Slot]] = []
     for playbook in program.playbooks:

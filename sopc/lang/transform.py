@@ -1,4 +1,4 @@
-"""Stage 2, AST: Lark parse tree -> :mod:`sopc.ast` nodes.
+"""Stage 2, AST: Lark parse tree -> :mod:`sopc.lang.ast` nodes.
 
 A separate Transformer over a tree parsed with ``propagate_positions`` keeps
 source positions (a transformer handed to ``Lark(...)`` would drop them).
@@ -19,9 +19,9 @@ from croniter import croniter
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
-from sopc import ast
-from sopc.diagnostics import Diagnostic, Span, error
-from sopc.timeutil import parse_duration
+from sopc.lang import ast
+from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.timeutil import parse_duration
 
 WEEKDAY_INDEX = {
     **{w: i for i, w in enumerate(ast.WEEKDAYS)},

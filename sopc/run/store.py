@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
 
-from sopc.lifecycle import Event
-from sopc.plan import PlannedMessage
+from sopc.plan.triggers import Event
+from sopc.plan.expand import PlannedMessage
 
 FINAL_STATES = ("sent", "failed", "skipped", "cancelled", "in-doubt")
 STATES = ("pending", "claimed", *FINAL_STATES)

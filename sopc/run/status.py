@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from sopc.store import FINAL_STATES, SQLiteStore, StoredMessage
-from sopc.timeutil import WEEKDAY_CN
+from sopc.run.store import FINAL_STATES, SQLiteStore, StoredMessage
+from sopc.core.timeutil import WEEKDAY_CN
 
 STATE_CN = {"pending": "待发", "claimed": "发送中", "sent": "已发", "failed": "失败", "skipped": "跳过",
             "cancelled": "已取消", "in-doubt": "存疑"}

@@ -37,9 +37,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
-from sopc import ast
-from sopc.config import TomlLocator, decode_toml, toml_syntax_error, toml_type_name, tomllib
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.lang import ast
+from sopc.project.config import TomlLocator, decode_toml, toml_syntax_error, toml_type_name, tomllib
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 
 __all__ = ["Group", "Roster", "load_roster", "split_tags", "COLUMN_ALIASES"]
 
@@ -183,7 +183,7 @@ class _Sink:
 
 def load_roster(paths: Sequence[Path], project_dir: Path) -> tuple[Roster, list[Diagnostic]]:
     """Read every roster file, in order. Paths are opened as given (the
-    paths in :class:`sopc.config.Config` already include the project folder);
+    paths in :class:`sopc.project.config.Config` already include the project folder);
     ``project_dir`` is where a missing file's did-you-mean looks."""
     sink = _Sink()
     for path in paths:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from sopc import ast
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.loader import STD_PREFIX, Project, display_path, std_library_dir
-from sopc.roster import Group
-from sopc.templates import CompiledTemplate, TemplateStore
-from sopc.timeutil import known_zone_names, load_zone, parse_duration
+from sopc.lang import ast
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.project.loader import STD_PREFIX, Project, display_path, std_library_dir
+from sopc.project.roster import Group
+from sopc.compile.templates import CompiledTemplate, TemplateStore
+from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 
 DEFAULT_SENDER = "console"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from sopc.timeutil import localize
+from sopc.core.timeutil import localize
 
 
 class Clock(Protocol):

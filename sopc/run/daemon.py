@@ -1,5 +1,5 @@
 """`sopc run` as a process: the lock, signals, file watching and logging
-around a :class:`sopc.runner.Runner`.
+around a :class:`sopc.run.runner.Runner`.
 
 Signals: SIGHUP re-reads the project, SIGUSR1 wakes the runner for new
 events (``sopc event`` / ``sopc serve`` send it), SIGTERM and Ctrl-C stop it
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from sopc.clock import Clock, FixedClock, SystemClock
-from sopc.loader import find_root
-from sopc.runlock import RunLock, state_path
-from sopc.runner import RunOptions, Runner, RunTally, StartError
-from sopc.store import SCHEMA, SQLiteStore
+from sopc.core.clock import Clock, FixedClock, SystemClock
+from sopc.project.loader import find_root
+from sopc.run.runlock import RunLock, state_path
+from sopc.run.runner import RunOptions, Runner, RunTally, StartError
+from sopc.run.store import SCHEMA, SQLiteStore
 
 # What an edit looks like: sources of the plan, not the state or an outbox.
 IGNORED_DIRS = {".sopc", ".git", "__pycache__", ".venv", "node_modules"}

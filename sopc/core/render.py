@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sopc.diagnostics import Diagnostic, Severity, Span, sorted_diagnostics
+from sopc.core.diagnostics import Diagnostic, Severity, Span, sorted_diagnostics
 
 TAB_EXPANSION = "    "
 REPLACEMENT_CHAR = "\ufffd"

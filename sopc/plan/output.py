@@ -7,8 +7,8 @@ import csv
 import datetime as dt
 from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
-from sopc.plan import PlannedMessage
-from sopc.timeutil import WEEKDAY_CN
+from sopc.plan.expand import PlannedMessage
+from sopc.core.timeutil import WEEKDAY_CN
 
 T = TypeVar("T")
 

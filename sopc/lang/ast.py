@@ -1,6 +1,6 @@
 """The playbook AST: plain frozen dataclasses with source spans.
 
-Built from the Lark tree by :mod:`sopc.transform`; read by checks and the
+Built from the Lark tree by :mod:`sopc.lang.transform`; read by checks and the
 planner. Literal values are already validated and converted (a ``TimeOfDay``
 always holds a real time); a literal that failed validation became a
 diagnostic and its node carries ``None`` instead.
@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Union
 
-from sopc.diagnostics import Span
+from sopc.core.diagnostics import Span
 
 node = dataclass(frozen=True, slots=True, kw_only=True)
 

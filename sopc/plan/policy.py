@@ -20,10 +20,10 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from sopc.compile import CompiledPlaybook
-from sopc.plan import apply_quiet
-from sopc.store import Outcome, StoredMessage
-from sopc.timeutil import format_duration
+from sopc.compile.resolve import CompiledPlaybook
+from sopc.plan.expand import apply_quiet
+from sopc.run.store import Outcome, StoredMessage
+from sopc.core.timeutil import format_duration
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap
 

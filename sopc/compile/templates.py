@@ -3,7 +3,7 @@
 Every message body in a playbook is a Jinja2 template: inline text, a file
 under ``templates/`` or a named ``template`` definition. :class:`TemplateStore`
 compiles each source text once (problems come back as
-:class:`~sopc.diagnostics.Diagnostic` values, never as exceptions) and hands
+:class:`~sopc.core.diagnostics.Diagnostic` values, never as exceptions) and hands
 out :class:`CompiledTemplate` objects that the planner renders for every
 group, member and send time.
 
@@ -28,8 +28,8 @@ import jinja2
 from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from sopc import ast
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.lang import ast
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 
 BUILTIN_NAMES: frozenset[str] = frozenset({
     "weekday_cn",        # 周一..周日 of the send date

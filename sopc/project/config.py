@@ -2,7 +2,7 @@
 
 A sopc project is a folder. ``sopc.toml`` in it is optional: without one every
 setting takes its default, so a folder of ``.sop`` files is already a project.
-Problems come back as :class:`~sopc.diagnostics.Diagnostic` values next to a
+Problems come back as :class:`~sopc.core.diagnostics.Diagnostic` values next to a
 usable :class:`Config` (a bad setting falls back to its default), so one run
 reports every mistake in the file.
 
@@ -21,7 +21,7 @@ project folder):
 
 Codes: E0601 TOML syntax, W0602 unknown key, E0603 wrong type or malformed
 value, E0604 unknown time zone, E0605 secret written inline, W0608 playbook
-path not found (E0606 and E0607 are used by sopc.loader).
+path not found (E0606 and E0607 are used by sopc.project.loader).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from sopc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.timeutil import known_zone_names, load_zone, parse_duration
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 
 __all__ = [
     "CONFIG_FILE",
