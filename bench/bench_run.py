@@ -180,7 +180,8 @@ class OffsetClock:
 
 def run_sopc(args) -> dict:
     from sopc.run.runner import RunOptions, Runner
-    from sopc.run.store import FINAL_STATES, SQLiteStore
+    from sopc.core.messages import FINAL_STATES
+    from sopc.run.store import SQLiteStore
 
     due = time.time() + args.lead          # PLANNED, in real time
     clock = OffsetClock(dt.timedelta(seconds=PLANNED.timestamp() - due))

@@ -14,9 +14,11 @@ from typing import Iterator, Sequence
 from sopc.checks import CheckContext, run_checks
 from sopc.compile.resolve import Program, compile_program
 from sopc.core.diagnostics import Diagnostic, has_errors
-from sopc.plan.triggers import Event, load_events
+from sopc.core.events import Event
+from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
-from sopc.plan.expand import PlannedMessage, expand
+from sopc.core.messages import PlannedMessage
+from sopc.plan.expand import expand
 from sopc.core.timeutil import load_zone
 
 CHECK_WINDOW = dt.timedelta(days=35)

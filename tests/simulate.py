@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sopc.core.clock import FixedClock
-from sopc.plan.triggers import Event
+from sopc.core.events import Event
 from sopc.run.runner import RunOptions, Runner
 from sopc.senders.base import DeliveryResult, OutgoingMessage, UNLIMITED, sent
 from sopc.run.store import SQLiteStore

@@ -12,7 +12,8 @@ import pytest
 from simulate import RecordingSender, Sim, local
 
 from sopc import pipeline
-from sopc.plan.triggers import Event, load_events
+from sopc.core.events import Event
+from sopc.events.reader import load_events
 from sopc.run.runner import RunOptions
 from sopc.senders.base import failed, retry
 from sopc.senders.file import FileSender

@@ -1,71 +1,42 @@
-"""Stage 6, checks: rules over a compiled Program, as plugins.
+"""Stage 4, checks: rules over a compiled Program, as plugins.
 
 A check is any callable ``check(program, context) -> Iterable[Diagnostic]``
-registered in the entry-point group ``sopc.checks`` (sopc's own checks are
-registered there too, in pyproject.toml). A check that crashes becomes an
+(:class:`~sopc.checks.context.Check`) registered in the entry-point group
+``sopc.checks``; sopc's own checks are registered there too, in
+pyproject.toml, and loaded the same way. A check that crashes becomes an
 error diagnostic naming the check, never a traceback.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Callable, Iterable, Protocol
+from typing import Callable
 
+from sopc.checks.context import Check, CheckContext
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic, error
 
 ENTRY_POINT_GROUP = "sopc.checks"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckContext:
-    now: dt.datetime                # the injected clock's reading
-    start: dt.datetime              # the plan window the cadence checks evaluate
-    end: dt.datetime
-    events: tuple = field(default=())
-
-
-class Check(Protocol):
-    def __call__(self, program: Program, context: CheckContext) -> Iterable[Diagnostic]: ...
-
-
-def builtin_checks() -> dict[str, Check]:
-    from sopc.checks import cadence, static
-    return {
-        "quiet-hours": static.check_quiet_hours,
-        "local-times": static.check_local_times,
-        "timelines": static.check_timelines,
-        "launches": static.check_launches,
-        "calendar": static.check_calendar_coverage,
-        "template-variables": static.check_template_variables,
-        "mentions": static.check_mentions,
-        "senders": static.check_senders,
-        "sender-kinds": static.check_sender_kinds,
-        "cadence": cadence.check_cadence,
-    }
+__all__ = ["Check", "CheckContext", "load_checks", "run_checks"]
 
 
 def load_checks() -> dict[str, Check]:
-    """Built-in checks plus any a third-party package registers."""
-    checks = builtin_checks()
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if entry.name not in checks:
-            checks[entry.name] = _lazy(entry)
-    return checks
+    """Every check registered in the entry-point group, sopc's own included."""
+    return {entry.name: _lazy(entry) for entry in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def _lazy(entry) -> Check:
-    def run(program: Program, context: CheckContext) -> Iterable[Diagnostic]:
+    def run(program: Program, context: CheckContext):
         return entry.load()(program, context)
+    run.entry_point = entry
     return run
 
 
 def run_checks(program: Program, context: CheckContext,
                checks: dict[str, Callable] | None = None) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
-    for name, check in sorted((checks or load_checks()).items()):
+    for name, check in sorted((load_checks() if checks is None else checks).items()):
         try:
             diagnostics.extend(check(program, context))
         except Exception as exc:  # a plugin's bug must not hide the other checks' findings

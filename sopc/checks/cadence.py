@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from sopc.checks import CheckContext
+from sopc.checks.context import CheckContext
 from sopc.checks.static import static_render_problems
 from sopc.compile.resolve import Program, Step
 from sopc.core.diagnostics import Diagnostic, error, warning
-from sopc.plan.expand import PlannedMessage, expand
+from sopc.core.messages import PlannedMessage
+from sopc.plan.expand import expand
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 
 MORNING = re.compile(r"早上好|早安|早呀|good morning", re.IGNORECASE)

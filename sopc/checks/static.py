@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc.lang import ast
-from sopc.checks import CheckContext
+from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.plan.expand import step_time
+from sopc.plan.slots import step_time
 from sopc.plan.schedule import occurrences
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
 

@@ -33,7 +33,8 @@ from typing import Any, Collection, Mapping
 
 from sopc.lang import ast
 from sopc.core.diagnostics import did_you_mean
-from sopc.plan.triggers import Event, event_from_record
+from sopc.core.events import Event
+from sopc.events.reader import event_from_record
 from sopc.core.timeutil import localize
 
 MAX_RECORDS = 1000          # records per call (one request, one `sopc event` run)

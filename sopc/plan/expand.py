@@ -15,86 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-import json
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from sopc.compile.resolve import CompiledPlaybook, Policy, Program, Step
+from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, error
+from sopc.core.messages import PlannedMessage
+from sopc.plan.policy import apply_quiet
+from sopc.plan.slots import Slot, step_time
+from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
 from sopc.plan.schedule import occurrences, summarize_weekly
 from sopc.compile.templates import TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
 
 RENDER_CACHE_LIMIT = 200_000
-_NO_VARIABLES: Mapping = MappingProxyType({})
-_json_text = json.encoder.encode_basestring  # what json.dumps uses for str with ensure_ascii=False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlannedMessage:
-    id: str
-    at: dt.datetime
-    playbook: str
-    step: str
-    group: str
-    member: str | None
-    sender: str
-    kind: str
-    mentions: tuple[str, ...]
-    text: str
-    # Set (and text empty) only when expand(keep_unrenderable=True) reports a
-    # message whose template failed: the runner records it as failed.
-    error: str | None = None
-
-    def to_dict(self) -> dict:
-        target = {"group": self.group} if self.member is None else {"group": self.group, "member": self.member}
-        return {"id": self.id, "at": self.at.isoformat(), "playbook": self.playbook, "step": self.step,
-                "target": target, "sender": self.sender, "kind": self.kind,
-                "mentions": list(self.mentions), "text": self.text}
-
-    def to_json(self, at_text: str | None = None) -> str:
-        """``json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))``,
-        byte for byte, without building the dicts (the JSONL writer's hot path).
-
-        ``at_text`` is ``self.at.isoformat()`` when the caller already has it:
-        the messages of one slot share their ``at``, so it is formatted once."""
-        try:
-            return "".join(self._json_pieces(self.at.isoformat() if at_text is None else at_text))
-        except TypeError:  # a field that is not text: let json say what it makes of it
-            return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
-    def _json_pieces(self, at_text: str) -> tuple[str, ...]:
-        # json.dumps encodes every string with encode_basestring (ensure_ascii=False)
-        # and joins "key":value pairs with the separators given: the same here.
-        text = _json_text
-        target = text(self.group) if self.member is None else f'{text(self.group)},"member":{text(self.member)}'
-        return ('{"id":', text(self.id), ',"at":', text(at_text), ',"playbook":', text(self.playbook),
-                ',"step":', text(self.step), ',"target":{"group":', target, '},"sender":', text(self.sender),
-                ',"kind":', text(self.kind), ',"mentions":[', ",".join(map(text, self.mentions)),
-                '],"text":', text(self.text), "}")
-
-
-@dataclass(slots=True, kw_only=True)
-class Slot:
-    """One step firing at one moment, for one or more groups."""
-
-    at: dt.datetime            # when it goes out, after quiet-hour deferral
-    scheduled: dt.datetime     # when the playbook asked for it (ids use this)
-    playbook: CompiledPlaybook
-    step: Step
-    groups: tuple[Group, ...]
-    member: dict | None = None
-    event: dict | None = None
-    anchor: dt.datetime | None = None
-    # Schedule slots share one empty mapping, so its id() is a stable part of
-    # the render memo key (see Renderer._shared_texts).
-    variables: Mapping = field(default_factory=lambda: _NO_VARIABLES)
-
-    def sort_key(self) -> tuple:
-        first = self.groups[0].id if self.groups else ""
-        return (self.at, self.playbook.name, self.step.name, first, (self.member or {}).get("id", ""))
 
 
 ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
@@ -111,7 +46,6 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
     event-driven part alone when events arrive). ``keep_unrenderable`` yields
     a message whose template fails for a group with ``error`` set instead of
     leaving it out (the diagnostic is reported either way)."""
-    from sopc.plan.triggers import trigger_slots  # lifecycle builds on Slot
 
     sources: list[Iterable[Slot]] = []
     for playbook in program.playbooks:
@@ -159,32 +93,6 @@ def _launch_slots(playbook: CompiledPlaybook, launch, start, end) -> Iterator[Sl
             slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=launch.groups,
                               anchor=anchor, variables=launch.variables))
     yield from sorted(slots, key=Slot.sort_key)
-
-
-def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone) -> dt.datetime | None:
-    """T+offset; with `at HH:MM`, that day at that local time. A step never
-    goes out before its anchor: `T at 10:00` after a 15:00 event means the
-    next day at 10:00."""
-    if offset is None:
-        return None
-    moment = (anchor + offset).astimezone(zone)
-    if at_time is not None:
-        wall = dt.datetime.combine(moment.date(), getattr(at_time, "time", at_time))
-        moment = localize(wall, zone)
-        if moment < anchor <= anchor + offset:
-            moment = localize(wall + dt.timedelta(days=1), zone)
-    return moment
-
-
-def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None:
-    """Quiet hours: defer to the end of the quiet window, or skip."""
-    local = moment.astimezone(zone)
-    if not policy.in_quiet_hours(local.time()):
-        return moment
-    if policy.quiet_mode == "skip":
-        return None
-    day = local.date() if local.time() < policy.quiet_end else local.date() + dt.timedelta(days=1)
-    return localize(dt.datetime.combine(day, policy.quiet_end), zone)
 
 
 # ---- rendering ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
-from sopc.plan.expand import PlannedMessage
+from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
 
 T = TypeVar("T")

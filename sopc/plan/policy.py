@@ -20,12 +20,22 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from sopc.compile.resolve import CompiledPlaybook
-from sopc.plan.expand import apply_quiet
-from sopc.run.store import Outcome, StoredMessage
-from sopc.core.timeutil import format_duration
+from sopc.compile.resolve import CompiledPlaybook, Policy
+from sopc.core.messages import Outcome, StoredMessage
+from sopc.core.timeutil import format_duration, localize
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap
+
+
+def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None:
+    """Quiet hours: defer to the end of the quiet window, or skip."""
+    local = moment.astimezone(zone)
+    if not policy.in_quiet_hours(local.time()):
+        return moment
+    if policy.quiet_mode == "skip":
+        return None
+    day = local.date() if local.time() < policy.quiet_end else local.date() + dt.timedelta(days=1)
+    return localize(dt.datetime.combine(day, policy.quiet_end), zone)
 
 
 @dataclass(frozen=True, slots=True)

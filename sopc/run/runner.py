@@ -31,11 +31,12 @@ from sopc import pipeline
 from sopc.core.clock import Clock
 from sopc.core.diagnostics import Diagnostic
 from sopc.plan.policy import HISTORY, GroupHistory, judge
-from sopc.plan.triggers import Event
-from sopc.plan.expand import ALL_PARTS, PlannedMessage, expand
+from sopc.core.events import Event
+from sopc.core.messages import Outcome, PlannedMessage, StoredMessage
+from sopc.plan.expand import ALL_PARTS, expand
 from sopc.senders.base import OutgoingMessage, Sender, SenderConfigError, SenderRuntime
 from sopc.senders.pool import SenderPool
-from sopc.run.store import Outcome, Store, StoredMessage
+from sopc.run.store import Store
 
 PLAN_PARTS = frozenset({"schedule", "launch"})
 EVENT_PARTS = frozenset({"trigger"})

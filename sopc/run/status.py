@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from sopc.run.store import FINAL_STATES, SQLiteStore, StoredMessage
+from sopc.core.messages import STATES, StoredMessage
+from sopc.run.store import SQLiteStore
 from sopc.core.timeutil import WEEKDAY_CN
 
 STATE_CN = {"pending": "待发", "claimed": "发送中", "sent": "已发", "failed": "失败", "skipped": "跳过",
@@ -54,7 +55,7 @@ def render_text(status: dict[str, Any], zone) -> str:
     runner = status["runner"]
     lines = [f"state   {status['state']}",
              "runner  " + (f"running (pid {runner['pid']})" if runner["running"] else "not running"),
-             "counts  " + " · ".join(f"{counts[s]} {s} {STATE_CN[s]}" for s in ("pending", "claimed", *FINAL_STATES)
+             "counts  " + " · ".join(f"{counts[s]} {s} {STATE_CN[s]}" for s in STATES
                                       if counts[s] or s in ("pending", "sent", "failed"))]
     if status["paused"]:
         lines.append("paused  " + ", ".join(status["paused"]) + "  (sopc resume PLAYBOOK)")

@@ -8,15 +8,7 @@ group-owner confirmations. :class:`SQLiteStore` is the embedded default
 implement the same methods (``claim`` must then be an atomic
 "pending -> claimed" that reports which rows it won).
 
-Every message ends in exactly one final state:
-
-- ``sent``      the sender accepted it (``remote_id`` if it returned one)
-- ``failed``    the sender refused it, or retries ran out (``reason``: its error)
-- ``skipped``   not sent on purpose (``reason``: missed, paused, quiet, cap...)
-- ``cancelled`` it left the plan before its time (an edit, an ``until``)
-- ``in-doubt``  it was claimed and the process died before the sender answered
-
-``pending`` waits for its ``due`` time; ``claimed`` is being delivered now.
+The states and their transitions are :mod:`sopc.core.messages`.
 """
 
 from __future__ import annotations
@@ -28,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
 
-from sopc.plan.triggers import Event
-from sopc.plan.expand import PlannedMessage
+from sopc.core.events import Event
+from sopc.core.messages import STATES, Outcome, PlannedMessage, StoredMessage
 
-FINAL_STATES = ("sent", "failed", "skipped", "cancelled", "in-doubt")
-STATES = ("pending", "claimed", *FINAL_STATES)
 UTC = dt.timezone.utc
 
 SCHEMA = """
@@ -80,43 +70,6 @@ CREATE TABLE IF NOT EXISTS pauses (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredMessage:
-    id: str
-    at: dt.datetime
-    due: dt.datetime
-    playbook: str
-    step: str
-    group: str
-    member: str | None
-    sender: str
-    kind: str
-    mentions: tuple[str, ...]
-    text: str
-    origin: str
-    state: str
-    reason: str | None
-    attempts: int
-    remote_id: str | None = None
-    confirm: str | None = None
-    confirm_detail: str | None = None
-    finished: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How one claimed (or due) message ended, or when to try it again.
-
-    ``state`` is a final state, or ``pending`` with a new ``due`` (a
-    deferral or a retry)."""
-
-    id: str
-    state: str
-    reason: str | None = None
-    due: dt.datetime | None = None
-    remote_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
