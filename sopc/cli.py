@@ -409,7 +409,7 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
       sopc event member.message --group hz_001 --member m1 --at 2026-11-24T10:00
       sopc event --file events.jsonl my-sop
     """
-    from sopc.events import intake
+    from sopc.events import intake, reader
     from sopc import pipeline
     from sopc.run.runlock import notify_runner
 
@@ -426,7 +426,13 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     else:
         if kind is None:
             raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
-        records, lines = [_event_record(kind, group, member, name, at, tag, stage, data, zone)], None
+        try:
+            records = [reader.record_from_options(kind, group=group, member=member, name=name,
+                                                  at=_now(at, zone) if at else None, tag=tag, stage=stage,
+                                                  data=data)]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--data") from None
+        lines = None
     result = intake.parse_records(records, zone=zone, now=now, roster_ids=build.project.roster.by_id)
     where = (lambda i: f"{events_file}:{lines[i]}: ") if lines else (lambda i: "")
     for rejected in result.rejected:
@@ -453,44 +459,14 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     sys.exit(1 if result.ignored and not result.recorded else 0)
 
 
-def _event_record(kind, group, member, name, at, tag, stage, data, zone) -> dict:
-    record: dict = {"event": kind, "group": group, "member": member, "name": name, "tag": tag, "stage": stage}
-    if at:
-        record["at"] = _now(at, zone).isoformat()
-    extra = {}
-    for item in data:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"`{item}` is not KEY=VALUE", param_hint="--data")
-        extra[key] = _scalar(value)
-    if extra:
-        record["data"] = extra
-    return {k: v for k, v in record.items() if v is not None}
-
-
-def _scalar(text: str):
-    """`--data amount=19.9` is a number, `--data vip=true` a boolean, else text."""
-    import json
-
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return value if isinstance(value, (int, float, bool)) else text
-
-
 def _event_file_records(path: Path) -> tuple[list, list[int]]:
-    import json
+    from sopc.events.reader import read_jsonl
 
     records, lines = [], []
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            records.append(json.loads(line))
-        except ValueError as exc:
-            raise click.ClickException(f"{path}:{number}: not JSON ({exc}); nothing recorded") from None
+    for number, record, problem in read_jsonl(path.read_text(encoding="utf-8-sig", errors="replace")):
+        if problem:
+            raise click.ClickException(f"{path}:{number}: {problem}; nothing recorded")
+        records.append(record)
         lines.append(number)
     return records, lines
 

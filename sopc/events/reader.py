@@ -1,78 +1,272 @@
-"""The event reader: JSON records (a JSONL file, `sopc event`, `sopc serve`)
--> :class:`~sopc.core.events.Event` values, or a located reason."""
+"""The one event reader: every record that enters sopc (a JSONL file for
+`sopc check/plan --events`, `sopc event` and its `--file`, a POST to `sopc
+serve`) passes the same strict validation here and becomes an
+:class:`~sopc.core.events.Event`, or is refused with reasons naming the field.
+
+One record is one JSON object::
+
+    {"event": "member.joined", "group": "g1", "member": "m1", "name": "小王",
+     "at": "2026-11-24T10:00:00+08:00", "data": {"channel": "扫码"}}
+
+plus ``"tag"`` for ``member.tagged`` and ``"stage"`` for ``group.stage``.
+``at`` without an offset is local time in the project's zone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
+from typing import Any, Iterator, Sequence
 
-from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.events import Event
 from sopc.core.timeutil import load_zone, localize
 from sopc.lang import ast
 
+MAX_TEXT = 256              # characters of "group", "member", "name", "tag", "stage"
+MAX_DATA_KEYS = 50
+MAX_DATA_KEY = 64           # characters of a key of "data"
+MAX_DATA_VALUE = 1024       # characters of a value of "data" (a list or object: its JSON)
+MAX_DATA = 8192             # characters of the whole of "data", as JSON
+
+FIELDS = ("event", "group", "member", "name", "at", "data", "tag", "stage")
+# An event's template context is {kind, group, member, at, name, **data}: a key
+# of "data" with one of these names would silently hide the real value.
+RESERVED_DATA_KEYS = ("kind", "group", "member", "at", "name")
+# Derived by sopc from member.message activity (see sopc.plan.triggers); a reported
+# one could never match a trigger, which always names its duration.
+DERIVED_ONLY = {"member.silent": "sopc derives it from the member's `member.message` events; send those instead"}
+EXAMPLE = ('write e.g. {"event": "member.joined", "group": "g1", "member": "m1", '
+           '"at": "2026-11-24T10:00:00+08:00"}')
+
+
+def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None = None
+               ) -> tuple[Event | None, list[str]]:
+    """One decoded JSON value -> an Event, or every problem with it.
+    ``default_at``: the time of a record without ``at`` (None: ``at`` is required)."""
+    problems = _problems(record)
+    if problems:
+        return None, problems
+    at_text = record.get("at")
+    if at_text is None and default_at is None:
+        return None, ["\"at\" is missing: when it happened, e.g. 2026-11-24T10:00:00+08:00"]
+    at = default_at if at_text is None else _parse_at(at_text, zone)
+    if at is None:
+        return None, [f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {at_text!r}"]
+    kind, data = record["event"], record.get("data") or {}
+    argument = record.get("tag") or data.get("tag") if kind == "member.tagged" else record.get("stage")
+    return Event(kind=kind, group=record["group"], member=record.get("member"), at=at,
+                 name=record.get("name"), data=data, argument=argument), []
+
+
+def read_jsonl(text: str) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, decoded value or None, problem or None) for every line
+    that is not blank or a ``#`` comment."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not a JSON object: {exc.msg} (column {exc.colno})"
+        except RecursionError:
+            yield number, None, "not a JSON object: nested too deeply"
+
 
 def load_events(path: Path, zone_name: str, shown: str | None = None) -> tuple[list[Event], list[Diagnostic]]:
-    """One JSON object per line: {"event", "group", "member", "name"?, "at", "data"?}.
-    `at` is ISO 8601; without an offset it is local time in the project zone."""
+    """Every event of a JSONL file, in time order, and a located diagnostic
+    for each line that is not a valid event (the others are still read)."""
     shown = shown or str(path)
-    events: list[Event] = []
-    diagnostics: list[Diagnostic] = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [error("E0701", f"cannot read the events file: {exc}", Span.point(shown))]
     zone = load_zone(zone_name)
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        event, problem = parse_event(line, zone)
-        if problem:
-            diagnostics.append(error("E0702", problem, Span(path=shown, line=number, column=1, end_line=number,
-                                                             end_column=len(line) + 1),
-                                     'write e.g. {"event": "member.joined", "group": "g1", "member": "m1", '
-                                     '"at": "2026-11-24T10:00:00+08:00"}'))
-        else:
+    lines = text.splitlines()
+    events: list[Event] = []
+    diagnostics: list[Diagnostic] = []
+    for number, record, problem in read_jsonl(text):
+        event, problems = (None, [problem]) if problem else read_event(record, zone)
+        if event is not None:
             events.append(event)
+            continue
+        span = Span(path=shown, line=number, column=1, end_line=number, end_column=len(lines[number - 1]) + 1)
+        diagnostics.append(error("E0702", "; ".join(problems), span, EXAMPLE))
     return sorted(events, key=lambda e: e.at), diagnostics
 
 
-def parse_event(line: str, zone) -> tuple[Event | None, str | None]:
+def record_from_options(kind: str, *, group: str | None = None, member: str | None = None,
+                        name: str | None = None, at: dt.datetime | None = None, tag: str | None = None,
+                        stage: str | None = None, data: Sequence[str] = ()) -> dict:
+    """The record `sopc event KIND --group ... --data k=v` stands for.
+    Raises ValueError for a ``--data`` item that is not KEY=VALUE."""
+    record: dict = {"event": kind, "group": group, "member": member, "name": name, "tag": tag, "stage": stage,
+                    "at": at.isoformat() if at else None}
+    extra = {}
+    for item in data:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"`{item}` is not KEY=VALUE")
+        extra[key] = _scalar(value)
+    if extra:
+        record["data"] = extra
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def _scalar(text: str):
+    """`--data amount=19.9` is a number, `--data vip=true` a boolean, else text."""
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"not a JSON object: {exc.msg} (column {exc.colno})"
-    if not isinstance(record, dict):
-        return None, "each line must be a JSON object"
-    return event_from_record(record, zone)
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float, bool)) else text
 
 
-def event_from_record(record: dict, zone) -> tuple[Event | None, str | None]:
-    kind, group, at_text = record.get("event"), record.get("group"), record.get("at")
-    if kind not in ast.EVENT_KINDS:
-        return None, f"unknown event {kind!r}; events are {', '.join(ast.EVENT_KINDS)}"
-    if not isinstance(group, str) or not group:
-        return None, "the event has no \"group\""
-    member = record.get("member")
-    if kind.startswith("member.") and not isinstance(member, str):
-        return None, f"a {kind} event needs a \"member\""
-    at = _parse_at(at_text, zone)
-    if at is None:
-        return None, f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {at_text!r}"
-    data = record.get("data") or {}
-    if not isinstance(data, dict):
-        return None, "\"data\" must be an object"
-    argument = record.get("tag") or data.get("tag") if kind == "member.tagged" else record.get("stage")
-    return Event(kind=kind, group=group, member=member, at=at, name=record.get("name"), data=data,
-                 argument=argument), None
-
-
-def _parse_at(text, zone) -> dt.datetime | None:
-    if not isinstance(text, str):
-        return None
+def _parse_at(text: str, zone) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         return None
     return moment if moment.tzinfo else localize(moment, zone)
+
+
+# ---- the checks ------------------------------------------------------------------------------
+
+def _problems(record: Any) -> list[str]:
+    if not isinstance(record, dict):
+        return [f"each event must be a JSON object, not {_json_type(record)}"]
+    problems: list[str] = []
+    for key in record:
+        if key not in FIELDS:
+            hint = did_you_mean(str(key), FIELDS)
+            problems.append(f"unknown field \"{key}\"" + (f"; {hint}" if hint else "")
+                            + f"; the fields are {', '.join(FIELDS)} (put your own values in \"data\")")
+    kind = record.get("event")
+    if "event" not in record or kind is None:
+        problems.append(f"\"event\" is missing; events are {', '.join(_reportable())}")
+        kind = None
+    elif not isinstance(kind, str):
+        problems.append(f"\"event\" must be a string such as \"member.joined\", not {_json_type(kind)}")
+        kind = None
+    elif kind not in ast.EVENT_KINDS:
+        hint = did_you_mean(kind, _reportable())
+        problems.append(f"\"event\": unknown event `{kind}`; "
+                        + (hint if hint else f"events are {', '.join(_reportable())}"))
+        kind = None
+    elif kind in DERIVED_ONLY:
+        problems.append(f"\"event\": `{kind}` is not reported: {DERIVED_ONLY[kind]}")
+        kind = None
+
+    problems += _text(record, "group", required=True, why="the id of the group (the roster's `id`)")
+    member_event = kind is not None and kind.startswith("member.")
+    problems += _text(record, "member", required=member_event,
+                      why=f"a {kind} event needs the member's id" if member_event else "")
+    problems += _text(record, "name", required=False, why="", allow_empty=True)
+    problems += _argument(record, kind, "tag", "member.tagged", example="高价值")
+    problems += _argument(record, kind, "stage", "group.stage", example="沉默期")
+
+    at = record.get("at")
+    if at is not None and not isinstance(at, str):
+        problems.append(f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00 "
+                        f"(or left out: now), not {_json_type(at)}")
+    problems += _data_problems(record.get("data"))
+    return problems
+
+
+def _text(record: dict, key: str, *, required: bool, why: str, allow_empty: bool = False) -> list[str]:
+    value = record.get(key)
+    if value is None:
+        return [f"\"{key}\" is missing: {why}"] if required else []
+    if not isinstance(value, str):
+        return [f"\"{key}\" must be a string, not {_json_type(value)}"]
+    if not value.strip() and not allow_empty:
+        return [f"\"{key}\" is empty" + (f": {why}" if why else "")]
+    if len(value) > MAX_TEXT:
+        return [f"\"{key}\" is {len(value)} characters long; at most {MAX_TEXT}"]
+    return []
+
+
+def _argument(record: dict, kind: str | None, key: str, owner: str, *, example: str) -> list[str]:
+    """``tag`` belongs to member.tagged (it may also sit in ``data``), ``stage`` to group.stage."""
+    present = record.get(key) is not None
+    if kind is not None and kind != owner and present:
+        return [f"\"{key}\" belongs to {owner} events, not to {kind}"]
+    if kind != owner:
+        return []
+    data = record.get("data")
+    if not present and isinstance(data, dict) and data.get(key) is not None:
+        value = data[key]
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+            return [f"\"data\".\"{key}\" must be a non-empty string of at most {MAX_TEXT} characters"]
+        return []
+    return _text(record, key, required=True, why=f"a {owner} event needs its {key}, e.g. \"{key}\": \"{example}\"")
+
+
+def _data_problems(data: Any) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [f"\"data\" must be an object, not {_json_type(data)}"]
+    problems = []
+    if len(data) > MAX_DATA_KEYS:
+        problems.append(f"\"data\" has {len(data)} keys; at most {MAX_DATA_KEYS}")
+    for key, value in data.items():
+        if not isinstance(key, str) or not key or len(key) > MAX_DATA_KEY:
+            problems.append(f"\"data\": a key must be a string of 1 to {MAX_DATA_KEY} characters")
+            continue
+        if key in RESERVED_DATA_KEYS:
+            problems.append(f"\"data\".\"{key}\": `{key}` is a field of every event; give this value another name")
+            continue
+        problem = _value_problem(value)
+        if problem:
+            problems.append(f"\"data\".\"{key}\" {problem}")
+    if not problems:
+        try:
+            size = len(json.dumps(data, ensure_ascii=False, allow_nan=False))
+        except (TypeError, ValueError):  # unreachable after the checks above; stay safe
+            return ["\"data\" must hold JSON values only"]
+        if size > MAX_DATA:
+            problems.append(f"\"data\" is {size} characters as JSON; at most {MAX_DATA}")
+    return problems
+
+
+def _value_problem(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if math.isfinite(value) else "must be a finite number"
+    if isinstance(value, str):
+        return None if len(value) <= MAX_DATA_VALUE else f"is {len(value)} characters long; at most {MAX_DATA_VALUE}"
+    if isinstance(value, (list, dict)):
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return "must hold JSON values only (finite numbers, strings, true/false, null)"
+        except RecursionError:
+            return "is nested too deeply"
+        if len(text) > MAX_DATA_VALUE:
+            return f"is {len(text)} characters as JSON; a list or object value may have at most {MAX_DATA_VALUE}"
+        return None
+    return f"must be a JSON value, not {type(value).__name__}"
+
+
+def _reportable() -> list[str]:
+    return [k for k in ast.EVENT_KINDS if k not in DERIVED_ONLY]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
