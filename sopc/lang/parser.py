@@ -8,11 +8,16 @@ broken line instead of stopping at the first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
+import sys
 from importlib import resources
 from pathlib import Path
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
@@ -100,10 +105,88 @@ def _takes_space(node) -> bool:
     return not (isinstance(node, Token) and node.type == "_NL")
 
 
+LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": _takes_space,
+                "maybe_placeholders": True}
+
+
 @functools.cache
 def lark_parser() -> Lark:
-    return Lark(grammar_text(), parser="lalr", lexer="contextual",
-                propagate_positions=_takes_space, maybe_placeholders=True)
+    """The LALR parser of the grammar. Building it (the LALR tables) costs
+    about as much as all the rest of a small `sopc check`, so the built
+    parser is saved in the user's cache folder and the next process loads it
+    from there. The cache only ever saves time: a missing, stale, corrupt or
+    unwritable cache file (read-only home, full disk) means building the
+    parser, as without a cache."""
+    grammar = grammar_text()
+    path = parser_cache_path(grammar)
+    parser = _load_parser(path) if path is not None else None
+    if parser is None:
+        parser = Lark(grammar, **LARK_OPTIONS)
+        if path is not None:
+            _save_parser(parser, path)
+    return parser
+
+
+# ---- the parser cache ---------------------------------------------------------------
+
+def cache_dir() -> Path | None:
+    """Where sopc keeps files it can rebuild: $SOPC_CACHE_DIR if set (empty:
+    no cache), else the platform's user cache folder. None when there is no
+    home to put it in."""
+    override = os.environ.get("SOPC_CACHE_DIR")
+    if override is not None:
+        return Path(override) if override else None
+    try:
+        if sys.platform == "win32":
+            base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        elif sys.platform == "darwin":
+            base = Path.home() / "Library" / "Caches"
+        else:
+            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory to be found
+        return None
+    return base / "sopc"
+
+
+def parser_cache_path(grammar: str) -> Path | None:
+    """The cache file for this grammar, keyed by everything the built parser
+    depends on: the grammar text, the options, Lark's and Python's versions
+    (a pickle of Lark's internals is only valid for the same Lark)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    options = ",".join(f"{name}={getattr(value, '__qualname__', value)!r}" for name, value in LARK_OPTIONS.items())
+    key = "\n".join((grammar, options, lark.__version__, sys.version.split()[0]))
+    return folder / f"sop-parser-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}.lark"
+
+
+def _load_parser(path: Path) -> Lark | None:
+    try:
+        with path.open("rb") as file:
+            parser = Lark.load(file)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged file fails in any number of ways (pickle, EOF, Lark's own asserts)
+        return None
+    return parser if isinstance(parser, Lark) and parser.terminals else None
+
+
+def _save_parser(parser: Lark, path: Path) -> None:
+    """Write to a temporary file and rename it into place, so a process
+    starting at the same moment reads either no file or a whole one."""
+    import tempfile  # only when the cache is written: its import costs as much as loading the parser
+
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
+            temporary = Path(file.name)
+            parser.save(file)
+        os.replace(temporary, path)
+    except Exception:  # unwritable folder, full disk, ...: next time builds again
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
 
 
 def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:

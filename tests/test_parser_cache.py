@@ -1,0 +1,194 @@
+"""The parser cache: the built LALR parser is saved once and loaded by the
+next process, parses exactly like a freshly built one, and a missing,
+corrupt or unwritable cache only ever means building the parser again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lark import Lark, Tree
+from lark.exceptions import UnexpectedInput
+
+from sopc.lang import parser as sop_parser
+from sopc.lang.parser import LARK_OPTIONS, grammar_text, lark_parser, parse, parser_cache_path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted([*ROOT.glob("examples/**/*.sop"), *ROOT.glob("playbooks/*.sop"), *ROOT.glob("tests/golden/**/*.sop")])
+BROKEN = [
+    'playbook p "x"\n  to all groups\n  周八 10:00 hi "x"\n',
+    'playbook p "x"\n  to all groups\n  mon 10：00 hi "x"\n',
+    'playbook p "x"\n  to all groups\n  mon 10:00 hi "never closed\n',
+    'playbok p "x"\n',
+    'playbook p "x"\n  to all groups\n  T-3h hi "x"\n',
+    'timeline t\n  +1h hi "x"\n',
+]
+
+# Parses examples/burger in a fresh interpreter. Building a Lark parser
+# goes through Lark.__init__, loading one does not: with __init__ made to
+# fail, the process can only succeed by loading the cached parser.
+PARSE_BURGER = """
+import sys
+from pathlib import Path
+from lark import Lark
+from sopc.lang.parser import parse
+if sys.argv[1] == "load-only":
+    def no_building(*args, **kwargs):
+        raise AssertionError("the parser was built, not loaded from the cache")
+    Lark.__init__ = no_building
+tree, diagnostics = parse(Path("examples/burger/playbooks/weekly.sop").read_text(encoding="utf-8"), "weekly.sop")
+assert tree is not None and not diagnostics, diagnostics
+print("parsed")
+"""
+
+
+def run_parse(cache: str, mode: str = "any") -> subprocess.CompletedProcess:
+    env = dict(os.environ, SOPC_CACHE_DIR=cache)
+    return subprocess.run([sys.executable, "-c", PARSE_BURGER, mode], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def cache_file(monkeypatch):
+    """``cache_file(folder)``: the file the parser is cached in under that folder."""
+    def path_in(folder: Path) -> Path:
+        monkeypatch.setenv("SOPC_CACHE_DIR", str(folder))
+        return parser_cache_path(grammar_text())
+    return path_in
+
+
+@pytest.fixture
+def fresh_parser_state():
+    """lark_parser() is memoised per process; start and end with none."""
+    lark_parser.cache_clear()
+    yield
+    lark_parser.cache_clear()
+
+
+def test_first_process_saves_the_parser_and_the_second_loads_it(tmp_path, cache_file):
+    first = run_parse(str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert cache_file(tmp_path).is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [cache_file(tmp_path).name]  # no temporary file left over
+
+    second = run_parse(str(tmp_path), "load-only")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == "parsed\n"
+
+
+def test_without_a_cache_the_load_only_process_really_fails(tmp_path):
+    # The check above means something only if building is caught.
+    result = run_parse(str(tmp_path), "load-only")
+    assert result.returncode != 0
+    assert "the parser was built, not loaded from the cache" in result.stderr
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle at all\n", b"\x80\x05garbage"])
+def test_a_corrupt_cache_file_is_rebuilt_not_a_crash(tmp_path, cache_file, damage):
+    path = cache_file(tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(damage)
+
+    result = run_parse(str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert path.read_bytes() != damage
+    with path.open("rb") as file:
+        assert isinstance(Lark.load(file), Lark)
+    assert run_parse(str(tmp_path), "load-only").returncode == 0
+
+
+def test_a_truncated_cache_file_is_rebuilt(tmp_path, cache_file):
+    assert run_parse(str(tmp_path)).returncode == 0
+    path = cache_file(tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+    result = run_parse(str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert len(path.read_bytes()) > len(whole) // 2  # rewritten (not byte for byte: sets pickle in hash order)
+    assert run_parse(str(tmp_path), "load-only").returncode == 0
+
+
+def test_an_unwritable_cache_folder_does_not_fail_sopc(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache folder would have to be inside this file\n")
+    result = run_parse(str(blocker / "sopc"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert blocker.read_text() == "the cache folder would have to be inside this file\n"
+
+
+def test_check_runs_the_same_with_the_cache_turned_off(tmp_path):
+    env = dict(os.environ, SOPC_CACHE_DIR="", NO_COLOR="1")
+    result = subprocess.run([sys.executable, "-m", "sopc", "check", "syntax_errors", "--now", "2026-11-23T09:00"],
+                            cwd=ROOT / "tests/golden/diagnostics", env=env, capture_output=True, text=True,
+                            timeout=120)
+    expected = (ROOT / "tests/golden/diagnostics/syntax_errors/expected.txt").read_text(encoding="utf-8")
+    assert result.returncode == 1
+    assert result.stderr == expected
+
+
+def test_the_cache_key_changes_with_the_grammar(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOPC_CACHE_DIR", str(tmp_path))
+    grammar = grammar_text()
+    assert parser_cache_path(grammar) == parser_cache_path(grammar)
+    assert parser_cache_path(grammar) != parser_cache_path(grammar + "\n// one more line\n")
+    assert parser_cache_path(grammar).parent == tmp_path
+
+
+def test_an_empty_cache_setting_turns_the_cache_off(monkeypatch):
+    monkeypatch.setenv("SOPC_CACHE_DIR", "")
+    assert parser_cache_path(grammar_text()) is None
+
+
+# ---- a loaded parser is the same parser --------------------------------------------------
+
+def positions(tree: Tree) -> list:
+    """Every subtree's rule and span: what the AST's spans are made from."""
+    found = []
+    for subtree in tree.iter_subtrees_topdown():
+        meta = subtree.meta
+        found.append((subtree.data, getattr(meta, "line", None), getattr(meta, "column", None),
+                      getattr(meta, "end_line", None), getattr(meta, "end_column", None), meta.empty))
+    return found
+
+
+@pytest.fixture
+def built_and_loaded(tmp_path, monkeypatch, cache_file, fresh_parser_state):
+    monkeypatch.setenv("SOPC_CACHE_DIR", str(tmp_path))
+    built = Lark(grammar_text(), **LARK_OPTIONS)
+    assert lark_parser() is not built
+    lark_parser.cache_clear()
+    loaded = lark_parser()  # the first call above saved it; this one loads it
+    assert cache_file(tmp_path).is_file()
+    assert loaded.source_path == "<deserialized>"
+    return built, loaded
+
+
+def test_a_loaded_parser_gives_the_same_trees_and_positions(built_and_loaded):
+    built, loaded = built_and_loaded
+    assert len(SOURCES) >= 10
+    for path in SOURCES:
+        text = path.read_text(encoding="utf-8")
+        text = text if text.endswith("\n") else text + "\n"
+        try:
+            expected = built.parse(text)
+        except UnexpectedInput:
+            continue  # a golden case with syntax errors: compared below, through parse()
+        actual = loaded.parse(text)
+        assert actual == expected, path
+        assert positions(actual) == positions(expected), path
+
+
+def test_a_loaded_parser_reports_syntax_errors_the_same(built_and_loaded, monkeypatch):
+    built, _ = built_and_loaded
+    broken = [*BROKEN, *(p.read_text(encoding="utf-8") for p in SOURCES if p.parent.name == "syntax_errors")]
+    with_cache = [parse(text, "t.sop")[1] for text in broken]
+    monkeypatch.setattr(sop_parser, "lark_parser", lambda: built)
+    without_cache = [parse(text, "t.sop")[1] for text in broken]
+    assert with_cache == without_cache
+    assert all(with_cache)
