@@ -22,14 +22,16 @@ import floor, and PASS/FAIL against the target: check at most 2x the import
 
 With --baseline-rev REV, the same sopc commands also run from a `git worktree`
 of REV (in a temporary folder, removed at the end) with the same interpreter:
-PYTHONPATH puts the worktree's `sopc` ahead of the editable install, so the
-old code is measured with the same libraries, side by side in the same
-loop. The script checks that each old command prints what the current one
-prints (it warns if not), and that the old process really imported the
-worktree's sopc.
+PYTHONPATH puts the worktree's `sopc` (and a .dist-info with REV's entry
+points) ahead of the editable install, so the old code is measured with the
+same libraries, side by side in the same loop. The script makes sure the old
+process really imports the worktree's sopc and metadata, and notes where an
+old command prints something else than the current one.
 
 One untimed warm-up run of each command comes first: Python writes its
-bytecode caches and sopc its parser cache then, as on any second use.
+bytecode caches and sopc its parser cache then, as on any second use. The
+bytecode goes to a temporary PYTHONPYCACHEPREFIX folder, for sopc and the
+libraries alike (see bench_environment), and is removed at the end.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,13 +103,51 @@ def remove_worktree(tree: Path) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def check_imports_from(tree: Path, env: dict[str, str]) -> None:
-    """Make sure PYTHONPATH wins over the editable install: else the
-    'old' numbers would silently be the new code's."""
-    where = subprocess.run([sys.executable, "-c", "import sopc; print(sopc.__file__)"], env=env, cwd=tree,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    if not Path(where).resolve().is_relative_to(tree.resolve()):
-        sys.exit(f"the baseline imports sopc from {where}, not from the worktree {tree}")
+def write_metadata(tree: Path, folder: Path) -> Path:
+    """A sopc .dist-info for REV, from its pyproject.toml. Entry points
+    (sopc's own checks and senders are registered as plugins) are read from
+    the installed metadata, which is the current revision's; importlib.metadata
+    takes the first sopc it finds on sys.path, so this one, on PYTHONPATH,
+    gives the old code its own entry points."""
+    project = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    info = folder / f"sopc-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: sopc\nVersion: {project['version']}\n",
+                                   encoding="utf-8")
+    groups = {"console_scripts": project.get("scripts", {}), **project.get("entry-points", {})}
+    lines = []
+    for group, entries in groups.items():
+        lines += [f"[{group}]", *(f"{name} = {target}" for name, target in entries.items()), ""]
+    (info / "entry_points.txt").write_text("\n".join(lines), encoding="utf-8")
+    return folder
+
+
+WHERE = ("import importlib.metadata, sopc; "
+         "print(sopc.__file__); print(importlib.metadata.distribution('sopc')._path)")
+
+
+def check_imports_from(tree: Path, metadata: Path, env: dict[str, str]) -> None:
+    """Make sure PYTHONPATH wins over the editable install, for the code and
+    for the metadata: else the 'old' numbers would silently be the new code's."""
+    code, info = subprocess.run([sys.executable, "-c", WHERE], env=env, cwd=tree,
+                                capture_output=True, text=True, check=True).stdout.split("\n")[:2]
+    if not Path(code).resolve().is_relative_to(tree.resolve()):
+        sys.exit(f"the baseline imports sopc from {code}, not from the worktree {tree}")
+    if not Path(info).resolve().is_relative_to(metadata.resolve()):
+        sys.exit(f"the baseline reads sopc's entry points from {info}, not from {metadata}")
+
+
+def bench_environment(scratch: Path) -> dict[str, str]:
+    """The children's environment. Bytecode caches on, kept in a folder of
+    our own (PYTHONPYCACHEPREFIX): an installed sopc has its .pyc files
+    (pip compiles them), so a process that compiles every sopc module from
+    source (as with PYTHONDONTWRITEBYTECODE=1 on an editable install) is
+    not what users wait for. The warm-up run fills that folder for every
+    command, the libraries' modules included, so all are measured alike."""
+    env = dict(os.environ, NO_COLOR="1", PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
+    for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "SOPC_NOW"):
+        env.pop(name, None)
+    return env
 
 
 def summary(times: list[float]) -> tuple[float, float]:
@@ -139,19 +180,17 @@ def main() -> None:
     parser.add_argument("--baseline-rev", metavar="REV", help="also time the sopc commands of this git revision")
     args = parser.parse_args()
 
-    env = dict(os.environ, NO_COLOR="1")
-    env.pop("PYTHONPATH", None)
-    env.pop("SOPC_NOW", None)
+    scratch = Path(tempfile.mkdtemp(prefix="sopc-bench-start-"))
+    env = bench_environment(scratch)
     commands = [Command("import lark, jinja2", [sys.executable, "-c", "import lark, jinja2"], env, ROOT)]
     commands += sopc_commands("", env, ROOT)
-
-    scratch = Path(tempfile.mkdtemp(prefix="sopc-bench-start-"))
     tree = None
     try:
         if args.baseline_rev:
             tree = add_worktree(args.baseline_rev, scratch)
-            old_env = dict(env, PYTHONPATH=str(tree))
-            check_imports_from(tree, old_env)
+            metadata = write_metadata(tree, scratch / "metadata")
+            old_env = dict(env, PYTHONPATH=os.pathsep.join((str(tree), str(metadata))))
+            check_imports_from(tree, metadata, old_env)
             commands += sopc_commands(f" @{args.baseline_rev}", old_env, tree)
 
         print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
@@ -164,7 +203,8 @@ def main() -> None:
                 if command.label.endswith(f" @{args.baseline_rev}"):
                     now_label = command.label.removesuffix(f" @{args.baseline_rev}")
                     if command.output != current[now_label]:
-                        print(f"warning: `{command.label}` prints something else than `{now_label}`")
+                        print(f"note: `{command.label}` prints something else than `{now_label}` "
+                              "(fine if the two revisions really differ there)")
         for _ in range(args.repeat):
             for command in commands:
                 command.times.append(run_once(command)[0])

@@ -203,10 +203,10 @@ def init(directory: Path) -> None:
 
 def _project_zone(root: Path):
     from sopc.project.config import load_config
-    from sopc.core.timeutil import load_zone
+    from sopc.core.timeutil import zone_or_default
 
     config, _ = load_config(root)
-    return load_zone(config.timezone) or load_zone("Asia/Shanghai")
+    return zone_or_default(config.timezone)
 
 
 def _report(build) -> None:

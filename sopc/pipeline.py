@@ -19,7 +19,7 @@ from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
 from sopc.plan.expand import expand
-from sopc.core.timeutil import load_zone
+from sopc.core.timeutil import zone_or_default
 
 CHECK_WINDOW = dt.timedelta(days=35)
 
@@ -36,7 +36,7 @@ class Build:
 
     @property
     def zone(self):
-        return load_zone(self.project.config.timezone) or load_zone("Asia/Shanghai")
+        return zone_or_default(self.project.config.timezone)
 
 
 def build(paths: Sequence[Path]) -> Build:

@@ -248,7 +248,7 @@ def test_from_config_reports_bad_entries_and_keeps_good_ones():
     assert "[calendar] holidays: expected a table of date = name or a list of dates, got str" in text
     assert "got int 20270208" in text
     assert "has a time of day" in text
-    assert "unknown key 'day_of'; did you mean 'days_off'?" in text
+    assert "unknown key 'day_of'; did you mean `days_off`?" in text
 
 
 def test_from_config_wrong_shapes():

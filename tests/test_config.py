@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sopc.project.config import Config, Defaults, SenderConfig, load_config, parse_quiet, playbook_files
+from sopc.project.config import Config, Defaults, SenderConfig, load_config, parse_quiet
+from sopc.project.finder import playbook_files
 from sopc.core.diagnostics import Severity
 
 
@@ -405,3 +406,21 @@ def test_playbook_files_lists_each_file_once(tmp_path):
     (tmp_path / "a.sop").write_text("", encoding="utf-8")
     config = Config(project_dir=tmp_path, playbook_paths=(tmp_path, tmp_path / "a.sop"))
     assert playbook_files(config) == (tmp_path / "a.sop",)
+
+
+def test_a_project_and_its_playbooks_folder_read_the_same_files(tmp_path):
+    """`sopc check p` and `sopc check p/playbooks` used to disagree: only the
+    first skipped hidden folders such as an editor's backup copies."""
+    from sopc.project.loader import load_project
+
+    (tmp_path / "sopc.toml").write_text("", encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一群,福利群\n", encoding="utf-8")
+    playbook = 'playbook p\n  to all groups\n  每天 10:00  hi  "早"\n'
+    (tmp_path / "playbooks" / ".backup").mkdir(parents=True)
+    (tmp_path / "playbooks" / "p.sop").write_text(playbook, encoding="utf-8")
+    (tmp_path / "playbooks" / ".backup" / "p.sop").write_text(playbook, encoding="utf-8")
+
+    whole = load_project([tmp_path])
+    folder = load_project([tmp_path / "playbooks"])
+    assert [f.path for f in folder.files] == [f.path for f in whole.files]
+    assert len(folder.files) == 1 and ".backup" not in folder.files[0].path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +27,7 @@ REFUSED = [
 ]
 
 
-def write_events(tmp_path, *records) -> "Path":
+def write_events(tmp_path, *records) -> Path:
     path = tmp_path / "events.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
@@ -67,3 +68,19 @@ def test_cli_options_make_the_same_record_a_file_line_would():
                       "data": {"amount": 19.9, "vip": True, "order": "A1"}}
     with pytest.raises(ValueError, match="KEY=VALUE"):
         record_from_options("member.left", group="g1", member="m1", data=("novalue",))
+
+
+def test_one_vocabulary_serves_the_parser_the_planner_and_the_checks():
+    """@all, @member, the template names and the weekday names have one owner."""
+    from sopc.compile.templates import TemplateStore  # noqa: F401  (imports cleanly without its own list)
+    from sopc.core import vocabulary
+    from sopc.core.timeutil import WEEKDAY_CN, zone_or_default
+    from sopc.lang.ast import Mention
+    from sopc.core.diagnostics import Span
+
+    assert WEEKDAY_CN is vocabulary.WEEKDAY_CN
+    assert all(Mention(target=w, span=Span.point("x")).is_all for w in vocabulary.ALL_MENTIONS)
+    assert all(Mention(target=w, span=Span.point("x")).is_member for w in vocabulary.MEMBER_MENTIONS)
+    assert vocabulary.ALWAYS_PROVIDED < vocabulary.BUILTIN_NAMES
+    assert vocabulary.PER_SLOT_NAMES >= {"date", "time", "member", "T"}
+    assert str(zone_or_default(None)) == str(zone_or_default("Not/AZone")) == vocabulary.DEFAULT_ZONE

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Span
+from sopc.core.vocabulary import BUILTIN_NAMES
 from sopc.compile.templates import (
-    BUILTIN_NAMES,
     CompiledTemplate,
     TemplateRenderError,
     TemplateStore,

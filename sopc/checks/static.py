@@ -14,8 +14,8 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.plan.slots import step_time
 from sopc.plan.schedule import occurrences
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
+from sopc.core.vocabulary import ALWAYS_PROVIDED, is_all_mention
 
-ALWAYS_PROVIDED = frozenset({"group", "playbook", "date", "time", "now", "weekday_cn", "schedule_summary"})
 
 
 def _quiet_text(playbook: CompiledPlaybook) -> str:
@@ -392,7 +392,7 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
             reported.add(("kind", step.name, sender))
             yield error("E0505", f"sender `{sender}` cannot send `{step.kind}` messages (step `{step.name}`)",
                         step.span, f"it sends: {', '.join(sorted(limits.kinds))}")
-        if any(m in ("all", "所有人") for m in step.mentions) and step.kind not in limits.mentions_in \
+        if any(is_all_mention(m) for m in step.mentions) and step.kind not in limits.mentions_in \
                 and ("mention", step.name, sender) not in reported:
             reported.add(("mention", step.name, sender))
             yield error("E0503", f"`@all` cannot be sent in a `{step.kind}` message by sender `{sender}`",

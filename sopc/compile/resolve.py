@@ -21,6 +21,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.project.loader import STD_PREFIX, Project, display_path, std_library_dir
 from sopc.project.roster import Group
 from sopc.compile.templates import CompiledTemplate, TemplateStore
+from sopc.core.vocabulary import DEFAULT_ZONE
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 
 DEFAULT_SENDER = "console"
@@ -232,8 +233,8 @@ class _Resolver:
         if zone is None:
             span = pb.timezone.span if pb.timezone else pb.span
             self.diagnostics.append(error("E0104", f"unknown time zone `{name}`", span,
-                                          did_you_mean(name, known_zone_names()) or "use an IANA name such as `Asia/Shanghai`"))
-            return "Asia/Shanghai", load_zone("Asia/Shanghai")
+                                          did_you_mean(name, known_zone_names()) or f"use an IANA name such as `{DEFAULT_ZONE}`"))
+            return DEFAULT_ZONE, load_zone(DEFAULT_ZONE)
         return name, zone
 
     def _sender(self, name: ast.Name | None) -> str | None:

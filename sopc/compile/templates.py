@@ -31,18 +31,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 
-BUILTIN_NAMES: frozenset[str] = frozenset({
-    "weekday_cn",        # 周一..周日 of the send date
-    "date",              # YYYY-MM-DD of the send date
-    "time",              # HH:MM of the send time
-    "now",               # timezone-aware datetime of the send
-    "schedule_summary",  # text summary of the playbook's weekly schedule
-    "playbook",          # dict: name, title
-    "group",             # dict: id, name, tags + roster variables
-    "member",            # dict: id, name (lifecycle steps only)
-    "event",             # dict of the triggering event's data (lifecycle only)
-    "T",                 # anchor datetime (timeline steps only)
-})
 
 # Tests and filters whose operand may legitimately be missing: an attribute
 # read under them is guarded, not a use a checker should hold against a roster.

@@ -21,6 +21,8 @@ import functools
 import re
 import zoneinfo
 
+from sopc.core.vocabulary import DEFAULT_ZONE, WEEKDAY_CN
+
 __all__ = [
     "WEEKDAY_CN",
     "format_duration",
@@ -29,11 +31,10 @@ __all__ = [
     "known_zone_names",
     "load_zone",
     "localize",
+    "zone_or_default",
     "parse_duration",
     "weekday_cn",
 ]
-
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # ---- durations -----------------------------------------------------------------
 
@@ -89,6 +90,12 @@ def format_duration(delta: dt.timedelta) -> str:
 # ---- zones -----------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1024)
+def zone_or_default(name: str | None) -> dt.tzinfo:
+    """The zone ``name``, or the default zone when it is missing or unknown
+    (sopc.toml's own check reports an unknown name)."""
+    return (load_zone(name) if name else None) or load_zone(DEFAULT_ZONE)
+
+
 def load_zone(name: str) -> zoneinfo.ZoneInfo | None:
     """The IANA zone called ``name``, or None if there is no such zone.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from sopc.core.diagnostics import Span
+from sopc.core.vocabulary import is_all_mention, is_member_mention
 
 node = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -139,11 +140,11 @@ class Mention:
 
     @property
     def is_all(self) -> bool:
-        return self.target in ("all", "所有人")
+        return is_all_mention(self.target)
 
     @property
     def is_member(self) -> bool:
-        return self.target in ("member", "成员")
+        return is_member_mention(self.target)
 
 
 @node

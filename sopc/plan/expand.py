@@ -28,6 +28,7 @@ from sopc.project.roster import Group
 from sopc.plan.schedule import occurrences, summarize_weekly
 from sopc.compile.templates import TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
+from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention
 
 RENDER_CACHE_LIMIT = 200_000
 
@@ -99,8 +100,6 @@ def _launch_slots(playbook: CompiledPlaybook, launch, start, end) -> Iterator[Sl
 
 # Context names whose value changes from slot to slot: a text reading one of
 # them is only reused among the groups of one slot.
-PER_SLOT_NAMES = frozenset({"date", "weekday_cn", "time", "now", "T", "member", "event"})
-MEMBER_MENTIONS = ("member", "成员")
 
 
 @dataclass(slots=True)
@@ -191,7 +190,7 @@ class Renderer:
         pieces = self._steps.get(id(step))
         if pieces is None:
             id_prefix = hashlib.blake2b(f"{step.playbook}\x1f{step.name}\x1f".encode(), digest_size=8)
-            by_member = any(m in MEMBER_MENTIONS for m in step.mentions)
+            by_member = any(is_member_mention(m) for m in step.mentions)
             pieces = self._steps[id(step)] = _StepPieces(
                 step, id_prefix, None if by_member else _mentions(step, None), _fixed_text(step))
             if step.template is not None:
@@ -277,8 +276,8 @@ class Renderer:
 
 def _mentions(step: Step, member_id: str | None) -> tuple[str, ...]:
     """`@member` names the member the event is about, `@all` everyone."""
-    return tuple(member_id if (m in MEMBER_MENTIONS and member_id) else
-                 ("all" if m in ("all", "所有人") else m) for m in step.mentions)
+    return tuple(member_id if (is_member_mention(m) and member_id) else
+                 ("all" if is_all_mention(m) else m) for m in step.mentions)
 
 
 def _fixed_text(step: Step) -> str | None:

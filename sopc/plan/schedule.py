@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from croniter import croniter
 
+from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, normalize_policy
 from sopc.compile.resolve import Policy
@@ -187,7 +188,7 @@ def _cron_day(fields: _CronFields, day: dt.date) -> bool:
 def summarize_weekly(steps: list[ast.ScheduleStep]) -> str:
     """A member-facing summary of a playbook's weekly schedule, for welcome
     messages: which weekday, which time, which welfare."""
-    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+    names = WEEKDAY_CN
     lines: list[tuple[tuple, str]] = []
     for step in steps:
         when = step.when

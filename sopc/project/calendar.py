@@ -22,13 +22,14 @@ What decides a date, first match wins:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 import types
 from typing import Any, Iterable, Mapping
 
 import chinese_calendar
+
+from sopc.core.diagnostics import did_you_mean
 
 __all__ = [
     "HOLIDAY_POLICIES",
@@ -265,8 +266,8 @@ def _parse_day_list(value: object, where: str, problems: list[str]) -> list[dt.d
 
 
 def _unknown_key_problem(key: object) -> str:
-    hint = difflib.get_close_matches(str(key), _CONFIG_KEYS, n=1)
-    suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(_CONFIG_KEYS)}"
+    hint = did_you_mean(str(key), _CONFIG_KEYS)
+    suggestion = f"; {hint}" if hint else f"; expected one of {', '.join(_CONFIG_KEYS)}"
     return f"[calendar]: unknown key {key!r}{suggestion}"
 
 

@@ -15,7 +15,7 @@ project folder):
   ``.venv``, ``node_modules`` and the like are never scanned; every other
   folder is searched recursively (hidden folders skipped). The default is
   ``["."]`` plus ``"playbooks"`` when that folder exists. See
-  :func:`playbook_files`.
+  :func:`sopc.project.finder.playbook_files`.
 * ``roster`` -- one file or a list of files (``.csv`` or ``.toml``). The
   default is ``groups.csv``, or ``groups.toml`` when only that one exists.
 
@@ -41,6 +41,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
+from sopc.core.vocabulary import DEFAULT_ZONE
 
 __all__ = [
     "CONFIG_FILE",
@@ -51,13 +52,12 @@ __all__ = [
     "decode_toml",
     "load_config",
     "parse_quiet",
-    "playbook_files",
     "toml_syntax_error",
     "toml_type_name",
 ]
 
 CONFIG_FILE = "sopc.toml"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = DEFAULT_ZONE
 QUIET_MODES = ("defer", "skip")
 HOLIDAY_MODES = ("skip", "before", "after", "keep")
 
@@ -622,33 +622,3 @@ def _senders(reader: _Reader, table: Mapping[str, Any]) -> dict[str, SenderConfi
         if sender is not None:
             senders[name] = sender
     return senders
-
-
-# ---- finding playbooks -----------------------------------------------------------
-
-def _same_dir(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def _sop_files_in(folder: Path, recursive: bool) -> list[Path]:
-    found = folder.rglob("*.sop") if recursive else folder.glob("*.sop")
-    visible = (p for p in found if p.is_file() and not any(
-        part.startswith(".") for part in p.relative_to(folder).parts))
-    return sorted(visible)
-
-
-def playbook_files(config: Config) -> tuple[Path, ...]:
-    """Every ``.sop`` file named by ``config.playbook_paths``, each once: a
-    file as given, the project folder without sub-folders, any other folder
-    recursively; sorted within each entry, entries in the order written."""
-    seen: dict[Path, None] = {}
-    for entry in config.playbook_paths:
-        if entry.is_file():
-            seen.setdefault(entry)
-        elif entry.is_dir():
-            for path in _sop_files_in(entry, recursive=not _same_dir(entry, config.project_dir)):
-                seen.setdefault(path)
-    return tuple(seen)

@@ -15,7 +15,8 @@ from typing import Sequence
 
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
-from sopc.project.config import Config, load_config, playbook_files
+from sopc.project.config import Config, load_config
+from sopc.project.finder import playbook_files, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.lang.parser import parse
 from sopc.project.roster import Roster, load_roster
@@ -100,21 +101,12 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
         elif target.is_dir() and target.resolve() == project.root.resolve():
             files.extend(playbook_files(config))
         elif target.is_dir():
-            files.extend(_sop_files_in(target, recursive=True))
+            files.extend(sop_files_in(target, recursive=True))
         else:
             project.diagnostics.append(error("E0607", f"no such file or folder: {target}",
                                              hint="give a project folder or .sop files"))
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return sorted(unique)
-
-
-def _sop_files_in(folder: Path, *, recursive: bool) -> list[Path]:
-    if folder.is_file():
-        return [folder]
-    if not folder.is_dir():
-        return []
-    pattern = "**/*.sop" if recursive else "*.sop"
-    return [p for p in folder.glob(pattern) if ".sopc" not in p.parts]
 
 
 def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.SourceFile:
@@ -174,6 +166,6 @@ def resolve_import(name: str, importer: str, root: Path) -> tuple[Path, str] | N
 
 def _missing_import(imp: ast.Import, importer: str, root: Path) -> Diagnostic:
     known = [f"{STD_PREFIX}{p.name}" for p in sorted(std_library_dir().glob("*.sop"))]
-    known += [display_path(p) for p in sorted(root.rglob("*.sop"))[:200]]
+    known += [display_path(p) for p in sop_files_in(root, recursive=True)[:200]]
     hint = did_you_mean(imp.path, known) or f"the standard library has: {', '.join(known[:5])}"
     return error("E0212", f"cannot find `{imp.path}` to import", imp.span, hint)

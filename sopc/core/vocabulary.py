@@ -1,0 +1,53 @@
+"""The words sopc gives meaning to, each defined once: the names a template
+can read, the mention words, the Chinese weekday names, the default zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_ZONE = "Asia/Shanghai"   # a project's zone when sopc.toml names none
+
+# ---- template context -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContextName:
+    name: str
+    meaning: str
+    scope: str          # "always" | "trigger" (lifecycle steps) | "timeline" (timeline steps)
+    per_slot: bool      # its value changes from one send moment to the next
+
+
+CONTEXT_NAMES = (
+    ContextName("group", "dict: id, name, tags + roster variables", "always", False),
+    ContextName("playbook", "dict: name, title", "always", False),
+    ContextName("date", "YYYY-MM-DD of the send date", "always", True),
+    ContextName("time", "HH:MM of the send time", "always", True),
+    ContextName("now", "timezone-aware datetime of the send", "always", True),
+    ContextName("weekday_cn", "周一..周日 of the send date", "always", True),
+    ContextName("schedule_summary", "text summary of the playbook's weekly schedule", "always", False),
+    ContextName("member", "dict: id, name (lifecycle steps only)", "trigger", True),
+    ContextName("event", "dict of the triggering event's data (lifecycle steps only)", "trigger", True),
+    ContextName("T", "anchor datetime (timeline steps only)", "timeline", True),
+)
+BUILTIN_NAMES = frozenset(c.name for c in CONTEXT_NAMES)
+ALWAYS_PROVIDED = frozenset(c.name for c in CONTEXT_NAMES if c.scope == "always")
+PER_SLOT_NAMES = frozenset(c.name for c in CONTEXT_NAMES if c.per_slot)
+
+# ---- mentions -------------------------------------------------------------------------
+
+ALL_MENTIONS = ("all", "所有人")        # @all: everyone in the group
+MEMBER_MENTIONS = ("member", "成员")    # @member: the member an event is about
+
+
+def is_all_mention(word: str) -> bool:
+    return word in ALL_MENTIONS
+
+
+def is_member_mention(word: str) -> bool:
+    return word in MEMBER_MENTIONS
+
+
+# ---- weekdays -------------------------------------------------------------------------
+
+WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")   # Monday first, as date.weekday()
