@@ -10,14 +10,34 @@ key, 93000, a bad signature...) come back at once.
 A wait longer than ``max_delay`` (say DingTalk's 10-minute block) is not slept
 here: the ``retry`` result goes back to the runner, which can reschedule the
 message instead of holding a worker for minutes.
+
+The rule (:meth:`RetryPolicy.decide`) is the runner's too: it reschedules a
+message the sender handed back with its own policy (more attempts, longer
+waits, no ``max_delay``, no jitter), so both count and wait the same way.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Awaitable, Callable, Mapping
 
 from sopc.senders.base import DeliveryResult, SenderConfigError, number_setting
+
+
+@dataclass(frozen=True, slots=True)
+class RetryDecision:
+    """After a ``retry`` answer: try again after ``delay`` seconds, or (``delay``
+    None) give up and hand the last answer back."""
+
+    delay: float | None
+
+    @property
+    def again(self) -> bool:
+        return self.delay is not None
+
+
+GIVE_UP = RetryDecision(None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,7 +45,7 @@ class RetryPolicy:
     max_attempts: int = 3
     base_delay: float = 1.0
     multiplier: float = 2.0
-    max_delay: float = 30.0
+    max_delay: float = 30.0     # math.inf: any wait is fine (the runner reschedules, it does not sleep)
     jitter: float = 0.25
 
     @classmethod
@@ -45,6 +65,21 @@ class RetryPolicy:
         plain = self.base_delay * self.multiplier ** (attempt - 1)
         return min(self.max_delay, plain * (1 - self.jitter + 2 * self.jitter * random))
 
+    def decide(self, attempt: int, retry_after: float | None, random: float = 0.5) -> RetryDecision:
+        """Attempt number ``attempt`` (1-based) answered ``retry``: wait the
+        backoff (or the vendor's ``retry_after`` when longer) and try again,
+        or give up when that was the last attempt or the wait is longer than
+        ``max_delay``."""
+        pause = max(retry_after or 0.0, self.backoff(attempt, random))
+        if attempt >= self.max_attempts or pause > self.max_delay:
+            return GIVE_UP
+        return RetryDecision(pause)
+
+    @classmethod
+    def rescheduling(cls, max_attempts: int, base_delay: float) -> "RetryPolicy":
+        """The runner's policy: ``base_delay * 2**(n-1)`` exactly, however long."""
+        return cls(max_attempts=max_attempts, base_delay=base_delay, max_delay=math.inf, jitter=0.0)
+
 
 async def with_retries(
     attempt: Callable[[], Awaitable[DeliveryResult]],
@@ -59,10 +94,10 @@ async def with_retries(
         result = await attempt()
         if result.status != "retry":
             return result
-        pause = max(result.retry_after or 0.0, policy.backoff(number, random()))
-        if number == policy.max_attempts or pause > policy.max_delay:
+        decision = policy.decide(number, result.retry_after, random())
+        if not decision.again:
             return _handed_back(result, number)
-        await sleep(pause)
+        await sleep(decision.delay)
     raise AssertionError("unreachable: the loop returns on its last attempt")
 
 
