@@ -424,3 +424,12 @@ def test_a_project_and_its_playbooks_folder_read_the_same_files(tmp_path):
     folder = load_project([tmp_path / "playbooks"])
     assert [f.path for f in folder.files] == [f.path for f in whole.files]
     assert len(folder.files) == 1 and ".backup" not in folder.files[0].path
+
+
+def test_a_sender_remembers_where_its_kind_is_written(tmp_path):
+    """Checks point at `kind = ...` from the loaded config, without reading sopc.toml again."""
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\n\n[senders.bot]\n# the robot\nkind = "wecom-bott"\n'
+                                        'key_env = "WECOM_BOT_KEY"\n', encoding="utf-8")
+    config, _ = load_config(tmp_path)
+    (tmp_path / "sopc.toml").write_text("", encoding="utf-8")  # changed after loading: no effect
+    assert config.senders["bot"].kind_span.line == 5

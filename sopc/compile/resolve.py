@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.project.loader import STD_PREFIX, Project, display_path, std_library_dir
+from sopc.project.loader import Project, display_path, std_timelines
 from sopc.project.roster import Group
 from sopc.compile.templates import CompiledTemplate, TemplateStore
 from sopc.core.vocabulary import DEFAULT_ZONE
@@ -112,19 +110,6 @@ class Program:
 
     def sender_for(self, playbook: CompiledPlaybook, group: Group) -> str:
         return playbook.sender or group.sender or self.default_sender
-
-
-@functools.cache
-def std_timelines() -> dict[str, str]:
-    """Timeline name -> `std/<file>` for the standard library, for hints."""
-    found: dict[str, str] = {}
-    try:
-        for path in sorted(std_library_dir().glob("*.sop")):
-            for match in re.finditer(r"^timeline\s+(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE):
-                found.setdefault(match.group(1), f"{STD_PREFIX}{path.name}")
-    except OSError:
-        pass
-    return found
 
 
 def _check_imported_names(project: Project) -> list[Diagnostic]:

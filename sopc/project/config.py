@@ -89,6 +89,7 @@ class SenderConfig:
     kind: str
     settings: dict[str, Any] = field(default_factory=dict, hash=False)
     span: Span
+    kind_span: Span | None = None   # the `kind = ...` line, for diagnostics about the kind
 
     def env_names(self) -> dict[str, str]:
         """``{"key": "WECOM_BOT_KEY"}`` for every ``key_env = "WECOM_BOT_KEY"``."""
@@ -612,7 +613,8 @@ def _sender(reader: _Reader, name: str, value: object) -> SenderConfig | None:
     _check_env_names(reader, name, value)
     hidden = {dotted[0] for dotted in secrets}
     settings = {k: v for k, v in value.items() if k != "kind" and k not in hidden}
-    return SenderConfig(name=name, kind=kind, settings=settings, span=span)
+    return SenderConfig(name=name, kind=kind, settings=settings, span=span,
+                        kind_span=reader.locate.key(("senders", name), "kind"))
 
 
 def _senders(reader: _Reader, table: Mapping[str, Any]) -> dict[str, SenderConfig]:

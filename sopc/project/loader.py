@@ -7,6 +7,7 @@ roster and calendar, with every diagnostic collected on the way.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -121,13 +122,34 @@ def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.So
         project.diagnostics.append(error("E0607", f"cannot read {shown}: {exc.strerror}", Span.point(shown)))
         text = ""
     project.sources[shown] = text
-    tree, diagnostics = parse(text, shown)
-    project.diagnostics += diagnostics
-    if tree is None:
-        return ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=())
-    source_file, diagnostics = build_ast(tree, shown)
+    source_file, diagnostics = parse_source(text, shown)
     project.diagnostics += diagnostics
     return source_file
+
+
+def parse_source(text: str, shown: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
+    """The text of one `.sop` file -> its AST (empty where it cannot be
+    parsed) and the syntax diagnostics: the front of the pipeline for one file."""
+    tree, diagnostics = parse(text, shown)
+    if tree is None:
+        return ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=()), diagnostics
+    source_file, more = build_ast(tree, shown)
+    return source_file, diagnostics + more
+
+
+@functools.cache
+def std_timelines() -> dict[str, str]:
+    """Timeline name -> `std/<file>` for the standard library, for hints
+    (read with the real parser, so it cannot disagree with an import)."""
+    found: dict[str, str] = {}
+    for path in sop_files_in(std_library_dir(), recursive=False):
+        try:
+            source_file, _ = parse_source(path.read_text(encoding="utf-8-sig"), f"{STD_PREFIX}{path.name}")
+        except OSError:
+            continue
+        for timeline in source_file.timelines:
+            found.setdefault(timeline.name.value, f"{STD_PREFIX}{path.name}")
+    return found
 
 
 def _follow_imports(project: Project) -> None:
