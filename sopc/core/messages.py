@@ -56,6 +56,20 @@ def may_move(old: str, new: str) -> bool:
     return MessageState(new) in TRANSITIONS[MessageState(old)]
 
 
+_SOURCES = {new: frozenset(old for old, targets in TRANSITIONS.items() if new in targets) for new in MessageState}
+
+
+def sources_of(new: str) -> frozenset[MessageState]:
+    """The states a message may move to ``new`` from (the arrows into it)."""
+    return _SOURCES[MessageState(new)]
+
+
+class IllegalTransition(RuntimeError):
+    """A bug, not bad input: something asked the store to move a message
+    along a path :data:`TRANSITIONS` has no arrow for (``sent -> pending``
+    would send it twice)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlannedMessage:
     id: str

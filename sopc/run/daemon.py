@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
-import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from sopc.core.clock import Clock, FixedClock, SystemClock
+from sopc.core.messages import MessageState as S
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path
 from sopc.run.runner import RunOptions, Runner, RunTally, StartError
-from sopc.run.store import SCHEMA, SQLiteStore
+from sopc.run.store import SQLiteStore
 
 # What an edit looks like: sources of the plan, not the state or an outbox.
 IGNORED_DIRS = {".sopc", ".git", "__pycache__", ".venv", "node_modules"}
@@ -64,7 +64,8 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
     try:
         if lock is not None:
             lock.acquire()
-        store = _dry_run_store(state) if request.dry_run else SQLiteStore(state)
+        # A dry run works on a copy: it sees exactly what a run would, and changes nothing.
+        store = SQLiteStore.copy_to_memory(state) if request.dry_run else SQLiteStore(state)
     except Exception as exc:  # AlreadyRunning, or the state file cannot be opened
         log(f"error: {exc}")
         return 1
@@ -90,21 +91,6 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
             lock.release()
     log(summary(tally))
     return 0
-
-
-def _dry_run_store(state: Path) -> SQLiteStore:
-    """An in-memory copy of the real state (what was sent, events, pauses
-    with their times): a dry run sees exactly what a run would, and changes
-    nothing."""
-    store = SQLiteStore(":memory:")
-    if state.is_file():
-        real = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            real.backup(store.db)
-        finally:
-            real.close()
-        store.db.executescript(SCHEMA)  # a state file from an older sopc gains what is new
-    return store
 
 
 async def _main(runner: Runner, request: RunRequest, root: Path) -> RunTally:
@@ -145,8 +131,8 @@ def _is_source(change, path: str) -> bool:
 
 def summary(tally: RunTally) -> str:
     states = tally.states
-    text = (f"done: {states['sent']} sent, {states['failed']} failed, {states['skipped']} skipped, "
-            f"{states['cancelled']} cancelled, {states['in-doubt']} in-doubt")
+    text = (f"done: {states[S.SENT]} sent, {states[S.FAILED]} failed, {states[S.SKIPPED]} skipped, "
+            f"{states[S.CANCELLED]} cancelled, {states[S.IN_DOUBT]} in-doubt")
     if tally.reasons:
         text += " (" + ", ".join(f"{reason} ×{n}" for reason, n in tally.reasons.most_common()) + ")"
     return text

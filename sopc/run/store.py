@@ -8,7 +8,10 @@ group-owner confirmations. :class:`SQLiteStore` is the embedded default
 implement the same methods (``claim`` must then be an atomic
 "pending -> claimed" that reports which rows it won).
 
-The states and their transitions are :mod:`sopc.core.messages`.
+The states and their transitions are :mod:`sopc.core.messages`. Each state
+change has its method (``claim``, ``settle``, ``recover_in_doubt``,
+``requeue_in_doubt``; ``sync`` cancels), and ``settle`` refuses one the state
+machine has no arrow for.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
 
 from sopc.core.events import Event
-from sopc.core.messages import STATES, Outcome, PlannedMessage, StoredMessage
+from sopc.core.messages import (STATES, IllegalTransition, MessageState, Outcome, PlannedMessage, StoredMessage,
+                                 sources_of)
 
 UTC = dt.timezone.utc
+S = MessageState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -88,7 +93,8 @@ class Store(Protocol):
     def claim(self, ids: Sequence[str], now: dt.datetime) -> list[str]: ...
     def settle(self, outcomes: Sequence[Outcome], now: dt.datetime) -> None: ...
     def next_due(self) -> dt.datetime | None: ...
-    def recover(self, now: dt.datetime, *, resend: bool) -> int: ...
+    def recover_in_doubt(self, now: dt.datetime) -> int: ...
+    def requeue_in_doubt(self, now: dt.datetime) -> int: ...
     def add_event(self, event: Event, now: dt.datetime) -> int: ...
     def events(self) -> list[Event]: ...
     def event_count(self) -> int: ...
@@ -99,6 +105,8 @@ class Store(Protocol):
     def pauses(self) -> list[tuple[str, dt.datetime, dt.datetime | None]]: ...
     def paused_playbooks(self) -> list[str]: ...
     def sent_since(self, moment: dt.datetime) -> list[tuple[str, dt.datetime]]: ...
+    def awaiting_confirmation(self, limit: int = 500) -> list[StoredMessage]: ...
+    def set_confirmations(self, updates: Sequence[tuple[str, str, str | None]]) -> None: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
 
@@ -127,6 +135,22 @@ class SQLiteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
+    @classmethod
+    def copy_to_memory(cls, path: Path) -> "SQLiteStore":
+        """An in-memory store holding a copy of the state file at ``path``
+        (opened read-only), or an empty one if there is none yet: `sopc run
+        --dry-run` sees exactly what a run would (what was sent, events,
+        pauses with their times) and changes nothing."""
+        store = cls(":memory:")
+        if Path(path).is_file():
+            real = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                real.backup(store.db)
+            finally:
+                real.close()
+            store.db.executescript(SCHEMA)  # a state file from an older sopc gains what is new
+        return store
+
     def close(self) -> None:
         self.db.close()
 
@@ -152,7 +176,7 @@ class SQLiteStore:
         pending, late = [], []
         for message, origin in planned:
             if message.error:
-                late.append(self._row(message, origin, stamp, message.error, state="failed"))
+                late.append(self._row(message, origin, stamp, message.error, state=S.FAILED))
             elif late_reason and cutoff is not None and message.at < cutoff:
                 late.append(self._row(message, origin, stamp, late_reason))
             else:
@@ -165,18 +189,22 @@ class SQLiteStore:
             before = self.db.total_changes
             self.db.executemany(
                 "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, updated=? "
-                "WHERE id=? AND state='pending' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
+                f"WHERE id=? AND state='{S.PENDING}' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
                 [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], stamp, r[0], r[11], r[8], r[9], r[10], r[1])
                  for r in pending])
             updated = self.db.total_changes - before
             marks = ",".join("?" * len(origins))
             stale = [row[0] for row in self.db.execute(
-                f"SELECT id FROM messages WHERE state='pending' AND origin IN ({marks}) "
+                f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
                 "AND planned >= ? AND planned < ?", (*origins, _epoch(start), _epoch(end)))
                 if row[0] not in wanted]
-            self.db.executemany("UPDATE messages SET state='cancelled', reason=?, updated=?, finished=? WHERE id=?",
-                                [(cancel_reason, stamp, stamp, i) for i in stale])
+            self._cancel(stale, cancel_reason, stamp)
         return SyncResult(added=added, updated=updated, cancelled=len(stale), finished=finished)
+
+    def _cancel(self, ids: Sequence[str], reason: str, stamp: float) -> None:
+        """pending -> cancelled: these left the plan before their time."""
+        self.db.executemany(f"UPDATE messages SET state='{S.CANCELLED}', reason=?, updated=?, finished=? "
+                            f"WHERE id=? AND state='{S.PENDING}'", [(reason, stamp, stamp, i) for i in ids])
 
     def _insert(self, rows: list[tuple]) -> int:
         before = self.db.total_changes
@@ -187,8 +215,9 @@ class SQLiteStore:
         return self.db.total_changes - before
 
     @staticmethod
-    def _row(message: PlannedMessage, origin: str, stamp: float, reason: str | None, state: str = "skipped") -> tuple:
-        state, finished = (state, stamp) if reason else ("pending", None)
+    def _row(message: PlannedMessage, origin: str, stamp: float, reason: str | None,
+             state: MessageState = S.SKIPPED) -> tuple:
+        state, finished = (state, stamp) if reason else (S.PENDING, None)
         planned = _epoch(message.at)
         return (message.id, message.at.isoformat(), planned, planned, message.playbook, message.step,
                 message.group, message.member, message.sender, message.kind,
@@ -200,8 +229,8 @@ class SQLiteStore:
     def due(self, now: dt.datetime, limit: int) -> list[StoredMessage]:
         """Pending messages due by ``now``, earliest first."""
         cursor = self.db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE state='pending' AND due <= ? ORDER BY due, planned, rowid LIMIT ?",
-            (_epoch(now), limit))
+            f"SELECT {_COLUMNS} FROM messages WHERE state='{S.PENDING}' AND due <= ? "
+            "ORDER BY due, planned, rowid LIMIT ?", (_epoch(now), limit))
         return [_stored(row) for row in cursor]
 
     def claim(self, ids: Sequence[str], now: dt.datetime) -> list[str]:
@@ -212,53 +241,74 @@ class SQLiteStore:
         with self._transaction():
             for message_id in ids:
                 cursor = self.db.execute(
-                    "UPDATE messages SET state='claimed', attempts=attempts+1, updated=? "
-                    "WHERE id=? AND state='pending'", (stamp, message_id))
+                    f"UPDATE messages SET state='{S.CLAIMED}', attempts=attempts+1, updated=? "
+                    f"WHERE id=? AND state='{S.PENDING}'", (stamp, message_id))
                 if cursor.rowcount:
                     won.append(message_id)
         return won
 
     def settle(self, outcomes: Sequence[Outcome], now: dt.datetime) -> None:
+        """Write how each message ended, or when it is due again (a deferral
+        or a retry: ``pending`` with a new ``due``), in one transaction.
+
+        Each change must be an arrow of the state machine from the message's
+        state now; if one is not (a bug: ``sent -> pending`` would send it
+        twice), :class:`IllegalTransition` is raised and none is written."""
         stamp = _epoch(now)
-        rows = []
+        moves: dict[MessageState, list[tuple]] = {}
         for outcome in outcomes:
-            if outcome.state == "pending":
-                rows.append(("pending", outcome.reason, _epoch(outcome.due or now), None, None, stamp, outcome.id))
-            else:
-                confirm = "waiting" if outcome.state == "sent" and outcome.remote_id else None
-                rows.append((outcome.state, outcome.reason, None, stamp, outcome.remote_id, stamp, outcome.id,
-                             confirm))
+            state = MessageState(outcome.state)
+            moves.setdefault(state, []).append(_settled(outcome, state, stamp, now))
         with self._transaction():
-            self.db.executemany(
-                "UPDATE messages SET state=?, reason=?, due=?, updated=? WHERE id=?",
-                [(r[0], r[1], r[2], r[5], r[6]) for r in rows if r[0] == "pending"])
-            self.db.executemany(
-                "UPDATE messages SET state=?, reason=?, finished=?, remote_id=?, updated=?, confirm=? WHERE id=?",
-                [(r[0], r[1], r[3], r[4], r[5], r[7], r[6]) for r in rows if r[0] != "pending"])
+            for state, rows in moves.items():
+                self._move(state, rows)
+
+    def _move(self, state: MessageState, rows: list[tuple]) -> None:
+        """Move rows (settle's parameters, the id last) to ``state``, each
+        only from a state with an arrow into it."""
+        sources = sorted(sources_of(state))
+        sql = _BACK_TO_PENDING if state is S.PENDING else _FINISH
+        cursor = self.db.executemany(sql.format(sources=",".join("?" * len(sources))),
+                                     [(*row, *sources) for row in rows])
+        if cursor.rowcount != len(rows):
+            self._refuse(state, [row[-1] for row in rows], sources)
+
+    def _refuse(self, state: MessageState, ids: Sequence[str], sources: Sequence[MessageState]) -> None:
+        current = {message_id: self._state_of(message_id) for message_id in ids}
+        wrong = [f"`{i}` {current[i] or 'not stored'} -> {state}" for i in ids if current[i] not in sources]
+        more = f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""
+        raise IllegalTransition("the store refused a state change the message life cycle has no arrow for: "
+                                + ", ".join(wrong[:5]) + more)
+
+    def _state_of(self, message_id: str) -> str | None:
+        row = self.db.execute("SELECT state FROM messages WHERE id=?", (message_id,)).fetchone()
+        return row[0] if row else None
 
     def next_due(self) -> dt.datetime | None:
-        row = self.db.execute("SELECT MIN(due) FROM messages WHERE state='pending'").fetchone()
+        row = self.db.execute(f"SELECT MIN(due) FROM messages WHERE state='{S.PENDING}'").fetchone()
         return _from_epoch(row[0])
 
-    def recover(self, now: dt.datetime, *, resend: bool) -> int:
-        """After a crash: what was claimed may or may not have reached the
-        group. In doubt by default; with ``resend``, pending again (at least
-        once)."""
+    def recover_in_doubt(self, now: dt.datetime) -> int:
+        """After a crash, claimed -> in-doubt: it may or may not have reached
+        the group, so it is not sent again (at most once). How many."""
         stamp = _epoch(now)
         with self._transaction():
-            if resend:
-                cursor = self.db.execute(
-                    "UPDATE messages SET state='pending', reason='resent: was in doubt', due=?, updated=? "
-                    "WHERE state IN ('claimed', 'in-doubt')", (stamp, stamp))
-            else:
-                cursor = self.db.execute(
-                    "UPDATE messages SET state='in-doubt', reason='claimed, then the runner stopped before the "
-                    "sender answered', updated=?, finished=? WHERE state='claimed'", (stamp, stamp))
-            return cursor.rowcount
+            return self.db.execute(
+                f"UPDATE messages SET state='{S.IN_DOUBT}', reason='claimed, then the runner stopped before the "
+                f"sender answered', updated=?, finished=? WHERE state='{S.CLAIMED}'", (stamp, stamp)).rowcount
+
+    def requeue_in_doubt(self, now: dt.datetime) -> int:
+        """``--resend-in-doubt``: claimed or in-doubt -> pending, due now (at
+        least once). How many."""
+        stamp = _epoch(now)
+        with self._transaction():
+            return self.db.execute(
+                f"UPDATE messages SET state='{S.PENDING}', reason='resent: was in doubt', due=?, updated=? "
+                f"WHERE state IN ('{S.CLAIMED}', '{S.IN_DOUBT}')", (stamp, stamp)).rowcount
 
     def sent_since(self, moment: dt.datetime) -> list[tuple[str, dt.datetime]]:
         return [(row[0], _from_epoch(row[1])) for row in self.db.execute(
-            "SELECT grp, finished FROM messages WHERE state='sent' AND kind<>'action' AND finished >= ? "
+            f"SELECT grp, finished FROM messages WHERE state='{S.SENT}' AND kind<>'action' AND finished >= ? "
             "ORDER BY finished", (_epoch(moment),))]
 
     # ---- events --------------------------------------------------------------------------
@@ -343,7 +393,8 @@ class SQLiteStore:
 
     def upcoming(self, limit: int) -> list[StoredMessage]:
         return [_stored(row) for row in self.db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE state='pending' ORDER BY due, planned, rowid LIMIT ?", (limit,))]
+            f"SELECT {_COLUMNS} FROM messages WHERE state='{S.PENDING}' ORDER BY due, planned, rowid LIMIT ?",
+            (limit,))]
 
     def recent(self, states: Sequence[str], limit: int) -> list[StoredMessage]:
         marks = ",".join("?" * len(states))
@@ -374,6 +425,20 @@ class SQLiteStore:
         with self._transaction():
             self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=?",
                             (key, value, value))
+
+
+# settle's two shapes of change; {sources} becomes a ? for each state with an arrow into the new one.
+_BACK_TO_PENDING = "UPDATE messages SET state=?, reason=?, due=?, updated=? WHERE id=? AND state IN ({sources})"
+_FINISH = ("UPDATE messages SET state=?, reason=?, finished=?, remote_id=?, updated=?, confirm=? "
+           "WHERE id=? AND state IN ({sources})")
+
+
+def _settled(outcome: Outcome, state: MessageState, stamp: float, now: dt.datetime) -> tuple:
+    """The parameters of settle's UPDATE for one outcome, its id last."""
+    if state is S.PENDING:
+        return (state, outcome.reason, _epoch(outcome.due or now), stamp, outcome.id)
+    confirm = "waiting" if state is S.SENT and outcome.remote_id else None
+    return (state, outcome.reason, stamp, outcome.remote_id, stamp, confirm, outcome.id)
 
 
 _COLUMNS = ("id, at, due, playbook, step, grp, member, sender, kind, mentions, text, origin, state, reason, "
