@@ -508,6 +508,30 @@ def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int
         raise click.ClickException(str(exc)) from None
 
 
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True,
+              help="text for people, json for scripts.")
+def senders(fmt: str) -> None:
+    """List every installed sender kind: what it does, where it comes from,
+    and what it can carry (sizes, message kinds, @all, rates, external groups).
+
+    Sender kinds are plugins in the entry-point group `sopc.senders`, sopc's
+    own included; listing them loads none of their code. Exits 1 if a plugin
+    is broken (it is listed with what is wrong).
+    """
+    import json
+
+    from sopc.core.sender_table import senders_json, senders_text
+    from sopc.core.senders import read_registry
+
+    registry = read_registry()
+    if fmt == "json":
+        click.echo(json.dumps(senders_json(registry), ensure_ascii=False, indent=2))
+    else:
+        click.echo(senders_text(registry))
+    sys.exit(1 if registry.problems else 0)
+
+
 def main() -> None:
     try:
         cli(prog_name="sopc")

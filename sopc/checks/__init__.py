@@ -1,4 +1,4 @@
-"""Stage 4, checks: rules over a compiled Program, as plugins.
+"""Stage 6, checks: rules over a compiled Program, as plugins.
 
 A check is any callable ``check(program, context) -> Iterable[Diagnostic]``
 (:class:`~sopc.checks.context.Check`) registered in the entry-point group

@@ -20,6 +20,7 @@ from sopc.checks.static import static_render_problems
 from sopc.compile.resolve import Program, Step
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.messages import PlannedMessage
+from sopc.core.senders import sender_specs
 from sopc.plan.expand import expand
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 
@@ -213,18 +214,13 @@ def _report(findings: dict[str, _Findings], anchors: dict) -> Iterator[Diagnosti
 
 def _daily_caps(program: Program) -> tuple[dict[str, int], list[Diagnostic]]:
     """sender name -> sends per customer group per day, for the senders whose
-    kind has such a cap (its class declares ``DEFAULT_DAILY_CAP``: 企业群发);
+    kind has such a cap (its spec declares ``daily_cap``: 企业群发);
     and errors for `daily_cap` settings that are not a whole number >= 1."""
-    try:
-        from sopc.senders.base import sender_class
-    except ImportError:
-        return {}, []
+    specs = sender_specs()
     caps, problems = {}, []
     for name, config in program.project.config.senders.items():
-        try:
-            default = getattr(sender_class(config.kind), "DEFAULT_DAILY_CAP", None)
-        except Exception:  # unknown kind: the sender-kinds check says so
-            continue
+        spec = specs.get(config.kind)  # None for an unknown kind: the sender-kinds check says so
+        default = spec.daily_cap if spec else None
         if default is None:
             continue
         value = config.settings.get("daily_cap", default)
@@ -237,14 +233,7 @@ def _daily_caps(program: Program) -> tuple[dict[str, int], list[Diagnostic]]:
 
 
 def _sender_limits(program: Program) -> dict:
-    try:
-        from sopc.senders.base import limits_for
-    except ImportError:
-        return {}
-    table = {}
-    for name, config in program.project.config.senders.items():
-        try:
-            table[name] = limits_for(config.kind)
-        except Exception:
-            continue
-    return table
+    """sender name -> the limits of its kind, for the kinds that are installed."""
+    specs = sender_specs()
+    return {name: specs[config.kind].limits
+            for name, config in program.project.config.senders.items() if config.kind in specs}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc.lang import ast
 from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.senders import read_registry, sender_specs
 from sopc.plan.slots import step_time
 from sopc.plan.schedule import occurrences
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
@@ -330,29 +332,33 @@ def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnost
 
 
 def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
-    """Every `[senders.NAME]` in sopc.toml names a kind sopc can send with."""
-    try:
-        from sopc.senders.base import known_kinds, sender_class
-    except ImportError:
-        return
+    """Every `[senders.NAME]` in sopc.toml names a kind sopc can send with
+    (read from the installed specs: no sender code is imported)."""
+    registry = read_registry()
+    kinds = sorted(registry.installed)
     for name, config in program.project.config.senders.items():
-        try:
-            sender_class(config.kind)
-        except Exception as exc:  # unknown, or known but not implemented yet
-            kinds = known_kinds()
-            hint = did_you_mean(config.kind, kinds) or f"kinds: {', '.join(kinds)}"
-            message = str(exc) if "not implemented" in str(exc) else \
-                f"sender `{name}` has an unknown kind `{config.kind}`"
-            yield error("E0501", message, _kind_span(config), hint)
+        if config.kind in registry.installed:
+            continue
+        if config.kind in registry.problems:  # installed, but its plugin is broken
+            yield error("E0501", f"sender `{name}`: {registry.problems[config.kind]}", _kind_span(config),
+                        "fix or reinstall the package that registers it (`sopc senders` lists every kind)")
+            continue
+        hint = did_you_mean(config.kind, kinds) or f"kinds: {', '.join(kinds)}"
+        yield error("E0501", f"sender `{name}` has an unknown kind `{config.kind}`", _kind_span(config), hint)
 
 
 def _kind_span(config):
-    """The `kind = ...` line of a `[senders.NAME]` table (the loader kept it)."""
-    return config.kind_span or config.span
+    """The `kind = ...` line of a `[senders.NAME]` table; the header if not found."""
+    try:
+        from sopc.project.config import TomlLocator
+        text = Path(config.span.path).read_text(encoding="utf-8-sig")
+        return TomlLocator(config.span.path, text).key(("senders", config.name), "kind")
+    except Exception:  # the file changed or cannot be read: the table is close enough
+        return config.span
 
 
 def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
-    limits_for = _limits_lookup()
+    specs = sender_specs()
     senders = program.project.config.senders
     for playbook in program.playbooks:
         reported: set[tuple] = set()
@@ -366,10 +372,9 @@ def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnosti
                     yield error("E0201", f"group `{group.id}` names sender `{name}`, which sopc.toml does not declare",
                                 group.span, did_you_mean(name, senders) or "declare it under [senders]")
                 continue
-            limits = limits_for(kind) if limits_for else None
-            if limits is None:
+            if kind not in specs:  # unknown kind: the sender-kinds check reports it
                 continue
-            yield from _sender_limits(playbook, group, name, limits, reported)
+            yield from _sender_limits(playbook, group, name, specs[kind].limits, reported)
 
 
 def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
@@ -395,21 +400,3 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
 
 def _kind_label(limits) -> str:
     return getattr(limits, "kind", "a group bot")
-
-
-def _limits_lookup():
-    try:
-        from sopc.senders.base import limits_for
-    except ImportError:
-        return None
-
-    known: dict[str, object] = {}  # looking a kind up reads package metadata: once per kind
-
-    def lookup(kind: str):
-        if kind not in known:
-            try:
-                known[kind] = limits_for(kind)
-            except Exception:  # unknown kind: reported by the config stage
-                known[kind] = None
-        return known[kind]
-    return lookup

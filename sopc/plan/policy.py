@@ -1,4 +1,4 @@
-"""Stage 7b, the gate: may this due message go out now?
+"""Stage 5, plan: the send-time policy (the gate): may this due message go out now?
 
 The plan already honours quiet hours, caps and gaps for the messages it can
 see in advance. At run time more arrive (lifecycle events), some come late

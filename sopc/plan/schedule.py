@@ -1,4 +1,4 @@
-"""Stage 5a, occurrences: when does a schedule fire?
+"""Stage 5, plan: when does a schedule fire?
 
 Turns a `When` (weekly days, month days, every N days, cron) plus a playbook's
 policies (holidays, active window) into the local wall-clock datetimes it

@@ -1,4 +1,4 @@
-"""Stage 5b, lifecycle: events -> the trigger slots they start.
+"""Stage 5, plan: lifecycle, events -> the trigger slots they start.
 
 Events are what an SCRM reports (a member joined, wrote, bought, left, was
 tagged). From `member.message` activity this module derives the events

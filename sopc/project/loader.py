@@ -1,4 +1,4 @@
-"""Stage 3, load: a project folder (or .sop files) -> parsed files, config,
+"""Stage 2, load: a project folder (or .sop files) -> parsed files, config,
 roster and calendar, with every diagnostic collected on the way.
 
     load_project(paths) = config -> roster -> calendar -> parse every .sop file

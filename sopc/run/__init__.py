@@ -1,2 +1,2 @@
-"""Stage 6, run: the store of message states, the planner that fills it,
+"""Stage 7, run: the store of message states, the planner that fills it,
 the worker that delivers through senders, and the daemon around them."""

@@ -1,4 +1,5 @@
-"""Delivery plugins: turn planned messages into posts to group bots.
+"""Stage 8, senders: delivery plugins that turn a due message into a post
+(group-bot webhooks, 企业群发, reminders), found through entry points.
 
 See :mod:`sopc.senders.base` for the protocol and the registry; one module
 per built-in sender kind.

@@ -19,11 +19,12 @@ Message text by kind (the one rule every sender follows):
 already resolved ``member``). A mention of eleven digits starting with ``1``
 is a mainland mobile number; the WeCom and DingTalk robots @ it by phone.
 
-Senders are found by kind: first the entry-point group ``sopc.senders``, then
-the built-in table. An entry point (or built-in) names a class with a
-``limits`` attribute and a ``from_settings(name, settings, env, runtime)``
-classmethod, so ``sopc check`` can validate against :func:`limits_for`
-without secrets and the runner can build senders with :func:`load_sender`.
+Senders are found by kind in the entry-point group ``sopc.senders``, sopc's
+own included: each entry point names a :class:`~sopc.core.senders.SenderSpec`
+(its limits, read by ``sopc check`` without loading any sender code, and the
+``"module:Class"`` of its implementation). :func:`load_sender` imports that
+class only when the runner builds the sender; the class has a
+``from_settings(name, settings, env, runtime)`` classmethod.
 Secrets come from environment variables named by ``*_env`` settings; errors
 name the variable, never its value.
 """
@@ -31,9 +32,7 @@ name the variable, never its value.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import importlib
-import importlib.metadata
 import random
 import re
 import time
@@ -41,24 +40,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping, Protocol, TextIO, runtime_checkable
 
-KINDS = frozenset({"text", "markdown", "image", "link", "action"})
-ENTRY_POINT_GROUP = "sopc.senders"
-
-BUILTIN_SENDERS: dict[str, str] = {
-    "console": "sopc.senders.console:ConsoleSender",
-    "file": "sopc.senders.file:FileSender",
-    "wecom-bot": "sopc.senders.wecom_bot:WecomBotSender",
-    "feishu": "sopc.senders.feishu:FeishuSender",
-    "dingtalk": "sopc.senders.dingtalk:DingtalkSender",
-    "slack": "sopc.senders.slack:SlackSender",
-    "webhook": "sopc.senders.webhook:WebhookSender",
-    "wecom-groupmsg": "sopc.senders.wecom_groupmsg:WecomGroupMsgSender",
-    "remind": "sopc.senders.remind:RemindSender",
-}
-# Kinds with a reserved name whose sender is not written yet (kind -> what it
-# will be): a clear error instead of "unknown kind", and no plugin may quietly
-# claim them by accident. Empty while every reserved kind is implemented.
-PLANNED_SENDERS: dict[str, str] = {}
+from sopc.core import senders as registry
+# Re-exported: sender code reads the shared values from here.
+from sopc.core.senders import ENTRY_POINT_GROUP, KINDS, UNLIMITED, SenderLimits, SenderSpec  # noqa: F401
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MOBILE = re.compile(r"^1\d{10}$")
@@ -86,29 +70,6 @@ class DeliveryResult:
     error: str | None = None
     retry_after: float | None = None
     remote_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SenderLimits:
-    text_bytes: int | None
-    markdown_bytes: int | None
-    kinds: frozenset[str]
-    mentions_in: frozenset[str]
-    per_minute: int | None
-    per_second: int | None
-    external_groups: bool
-
-
-# What a sender with no channel limits declares (console, file, generic webhook).
-UNLIMITED = SenderLimits(
-    text_bytes=None,
-    markdown_bytes=None,
-    kinds=KINDS,
-    mentions_in=KINDS,
-    per_minute=None,
-    per_second=None,
-    external_groups=True,
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -273,45 +234,32 @@ def optional_limit(settings: Mapping, key: str, default: int | None) -> int | No
 
 # ---- registry -------------------------------------------------------------------------
 
-def _entry_points() -> dict[str, Any]:
-    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def _import_builtin(target: str) -> Any:
-    module_name, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
+def sender_spec(kind: str) -> SenderSpec:
+    try:
+        return registry.sender_spec(kind)
+    except registry.SenderKindError as exc:
+        raise SenderConfigError(str(exc)) from None
 
 
 def sender_class(kind: str) -> Any:
-    """The class (or factory object) that implements ``kind``."""
-    plugins = _entry_points()
-    if kind in plugins:
-        return plugins[kind].load()
-    if kind in BUILTIN_SENDERS:
-        return _import_builtin(BUILTIN_SENDERS[kind])
-    if kind in PLANNED_SENDERS:
-        raise SenderConfigError(f"sender kind `{kind}` ({PLANNED_SENDERS[kind]}) is not implemented yet")
-    raise SenderConfigError(_unknown_kind_message(kind, [*plugins, *BUILTIN_SENDERS]))
-
-
-def _unknown_kind_message(kind: str, known: list[str]) -> str:
-    message = f"unknown sender kind `{kind}`"
-    close = difflib.get_close_matches(kind, sorted(set(known)), n=1, cutoff=0.5)
-    if close:
-        message += f"; did you mean `{close[0]}`?"
-    return message + f" (known: {', '.join(sorted(set(known)))})"
+    """The class that implements ``kind``, imported now (not before: the HTTP
+    senders load aiohttp)."""
+    factory = sender_spec(kind).factory
+    module_name, _, attribute = factory.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except Exception as exc:  # a plugin's module may fail any way on import: say which, no traceback
+        raise SenderConfigError(f"sender kind `{kind}`: cannot import its implementation `{factory}` "
+                                f"({type(exc).__name__}: {exc})") from None
 
 
 def known_kinds() -> list[str]:
-    return sorted({*_entry_points(), *BUILTIN_SENDERS})
+    return registry.known_kinds()
 
 
 def limits_for(kind: str) -> SenderLimits:
     """What a kind of sender can carry, without settings or secrets."""
-    limits = getattr(sender_class(kind), "limits", None)
-    if not isinstance(limits, SenderLimits):
-        raise SenderConfigError(f"sender kind `{kind}` does not declare its limits")
-    return limits
+    return sender_spec(kind).limits
 
 
 def load_sender(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import sys
 from typing import Mapping
 
-from sopc.senders.base import UNLIMITED, DeliveryResult, OutgoingMessage, SenderRuntime, sent
+from sopc.core.sender_specs import CONSOLE
+from sopc.senders.base import DeliveryResult, OutgoingMessage, SenderRuntime, sent
 
 
 class ConsoleSender:
     kind = "console"
-    limits = UNLIMITED
+    limits = CONSOLE.limits
 
     def __init__(self, *, name: str, runtime: SenderRuntime) -> None:
         self.name = name

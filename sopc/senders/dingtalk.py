@@ -42,10 +42,10 @@ import hmac
 from typing import Any
 from urllib.parse import urlencode
 
+from sopc.core.sender_specs import DINGTALK
 from sopc.senders.base import (
     DeliveryResult,
     OutgoingMessage,
-    SenderLimits,
     failed,
     is_mobile,
     over_limit,
@@ -67,15 +67,7 @@ def dingtalk_sign(timestamp: str, secret: str) -> str:
 
 class DingtalkSender(BotSender):
     kind = "dingtalk"
-    limits = SenderLimits(
-        text_bytes=20_000,
-        markdown_bytes=20_000,
-        kinds=frozenset({"text", "markdown", "link"}),
-        mentions_in=frozenset({"text", "markdown"}),
-        per_minute=20,
-        per_second=None,
-        external_groups=False,
-    )
+    limits = DINGTALK.limits
     default_base_url = "https://oapi.dingtalk.com"
     credential_setting = "token_env"
     secret_setting = "secret_env"

@@ -48,11 +48,11 @@ import hmac
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from sopc.core.sender_specs import FEISHU
 from sopc.senders.base import (
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
-    SenderLimits,
     SenderRuntime,
     failed,
     number_setting,
@@ -80,15 +80,7 @@ def feishu_sign(timestamp: str, secret: str) -> str:
 
 class FeishuSender(BotSender):
     kind = "feishu"
-    limits = SenderLimits(
-        text_bytes=18_000,
-        markdown_bytes=18_000,
-        kinds=frozenset({"text", "markdown", "link"}),
-        mentions_in=frozenset({"text", "markdown"}),
-        per_minute=100,
-        per_second=5,
-        external_groups=True,
-    )
+    limits = FEISHU.limits
     default_base_url = "https://open.feishu.cn"
     credential_setting = "token_env"
     secret_setting = "secret_env"

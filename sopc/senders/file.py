@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 from typing import Mapping
 
+from sopc.core.sender_specs import FILE
 from sopc.senders.base import (
-    UNLIMITED,
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
@@ -31,7 +31,7 @@ from sopc.senders.base import (
 
 class FileSender:
     kind = "file"
-    limits = UNLIMITED
+    limits = FILE.limits
 
     def __init__(self, *, name: str, path: Path, fsync: bool) -> None:
         self.name = name

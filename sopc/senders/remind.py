@@ -33,8 +33,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
+from sopc.core.sender_specs import REMIND
 from sopc.senders.base import (
-    UNLIMITED,
     DeliveryResult,
     OutgoingMessage,
     Sender,
@@ -49,7 +49,7 @@ KIND_WORDS = {"text": "文字", "markdown": "Markdown 文字", "image": "图片"
 
 class RemindSender:
     kind = "remind"
-    limits = UNLIMITED
+    limits = REMIND.limits
 
     def __init__(self, *, name: str, via: str, mention_owner: bool, runtime: SenderRuntime) -> None:
         self.name = name

@@ -27,10 +27,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
+from sopc.core.sender_specs import SLACK
 from sopc.senders.base import (
     DeliveryResult,
     OutgoingMessage,
-    SenderLimits,
     SenderRuntime,
     failed,
     over_limit,
@@ -47,15 +47,7 @@ def slack_escape(text: str) -> str:
 
 class SlackSender(BotSender):
     kind = "slack"
-    limits = SenderLimits(
-        text_bytes=40_000,
-        markdown_bytes=40_000,
-        kinds=frozenset({"text", "markdown", "link"}),
-        mentions_in=frozenset({"text", "markdown", "link"}),
-        per_minute=None,
-        per_second=1,
-        external_groups=True,
-    )
+    limits = SLACK.limits
     default_base_url = ""
     credential_setting = "url_env"
 

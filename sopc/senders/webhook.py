@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from sopc.core.sender_specs import WEBHOOK
 from sopc.senders.base import (
-    UNLIMITED,
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
@@ -42,7 +42,7 @@ from sopc.senders.http import HttpReply, encode_json
 
 class WebhookSender(BotSender):
     kind = "webhook"
-    limits = UNLIMITED
+    limits = WEBHOOK.limits
     default_base_url = ""
     credential_setting = "url_env"
     hide_path = True

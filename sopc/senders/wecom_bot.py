@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from sopc.core.sender_specs import WECOM_BOT
 from sopc.senders.base import (
     DeliveryResult,
     OutgoingMessage,
-    SenderLimits,
     SenderRuntime,
     failed,
     is_mobile,
@@ -62,15 +62,7 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 class WecomBotSender(BotSender):
     kind = "wecom-bot"
-    limits = SenderLimits(
-        text_bytes=2048,
-        markdown_bytes=4096,
-        kinds=frozenset({"text", "markdown", "image", "link"}),
-        mentions_in=frozenset({"text"}),
-        per_minute=20,
-        per_second=None,
-        external_groups=False,
-    )
+    limits = WECOM_BOT.limits
     default_base_url = "https://qyapi.weixin.qq.com"
     credential_setting = "key_env"
 

@@ -84,12 +84,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Sequence
 from urllib.parse import quote
 
+from sopc.core.sender_specs import WECOM_GROUPMSG
 from sopc.senders.base import (
     Confirmation,
     DeliveryResult,
     OutgoingMessage,
     SenderConfigError,
-    SenderLimits,
     SenderRuntime,
     env_setting,
     failed,
@@ -118,7 +118,7 @@ TOKEN_CODES = frozenset({40014, 42001, 41001})  # invalid, expired, missing acce
 TOKEN_LIFETIME = 7200.0
 TOKEN_MARGIN = 300.0  # fetch a new token this long before the old one expires
 
-TEXT_BYTES = 4000
+TEXT_BYTES = WECOM_GROUPMSG.limits.text_bytes
 LINK_TITLE_BYTES, LINK_URL_BYTES, LINK_DESC_BYTES = 128, 2048, 512
 RESULT_PAGE = 1000  # get_groupmsg_send_result's largest `limit`
 MAX_PAGES = 100
@@ -139,16 +139,8 @@ class _Token:
 
 class WecomGroupMsgSender:
     kind = "wecom-groupmsg"
-    limits = SenderLimits(
-        text_bytes=TEXT_BYTES,
-        markdown_bytes=None,
-        kinds=frozenset({"text", "link"}),
-        mentions_in=frozenset(),
-        per_minute=None,
-        per_second=None,
-        external_groups=True,
-    )
-    DEFAULT_DAILY_CAP: ClassVar[int] = 1
+    limits = WECOM_GROUPMSG.limits
+    DEFAULT_DAILY_CAP: ClassVar[int] = WECOM_GROUPMSG.daily_cap
     default_base_url: ClassVar[str] = "https://qyapi.weixin.qq.com"
 
     def __init__(self, *, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> None:

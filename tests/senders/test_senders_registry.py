@@ -4,12 +4,14 @@ message rules every sender shares (link text, console, file outbox)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.metadata
 import io
 import json
 
 import pytest
 
+from sopc.core.senders import UNLIMITED, SenderSpec
 from sopc.senders import base
 from sopc.senders.base import (
     DeliveryResult,
@@ -20,6 +22,7 @@ from sopc.senders.base import (
     limits_for,
     load_sender,
     parse_link,
+    sender_class,
 )
 
 BUILTINS = {"console", "file", "wecom-bot", "feishu", "dingtalk", "slack", "webhook", "wecom-groupmsg", "remind"}
@@ -53,6 +56,18 @@ class PigeonSender:
         return None
 
 
+# What the plugin's entry point names: the limits for `sopc check`, and where
+# the class is, imported only to deliver.
+PIGEON = SenderSpec(kind="pigeon", summary="carrier pigeons from a loft", limits=PigeonSender.limits,
+                    factory=f"{__name__}:PigeonSender")
+
+
+class NoFactorySender:
+    """A plugin class that forgot ``from_settings``."""
+
+    limits = UNLIMITED
+
+
 class FakeEntryPoint:
     def __init__(self, name: str, target: object) -> None:
         self.name, self.target, self.loaded = name, target, 0
@@ -63,10 +78,11 @@ class FakeEntryPoint:
 
 
 class FakeDistributions:
-    """Entry points as installed distributions would declare them."""
+    """Entry points as installed distributions would declare them: sopc's own
+    (really installed) and the fake plugins appended."""
 
-    def __init__(self) -> None:
-        self.installed: list[FakeEntryPoint] = []
+    def __init__(self, installed: list) -> None:
+        self.installed: list = list(installed)
         self.groups_asked: list[str] = []
 
     def append(self, entry_point: FakeEntryPoint) -> None:
@@ -79,7 +95,7 @@ class FakeDistributions:
 
 @pytest.fixture
 def plugins(monkeypatch) -> FakeDistributions:
-    distributions = FakeDistributions()
+    distributions = FakeDistributions(importlib.metadata.entry_points(group="sopc.senders"))
     monkeypatch.setattr(importlib.metadata, "entry_points", distributions.entry_points)
     return distributions
 
@@ -117,16 +133,19 @@ def test_unknown_kind_far_from_all_lists_the_known_ones():
     assert "console" in str(caught.value) and "wecom-bot" in str(caught.value)
 
 
-def test_planned_kinds_are_reserved_with_a_clear_error(monkeypatch):
-    monkeypatch.setitem(base.PLANNED_SENDERS, "carrier-pigeon", "birds that carry the post")
-    with pytest.raises(SenderConfigError, match=r"`carrier-pigeon` \(birds that carry the post\) is not implemented yet"):
+def test_a_kind_whose_implementation_cannot_be_imported_is_a_clear_error(plugins):
+    spec = SenderSpec(kind="carrier-pigeon", summary="birds that carry the post", limits=UNLIMITED,
+                      factory="no_such_loft_module:CarrierPigeon")
+    plugins.append(FakeEntryPoint("carrier-pigeon", spec))
+    assert limits_for("carrier-pigeon") == UNLIMITED  # checking needs the spec only
+    with pytest.raises(SenderConfigError, match=r"sender kind `carrier-pigeon`: cannot import its implementation "
+                                                r"`no_such_loft_module:CarrierPigeon` \(ModuleNotFoundError"):
         load_sender("ops", "carrier-pigeon", {}, {})
-    with pytest.raises(SenderConfigError, match="carrier-pigeon"):
-        limits_for("carrier-pigeon")
 
 
-def test_every_reserved_kind_is_implemented_now():
-    assert base.PLANNED_SENDERS == {}
+def test_every_builtin_kind_is_implemented():
+    for kind in BUILTINS:
+        assert callable(getattr(sender_class(kind), "from_settings", None)), kind
     assert {"wecom-groupmsg", "remind"} <= set(known_kinds())
     assert limits_for("wecom-groupmsg").external_groups is True
     assert limits_for("remind").external_groups is True
@@ -148,7 +167,7 @@ def test_a_setting_holding_a_secret_instead_of_a_variable_name_is_refused_withou
 
 
 def test_entry_points_are_consulted_for_new_kinds(plugins):
-    plugins.append(FakeEntryPoint("pigeon", PigeonSender))
+    plugins.append(FakeEntryPoint("pigeon", PIGEON))
     sender = load_sender("coop", "pigeon", {"loft": "north"}, {})
     assert isinstance(sender, PigeonSender) and sender.loft == "north"
     assert limits_for("pigeon").text_bytes == 80
@@ -157,22 +176,27 @@ def test_entry_points_are_consulted_for_new_kinds(plugins):
 
 
 def test_an_entry_point_overrides_a_builtin_of_the_same_kind(plugins):
-    plugins.append(FakeEntryPoint("console", PigeonSender))
+    plugins.append(FakeEntryPoint("console", dataclasses.replace(PIGEON, kind="console")))
     assert isinstance(load_sender("ops", "console", {"loft": "south"}, {}), PigeonSender)
+    assert limits_for("console").text_bytes == 80
 
 
 def test_did_you_mean_includes_plugin_kinds(plugins):
-    plugins.append(FakeEntryPoint("pigeon", PigeonSender))
+    plugins.append(FakeEntryPoint("pigeon", PIGEON))
     with pytest.raises(SenderConfigError, match="did you mean `pigeon`"):
         load_sender("coop", "pidgeon", {}, {})
 
 
 def test_a_plugin_without_limits_or_factory_is_rejected(plugins):
     plugins.append(FakeEntryPoint("broken", object()))
-    with pytest.raises(SenderConfigError, match="does not declare its limits"):
+    with pytest.raises(SenderConfigError, match="sender entry point `broken` names a value of type `object`, not a SenderSpec"):
         limits_for("broken")
-    with pytest.raises(SenderConfigError, match="from_settings"):
+    with pytest.raises(SenderConfigError, match="not a SenderSpec"):
         load_sender("x", "broken", {}, {})
+    plugins.append(FakeEntryPoint("bare", SenderSpec(kind="bare", summary="no factory method", limits=UNLIMITED,
+                                                     factory=f"{__name__}:NoFactorySender")))
+    with pytest.raises(SenderConfigError, match="from_settings"):
+        load_sender("x", "bare", {}, {})
 
 
 def test_link_text_rule():

@@ -1,0 +1,107 @@
+"""Shared values: the `sopc senders` listing of every installed sender kind.
+
+Stage: core (stdlib only). Built from the specs alone: listing the senders
+imports none of them. A text table for people, JSON for scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sopc.core.senders import KINDS, InstalledSender, SenderLimits, SenderRegistry
+
+COLUMNS = ("KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL IN", "RATE", "EXTERNAL GROUPS")
+LEGEND = "TEXT, MARKDOWN: the longest message, in UTF-8 bytes; RATE: per sender"
+KIND_ORDER = ("text", "markdown", "image", "link", "action")  # the order the docs list them in
+
+
+def senders_json(registry: SenderRegistry) -> dict[str, Any]:
+    return {
+        "senders": [_sender_json(registry.installed[kind]) for kind in sorted(registry.installed)],
+        "problems": [{"kind": kind, "error": problem} for kind, problem in sorted(registry.problems.items())],
+    }
+
+
+def _sender_json(installed: InstalledSender) -> dict[str, Any]:
+    spec, limits = installed.spec, installed.spec.limits
+    return {
+        "kind": spec.kind,
+        "summary": spec.summary,
+        "distribution": installed.distribution,
+        "version": installed.version,
+        "entry_point": installed.entry_point,
+        "factory": spec.factory,
+        "limits": {
+            "text_bytes": limits.text_bytes,
+            "markdown_bytes": limits.markdown_bytes,
+            "kinds": sorted(limits.kinds),
+            "mentions_in": sorted(limits.mentions_in),
+            "per_minute": limits.per_minute,
+            "per_second": limits.per_second,
+            "external_groups": limits.external_groups,
+        },
+        "daily_cap": spec.daily_cap,
+    }
+
+
+def senders_text(registry: SenderRegistry) -> str:
+    """The limits as a table, then what each kind is and where it comes from,
+    then the plugins that could not be loaded."""
+    kinds = sorted(registry.installed)
+    rows = [COLUMNS] + [_limit_cells(registry.installed[kind]) for kind in kinds]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += ["", LEGEND]
+    indent = " " * (widths[0] + 2)
+    for kind in kinds:
+        installed = registry.installed[kind]
+        lines += ["", f"{kind.ljust(widths[0])}  {installed.spec.summary}", f"{indent}from {_origin(installed)}"]
+    if registry.problems:
+        lines += ["", "not usable:"]
+        lines += [f"  {kind}: {problem}" for kind, problem in sorted(registry.problems.items())]
+    return "\n".join(lines)
+
+
+def _limit_cells(installed: InstalledSender) -> tuple[str, ...]:
+    spec, limits = installed.spec, installed.spec.limits
+    return (
+        spec.kind,
+        _size(limits, "text", limits.text_bytes),
+        _size(limits, "markdown", limits.markdown_bytes),
+        _kinds(limits.kinds),
+        _kinds(limits.mentions_in),
+        _rate(limits, spec.daily_cap),
+        "yes" if limits.external_groups else "no",
+    )
+
+
+def _size(limits: SenderLimits, kind: str, size: int | None) -> str:
+    if kind not in limits.kinds:
+        return "-"
+    return "no limit" if size is None else str(size)
+
+
+def _kinds(kinds: frozenset[str]) -> str:
+    if kinds >= KINDS:
+        return "any"
+    return " ".join(sorted(kinds, key=_kind_rank)) or "none"
+
+
+def _kind_rank(kind: str) -> tuple[int, str]:
+    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
+
+
+def _rate(limits: SenderLimits, daily_cap: int | None) -> str:
+    parts = []
+    if limits.per_minute:
+        parts.append(f"{limits.per_minute}/min")
+    if limits.per_second:
+        parts.append(f"{limits.per_second}/s")
+    if daily_cap:
+        parts.append(f"{daily_cap}/day per group")
+    return ", ".join(parts) or "no limit"
+
+
+def _origin(installed: InstalledSender) -> str:
+    distribution = " ".join(part for part in (installed.distribution, installed.version) if part)
+    return f"{distribution or 'an unnamed distribution'} ({installed.spec.factory})"

@@ -1,0 +1,197 @@
+"""Shared values: what each kind of sender can carry, and where its code lives.
+
+Stage: core (stdlib only). ``sopc check`` and ``sopc plan`` validate messages
+against a sender kind's :class:`SenderLimits` without loading any sender
+code (the HTTP senders pull in aiohttp); the runner imports a sender's class
+only when it builds that sender to deliver.
+
+Every kind, sopc's own included, is a :class:`SenderSpec` registered in the
+entry-point group ``sopc.senders`` (the entry point's name is the kind, its
+object the spec). The spec names its implementation as ``"module:Class"``
+in ``factory``; :mod:`sopc.senders.base` imports it on demand. A spec from
+another distribution replaces sopc's own spec of the same kind.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass, field
+
+from sopc.core.diagnostics import did_you_mean
+
+KINDS = frozenset({"text", "markdown", "image", "link", "action"})
+ENTRY_POINT_GROUP = "sopc.senders"
+HOME_DISTRIBUTION = "sopc"  # whose specs a plugin of the same kind replaces
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderLimits:
+    text_bytes: int | None
+    markdown_bytes: int | None
+    kinds: frozenset[str]
+    mentions_in: frozenset[str]
+    per_minute: int | None
+    per_second: int | None
+    external_groups: bool
+
+
+# What a sender with no channel limits declares (console, file, generic webhook).
+UNLIMITED = SenderLimits(
+    text_bytes=None,
+    markdown_bytes=None,
+    kinds=KINDS,
+    mentions_in=KINDS,
+    per_minute=None,
+    per_second=None,
+    external_groups=True,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderSpec:
+    """One kind of sender, as ``sopc check`` and ``sopc senders`` see it.
+
+    ``factory`` is ``"module:Class"``: a class with ``from_settings(name,
+    settings, env, runtime)``, imported only to deliver. ``daily_cap`` is the
+    default number of sends one customer group may get per day, for kinds
+    whose platform caps them (企业群发); a sender's ``daily_cap`` setting
+    overrides it.
+    """
+
+    kind: str
+    summary: str
+    limits: SenderLimits
+    factory: str
+    daily_cap: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledSender:
+    """A registered spec and the entry point it came from."""
+
+    spec: SenderSpec
+    distribution: str | None  # None when the entry point does not say
+    version: str | None
+    entry_point: str | None   # "module:attribute" of the spec
+
+
+@dataclass(frozen=True, slots=True)
+class SenderRegistry:
+    """The entry-point group read once: usable specs by kind, and the kinds
+    whose entry point is broken with what is wrong with each."""
+
+    installed: dict[str, InstalledSender] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+class SenderKindError(ValueError):
+    """A sender kind that is not installed, or whose plugin is broken."""
+
+
+# ---- the registry ----------------------------------------------------------------------
+
+def read_registry() -> SenderRegistry:
+    """Every sender kind registered in the entry-point group. Loading an entry
+    point imports only the module that holds the spec."""
+    registry = SenderRegistry()
+    plugins: dict[str, list[str]] = {}
+    for entry in _home_first(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)):
+        kind, origin = entry.name, _origin(entry)
+        if origin.distribution != HOME_DISTRIBUTION:
+            plugins.setdefault(kind, []).append(origin.distribution or "an unnamed distribution")
+        loaded = _load_spec(entry)
+        if isinstance(loaded, str):  # a broken plugin does not fall back to sopc's own spec silently
+            registry.problems[kind] = loaded
+            registry.installed.pop(kind, None)
+            continue
+        registry.installed[kind] = InstalledSender(loaded, origin.distribution, origin.version, origin.entry_point)
+        registry.problems.pop(kind, None)
+    for kind, owners in plugins.items():
+        if len(owners) > 1:  # neither may quietly win: which is used would depend on install order
+            registry.installed.pop(kind, None)
+            registry.problems[kind] = (f"sender kind `{kind}` is registered by several distributions "
+                                       f"({', '.join(sorted(owners))}): uninstall all but one")
+    return registry
+
+
+def sender_specs() -> dict[str, SenderSpec]:
+    """kind -> spec, for every installed kind that loads."""
+    return {kind: installed.spec for kind, installed in read_registry().installed.items()}
+
+
+def sender_spec(kind: str, registry: SenderRegistry | None = None) -> SenderSpec:
+    """The spec of ``kind``; :class:`SenderKindError` says why there is none."""
+    registry = registry or read_registry()
+    if kind in registry.installed:
+        return registry.installed[kind].spec
+    if kind in registry.problems:
+        raise SenderKindError(registry.problems[kind])
+    raise SenderKindError(unknown_kind_message(kind, registry.installed))
+
+
+def unknown_kind_message(kind: str, known) -> str:
+    message = f"unknown sender kind `{kind}`"
+    close = did_you_mean(kind, known)
+    if close:
+        message += f"; {close}"
+    return message + f" (known: {', '.join(sorted(known))})"
+
+
+def known_kinds() -> list[str]:
+    return sorted(read_registry().installed)
+
+
+def _home_first(entries) -> list:
+    """sopc's own entry points first, so a plugin's spec of the same kind replaces them."""
+    return sorted(entries, key=lambda entry: _origin(entry).distribution != HOME_DISTRIBUTION)
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    distribution: str | None
+    version: str | None
+    entry_point: str | None
+
+
+def _origin(entry) -> _Origin:
+    dist = getattr(entry, "dist", None)
+    name = getattr(dist, "name", None) if dist is not None else None
+    version = getattr(dist, "version", None) if dist is not None else None
+    return _Origin(name, version, getattr(entry, "value", None))
+
+
+def _load_spec(entry) -> SenderSpec | str:
+    """The entry point's spec, or a sentence saying what is wrong with it."""
+    where = _describe(entry)
+    try:
+        loaded = entry.load()
+    except Exception as exc:  # a broken plugin is a clear error, never a traceback
+        return f"{where} cannot be loaded: {type(exc).__name__}: {exc}"
+    if not isinstance(loaded, SenderSpec):
+        return (f"{where} names {_what(loaded)}, not a SenderSpec: register "
+                f"`SenderSpec(kind=..., summary=..., limits=..., factory=\"module:Class\")` "
+                f"(from sopc.core.senders)")
+    return _spec_problem(entry.name, loaded, where) or loaded
+
+
+def _spec_problem(name: str, spec: SenderSpec, where: str) -> str | None:
+    if spec.kind != name:
+        return f"{where} names the spec of kind `{spec.kind}`: the entry point's name must be its kind"
+    if not isinstance(spec.limits, SenderLimits):
+        return f"{where}: `limits` must be a SenderLimits"
+    module, _, attribute = spec.factory.partition(":") if isinstance(spec.factory, str) else ("", "", "")
+    if not module or not attribute:
+        return f"{where}: `factory` must be \"module:Class\", not {spec.factory!r}"
+    return None
+
+
+def _describe(entry) -> str:
+    origin = _origin(entry)
+    source = ", ".join(part for part in (origin.distribution, origin.entry_point) if part)
+    return f"sender entry point `{entry.name}`" + (f" ({source})" if source else "")
+
+
+def _what(value: object) -> str:
+    if isinstance(value, type):
+        return f"the class `{value.__module__}.{value.__qualname__}`"
+    return f"a value of type `{type(value).__name__}`"
