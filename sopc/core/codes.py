@@ -1,0 +1,160 @@
+"""Every diagnostic code sopc reports, as data: its severity and what it
+means in one line. Shared by all stages (codes are plain values).
+
+The code's letter is its severity (E error, W warning); the hundreds say
+which part of a project is wrong (see :data:`FAMILIES`). The messages
+themselves stay where they are emitted, with the specifics; this is the
+list a user (or a CI script matching on codes) can look a code up in:
+``docs/codes.md`` is generated from it (``tools/gen_codes.py``).
+
+tests/test_codes.py keeps it complete and true: every code literal in
+sopc/ and every code reported over the examples and golden projects must
+be here, with the severity it is reported with, and every code here must
+be produced by some test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from sopc.core.diagnostics import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    summary: str
+
+    @property
+    def family(self) -> str:
+        """The key of its family in :data:`FAMILIES`: ``"02"`` for E0201."""
+        return self.code[1:3]
+
+
+FAMILIES: Mapping[str, str] = MappingProxyType({
+    "00": "Reading .sop files",
+    "01": "Values written in a playbook",
+    "02": "Names and definitions",
+    "03": "Timing: quiet hours, caps, gaps, timelines, calendar",
+    "04": "Templates and mentions",
+    "05": "Senders",
+    "06": "Project files: sopc.toml, the roster, the calendar",
+    "07": "Event files",
+    "09": "sopc itself",
+})
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_CODES = (
+    Code("E0001", E, "a line does not follow the .sop syntax (the message says what was expected)"),
+    Code("E0002", E, "a character that cannot appear here, such as a full-width `：`"),
+    Code("E0003", E, "a quoted text has no closing `\"` on its line"),
+    Code("E0004", E, "too many syntax errors in one file; sopc stopped reading it"),
+    Code("E0005", E, "a `\"\"\"` text is never closed"),
+    Code("E0008", E, "a .sop file is not UTF-8 text"),
+
+    Code("E0101", E, "not a time of day (hours 00-23, minutes 00-59)"),
+    Code("E0102", E, "not a date on the calendar"),
+    Code("E0103", E, "not a duration or offset (units d, h, m, s from largest to smallest)"),
+    Code("E0104", E, "unknown time zone in a playbook's `timezone`"),
+    Code("E0105", E, "not a valid five-field cron expression"),
+    Code("E0106", E, "not a day of the month (1-31 or `last`)"),
+    Code("E0107", E, "`every N` is not a whole number of days"),
+    Code("E0108", E, "quiet hours that start and end at the same time"),
+    Code("E0109", E, "a daily cap below 1"),
+    Code("E0110", E, "an `active` window that ends before it starts"),
+
+    Code("E0201", E, "unknown sender (not declared in sopc.toml)"),
+    Code("E0202", E, "unknown timeline"),
+    Code("E0203", E, "unknown group stage"),
+    Code("E0204", E, "unknown group id (not in the roster)"),
+    Code("E0205", E, "no group in the roster has this tag"),
+    Code("W0206", W, "a playbook's audience reaches no group"),
+    Code("E0207", E, "unknown lifecycle event"),
+    Code("E0208", E, "an event that needs an argument (duration, tag or stage) has none"),
+    Code("E0209", E, "a step name used twice in one playbook or timeline"),
+    Code("E0210", E, "a playbook defined twice"),
+    Code("E0211", E, "a timeline defined twice"),
+    Code("E0212", E, "an imported file cannot be found"),
+    Code("E0213", E, "an import names a timeline or template the file does not have"),
+    Code("W0215", W, "a playbook setting written twice (the last one counts)"),
+    Code("E0216", E, "a template defined twice"),
+    Code("E0217", E, "the group stages declared twice"),
+    Code("E0218", E, "a playbook that does not say which groups it posts to"),
+    Code("E0219", E, "an event starts a timeline with a step before T"),
+
+    Code("E0301", E, "a message falls in the playbook's quiet hours"),
+    Code("W0302", W, "a greeting that does not fit the hour it is sent at"),
+    Code("E0303", E, "two messages to one group closer together than the playbook's `gap`"),
+    Code("E0304", E, "a group gets more posts in a day than the playbook's `cap`"),
+    Code("E0305", E, "a timeline runs longer than its `max`"),
+    Code("E0306", E, "a timeline step comes after the group is dissolved"),
+    Code("W0307", W, "a timeline launch is in the past"),
+    Code("W0308", W, "China's holiday schedule for a year in the window is not known yet"),
+    Code("W0309", W, "a local time skipped or repeated by a clock change"),
+
+    Code("E0401", E, "a template file cannot be found or read"),
+    Code("E0402", E, "a template that does not compile (template syntax)"),
+    Code("E0403", E, "unknown named template"),
+    Code("E0404", E, "a template file is not UTF-8 text"),
+    Code("E0405", E, "a template variable with no value where the step is sent"),
+    Code("E0406", E, "a step that fails to render for a group"),
+    Code("E0407", E, "`group.<column>` names a roster column no group of the playbook has"),
+    Code("E0410", E, "a mention of the event's member outside a lifecycle step"),
+
+    Code("E0501", E, "unknown or broken sender kind"),
+    Code("E0502", E, "a message larger than its sender accepts"),
+    Code("E0503", E, "`@all` in a message kind whose sender cannot mention in it"),
+    Code("E0504", E, "a sender that cannot post in an external customer group"),
+    Code("E0505", E, "a sender that cannot send this message kind"),
+    Code("E0506", E, "more WeCom mass sends to a customer group in a day than the sender's `daily_cap`"),
+
+    Code("E0601", E, "sopc.toml (or a TOML roster) is not valid TOML or not UTF-8"),
+    Code("W0602", W, "unknown key in sopc.toml or a TOML roster"),
+    Code("E0603", E, "a value of the wrong type or form in sopc.toml"),
+    Code("E0604", E, "unknown time zone in sopc.toml"),
+    Code("E0605", E, "a secret written in sopc.toml instead of an environment variable"),
+    Code("E0606", E, "a problem in sopc.toml's [calendar] table"),
+    Code("E0607", E, "a file or folder named to sopc does not exist or cannot be read"),
+    Code("W0608", W, "a path in sopc.toml's `playbooks` does not exist"),
+    Code("E0609", E, "no .sop files found to check"),
+    Code("E0610", E, "the roster file is missing"),
+    Code("E0611", E, "the roster has no group id column"),
+    Code("E0612", E, "a roster group with no id"),
+    Code("E0613", E, "a group id used twice in the roster"),
+    Code("E0614", E, "a roster value of the wrong form (not a date, not true/false, ...)"),
+    Code("W0615", W, "a roster row with more or fewer cells than the header"),
+    Code("E0616", E, "the roster cannot be read (encoding, broken CSV quoting, I/O)"),
+    Code("E0617", E, "the roster is not a .csv or .toml file"),
+
+    Code("E0701", E, "the events file cannot be read"),
+    Code("E0702", E, "a line of the events file is not a valid event"),
+
+    Code("E0999", E, "a check crashed (a bug in that check)"),
+)
+
+CATALOGUE: Mapping[str, Code] = MappingProxyType({entry.code: entry for entry in _CODES})
+
+
+def codes_markdown() -> str:
+    """docs/codes.md: every code, by family, as Markdown tables."""
+    lines = [
+        "# Diagnostic codes",
+        "",
+        "Every problem `sopc check` (and `sopc plan`) reports carries a code:",
+        "`E` codes are errors (exit status 1), `W` codes warnings (exit 1 only",
+        "with `--strict`). The message beside the code in the output says",
+        "exactly what is wrong where, and usually how to fix it.",
+        "",
+        "Generated from `sopc/core/codes.py` by `python tools/gen_codes.py`; do not edit by hand.",
+    ]
+    for family, title in FAMILIES.items():
+        lines += ["", f"## {title}", "", "| code | severity | meaning |", "|------|----------|---------|"]
+        for entry in _CODES:
+            if entry.family == family:
+                summary = entry.summary.replace("|", "\\|")
+                lines.append(f"| {entry.code} | {entry.severity.value} | {summary} |")
+    return "\n".join(lines) + "\n"
