@@ -1,4 +1,7 @@
-"""The command line: thin wrappers over :mod:`sopc.pipeline`.
+"""The command line: thin wrappers over :mod:`sopc.pipeline` and
+:mod:`sopc.run`. A command reads its options, calls the library and prints
+what it returns; it keeps no state between runs (tests run many
+commands in one process).
 
 Exit codes: 0 clean, 1 problems found (errors, or warnings with --strict),
 2 usage errors (click's own), 70 an internal error (a bug: please report).
@@ -6,7 +9,6 @@ Exit codes: 0 clean, 1 problems found (errors, or warnings with --strict),
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import sys
@@ -34,31 +36,10 @@ def _color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _for_display(result) -> tuple[list, dict[str, str]]:
-    """Diagnostics with every path relative to the current folder (the way
-    the user wrote them), and the text of every file they point into: the
-    loader registers .sop files, but sopc.toml, the roster and template
-    files are read elsewhere."""
-    from sopc.project.loader import display_path
-
-    sources = dict(result.project.sources)
-    shown: list = []
-    for diagnostic in result.diagnostics:
-        span = diagnostic.span
-        if span is not None and os.path.isabs(span.path):
-            span = dataclasses.replace(span, path=display_path(Path(span.path)))
-            diagnostic = dataclasses.replace(diagnostic, span=span)
-        if span is not None and span.path not in sources:
-            try:
-                sources[span.path] = Path(span.path).read_text(encoding="utf-8-sig", errors="replace")
-            except (OSError, ValueError):
-                pass
-        shown.append(diagnostic)
-    return shown, sources
-
-
 def _print_diagnostics(result, fmt: str = "text") -> None:
-    diagnostics, sources = _for_display(result)
+    from sopc.pipeline import displayed
+
+    diagnostics, sources = displayed(result)
     if fmt == "json":
         click.echo(render_json(diagnostics))
     elif diagnostics:
@@ -108,8 +89,8 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
     """
     from sopc import pipeline
 
-    probe = pipeline.build(list(paths))  # cheap: tells the zone for --now
-    result = pipeline.check(list(paths), now=_now(now, probe.zone), events_path=events_path)
+    built = pipeline.build(list(paths))  # built once; its zone tells --now
+    result = pipeline.check_build(built, now=_now(now, built.zone), events_path=events_path)
     _print_diagnostics(result, fmt)
     if fmt == "text" and not result.diagnostics:
         click.echo("no problems found", err=True)
@@ -145,24 +126,17 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     zone = result.zone
     today = _now(now, zone).astimezone(zone).date()
     first = _date(date_from, "--from") if date_from else today
-    last = _date(date_to, "--to") if date_to else first + dt.timedelta(days=6)
-    if last < first:
-        raise click.BadParameter(f"{last} is before {first}", param_hint="--to")
+    try:
+        start, end = pipeline.plan_window(zone, first, _date(date_to, "--to") if date_to else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
     events = pipeline.read_events(result, events_path)
     if result.failed:
         _print_diagnostics(result)
         click.echo(summary_line(result.diagnostics) + "; fix them first (`sopc check` shows them too)", err=True)
         sys.exit(1)
-    start = dt.datetime.combine(first, dt.time(), zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
-    messages = pipeline.plan(result, start, end, events=events, group=group)
     out = click.get_text_stream("stdout")
-    if fmt == "jsonl":
-        output.write_jsonl(messages, out)
-    elif fmt == "csv":
-        output.write_csv(messages, out)
-    else:
-        output.write_table(messages, out, zone)
+    output.write(pipeline.plan(result, start, end, events=events, group=group), out, fmt, zone)
     out.flush()
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
@@ -207,10 +181,6 @@ def _project_zone(root: Path):
 
     config, _ = load_config(root)
     return zone_or_default(config.timezone)
-
-
-def _report(build) -> None:
-    _print_diagnostics(build)
 
 
 @cli.command()
@@ -263,7 +233,7 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
     options = RunOptions(concurrency=concurrency, resend_in_doubt=resend_in_doubt)
     request = RunRequest(paths=paths, once=once, dry_run=dry_run, state=state_file, now=moment,
                          options=options, quiet=quiet, zone=zone)
-    sys.exit(run_project(request, report=_report))
+    sys.exit(run_project(request, report=_print_diagnostics))
 
 
 def _root(paths: list[Path]) -> Path:
@@ -273,13 +243,12 @@ def _root(paths: list[Path]) -> Path:
 
 
 def _open_state(root: Path, state_file: Path | None, *, must_exist: bool = True):
-    from sopc.run.runlock import state_path
-    from sopc.run.store import SQLiteStore
+    from sopc.run.runlock import NoRunState, open_state
 
-    state = state_path(root, state_file)
-    if must_exist and not state.is_file():
-        raise click.ClickException(f"no run state at {state}: nothing has run yet (start `sopc run`)")
-    return state, SQLiteStore(state)
+    try:
+        return open_state(root, state_file, must_exist=must_exist)
+    except NoRunState as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -303,22 +272,14 @@ def status(path: Path | None, state_file: Path | None, fmt: str, limit: int) -> 
       sopc status my-sop --format json | jq .counts
     """
     from sopc.run import status as report
-    from sopc.project.loader import display_path
-    from sopc.run.runlock import runner_pid
+    from sopc.run.runlock import NoRunState
 
     root = _root([path] if path else [])
-    state, store = _open_state(root, state_file)
     try:
-        data = report.collect(store, state_path=display_path(state), runner_pid=runner_pid(state), limit=limit)
-    finally:
-        store.close()
+        data = report.project_status(root, state_file, limit=limit)
+    except NoRunState as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(report.render_json(data) if fmt == "json" else report.render_text(data, _project_zone(root)))
-
-
-def _playbook_names(root: Path) -> list[str]:
-    from sopc import pipeline
-
-    return [p.name for p in pipeline.build([root]).program.playbooks]
 
 
 @cli.command()
@@ -356,20 +317,14 @@ def resume(playbook: str, path: Path | None, state_file: Path | None, now: str |
 
 def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, now: str | None, *,
                      pausing: bool) -> None:
-    from sopc.core.diagnostics import did_you_mean
-    from sopc.run.runlock import notify_runner
+    from sopc.run.pauses import UnknownPlaybook, set_paused
 
     root = _root([path] if path else [])
-    names = _playbook_names(root)
-    if playbook not in names:
-        hint = did_you_mean(playbook, names) or f"playbooks: {', '.join(names) or '(none)'}"
-        raise click.BadParameter(f"no playbook `{playbook}` in {root}; {hint}", param_hint="PLAYBOOK")
-    state, store = _open_state(root, state_file, must_exist=False)
+    at = _now(now, _project_zone(root))
     try:
-        changed = (store.pause if pausing else store.resume)(playbook, _now(now, _project_zone(root)))
-    finally:
-        store.close()
-    notify_runner(state)
+        changed = set_paused(root, playbook, paused=pausing, at=at, state_file=state_file)
+    except UnknownPlaybook as exc:
+        raise click.BadParameter(str(exc), param_hint="PLAYBOOK") from None
     if pausing:
         click.echo(f"paused `{playbook}`: nothing of it is sent until `sopc resume {playbook}`; what falls due "
                    "meanwhile is recorded as skipped: paused" if changed else f"`{playbook}` was already paused")

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -22,6 +24,7 @@ from sopc.plan.expand import expand
 from sopc.core.timeutil import zone_or_default
 
 CHECK_WINDOW = dt.timedelta(days=35)
+PLAN_DAYS = 7  # `sopc plan` without --to: a week
 
 
 @dataclass
@@ -59,7 +62,11 @@ def read_events(result: Build, events_path: Path | None) -> tuple[Event, ...]:
 def check(paths: Sequence[Path], *, now: dt.datetime, events_path: Path | None = None) -> Build:
     """Everything `sopc check` reports. The cadence checks look at the plan
     from `now` for five weeks, and at every launch's day."""
-    result = build(paths)
+    return check_build(build(paths), now=now, events_path=events_path)
+
+
+def check_build(result: Build, *, now: dt.datetime, events_path: Path | None = None) -> Build:
+    """:func:`check` on a project already built (whose zone told `now`)."""
     events = read_events(result, events_path)
     end = max([now + CHECK_WINDOW, *_launch_ends(result.program)])
     context = CheckContext(now=now, start=now, end=end, events=events)
@@ -77,8 +84,40 @@ def _launch_ends(program: Program) -> list[dt.datetime]:
     return ends
 
 
+def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """From the midnight ``first`` starts to the midnight ``last`` (included;
+    default: a week from ``first``) ends, in ``zone``. ValueError if ``last``
+    is before ``first``."""
+    last = last if last is not None else first + dt.timedelta(days=PLAN_DAYS - 1)
+    if last < first:
+        raise ValueError(f"{last} is before {first}")
+    return (dt.datetime.combine(first, dt.time(), zone),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone))
+
+
 def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
          group: str | None = None) -> Iterator[PlannedMessage]:
     group_filter = (lambda g: g.id == group) if group else None
     return expand(result.program, start, end, events=events, group_filter=group_filter,
                   diagnostics=result.diagnostics)
+
+
+def displayed(result: Build) -> tuple[list[Diagnostic], dict[str, str]]:
+    """The diagnostics with every path relative to the current folder (the
+    way the user wrote them), and the text of every file they point into: the
+    loader registers .sop files, but sopc.toml, the roster and template files
+    are read elsewhere."""
+    sources = dict(result.project.sources)
+    shown: list[Diagnostic] = []
+    for diagnostic in result.diagnostics:
+        span = diagnostic.span
+        if span is not None and os.path.isabs(span.path):
+            span = dataclasses.replace(span, path=display_path(Path(span.path)))
+            diagnostic = dataclasses.replace(diagnostic, span=span)
+        if span is not None and span.path not in sources:
+            try:
+                sources[span.path] = Path(span.path).read_text(encoding="utf-8-sig", errors="replace")
+            except (OSError, ValueError):
+                pass
+        shown.append(diagnostic)
+    return shown, sources

@@ -64,3 +64,14 @@ def write_table(messages: Iterable[PlannedMessage], out: TextIO, zone) -> int:
         count += 1
     out.write(("\n" if count else "") + f"{count} message{'s' if count != 1 else ''}\n")
     return count
+
+
+def write(messages: Iterable[PlannedMessage], out: TextIO, fmt: str, zone) -> int:
+    """``fmt`` is ``table`` (times in ``zone``), ``jsonl`` or ``csv``."""
+    if fmt == "jsonl":
+        return write_jsonl(messages, out)
+    if fmt == "csv":
+        return write_csv(messages, out)
+    if fmt == "table":
+        return write_table(messages, out, zone)
+    raise ValueError(f"no plan format `{fmt}`; formats: table, jsonl, csv")

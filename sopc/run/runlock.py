@@ -13,6 +13,8 @@ import os
 import signal
 from pathlib import Path
 
+from sopc.run.store import SQLiteStore
+
 STATE_DIR = ".sopc"
 STATE_FILE = "state.db"
 
@@ -20,6 +22,21 @@ STATE_FILE = "state.db"
 def state_path(project_dir: Path, override: str | Path | None = None) -> Path:
     chosen = override or os.environ.get("SOPC_STATE")
     return Path(chosen) if chosen else project_dir / STATE_DIR / STATE_FILE
+
+
+class NoRunState(LookupError):
+    """Nothing has run yet: there is no state file to read."""
+
+
+def open_state(project_dir: Path, override: str | Path | None = None, *,
+               must_exist: bool = True) -> tuple[Path, SQLiteStore]:
+    """The state file's path and the store on it (the caller closes it).
+    ``must_exist=False`` creates the file: recording an event or a pause
+    before the first run is fine."""
+    state = state_path(project_dir, override)
+    if must_exist and not state.is_file():
+        raise NoRunState(f"no run state at {state}: nothing has run yet (start `sopc run`)")
+    return state, SQLiteStore(state)
 
 
 def _lock_path(state: Path) -> Path:

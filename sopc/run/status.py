@@ -1,6 +1,7 @@
 """`sopc status`: what the runner has done and will do, from the store.
 
-One value (:func:`collect`) and two renderers (:func:`render_text` for
+One value (:func:`collect`; :func:`project_status` reads it from a
+project's state file) and two renderers (:func:`render_text` for
 people, :func:`render_json` for tools). Nothing here prints a secret: the
 store never holds one.
 """
@@ -9,15 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from sopc.core.messages import STATES, StoredMessage
+from sopc.project.loader import display_path
+from sopc.run.runlock import open_state, runner_pid
 from sopc.run.store import SQLiteStore
 from sopc.core.timeutil import WEEKDAY_CN
 
 STATE_CN = {"pending": "待发", "claimed": "发送中", "sent": "已发", "failed": "失败", "skipped": "跳过",
             "cancelled": "已取消", "in-doubt": "存疑"}
 CONFIRM_CN = {"waiting": "待群主确认", "confirmed": "群主已确认", "failed": "未发出"}
+
+
+def project_status(project_dir: Path, state_file: Path | None = None, *, limit: int = 10) -> dict[str, Any]:
+    """:func:`collect` from the project's state file (``state_file`` or the
+    default one); :class:`sopc.run.runlock.NoRunState` if nothing has run."""
+    state, store = open_state(project_dir, state_file)
+    try:
+        return collect(store, state_path=display_path(state), runner_pid=runner_pid(state), limit=limit)
+    finally:
+        store.close()
 
 
 def collect(store: SQLiteStore, *, state_path: str, runner_pid: int | None, limit: int = 10) -> dict[str, Any]:
