@@ -1,24 +1,12 @@
-"""Shared helpers: a small project on disk, and sopc as a real subprocess."""
+"""Shared fixtures: a small project on disk, and sopc's command line run in
+process (see inprocess.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from inprocess import run_sopc
 from projects import write_project
-
-
-def run_sopc(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``python -m sopc ARGS`` in ``cwd``: no colour, no injected clock, no debug."""
-    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_DEBUG")}
-    env.update(NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "sopc", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout)
-
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -34,7 +22,8 @@ def no_proxy_from_the_machine(monkeypatch):
 
 @pytest.fixture(name="run_sopc")
 def run_sopc_fixture():
-    """``run_sopc("check", ".", cwd=folder)``: see :func:`run_sopc`."""
+    """``run_sopc("check", ".", cwd=folder)`` -> click's Result (exit_code,
+    stdout, stderr): see :func:`inprocess.run_sopc`."""
     return run_sopc
 
 

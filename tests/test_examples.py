@@ -1,7 +1,7 @@
 """The example projects in ``examples/``: they check clean, and their plans are pinned.
 
-Every example is run through the real command line (``python -m sopc`` in a
-subprocess), the way a user or CI runs it:
+Every example is run through the command line a user or CI runs (in
+process, with click's CliRunner; see inprocess.py):
 
 * ``sopc check examples/NAME --strict --format json`` exits 0 with no
   diagnostics at all;
@@ -9,7 +9,8 @@ subprocess), the way a user or CI runs it:
   --now 2026-11-23T09:00`` (plus ``--events`` for ``lifecycle``) matches
   ``tests/golden/plans/NAME.jsonl`` byte for byte, and burger's table format
   matches ``tests/golden/plans/burger.txt``;
-* the JSONL contract holds (keys, types, +08:00 times, sorted, deterministic);
+* the JSONL contract holds (keys, types, +08:00 times, sorted, deterministic:
+  another interpreter with another hash seed plans the same bytes);
 * ids are stable under unrelated edits; the flash sale dissolves its group;
   the lifecycle's newcomer sequence mentions the member and stops at a purchase;
   holiday and workday rules behave around China's 2026 National Day.
@@ -35,8 +36,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from helpers_golden import assert_golden
+from inprocess import run_sopc
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO / "examples"
@@ -54,16 +57,10 @@ AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$")
 
 # ---- running the command line -------------------------------------------------------
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_DEBUG", "SOPC_UPDATE_GOLDEN")}
-    env.update(NO_COLOR="1", PYTHONIOENCODING="utf-8", PYTHONUTF8="1")
-    return env
-
-
-def sopc(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    """Run `python -m sopc ARGS` for real; stdout and stderr as bytes."""
-    return subprocess.run([sys.executable, "-m", "sopc", *args], cwd=cwd, env=_env(),
-                          capture_output=True, timeout=120)
+def sopc(*args: str, cwd: Path = REPO) -> Result:
+    """`sopc ARGS` in the repository folder; stdout and stderr as bytes in
+    ``.stdout_bytes`` and ``.stderr_bytes``."""
+    return run_sopc(*args, cwd=cwd)
 
 
 def plan_args(name: str, fmt: str = "jsonl", path: str | None = None) -> tuple[str, ...]:
@@ -76,9 +73,9 @@ def plan_args(name: str, fmt: str = "jsonl", path: str | None = None) -> tuple[s
 @functools.cache
 def plan_output(name: str, fmt: str = "jsonl") -> bytes:
     result = sopc(*plan_args(name, fmt))
-    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
-    assert result.stderr == b"", result.stderr.decode("utf-8", "replace")
-    return result.stdout
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr_bytes == b"", result.stderr
+    return result.stdout_bytes
 
 
 def plan_lines(name: str) -> list[dict]:
@@ -87,8 +84,8 @@ def plan_lines(name: str) -> list[dict]:
 
 def run_plan(path: Path | str, *extra: str) -> list[dict]:
     result = sopc("plan", str(path), "--format", "jsonl", *extra)
-    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
-    return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout_bytes.decode("utf-8").splitlines()]
 
 
 def local(message: dict) -> dt.datetime:
@@ -117,18 +114,18 @@ def test_example_is_a_complete_project(name):
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_checks_clean(name):
     result = sopc("check", f"examples/{name}", "--strict", "--format", "json", "--now", NOW)
-    report = json.loads(result.stdout.decode("utf-8"))
+    report = json.loads(result.stdout_bytes.decode("utf-8"))
     assert report["diagnostics"] == [], json.dumps(report, ensure_ascii=False, indent=2)
     assert (report["errors"], report["warnings"]) == (0, 0)
-    assert result.returncode == 0
+    assert result.exit_code == 0
 
 
 def test_lifecycle_checks_clean_with_its_events():
     result = sopc("check", "examples/lifecycle", "--strict", "--format", "json", "--now", NOW,
                   "--events", EVENTS["lifecycle"])
-    report = json.loads(result.stdout.decode("utf-8"))
+    report = json.loads(result.stdout_bytes.decode("utf-8"))
     assert report["diagnostics"] == [], json.dumps(report, ensure_ascii=False, indent=2)
-    assert result.returncode == 0
+    assert result.exit_code == 0
 
 
 # ---- (b) golden plans ----------------------------------------------------------------
@@ -172,11 +169,41 @@ def test_plan_jsonl_contract(name):
     assert len(ids) == len(set(ids)), "two messages share an id"
 
 
+# Run in another interpreter, with a hash seed other than this one's: sets
+# and dicts of strings iterate in another order there. Each plan's bytes go
+# back as latin-1 text inside one JSON object on stdout.
+FRESH_PROCESS_PLANS = """
+import json, sys
+from click.testing import CliRunner
+from sopc.cli import cli
+
+plans = {}
+for name, args in json.loads(sys.argv[1]).items():
+    result = CliRunner().invoke(cli, args, env={"NO_COLOR": "1"}, prog_name="sopc", catch_exceptions=False)
+    plans[name] = [result.exit_code, result.stdout_bytes.decode("latin-1")]
+json.dump(plans, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def plans_from_a_fresh_process() -> dict[str, tuple[int, bytes]]:
+    """Every example's JSONL plan as another `sopc` process makes it: one
+    process for all of them."""
+    seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
+    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_DEBUG", "SOPC_STATE")}
+    env.update(PYTHONHASHSEED=seed, PYTHONIOENCODING="utf-8")
+    wanted = json.dumps({name: list(plan_args(name)) for name in EXAMPLES})
+    done = subprocess.run([sys.executable, "-c", FRESH_PROCESS_PLANS, wanted], cwd=REPO, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    return {name: (code, text.encode("latin-1")) for name, (code, text) in json.loads(done.stdout).items()}
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_plan_is_deterministic(name):
-    again = sopc(*plan_args(name))  # a fresh process: a different hash seed
-    assert again.returncode == 0
-    assert again.stdout == plan_output(name)
+def test_plan_is_deterministic(name, plans_from_a_fresh_process):
+    code, again = plans_from_a_fresh_process[name]
+    assert code == 0
+    assert again == plan_output(name)
 
 
 # ---- (d) stable ids ----------------------------------------------------------------------

@@ -235,5 +235,5 @@ def test_cli_on_mutated_files_exits_0_or_1(tmp_path, run_sopc, seed):
         (root / f"m{index}_{name}").write_text(_mutate_plainly(text, rng), encoding="utf-8")
     for fmt in ("text", "json"):
         result = run_sopc("check", "proj", "--format", fmt, "--now", "2026-11-23T09:00", cwd=tmp_path)
-        assert result.returncode in (0, 1), result.stderr
+        assert result.exit_code in (0, 1), result.stderr
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr

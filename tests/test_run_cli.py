@@ -1,6 +1,9 @@
-"""`sopc run`, `status`, `pause`, `resume` as a user runs them: real
-subprocesses, a real state file, and a real HTTP server on 127.0.0.1 standing
-in for the webhook a message is delivered to."""
+"""`sopc run`, `status`, `pause`, `resume` as a user runs them: the command
+line in process (click's CliRunner), a real state file, and a real HTTP
+server on 127.0.0.1 standing in for the webhook a message is delivered to.
+Real processes where only a process will do: SIGKILL at random moments, and
+a runner running for good (events wake it, edits and SIGHUP reload it,
+SIGTERM stops it) beside the commands that talk to it."""
 
 from __future__ import annotations
 
@@ -49,12 +52,12 @@ def _outbox(root) -> list[dict]:
 
 def test_run_once_delivers_what_is_due_and_a_second_run_sends_nothing_again(weekly, run_sopc):
     first = run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent)
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     assert [m["group"] for m in _outbox(weekly)] == ["hz_001", "hz_002", "sh_001"]
     assert _outbox(weekly)[0]["text"] == "【西湖店】本周券包已发放"
     assert "done: 3 sent, 0 failed" in first.stderr
     again = run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T10:05", cwd=weekly.parent)
-    assert again.returncode == 0 and "done: 0 sent" in again.stderr
+    assert again.exit_code == 0 and "done: 0 sent" in again.stderr
     assert len(_outbox(weekly)) == 3
     assert (weekly / ".sopc" / "state.db").is_file()
 
@@ -64,7 +67,7 @@ def test_status_reports_counts_next_due_and_missed(weekly, run_sopc):
     late = run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T15:45", cwd=weekly.parent)
     assert "missed" in late.stderr
     text = run_sopc("status", str(weekly), cwd=weekly.parent)
-    assert text.returncode == 0, text.stderr
+    assert text.exit_code == 0, text.stderr
     assert "3 sent 已发" in text.stdout and "3 skipped 跳过" in text.stdout
     assert "missed: 45m late" in text.stdout
     data = json.loads(run_sopc("status", str(weekly), "--format", "json", cwd=weekly.parent).stdout)
@@ -74,38 +77,38 @@ def test_status_reports_counts_next_due_and_missed(weekly, run_sopc):
 
 def test_status_without_any_run_says_what_to_do(weekly, run_sopc):
     result = run_sopc("status", str(weekly), cwd=weekly.parent)
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "nothing has run yet" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_pause_then_resume_skips_the_backlog(weekly, run_sopc):
     wrong = run_sopc("pause", "welfar", str(weekly), cwd=weekly.parent)
-    assert wrong.returncode == 2 and "did you mean `welfare`" in wrong.stderr
+    assert wrong.exit_code == 2 and "did you mean `welfare`" in wrong.stderr
     paused = run_sopc("pause", "welfare", str(weekly), "--now", "2026-11-23T09:00", cwd=weekly.parent)
-    assert paused.returncode == 0 and "paused `welfare`" in paused.stdout
+    assert paused.exit_code == 0 and "paused `welfare`" in paused.stdout
     status = json.loads(run_sopc("status", str(weekly), "--format", "json", cwd=weekly.parent).stdout)
     assert status["paused"] == ["welfare"]
     run = run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent)
     assert "skipped" in run.stderr and _outbox(weekly) == []
-    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).returncode == 0
+    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).exit_code == 0
     run_sopc("run", str(weekly), "--once", "--now", "2026-11-23T15:00", cwd=weekly.parent)
     assert [m["step"] for m in _outbox(weekly)] == ["draw"] * 3
 
 
 def test_dry_run_prints_and_leaves_the_state_alone(weekly, run_sopc):
     result = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", NOW, cwd=weekly.parent)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "welfare/coupon -> 杭州西湖店福利群 (hz_001)" in result.stdout
     assert _outbox(weekly) == [] and not (weekly / ".sopc" / "state.db").exists()
 
 
 def test_dry_run_sees_the_real_state_and_does_not_offer_what_was_sent(weekly, run_sopc):
-    assert run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent).returncode == 0
+    assert run_sopc("run", str(weekly), "--once", "--now", NOW, cwd=weekly.parent).exit_code == 0
     soon = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", "2026-11-23T10:05", cwd=weekly.parent)
-    assert soon.returncode == 0, soon.stderr
+    assert soon.exit_code == 0, soon.stderr
     assert "welfare/coupon" not in soon.stdout  # sent at 10:00:30 by the real run, still within grace
-    assert run_sopc("pause", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).returncode == 0
-    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T15:02", cwd=weekly.parent).returncode == 0
+    assert run_sopc("pause", "welfare", str(weekly), "--now", "2026-11-23T14:00", cwd=weekly.parent).exit_code == 0
+    assert run_sopc("resume", "welfare", str(weekly), "--now", "2026-11-23T15:02", cwd=weekly.parent).exit_code == 0
     later = run_sopc("run", str(weekly), "--dry-run", "--once", "--now", "2026-11-23T15:03", cwd=weekly.parent)
     assert "welfare/draw" not in later.stdout and "paused" in later.stderr  # 15:00 fell inside the pause
     assert len(_outbox(weekly)) == 3
@@ -116,7 +119,7 @@ def test_dry_run_sees_the_real_state_and_does_not_offer_what_was_sent(weekly, ru
 def test_run_refuses_a_project_with_errors_and_shows_them(tmp_path, run_sopc):
     root = write_project(tmp_path / "bad", {"sopc.toml": OUTBOX_TOML, "w.sop": WEEKLY.replace("周一 15:00", "周八 15:00")})
     result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "w.sop:6:3: error[E0001]" in result.stderr and "fix them first" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -129,14 +132,14 @@ kind = "wecom-bot"
 key_env = "SOPC_TEST_MISSING_KEY"
 '''})
     result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "environment variable SOPC_TEST_MISSING_KEY is not set" in result.stderr
     assert "--dry-run" in result.stderr
 
 
 def test_now_is_only_for_once_or_dry_run(weekly, run_sopc):
     result = run_sopc("run", str(weekly), "--now", NOW, cwd=weekly.parent)
-    assert result.returncode == 2 and "only with --once or --dry-run" in result.stderr
+    assert result.exit_code == 2 and "only with --once or --dry-run" in result.stderr
 
 
 # ---- the crash test -----------------------------------------------------------------------
@@ -281,12 +284,12 @@ def test_a_running_runner_wakes_for_events_and_reloads_edits(tmp_path, run_sopc)
     try:
         log.wait_for("running; waiting")
         second = run_sopc("run", str(root), "--once", cwd=tmp_path)
-        assert second.returncode == 1 and "already running" in second.stderr
+        assert second.exit_code == 1 and "already running" in second.stderr
 
         started = time.monotonic()
         joined = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1",
                           "--name", "小王", cwd=tmp_path)
-        assert joined.returncode == 0, joined.stderr
+        assert joined.exit_code == 0, joined.stderr
         assert "picks them up now" in joined.stderr
         assert _wait_for_outbox(root, 1)[0]["text"] == "欢迎 小王"
         assert time.monotonic() - started < 10  # woken by the event, not by polling
@@ -321,7 +324,7 @@ def test_event_records_and_the_next_run_sends_what_it_starts(tmp_path, run_sopc)
         '"欢迎 {{ member.name }}"', '"欢迎 {{ member.name }},订单 {{ event.order }}"')})
     result = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1", "--name", "小王",
                       "--at", "2026-11-23T10:00", "--data", "order=A1001", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "recorded member.joined m1 (小王) in hz_001 at 2026-11-23 10:00" in result.stdout
     assert "no `sopc run` is running" in result.stderr
     run_sopc("run", str(root), "--once", "--now", "2026-11-23T10:01", cwd=tmp_path)
@@ -331,20 +334,20 @@ def test_event_records_and_the_next_run_sends_what_it_starts(tmp_path, run_sopc)
 def test_bad_event_input_is_refused_with_the_reason_and_nothing_recorded(tmp_path, run_sopc):
     root = write_project(tmp_path / "ev", {"sopc.toml": OUTBOX_TOML, "m.sop": MEMBERS})
     typo = run_sopc("event", "member.joind", str(root), "--group", "hz_001", "--member", "m1", cwd=tmp_path)
-    assert typo.returncode == 1 and "did you mean `member.joined`" in typo.stderr
+    assert typo.exit_code == 1 and "did you mean `member.joined`" in typo.stderr
     assert "nothing recorded" in typo.stderr and "Traceback" not in typo.stderr
     no_member = run_sopc("event", "member.joined", str(root), "--group", "hz_001", cwd=tmp_path)
-    assert no_member.returncode == 1 and "member" in no_member.stderr
+    assert no_member.exit_code == 1 and "member" in no_member.stderr
     bad_time = run_sopc("event", "member.joined", str(root), "--group", "hz_001", "--member", "m1",
                         "--at", "tomorrow", cwd=tmp_path)
-    assert bad_time.returncode == 2 and "not a date or time" in bad_time.stderr
+    assert bad_time.exit_code == 2 and "not a date or time" in bad_time.stderr
     unknown = run_sopc("event", "member.joined", str(root), "--group", "hz_01", "--member", "m1", cwd=tmp_path)
-    assert unknown.returncode == 1 and "ignored: group `hz_01` is not in the roster; did you mean `hz_001`?" \
+    assert unknown.exit_code == 1 and "ignored: group `hz_01` is not in the roster; did you mean `hz_001`?" \
         in unknown.stderr
     events = tmp_path / "events.jsonl"
     events.write_text('{"event": "member.joined", "group": "hz_001", "member": "m1", "at": "2026-11-23T10:00"}\n'
                       '{"event": "member.joined", "group": "hz_002", "at": "2026-11-23T10:00"}\n', encoding="utf-8")
     from_file = run_sopc("event", "--file", str(events), str(root), cwd=tmp_path)
-    assert from_file.returncode == 1 and f"{events}:2: error:" in from_file.stderr
+    assert from_file.exit_code == 1 and f"{events}:2: error:" in from_file.stderr
     assert not (root / ".sopc" / "state.db").exists() or sqlite3.connect(root / ".sopc" / "state.db").execute(
         "SELECT COUNT(*) FROM events").fetchone()[0] == 0
