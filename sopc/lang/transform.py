@@ -15,7 +15,6 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from croniter import croniter
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
@@ -493,6 +492,8 @@ def _date_problem(year: int, month: int, day: int) -> str:
 
 
 def _valid_cron(expression: str) -> bool:
+    from croniter import croniter  # here, not at the top: most projects have no cron step, and it is slow to import
+
     try:
         return len(expression.split()) == 5 and croniter.is_valid(expression)
     except Exception:  # croniter raises assorted errors on odd input

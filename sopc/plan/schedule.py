@@ -11,14 +11,15 @@ from __future__ import annotations
 import calendar as month_calendar
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Iterator
-
-from croniter import croniter
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, normalize_policy
 from sopc.compile.resolve import Policy
+
+if TYPE_CHECKING:
+    from croniter import croniter
 
 # Holiday moves can pull a date across the window's edge; look this far past it.
 MOVE_MARGIN = dt.timedelta(days=21)
@@ -105,6 +106,8 @@ def _month_length(day: dt.date) -> int:
 def _cron_times(expression: str, first: dt.date, last: dt.date) -> list[dt.datetime]:
     """Cron over local wall-clock time (naive on purpose: the zone rule for
     gaps and repeats is applied later, the same for every kind of schedule)."""
+    from croniter import croniter  # here, not at the top: most projects have no cron step, and it is slow to import
+
     try:
         iterator = croniter(expression, dt.datetime.combine(first, dt.time()) - dt.timedelta(minutes=1))
     except Exception:  # already reported by the transformer

@@ -1,0 +1,55 @@
+"""What a fresh `sopc` process loads: a cold start pays for every import, so
+a command loads only what its work needs (bench/bench_start.py times it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+REPORT_MODULES = "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+
+
+def loaded_after(code: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", code + REPORT_MODULES], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+CHECK = """
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from sopc import pipeline
+now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+result = pipeline.check([Path({path!r})], now=now)
+assert not result.failed, [d.message for d in result.diagnostics]
+list(pipeline.plan(result, now, now + dt.timedelta(days=7)))
+"""
+
+
+def test_checking_a_project_without_cron_steps_does_not_load_croniter():
+    assert "cron" not in (ROOT / "examples/burger/playbooks/weekly.sop").read_text(encoding="utf-8")
+    loaded = loaded_after(CHECK.format(path="examples/burger"))
+    assert "lark" in loaded and "jinja2" in loaded  # it did compile and render
+    assert "croniter" not in loaded
+
+
+def test_a_cron_step_still_loads_croniter_when_it_is_used(tmp_path):
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\n\n[senders.console]\nkind = "console"\n',
+                                        encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name\ng1,一群\n", encoding="utf-8")
+    (tmp_path / "main.sop").write_text('playbook p "t"\n  to all groups\n  sender console\n'
+                                       '  cron "0 10 * * 1" hello "周一好"\n', encoding="utf-8")
+    assert "croniter" in loaded_after(CHECK.format(path=str(tmp_path)))
+
+
+def test_help_loads_no_compiler():
+    loaded = loaded_after("from sopc.cli import cli\ntry:\n    cli(['--help'], prog_name='sopc')\n"
+                          "except SystemExit:\n    pass")
+    assert "click" in loaded
+    assert not loaded & {"lark", "jinja2", "croniter", "chinese_calendar", "aiohttp"}
