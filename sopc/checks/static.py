@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc.lang import ast
@@ -348,13 +347,8 @@ def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diag
 
 
 def _kind_span(config):
-    """The `kind = ...` line of a `[senders.NAME]` table; the header if not found."""
-    try:
-        from sopc.project.config import TomlLocator
-        text = Path(config.span.path).read_text(encoding="utf-8-sig")
-        return TomlLocator(config.span.path, text).key(("senders", config.name), "kind")
-    except Exception:  # the file changed or cannot be read: the table is close enough
-        return config.span
+    """The `kind = ...` line of a `[senders.NAME]` table (the loader kept it)."""
+    return config.kind_span or config.span
 
 
 def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnostic]:

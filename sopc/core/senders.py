@@ -92,10 +92,23 @@ class SenderKindError(ValueError):
 
 def read_registry() -> SenderRegistry:
     """Every sender kind registered in the entry-point group. Loading an entry
-    point imports only the module that holds the spec."""
+    point imports only the module that holds the spec. Read once per set of
+    installed entry points: `sopc check` asks several times."""
+    entries = tuple(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    key = tuple((e.name, getattr(e, "value", None) or id(e), _dist_path(e)) for e in entries)
+    cached = _REGISTRIES.get(key)
+    if cached is None:
+        cached = _REGISTRIES[key] = _read_registry(entries)
+    return cached
+
+
+_REGISTRIES: dict[tuple, SenderRegistry] = {}
+
+
+def _read_registry(entries) -> SenderRegistry:
     registry = SenderRegistry()
     plugins: dict[str, list[str]] = {}
-    for entry in _home_first(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)):
+    for entry in _home_first(entries):
         kind, origin = entry.name, _origin(entry)
         if origin.distribution != HOME_DISTRIBUTION:
             plugins.setdefault(kind, []).append(origin.distribution or "an unnamed distribution")
@@ -154,10 +167,32 @@ class _Origin:
 
 
 def _origin(entry) -> _Origin:
-    dist = getattr(entry, "dist", None)
-    name = getattr(dist, "name", None) if dist is not None else None
-    version = getattr(dist, "version", None) if dist is not None else None
+    name, version = _distribution(getattr(entry, "dist", None))
     return _Origin(name, version, getattr(entry, "value", None))
+
+
+_DISTRIBUTIONS: dict[object, tuple[str | None, str | None]] = {}
+
+
+def _distribution(dist) -> tuple[str | None, str | None]:
+    """(name, version) of a distribution; each reading parses its metadata
+    file, so it is done once per distribution."""
+    if dist is None:
+        return None, None
+    key = _dist_key(dist)
+    if key not in _DISTRIBUTIONS:
+        _DISTRIBUTIONS[key] = (getattr(dist, "name", None), getattr(dist, "version", None))
+    return _DISTRIBUTIONS[key]
+
+
+def _dist_key(dist) -> object:
+    path = getattr(dist, "_path", None)
+    return str(path) if path is not None else id(dist)
+
+
+def _dist_path(entry) -> object:
+    dist = getattr(entry, "dist", None)
+    return None if dist is None else _dist_key(dist)
 
 
 def _load_spec(entry) -> SenderSpec | str:
