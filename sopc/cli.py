@@ -187,12 +187,13 @@ def _project_zone(root: Path):
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--once", is_flag=True, help="Deliver what is due now (and late within grace), then exit: for cron or CI.")
 @click.option("--dry-run", is_flag=True,
-              help="Go through the motions and print each message instead of sending; the state is not touched.")
+              help="One pass, like --once: print each message due now instead of sending it, then exit; "
+                   "the state is not touched.")
 @click.option("--resend-in-doubt", is_flag=True,
               help="Send again what a crashed run had claimed but not confirmed (at-least-once).")
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path),
               help="The state database (default: PROJECT/.sopc/state.db; env SOPC_STATE).")
-@click.option("--now", metavar="DATETIME", help="With --once: act as if it were this time (env SOPC_NOW).")
+@click.option("--now", metavar="DATETIME", help="With --once or --dry-run: act as if it were this time (env SOPC_NOW).")
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1000),
               help="Deliveries in flight at once (each sender still keeps its own rate limit).")
 @click.option("-q", "--quiet", is_flag=True, help="Log problems only, not every sent message.")
@@ -218,6 +219,15 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
       sopc run my-sop                    run for good (e.g. under systemd)
       sopc run my-sop --once             from cron: deliver what is due, exit
       sopc status my-sop                 what was sent, skipped, failed
+
+    \b
+    Exit status of a one-pass run (--once, --dry-run):
+      0 every due message was sent, or nothing was due
+        (skipped and cancelled messages are not failures)
+      1 some deliveries failed (or are in doubt, or wait for a retry),
+        or the run could not start (errors in the project, a missing secret)
+      2 bad usage
+    Run for good, sopc exits 0 when stopped by Ctrl-C or SIGTERM.
     """
     from sopc.run.daemon import RunRequest, run_project
     from sopc.run.runner import RunOptions
@@ -226,7 +236,7 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
     root = _root(paths)
     zone = _project_zone(root)
     moment = None
-    if now or (once and os.environ.get("SOPC_NOW")):
+    if now or ((once or dry_run) and os.environ.get("SOPC_NOW")):
         if not (once or dry_run):
             raise click.BadParameter("only with --once or --dry-run", param_hint="--now")
         moment = _now(now, zone)

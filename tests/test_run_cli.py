@@ -351,3 +351,79 @@ def test_bad_event_input_is_refused_with_the_reason_and_nothing_recorded(tmp_pat
     assert from_file.exit_code == 1 and f"{events}:2: error:" in from_file.stderr
     assert not (root / ".sopc" / "state.db").exists() or sqlite3.connect(root / ".sopc" / "state.db").execute(
         "SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+# ---- exit codes of `sopc run` (0 all sent or nothing due, 1 some failed, 2 usage) ----------------
+
+BROKEN_TOML = OUTBOX_TOML + '''
+[senders.broken]
+kind = "file"
+path = "blocked"   # a folder: appending to it fails, as a dead webhook would
+'''
+
+
+def _broken_project(tmp_path, *, broken_groups: set[str]):
+    """The weekly project where the groups in ``broken_groups`` deliver
+    through the sender that always fails (the roster's `sender` column)."""
+    rows = ["id,name,tags,store,sender"] + [
+        f"{gid},{name},福利群,{store},{'broken' if gid in broken_groups else 'outbox'}"
+        for gid, name, store in (("hz_001", "杭州西湖店福利群", "西湖店"), ("hz_002", "杭州滨江店福利群", "滨江店"),
+                                 ("sh_001", "上海人民广场店福利群", "人民广场店"))]
+    root = write_project(tmp_path / "proj", {"sopc.toml": BROKEN_TOML, "groups.csv": "\n".join(rows) + "\n",
+                                             "w.sop": WEEKLY.replace("  sender outbox\n", "")})
+    (root / "blocked").mkdir()
+    return root
+
+
+def test_run_once_exits_1_when_every_delivery_failed(tmp_path, run_sopc):
+    root = _broken_project(tmp_path, broken_groups={"hz_001", "hz_002", "sh_001"})
+    result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
+    assert "done: 0 sent, 3 failed" in result.stderr, result.stderr
+    assert result.exit_code == 1  # cron sees it
+
+
+def test_run_once_exits_1_when_some_deliveries_failed(tmp_path, run_sopc):
+    root = _broken_project(tmp_path, broken_groups={"hz_002"})
+    result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
+    assert "done: 2 sent, 1 failed" in result.stderr, result.stderr
+    assert result.exit_code == 1
+    assert [m["group"] for m in _outbox(root)] == ["hz_001", "sh_001"]
+
+
+def test_run_once_exits_0_when_nothing_is_due(tmp_path, run_sopc):
+    root = _broken_project(tmp_path, broken_groups={"hz_001", "hz_002", "sh_001"})
+    result = run_sopc("run", str(root), "--once", "--now", "2026-11-24T09:00", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "done: 0 sent, 0 failed" in result.stderr
+
+
+def test_run_help_and_readme_document_the_exit_codes(tmp_path, run_sopc):
+    from pathlib import Path
+
+    help_text = " ".join(run_sopc("run", "--help", cwd=tmp_path).stdout.split())
+    for promise in ("0 every due message was sent, or nothing was due", "1 some deliveries failed",
+                    "2 bad usage"):
+        assert promise in help_text
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "`sopc run --once` exits 0 when every due message was sent (or nothing was due), 1 when some " \
+           "deliveries failed" in readme
+
+
+def test_run_usage_errors_exit_2(weekly, run_sopc):
+    assert run_sopc("run", str(weekly), "--concurrency", "0", cwd=weekly.parent).exit_code == 2
+    assert run_sopc("run", str(weekly), "--once", "--now", "yesterday", cwd=weekly.parent).exit_code == 2
+
+
+def test_a_dry_run_without_once_is_one_pass_and_ends(weekly, run_sopc):
+    """README: `sopc run --dry-run` prints what would go out now. A real
+    process, so that a dry run waiting for good fails by its timeout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_STATE")}
+    try:
+        result = subprocess.run([sys.executable, "-m", "sopc", "run", str(weekly), "--dry-run", "--now", NOW],
+                                env=env, capture_output=True, text=True, encoding="utf-8", timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("`sopc run --dry-run` did not end within 60 s")
+    assert result.returncode == 0, result.stderr
+    assert "welfare/coupon -> 杭州西湖店福利群 (hz_001)" in result.stdout
+    assert "done: 3 sent" in result.stderr
+    assert not (weekly / ".sopc" / "state.db").exists()

@@ -4,6 +4,10 @@ around a :class:`sopc.run.runner.Runner`.
 Signals: SIGHUP re-reads the project, SIGUSR1 wakes the runner for new
 events (``sopc event`` / ``sopc serve`` send it), SIGTERM and Ctrl-C stop it
 after the deliveries in flight have answered.
+
+A one-pass run (``--once``, and every ``--dry-run``) ends with an exit
+status a cron job can act on (:func:`exit_status`): 0 when every due message
+was sent or nothing was due, 1 when some delivery did not go out.
 """
 
 from __future__ import annotations
@@ -90,11 +94,24 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
         if lock is not None:
             lock.release()
     log(summary(tally))
-    return 0
+    return exit_status(tally) if _one_pass(request) else 0
+
+
+def _one_pass(request: RunRequest) -> bool:
+    """A dry run is always one pass: it shows what would go out now, then ends."""
+    return request.once or request.dry_run
+
+
+def exit_status(tally: RunTally) -> int:
+    """0: every delivery of the pass was sent (or nothing was due; skipped
+    and cancelled messages are decisions, not failures); 1: some failed, are
+    in doubt, or wait for a retry, so a cron job notices."""
+    undelivered = tally.states[S.FAILED] + tally.states[S.IN_DOUBT] + tally.retrying
+    return 1 if undelivered else 0
 
 
 async def _main(runner: Runner, request: RunRequest, root: Path) -> RunTally:
-    if request.once:
+    if _one_pass(request):
         return await runner.run_once()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -135,4 +152,6 @@ def summary(tally: RunTally) -> str:
             f"{states[S.CANCELLED]} cancelled, {states[S.IN_DOUBT]} in-doubt")
     if tally.reasons:
         text += " (" + ", ".join(f"{reason} ×{n}" for reason, n in tally.reasons.most_common()) + ")"
+    if tally.retrying:
+        text += f"; {tally.retrying} to retry"
     return text

@@ -28,6 +28,7 @@ from sopc.senders.retry import RetryPolicy
 S = MessageState
 GONE_PLAYBOOK = "its playbook is no longer in the project"
 GONE_GROUP = "its group is no longer in the roster"
+RETRYING = "retrying"  # the reason of a delivery put back for a later attempt
 
 Pause = tuple[str, dt.datetime, dt.datetime | None]
 
@@ -39,8 +40,11 @@ class RunTally:
     states: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
     in_doubt_recovered: int = 0
+    retrying: int = 0   # deliveries the sender asked to try again later (still pending)
 
     def add(self, outcome: Outcome) -> None:
+        if outcome.state == S.PENDING and (outcome.reason or "").startswith(RETRYING):
+            self.retrying += 1
         if outcome.state != S.PENDING:
             self.states[outcome.state] += 1
             if outcome.state in (S.SKIPPED, S.CANCELLED):
@@ -238,7 +242,7 @@ def outcome_of(row: StoredMessage, result: DeliveryResult, retry: RetryPolicy, n
     attempts = row.attempts + 1
     decision = retry.decide(attempts, result.retry_after)
     if decision.again:
-        return Outcome(row.id, S.PENDING, f"retrying: {error}", due=now + dt.timedelta(seconds=decision.delay))
+        return Outcome(row.id, S.PENDING, f"{RETRYING}: {error}", due=now + dt.timedelta(seconds=decision.delay))
     return Outcome(row.id, S.FAILED, f"gave up after {attempts} attempts: {error}")
 
 
