@@ -401,3 +401,31 @@ def test_ten_thousand_rows(tmp_path):
     assert last.variables["门店"] == "店9999"
     assert len(roster.select(tagged(tag("店7")))) == 200
     assert len(roster.tags) == 52
+
+
+# ---- selection by tag expression: the index agrees with the plain reading ------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TAGS = ("福利群", "city:上海", "vip", "新群")
+
+
+def _tag_expr():
+    leaf = st.sampled_from(_TAGS).map(lambda t: ast.TagIs(tag=ast.Name(value=t, span=S), span=S))
+    return st.recursive(leaf, lambda inner: st.one_of(
+        inner.map(lambda e: ast.TagNot(operand=e, span=S)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda es: ast.TagAnd(operands=tuple(es), span=S)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda es: ast.TagOr(operands=tuple(es), span=S)),
+    ), max_leaves=8)
+
+
+_rosters = st.lists(st.frozensets(st.sampled_from(_TAGS)), max_size=12).map(
+    lambda tag_sets: Roster(Group(id=f"g{(i * 7) % 13:02d}_{i}", tags=tags, span=S)
+                            for i, tags in enumerate(tag_sets)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(roster=_rosters, expr=_tag_expr())
+def test_selecting_by_tags_is_what_each_group_matches(roster, expr):
+    expected = tuple(sorted((g for g in roster.groups if roster.matches(expr, g)), key=lambda g: g.id))
+    assert roster.select(ast.GroupsTagged(expr=expr, span=S)) == expected

@@ -65,7 +65,7 @@ class Group:
 class Roster:
     """The groups of a project, in file order, with lookup and selection."""
 
-    __slots__ = ("groups", "by_id", "tags", "sources")
+    __slots__ = ("groups", "by_id", "tags", "sources", "_sorted", "_by_tag")
 
     def __init__(self, groups: Iterable[Group] = (), sources: Mapping[str, str] | None = None) -> None:
         self.groups: tuple[Group, ...] = tuple(groups)
@@ -76,6 +76,8 @@ class Roster:
         self.tags: frozenset[str] = frozenset().union(*(g.tags for g in self.groups))
         # Decoded text of each file, keyed like Span.path, for rendering snippets.
         self.sources: Mapping[str, str] = MappingProxyType(dict(sources or {}))
+        self._sorted: tuple[Group, ...] | None = None
+        self._by_tag: dict[str, frozenset[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -85,17 +87,18 @@ class Roster:
 
     def select(self, audience: ast.Audience) -> tuple[Group, ...]:
         """The groups an audience reaches, sorted by id. Ids not in the
-        roster are simply absent (a checker reports them)."""
+        roster are simply absent (a checker reports them). A tag expression
+        is set algebra over a tag index built once, so selecting for many
+        playbooks costs what they select, not playbooks x groups."""
         if isinstance(audience, ast.AllGroups):
-            chosen: Iterable[Group] = self.groups
-        elif isinstance(audience, ast.GroupIds):
+            return self._sorted_groups()
+        if isinstance(audience, ast.GroupIds):
             wanted = dict.fromkeys(name.value for name in audience.ids)
-            chosen = [self.by_id[i] for i in wanted if i in self.by_id]
-        elif isinstance(audience, ast.GroupsTagged):
-            chosen = [g for g in self.groups if self.matches(audience.expr, g)]
-        else:
-            raise TypeError(f"not an audience: {type(audience).__name__}")
-        return tuple(sorted(chosen, key=_by_id))
+            return tuple(sorted((self.by_id[i] for i in wanted if i in self.by_id), key=_by_id))
+        if isinstance(audience, ast.GroupsTagged):
+            ordered = self._sorted_groups()
+            return tuple(ordered[i] for i in sorted(self._positions(audience.expr)))
+        raise TypeError(f"not an audience: {type(audience).__name__}")
 
     def matches(self, expr: ast.TagExpr, group: Group) -> bool:
         """Whether ``group``'s tags satisfy a tag expression (exact match)."""
@@ -108,6 +111,32 @@ class Roster:
         if isinstance(expr, ast.TagOr):
             return any(self.matches(term, group) for term in expr.operands)
         raise TypeError(f"not a tag expression: {type(expr).__name__}")
+
+    def _sorted_groups(self) -> tuple[Group, ...]:
+        if self._sorted is None:
+            self._sorted = tuple(sorted(self.groups, key=_by_id))
+        return self._sorted
+
+    def _positions(self, expr: ast.TagExpr) -> frozenset[int]:
+        """Positions (in id order) of the groups ``expr`` holds for."""
+        if isinstance(expr, ast.TagIs):
+            return self._tag_index().get(expr.tag.value, frozenset())
+        if isinstance(expr, ast.TagNot):
+            return frozenset(range(len(self.groups))) - self._positions(expr.operand)
+        if isinstance(expr, ast.TagAnd):
+            return frozenset.intersection(*(self._positions(term) for term in expr.operands))
+        if isinstance(expr, ast.TagOr):
+            return frozenset().union(*(self._positions(term) for term in expr.operands))
+        raise TypeError(f"not a tag expression: {type(expr).__name__}")
+
+    def _tag_index(self) -> dict[str, frozenset[int]]:
+        if self._by_tag is None:
+            index: dict[str, set[int]] = {}
+            for position, group in enumerate(self._sorted_groups()):
+                for tag in group.tags:
+                    index.setdefault(tag, set()).add(position)
+            self._by_tag = {tag: frozenset(positions) for tag, positions in index.items()}
+        return self._by_tag
 
 
 def _by_id(group: Group) -> str:
