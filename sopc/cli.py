@@ -25,11 +25,13 @@ FORMATS_CHECK = ("text", "json")
 FORMATS_PLAN = ("table", "jsonl", "csv")
 
 
-def _now(value: str | None, zone) -> dt.datetime:
+def _now(value: str | None, zone, option: str = "--now") -> dt.datetime:
+    """The time ``option`` gives (else $SOPC_NOW, else now); a bad one is a
+    usage error naming ``option``, the one the user typed it in."""
     try:
         return parse_now(value or os.environ.get("SOPC_NOW"), zone)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def _color(stream) -> bool:
@@ -135,11 +137,24 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
         _print_diagnostics(result)
         click.echo(summary_line(result.diagnostics) + "; fix them first (`sopc check` shows them too)", err=True)
         sys.exit(1)
+    _known_group(group, result.project.roster)
     out = click.get_text_stream("stdout")
     output.write(pipeline.plan(result, start, end, events=events, group=group), out, fmt, zone)
     out.flush()
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
+
+
+def _known_group(group: str | None, roster) -> None:
+    """`--group` names a roster group (a typo would plan nothing, silently)."""
+    if group is None or group in roster.by_id:
+        return
+    from sopc.core.diagnostics import did_you_mean
+
+    ids = list(roster.by_id)
+    hint = did_you_mean(group, ids) or (f"the groups are {', '.join(ids[:10])}" + (" ..." if len(ids) > 10 else "")
+                                        if ids else "the roster has no groups")
+    raise click.BadParameter(f"no group `{group}` in the roster; {hint}", param_hint="--group")
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -393,12 +408,13 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
             raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
         try:
             records = [reader.record_from_options(kind, group=group, member=member, name=name,
-                                                  at=_now(at, zone) if at else None, tag=tag, stage=stage,
-                                                  data=data)]
+                                                  at=_now(at, zone, "--at") if at else None, tag=tag,
+                                                  stage=stage, data=data)]
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--data") from None
         lines = None
-    result = intake.parse_records(records, zone=zone, now=now, roster_ids=build.project.roster.by_id)
+    result = intake.parse_records(records, zone=zone, now=now, roster_ids=build.project.roster.by_id,
+                                  stages=_stage_names(build.program))
     where = (lambda i: f"{events_file}:{lines[i]}: ") if lines else (lambda i: "")
     for rejected in result.rejected:
         click.echo(f"{where(rejected.index)}error: {rejected.message}", err=True)
@@ -422,6 +438,11 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     click.echo("the running `sopc run` picks them up now" if woke else
                "no `sopc run` is running: it picks them up when it starts", err=True)
     sys.exit(1 if result.ignored and not result.recorded else 0)
+
+
+def _stage_names(program) -> tuple[str, ...]:
+    """The stages the project's `stages` block declares (a group.stage event names one)."""
+    return tuple(rule.name.value for rule in program.stages.rules) if program.stages else ()
 
 
 def _event_file_records(path: Path) -> tuple[list, list[int]]:

@@ -52,7 +52,9 @@ def read_events(result: Build, events_path: Path | None) -> tuple[Event, ...]:
     if events_path is None:
         return ()
     shown = display_path(events_path)
-    events, diagnostics = load_events(events_path, result.project.config.timezone, shown)
+    stages = result.program.stages
+    events, diagnostics = load_events(events_path, result.project.config.timezone, shown,
+                                      stages=tuple(r.name.value for r in stages.rules) if stages else ())
     if events_path.is_file():
         result.project.sources[shown] = events_path.read_text(encoding="utf-8-sig", errors="replace")
     result.diagnostics += diagnostics

@@ -36,6 +36,8 @@ REQUIRED = {
     "syntax_errors": {"E0001", "E0003", "E0005"},
     "unknown_names": {"E0201", "E0202", "E0203", "E0204", "E0205", "E0207", "E0401", "E0403"},
     "template_errors": {"E0401", "E0402", "E0405", "E0410"},
+    "template_variables": {"E0405"},
+    "misnamed_files": {"W0618"},
     "invalid_literals": {"E0101", "E0102", "E0103", "E0104", "E0105", "E0106", "E0107"},
     "policy_cadence": {"E0301", "W0302", "E0303", "E0304", "E0305", "E0306", "W0307", "E0209"},
     "dst": {"W0309"},

@@ -243,7 +243,8 @@ def check_template_variables(program: Program, context: CheckContext) -> Iterato
                 key = (id(step.template), name, where, playbook.name)
                 if key not in seen:
                     seen.add(key)
-                    yield _unknown_variable(name, step, provided, where, playbook, program.project.sources)
+                    yield _unknown_variable(name, step, provided | set(step.variables), where, playbook,
+                                            program.project.sources)
             for attribute in sorted(step.template.attribute_uses().get("group", frozenset()) - columns):
                 if (id(step.template), "group." + attribute) not in seen:
                     seen.add((id(step.template), "group." + attribute))
@@ -276,8 +277,11 @@ def _unknown_variable(name: str, step: Step, provided, where: str, playbook: Com
         hint = did_you_mean(name, provided) or (
             f"give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "
             f"or `with {name}=...` on the `run` line")
-    return error("E0405", f"`{name}` has no value in {where} of `{playbook.name}` (step `{step.name}`)",
-                 _name_span(sources, _content_span(step), name), hint)
+    message = f"`{name}` has no value in {where} of `{playbook.name}` (step `{step.name}`"
+    in_file = step.template.variable_span(name)
+    if in_file is not None and in_file.path != step.span.path:  # a template file: point into it
+        return error("E0405", f"{message} at {step.span.path}:{step.span.line})", in_file, hint)
+    return error("E0405", message + ")", _name_span(sources, _content_span(step), name), hint)
 
 
 _JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
@@ -159,6 +159,24 @@ class _Location:
         end_column = max(column + len(lines[index - 1]), column + 1)
         return Span(path=self.path, line=line, column=column, end_line=line, end_column=end_column)
 
+    def name_span(self, lineno: int, name: str) -> Span:
+        """Where ``name`` is read on template line ``lineno``: inside a
+        ``{{ }}`` or ``{% %}`` tag of that line (Jinja gives lines, not
+        columns), else the whole line."""
+        line_span = self.span_at(lineno)
+        lines = _NEWLINE.split(self.text)
+        text = lines[min(max(lineno, 1), len(lines)) - 1]
+        word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+        for tag in _JINJA_TAG.finditer(text):
+            found = word.search(text, tag.start(), tag.end())
+            if found:
+                return replace(line_span, column=line_span.column + found.start(),
+                               end_column=line_span.column + found.end())
+        return line_span
+
+
+_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
 
 # ---- one parsed source text ------------------------------------------------------
 
@@ -180,6 +198,7 @@ class _Parsed:
     variables: frozenset[str] = frozenset()
     attributes: Mapping[str, frozenset[str]] | None = None
     references: tuple[_Reference, ...] = ()
+    first_reads: Mapping[str, int] | None = None  # variable -> the first line reading it
 
 
 def _plain_syntax_message(message: str) -> str:
@@ -261,6 +280,15 @@ def _attribute_uses(tree: nodes.Template, variables: frozenset[str]) -> dict[str
     return {name: frozenset(keys) for name, keys in uses.items()}
 
 
+def _first_reads(tree: nodes.Template, variables: frozenset[str]) -> dict[str, int]:
+    """The first line each context variable is read on."""
+    lines: dict[str, int] = {}
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name in variables:
+            lines[node.name] = min(lines.get(node.name, node.lineno), node.lineno)
+    return lines
+
+
 def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     """Parse, analyse and compile one source text; never raises."""
     try:
@@ -277,7 +305,7 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         return _Parsed(None, 1, "template is nested too deeply to compile")
     except Exception as exc:
         return _Parsed(None, 1, f"cannot compile this template ({type(exc).__name__}: {exc})")
-    return _Parsed(template, None, "", None, variables, attributes, references)
+    return _Parsed(template, None, "", None, variables, attributes, references, _first_reads(tree, variables))
 
 
 # ---- compiled templates ----------------------------------------------------------
@@ -286,16 +314,25 @@ class CompiledTemplate:
     """A template ready to render; built by :meth:`TemplateStore.compile`.
 
     ``variables`` and :meth:`attribute_uses` cover the template and every file
-    it includes, imports or extends."""
+    it includes, imports or extends; :meth:`variable_span` says where each
+    variable is first read."""
 
-    __slots__ = ("source_path", "variables", "_template", "_attributes")
+    __slots__ = ("source_path", "variables", "_template", "_attributes", "_reads")
 
     def __init__(self, source_path: str, template: jinja2.Template,
-                 variables: frozenset[str], attributes: Mapping[str, frozenset[str]]):
+                 variables: frozenset[str], attributes: Mapping[str, frozenset[str]],
+                 reads: Mapping[str, Span] | None = None):
         self.source_path = source_path
         self.variables = variables
         self._template = template
         self._attributes = dict(attributes)
+        self._reads = dict(reads or {})
+
+    def variable_span(self, name: str) -> Span | None:
+        """Where ``name`` is first read: its line (and column) in the template
+        file, or in the file a template includes; in the .sop file for inline
+        text. None for a name the template does not read."""
+        return self._reads.get(name)
 
     def render(self, context: Mapping[str, object]) -> str:
         """Render with strict undefined names; one trailing newline is dropped.
@@ -442,10 +479,10 @@ class TemplateStore:
         parsed = self._parse_cached(where.text)
         if parsed.template is None:
             return None, [self._syntax_error(where, parsed)]
-        variables, attributes, diagnostics = self._closure(where, parsed)
+        variables, attributes, reads, diagnostics = self._closure(where, parsed)
         if diagnostics:
             return None, diagnostics
-        compiled = CompiledTemplate(where.path, parsed.template, variables, attributes)
+        compiled = CompiledTemplate(where.path, parsed.template, variables, attributes, reads)
         self._compiled[key] = compiled
         return compiled, []
 
@@ -453,16 +490,19 @@ class TemplateStore:
         return error("E0402", parsed.error_message, where.span_at(parsed.error_line), parsed.error_hint)
 
     def _closure(self, root: _Location, parsed: _Parsed):
-        """Variables and attribute uses of a template and every file it
-        reaches through include/import/extends, plus problems found there."""
-        variables, attributes = set(parsed.variables), {}
+        """Variables, attribute uses and where each variable is first read,
+        of a template and every file it reaches through
+        include/import/extends, plus problems found there."""
+        variables, attributes, reads = set(parsed.variables), {}, {}
         diagnostics: list[Diagnostic] = []
         _merge(attributes, parsed.attributes or {})
-        for _, item in self._reachable(root, parsed, diagnostics):
+        _note_reads(reads, root, parsed)
+        for where, item in self._reachable(root, parsed, diagnostics):
             variables |= item.variables
             _merge(attributes, item.attributes or {})
+            _note_reads(reads, where, item)
         frozen = {name: frozenset(keys) for name, keys in attributes.items()}
-        return frozenset(variables), frozen, diagnostics
+        return frozenset(variables), frozen, reads, diagnostics
 
     def _reachable(self, root: _Location, parsed: _Parsed, diagnostics: list[Diagnostic]
                    ) -> Iterator[tuple[_Location, _Parsed]]:
@@ -506,6 +546,13 @@ def _missing_problems(ref: _Reference, problems: list[Diagnostic], loaded: int) 
     if ref.ignore_missing or (len(ref.names or ()) > 1 and loaded > 0):
         return [d for d in problems if d.code != "E0401"]
     return problems
+
+
+def _note_reads(into: dict[str, Span], where: _Location, parsed: _Parsed) -> None:
+    """The first file (the template itself, then what it reaches) reading a variable tells where."""
+    for name, lineno in (parsed.first_reads or {}).items():
+        if name not in into:
+            into[name] = where.name_span(lineno, name)
 
 
 def _merge(into: dict[str, set[str]], uses: Mapping[str, frozenset[str]]) -> None:

@@ -129,6 +129,7 @@ _CODES = (
     Code("W0615", W, "a roster row with more or fewer cells than the header"),
     Code("E0616", E, "the roster cannot be read (encoding, broken CSV quoting, I/O)"),
     Code("E0617", E, "the roster is not a .csv or .toml file"),
+    Code("W0618", W, "a playbook saved under a name sopc does not read (`x.sop.txt`, `x.SOP`); rename it to `.sop`"),
 
     Code("E0701", E, "the events file cannot be read"),
     Code("E0702", E, "a line of the events file is not a valid event"),

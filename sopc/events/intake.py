@@ -49,13 +49,16 @@ class IntakeResult:
 
 
 def parse_records(records: list[dict], *, zone: dt.tzinfo, now: dt.datetime,
-                  roster_ids: Mapping | Collection[str] | None) -> IntakeResult:
+                  roster_ids: Mapping | Collection[str] | None,
+                  stages: Collection[str] | None = None) -> IntakeResult:
     """Validate ``records`` (decoded JSON values) into events.
 
     ``zone``: the project's zone, for an ``at`` without an offset.
     ``now``: the ``at`` of a record without one (aware; a naive one is local in ``zone``).
     ``roster_ids``: the roster's group ids (``roster.by_id`` or a set); a record
     about any other group is ignored. None: accept every group.
+    ``stages``: the project's stage names; a group.stage event naming another
+    is rejected (a typo would start nothing). None: any stage.
     """
     if not isinstance(records, (list, tuple)):
         raise TypeError(f"records must be a list, not {type(records).__name__}")
@@ -66,7 +69,7 @@ def parse_records(records: list[dict], *, zone: dt.tzinfo, now: dt.datetime,
         now = localize(now, zone)
     result = IntakeResult()
     for index, record in enumerate(records):
-        event, problems = read_event(record, zone, default_at=now.astimezone(zone))
+        event, problems = read_event(record, zone, default_at=now.astimezone(zone), stages=stages)
         if event is None:
             result.rejected.extend(Rejected(index, p) for p in problems)
             continue

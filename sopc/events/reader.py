@@ -9,7 +9,9 @@ One record is one JSON object::
      "at": "2026-11-24T10:00:00+08:00", "data": {"channel": "扫码"}}
 
 plus ``"tag"`` for ``member.tagged`` and ``"stage"`` for ``group.stage``.
-``at`` without an offset is local time in the project's zone.
+``at`` without an offset is local time in the project's zone. Given the
+project's stages, a ``group.stage`` event must name one of them (a typo would
+be recorded and start nothing).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.events import Event
@@ -42,11 +44,14 @@ EXAMPLE = ('write e.g. {"event": "member.joined", "group": "g1", "member": "m1",
            '"at": "2026-11-24T10:00:00+08:00"}')
 
 
-def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None = None
-               ) -> tuple[Event | None, list[str]]:
+def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None = None,
+               stages: Collection[str] | None = None) -> tuple[Event | None, list[str]]:
     """One decoded JSON value -> an Event, or every problem with it.
-    ``default_at``: the time of a record without ``at`` (None: ``at`` is required)."""
+    ``default_at``: the time of a record without ``at`` (None: ``at`` is required).
+    ``stages``: the project's stage names (None: any stage is taken)."""
     problems = _problems(record)
+    if not problems and stages is not None:
+        problems = _stage_problems(record, stages)
     if problems:
         return None, problems
     at_text = record.get("at")
@@ -75,9 +80,11 @@ def read_jsonl(text: str) -> Iterator[tuple[int, Any, str | None]]:
             yield number, None, "not a JSON object: nested too deeply"
 
 
-def load_events(path: Path, zone_name: str, shown: str | None = None) -> tuple[list[Event], list[Diagnostic]]:
+def load_events(path: Path, zone_name: str, shown: str | None = None, *,
+                stages: Collection[str] | None = None) -> tuple[list[Event], list[Diagnostic]]:
     """Every event of a JSONL file, in time order, and a located diagnostic
-    for each line that is not a valid event (the others are still read)."""
+    for each line that is not a valid event (the others are still read).
+    ``stages``: as for :func:`read_event`."""
     shown = shown or str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -88,7 +95,7 @@ def load_events(path: Path, zone_name: str, shown: str | None = None) -> tuple[l
     events: list[Event] = []
     diagnostics: list[Diagnostic] = []
     for number, record, problem in read_jsonl(text):
-        event, problems = (None, [problem]) if problem else read_event(record, zone)
+        event, problems = (None, [problem]) if problem else read_event(record, zone, stages=stages)
         if event is not None:
             events.append(event)
             continue
@@ -173,6 +180,19 @@ def _problems(record: Any) -> list[str]:
                         f"(or left out: now), not {_json_type(at)}")
     problems += _data_problems(record.get("data"))
     return problems
+
+
+def _stage_problems(record: dict, stages: Collection[str]) -> list[str]:
+    """A group.stage event names a stage the project's `stages` block declares."""
+    if record.get("event") != "group.stage":
+        return []
+    stage = record.get("stage") or (record.get("data") or {}).get("stage")
+    if stage in stages:
+        return []
+    if not stages:
+        return [f"\"stage\": `{stage}` is not a stage of this project: it declares no stages (a `stages` block)"]
+    hint = did_you_mean(stage, stages) or f"the stages are {', '.join(stages)}"
+    return [f"\"stage\": `{stage}` is not a stage of this project; {hint}"]
 
 
 def _text(record: dict, key: str, *, required: bool, why: str, allow_empty: bool = False) -> list[str]:

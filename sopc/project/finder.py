@@ -1,12 +1,25 @@
 """The one `.sop` finder: which files a project folder, a sub-folder or the
 `playbooks` setting of sopc.toml stands for. Hidden folders (`.git`,
-`.sopc`, an editor's `.backup/`) are never searched."""
+`.sopc`, an editor's `.backup/`) are never searched.
+
+It also names the files in those folders that are surely playbooks saved
+under another name (`welfare.sop.txt` from Notepad, `welfare.SOP`, a
+trailing space): sopc does not read them, and says so (W0618) rather than
+leave a playbook silently unchecked and unsent."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Iterable, Iterator
 
+from sopc.core.diagnostics import Diagnostic, Span, warning
 from sopc.project.config import Config
+
+# `x.sop.txt` (an editor adding its extension), `x.SOP` / `x.Sop`, and
+# `x.sop ` / `x.sop.` (trailing spaces or dots, which Windows drops but
+# Linux keeps). Backups (`x.sop.bak`, `x.sop~`) are left alone on purpose.
+_MISNAMED = re.compile(r"(?P<stem>.+?)\.sop(?:\.txt|\.text)?[ .]*", re.IGNORECASE)
 
 
 def _same_dir(a: Path, b: Path) -> bool:
@@ -23,6 +36,48 @@ def sop_files_in(folder: Path, *, recursive: bool) -> list[Path]:
     visible = (p for p in found if p.is_file() and not any(
         part.startswith(".") for part in p.relative_to(folder).parts))
     return sorted(visible)
+
+
+def _visible(folder: Path, recursive: bool) -> Iterator[Path]:
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return (p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def misnamed_in(folder: Path, *, recursive: bool) -> list[tuple[Path, str]]:
+    """(file, the name it should have) for each file in ``folder`` (and its
+    visible sub-folders if ``recursive``) that is a playbook saved under a
+    name sopc does not read, sorted."""
+    found = []
+    for path in _visible(folder, recursive):
+        match = _MISNAMED.fullmatch(path.name)
+        if match and path.suffix != ".sop" and path.is_file():
+            found.append((path, f"{match['stem']}.sop"))
+    return sorted(found)
+
+
+def _playbook_folders(config: Config) -> Iterator[tuple[Path, bool]]:
+    """(folder, recursive) for each folder entry of ``config.playbook_paths``."""
+    for entry in config.playbook_paths:
+        if entry.is_dir():
+            yield entry, not _same_dir(entry, config.project_dir)
+
+
+def misnamed_warnings(folders: Iterable[tuple[Path, bool]], shown) -> list[Diagnostic]:
+    """W0618 for every misnamed playbook in ``folders`` ((folder, recursive)
+    pairs); ``shown`` turns a path into the one diagnostics print."""
+    seen: dict[Path, str] = {}
+    for folder, recursive in folders:
+        for path, renamed in misnamed_in(folder, recursive=recursive):
+            seen.setdefault(path, renamed)
+    return [warning("W0618", f"`{path.name}` looks like a playbook, but sopc reads only files named `*.sop`: "
+                    "it is not checked or run", Span.point(shown(path)),
+                    f"rename it to `{renamed}` (an editor may have added `.txt`, capitals or a trailing space)")
+            for path, renamed in seen.items()]
+
+
+def project_misnamed_warnings(config: Config, shown) -> list[Diagnostic]:
+    """:func:`misnamed_warnings` over the folders ``config.playbook_paths`` names."""
+    return misnamed_warnings(_playbook_folders(config), shown)
 
 
 def playbook_files(config: Config) -> tuple[Path, ...]:

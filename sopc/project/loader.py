@@ -17,7 +17,7 @@ from typing import Sequence
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
 from sopc.project.config import Config, load_config
-from sopc.project.finder import playbook_files, sop_files_in
+from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.lang.parser import parse
 from sopc.project.roster import Roster, load_roster
@@ -101,8 +101,10 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
             files.append(target)
         elif target.is_dir() and target.resolve() == project.root.resolve():
             files.extend(playbook_files(config))
+            project.diagnostics += project_misnamed_warnings(config, display_path)
         elif target.is_dir():
             files.extend(sop_files_in(target, recursive=True))
+            project.diagnostics += misnamed_warnings([(target, True)], display_path)
         else:
             project.diagnostics.append(error("E0607", f"no such file or folder: {target}",
                                              hint="give a project folder or .sop files"))

@@ -65,6 +65,7 @@ class EventServer(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+    stages = None  # the project's stage names, once run_server sets them: a group.stage event names one
 
     def __init__(self, address, *, store, zone, roster_ids, token: str, max_body: int, clock: Clock,
                  on_recorded: Callable[[], Any] | None, log: Log | None):
@@ -172,6 +173,8 @@ def run_server(project_dir: Path, state: Path, host: str = DEFAULT_HOST, port: i
                                   on_recorded=wake, log=log)
         except OSError as exc:
             raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        stages = result.program.stages
+        server.stages = tuple(rule.name.value for rule in stages.rules) if stages else ()
         _serve_until_stopped(server, stop or threading.Event())
     finally:
         store.close()
@@ -330,7 +333,8 @@ class EventHandler(BaseHTTPRequestHandler):
         body = self._read(length)
         records = self._decode(body)
         now = self.server.clock.now()
-        result = parse_records(records, zone=self.server.zone, now=now, roster_ids=self.server.roster_ids)
+        result = parse_records(records, zone=self.server.zone, now=now, roster_ids=self.server.roster_ids,
+                               stages=self.server.stages)
         if result.rejected:
             bad = len({r.index for r in result.rejected})
             raise _Answer(422, {"error": f"{bad} of {len(records)} event{'s' * (len(records) != 1)} "
