@@ -14,7 +14,7 @@ from sopc.core.senders import read_registry, sender_specs
 from sopc.plan.slots import step_time
 from sopc.plan.schedule import occurrences
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
-from sopc.core.vocabulary import ALWAYS_PROVIDED, is_all_mention
+from sopc.core.vocabulary import ALWAYS_PROVIDED, ROLE_WORDS, is_all_mention, mention_role, mention_words_text
 
 
 
@@ -324,6 +324,7 @@ def static_render_problems(program: Program) -> set:
 
 
 def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    seen: set = set()
     for playbook in program.playbooks:
         plain = [step for _, step in playbook.schedule] + [s for l in playbook.launches for _, s in l.steps]
         for step in plain:
@@ -332,6 +333,38 @@ def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnost
                     yield error("E0410", f"`@{mention.target}` mentions the member an event is about, but "
                                 f"`{step.name}` is not a lifecycle step", mention.span,
                                 "use `@all`, a user id, or move the step under `on member.joined`")
+        for step in playbook.all_steps():
+            for mention in getattr(step.body, "mentions", ()):
+                if mention.span not in seen:
+                    seen.add(mention.span)
+                    yield from _role_lookalike(mention)
+            yield from _owner_missing(playbook, step)
+
+
+def _role_lookalike(mention) -> Iterator[Diagnostic]:
+    """A mention word that is no role but reads like one: Chinese (user ids
+    of WeCom, DingTalk, Feishu and Slack are ASCII), or a near miss of a role
+    word. It would be sent as a user id that reaches nobody."""
+    word = mention.target
+    if mention_role(word) or (word.isascii() and not did_you_mean(word, ROLE_WORDS)):
+        return
+    yield warning("W0411", f"`@{word}` is not a mention word sopc knows: it would be sent as the user id `{word}`, "
+                  "which notifies nobody", mention.span,
+                  " ".join(filter(None, [did_you_mean(word, ROLE_WORDS), f"mention words: {mention_words_text()}; "
+                                         "anything else is a user id or a mobile number, sent as written"])))
+
+
+def _owner_missing(playbook: CompiledPlaybook, step: Step) -> Iterator[Diagnostic]:
+    """`@owner` where the roster names no owner for some of the groups."""
+    owners = [m for m in getattr(step.body, "mentions", ()) if mention_role(m.target) == "owner"]
+    if not owners:
+        return
+    missing = [group.id for group in playbook.groups if not group.owner]
+    if missing:
+        shown = ", ".join(f"`{g}`" for g in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        yield error("E0412", f"`@{owners[0].target}` mentions the group's owner, but the roster names no owner for "
+                    f"{shown} (step `{step.name}` of `{playbook.name}`)", owners[0].span,
+                    "fill the roster's `owner` (群主) column with the owner's user id")
 
 
 def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diagnostic]:

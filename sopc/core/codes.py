@@ -104,6 +104,8 @@ _CODES = (
     Code("E0406", E, "a step that fails to render for a group"),
     Code("E0407", E, "`group.<column>` names a roster column no group of the playbook has"),
     Code("E0410", E, "a mention of the event's member outside a lifecycle step"),
+    Code("W0411", W, "a mention that reads like a role word (`@群管理`, `@memeber`) but would go out as a user id"),
+    Code("E0412", E, "`@owner` / `@群主` where the roster names no owner for a group"),
 
     Code("E0501", E, "unknown or broken sender kind"),
     Code("E0502", E, "a message larger than its sender accepts"),

@@ -35,9 +35,16 @@ ALWAYS_PROVIDED = frozenset(c.name for c in CONTEXT_NAMES if c.scope == "always"
 PER_SLOT_NAMES = frozenset(c.name for c in CONTEXT_NAMES if c.per_slot)
 
 # ---- mentions -------------------------------------------------------------------------
+# A mention is a role word, or a user id / mobile number sent as written.
+# The planner resolves the roles: @all stays "all" (each sender writes it its
+# way), @member becomes the id of the member the event is about, @owner the
+# group's roster `owner` (群主).
 
-ALL_MENTIONS = ("all", "所有人")        # @all: everyone in the group
-MEMBER_MENTIONS = ("member", "成员")    # @member: the member an event is about
+ALL_MENTIONS = ("all", "所有人", "全体成员", "everyone")   # everyone in the group
+MEMBER_MENTIONS = ("member", "成员")                      # the member an event is about
+OWNER_MENTIONS = ("owner", "群主")                        # the group's owner (roster `owner`)
+MENTION_ROLES = {"all": ALL_MENTIONS, "member": MEMBER_MENTIONS, "owner": OWNER_MENTIONS}
+ROLE_WORDS = frozenset(word for words in MENTION_ROLES.values() for word in words)
 
 
 def is_all_mention(word: str) -> bool:
@@ -46,6 +53,23 @@ def is_all_mention(word: str) -> bool:
 
 def is_member_mention(word: str) -> bool:
     return word in MEMBER_MENTIONS
+
+
+def is_owner_mention(word: str) -> bool:
+    return word in OWNER_MENTIONS
+
+
+def mention_role(word: str) -> str | None:
+    """``"all"``, ``"member"`` or ``"owner"`` for a role word; None for a user id."""
+    for role, words in MENTION_ROLES.items():
+        if word in words:
+            return role
+    return None
+
+
+def mention_words_text() -> str:
+    """The role words as a reader is told them: ``@all (所有人, 全体成员, everyone), ...``."""
+    return ", ".join(f"@{words[0]} ({', '.join(words[1:])})" for words in MENTION_ROLES.values())
 
 
 # ---- weekdays -------------------------------------------------------------------------

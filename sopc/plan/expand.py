@@ -28,7 +28,7 @@ from sopc.project.roster import Group
 from sopc.plan.schedule import occurrences, summarize_weekly
 from sopc.compile.templates import TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
-from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention
+from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 
 RENDER_CACHE_LIMIT = 200_000
 
@@ -170,7 +170,8 @@ class Renderer:
             yield PlannedMessage(
                 id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
                 member=pieces.member_id, sender=sender_for(playbook, group), kind=step.kind,
-                mentions=pieces.mentions, text=text, error=error_text)
+                mentions=_owner_put_in(pieces.mentions, group) if OWNER in pieces.mentions else pieces.mentions,
+                text=text, error=error_text)
 
     def _prepare(self, slot: Slot) -> _SlotPieces:
         step = self._step_pieces(slot.step)
@@ -274,10 +275,20 @@ class Renderer:
         return self._summaries[playbook.name]
 
 
+OWNER = "\x00owner"  # stands for the group's owner until a group is known (no user id holds a NUL)
+
+
 def _mentions(step: Step, member_id: str | None) -> tuple[str, ...]:
-    """`@member` names the member the event is about, `@all` everyone."""
+    """`@member` names the member the event is about, `@all` everyone, `@owner`
+    the group's owner (put in per group by :func:`_owner_put_in`)."""
     return tuple(member_id if (is_member_mention(m) and member_id) else
-                 ("all" if is_all_mention(m) else m) for m in step.mentions)
+                 "all" if is_all_mention(m) else OWNER if is_owner_mention(m) else m for m in step.mentions)
+
+
+def _owner_put_in(mentions: tuple[str, ...], group: Group) -> tuple[str, ...]:
+    """The roster's `owner` of ``group`` for `@owner` (left out where the
+    roster names none: `sopc check` reports that, E0412)."""
+    return tuple(group.owner if m == OWNER else m for m in mentions if m != OWNER or group.owner)
 
 
 def _fixed_text(step: Step) -> str | None:
