@@ -169,7 +169,7 @@ def _step(rng: random.Random, index: int, s: int, hour: int) -> str:
         f'markdown "**{rng.choice(TEXTS)}**"',
         f'template "weekly_{rng.randint(0, 4)}.j2"  amount={rng.choice((30, 50))}',
         f"template notice_{index}",
-        f'link "https://m.example.cn/s/{index}_{s}?from=group"',
+        f'link "https://m.example.cn/s/{index}_{s}?from=group\\n本周精选"',  # URL and title: the robot needs both
         '"""\n    多行文案:{{ group.name }}\n    今天 {{ date }} {{ time }},福利照常发放\n    """',
     ))
     return f"  {when:28} {name}  {body}"

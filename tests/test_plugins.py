@@ -232,15 +232,17 @@ def test_senders_lists_every_kind_with_its_limits_and_origin(tmp_path):
     result = sopc("senders", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL", "IN", "RATE", "EXTERNAL", "GROUPS"]
+    assert lines[0].split() == ["KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL", "IN", "@USER", "IN", "RATE", "EXTERNAL",
+                                "GROUPS"]
     rows = {line.split()[0]: line.split() for line in lines[1:10]}
     assert set(rows) == BUILTIN_SENDERS
     assert rows["wecom-bot"] == ["wecom-bot", "2048", "4096", "text", "markdown", "image", "link", "text",
-                                 "20/min", "no"]
+                                 "text", "markdown", "20/min", "no"]
     assert rows["feishu"][-3:] == ["100/min,", "5/s", "yes"]
-    assert rows["wecom-groupmsg"] == ["wecom-groupmsg", "4000", "-", "text", "link", "none", "1/day", "per",
+    assert rows["slack"][1:5] == ["40000", "chars", "40000", "chars"]
+    assert rows["wecom-groupmsg"] == ["wecom-groupmsg", "4000", "-", "text", "link", "none", "none", "1/day", "per",
                                       "group", "yes"]
-    assert rows["console"] == ["console", "no", "limit", "no", "limit", "any", "any", "no", "limit", "yes"]
+    assert rows["console"] == ["console", "no", "limit", "no", "limit", "any", "any", "any", "no", "limit", "yes"]
     assert "from sopc 0.1.0 (sopc.senders.wecom_bot:WecomBotSender)" in result.stdout
     assert "企业微信 group robot" in result.stdout
 
@@ -255,9 +257,12 @@ def test_senders_as_json(tmp_path):
     slack = by_kind["slack"]
     assert (slack["distribution"], slack["factory"], slack["entry_point"]) == \
         ("sopc", "sopc.senders.slack:SlackSender", "sopc.core.sender_specs:SLACK")
-    assert slack["limits"] == {"text_bytes": 40000, "markdown_bytes": 40000, "kinds": ["link", "markdown", "text"],
+    assert slack["limits"] == {"text_bytes": None, "markdown_bytes": None, "kinds": ["link", "markdown", "text"],
                                "mentions_in": ["link", "markdown", "text"], "per_minute": None, "per_second": 1,
-                               "external_groups": True}
+                               "external_groups": True, "text_chars": 40000, "markdown_chars": 40000,
+                               "mentions": {"all": ["link", "markdown", "text"], "user": ["link", "markdown", "text"],
+                                            "mobile": []},
+                               "image_from": None, "link_needs": ["title", "url"], "needs": []}
     assert by_kind["wecom-groupmsg"]["daily_cap"] == 1 and slack["daily_cap"] is None
 
 

@@ -18,6 +18,7 @@ from typing import Iterator
 from sopc.checks.context import CheckContext
 from sopc.checks.static import static_render_problems
 from sopc.compile.resolve import Program, Step
+from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.messages import PlannedMessage
 from sopc.core.senders import sender_specs
@@ -56,13 +57,14 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
     limits = _sender_limits(program)
     daily_caps, cap_problems = _daily_caps(program)
     yield from cap_problems
-    findings = {code: _Findings() for code in ("E0304", "E0303", "W0302", "E0502", "E0506")}
+    findings = {code: _Findings() for code in ("E0304", "E0303", "W0302", "E0502", "E0506", "E0507")}
     last_post: dict[str, PlannedMessage] = {}
     per_day: dict[tuple[str, dt.date], list[str]] = {}
     over_cap: set[tuple[str, dt.date]] = set()
     assisted_per_day: dict[tuple[str, dt.date], int] = {}
     over_assisted: set[tuple[str, dt.date]] = set()
     render_problems: list[Diagnostic] = []
+    verdicts: dict[tuple, str | None] = {}  # (sender, kind, text) -> the contract's refusal, read once
     for message in expand(program, context.start, context.end, events=context.events, diagnostics=render_problems):
         step = steps.get((message.playbook, message.step))
         if step is None or message.kind == "action":
@@ -73,7 +75,7 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
         _gap(findings["E0303"], message, step, policy.gap, last_post.get(message.group), zones)
         last_post[message.group] = message
         _greeting(findings["W0302"], message, step, local)
-        _size(findings["E0502"], message, step, limits.get(message.sender))
+        _contract(findings, message, step, limits.get(message.sender), program.project.config.project_dir, verdicts)
         if message.sender in daily_caps:
             _assisted_cap(findings["E0506"], message, step, local, daily_caps[message.sender],
                           assisted_per_day, over_assisted)
@@ -146,15 +148,19 @@ def _greeting(findings: _Findings, message, step, local) -> None:
             f"`{step.name}` says “{night.group()}” (good night) but is sent at {local:%H:%M}"))
 
 
-def _size(findings: _Findings, message, step, limits) -> None:
+def _contract(findings: dict[str, _Findings], message, step, limits, project_dir, verdicts: dict) -> None:
+    """The rendered text against its sender's declared contract, as the
+    sender (and a dry run) will check it: a size (E0502), or the form of an
+    image or a link (E0507; an image file is looked at once per check)."""
     if limits is None:
         return
-    limit = limits.markdown_bytes if message.kind == "markdown" else limits.text_bytes
-    size = len(message.text.encode("utf-8"))
-    if limit and size > limit and message.kind in ("text", "markdown"):
-        findings.add("E0502", step, message.group, lambda: (
-            f"`{step.name}` renders to {size} bytes for group `{message.group}`; sender `{message.sender}` "
-            f"takes at most {limit} bytes of {message.kind}"))
+    key = (message.sender, message.kind, message.text)
+    if key not in verdicts:
+        verdicts[key] = content_refusal(f"sender `{message.sender}`", limits, message.kind, message.text, project_dir)
+    problem = verdicts[key]
+    if problem:
+        code = "E0502" if message.kind in ("text", "markdown") else "E0507"
+        findings[code].add(code, step, message.group, lambda: f"`{step.name}` for group `{message.group}`: {problem}")
 
 
 HINTS = {
@@ -162,6 +168,8 @@ HINTS = {
     "E0303": "move one of the steps, or lower the playbook's `gap`",
     "W0302": "members notice a greeting that does not fit the hour: change the text or the time",
     "E0502": "shorten the text, or split it into two steps",
+    "E0507": "an image is a file in the project (or a URL, for senders that take one); a link is three lines: "
+             "URL, title, description (`sopc senders` shows what each sender takes)",
     "E0506": "a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
              "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more",
 }

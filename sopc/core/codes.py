@@ -109,10 +109,12 @@ _CODES = (
 
     Code("E0501", E, "unknown or broken sender kind"),
     Code("E0502", E, "a message larger than its sender accepts"),
-    Code("E0503", E, "`@all` in a message kind whose sender cannot mention in it"),
+    Code("E0503", E, "a mention (@all, a user id, a mobile) the sender cannot carry in that message kind"),
     Code("E0504", E, "a sender that cannot post in an external customer group"),
     Code("E0505", E, "a sender that cannot send this message kind"),
     Code("E0506", E, "more WeCom mass sends to a customer group in a day than the sender's `daily_cap`"),
+    Code("E0507", E, "an image or link its sender cannot take (an image URL or missing file, a link with no URL)"),
+    Code("E0508", E, "a group without a roster value its sender needs (企业群发 needs the `owner`)"),
 
     Code("E0601", E, "sopc.toml (or a TOML roster) is not valid TOML or not UTF-8"),
     Code("W0602", W, "unknown key in sopc.toml or a TOML roster"),

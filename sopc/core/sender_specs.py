@@ -2,12 +2,17 @@
 ``[project.entry-points."sopc.senders"]`` as any plugin's would be.
 
 Stage: core (stdlib only). The numbers are the platforms' documented limits;
-each sender class takes its ``limits`` from here, so they have one owner.
+each sender class takes its ``limits`` from here, so they have one owner,
+and :mod:`sopc.core.contract` checks messages against them the same way for
+``sopc check``, a dry run and the sender itself.
 """
 
 from __future__ import annotations
 
-from sopc.core.senders import UNLIMITED, SenderLimits, SenderSpec
+from sopc.core.senders import MENTION_FORMS, UNLIMITED, SenderLimits, SenderSpec
+
+CARD_LINK = frozenset({"url", "title"})   # the senders that build a card need both
+ALL_OR_USER = frozenset({"all", "user"})  # platforms that @ by account id only, not by phone
 
 CONSOLE = SenderSpec(
     kind="console",
@@ -30,10 +35,17 @@ WECOM_BOT = SenderSpec(
         text_bytes=2048,
         markdown_bytes=4096,
         kinds=frozenset({"text", "markdown", "image", "link"}),
-        mentions_in=frozenset({"text"}),
+        mentions_in=frozenset({"text", "markdown"}),
         per_minute=20,
         per_second=None,
         external_groups=False,  # a group robot cannot join a group with WeChat users
+        # text: mentioned_list (user ids, @all) and mentioned_mobile_list; markdown
+        # has neither list, only `<@userid>` in its content (群机器人配置说明, 91770)
+        mention_forms={"text": MENTION_FORMS, "markdown": frozenset({"user"})},
+        image_from="file",  # base64 + md5 of the file's bytes
+        image_bytes=2 * 1024 * 1024,
+        image_types=frozenset({"jpg", "png"}),
+        link_needs=CARD_LINK,  # a news article: title and url are required
     ),
     factory="sopc.senders.wecom_bot:WecomBotSender",
 )
@@ -49,6 +61,8 @@ FEISHU = SenderSpec(
         per_minute=100,
         per_second=5,
         external_groups=True,
+        mention_forms={"text": ALL_OR_USER, "markdown": ALL_OR_USER},  # <at user_id=...>: open_id / user_id
+        link_needs=CARD_LINK,
     ),
     factory="sopc.senders.feishu:FeishuSender",
 )
@@ -60,10 +74,11 @@ DINGTALK = SenderSpec(
         text_bytes=20_000,
         markdown_bytes=20_000,
         kinds=frozenset({"text", "markdown", "link"}),
-        mentions_in=frozenset({"text", "markdown"}),
+        mentions_in=frozenset({"text", "markdown"}),  # the `at` block; link messages have none
         per_minute=20,
         per_second=None,
         external_groups=False,
+        link_needs=CARD_LINK,  # messageUrl, title and text are required
     ),
     factory="sopc.senders.dingtalk:DingtalkSender",
 )
@@ -72,13 +87,17 @@ SLACK = SenderSpec(
     kind="slack",
     summary="Slack incoming webhook, `url_env`",
     limits=SenderLimits(
-        text_bytes=40_000,
-        markdown_bytes=40_000,
+        text_bytes=None,
+        markdown_bytes=None,
+        text_chars=40_000,  # Slack cuts a message past 40,000 characters (not bytes)
+        markdown_chars=40_000,
         kinds=frozenset({"text", "markdown", "link"}),
         mentions_in=frozenset({"text", "markdown", "link"}),
+        mention_forms={kind: ALL_OR_USER for kind in ("text", "markdown", "link")},  # <!channel>, <@U123>
         per_minute=None,
         per_second=1,
         external_groups=True,
+        link_needs=CARD_LINK,
     ),
     factory="sopc.senders.slack:SlackSender",
 )
@@ -97,10 +116,14 @@ WECOM_GROUPMSG = SenderSpec(
         text_bytes=4000,
         markdown_bytes=None,
         kinds=frozenset({"text", "link"}),
-        mentions_in=frozenset(),
+        mentions_in=frozenset(),  # 企业群发 has no @ of any kind
         per_minute=None,
         per_second=None,
         external_groups=True,
+        link_needs=CARD_LINK,
+        link_bytes={"title": 128, "url": 2048, "description": 512},
+        needs={"owner": "企业群发 is created for the group owner (群主) to confirm; give the roster's `owner` "
+                        "column their WeCom userid"},
     ),
     factory="sopc.senders.wecom_groupmsg:WecomGroupMsgSender",
     daily_cap=1,  # the platform delivers one 企业群发 per customer group per day

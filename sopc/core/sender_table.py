@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sopc.core.contract import kinds_carrying
 from sopc.core.senders import KINDS, InstalledSender, SenderLimits, SenderRegistry
 
-COLUMNS = ("KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL IN", "RATE", "EXTERNAL GROUPS")
-LEGEND = "TEXT, MARKDOWN: the longest message, in UTF-8 bytes; RATE: per sender"
+COLUMNS = ("KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL IN", "@USER IN", "RATE", "EXTERNAL GROUPS")
+LEGEND = ("TEXT, MARKDOWN: the longest message, in UTF-8 bytes (in characters where it says chars); "
+          "@USER IN: where a user id (@member, @owner) can be mentioned; RATE: per sender")
 KIND_ORDER = ("text", "markdown", "image", "link", "action")  # the order the docs list them in
 
 
@@ -39,6 +41,12 @@ def _sender_json(installed: InstalledSender) -> dict[str, Any]:
             "per_minute": limits.per_minute,
             "per_second": limits.per_second,
             "external_groups": limits.external_groups,
+            "text_chars": limits.text_chars,
+            "markdown_chars": limits.markdown_chars,
+            "mentions": {form: kinds_carrying(limits, form) for form in ("all", "user", "mobile")},
+            "image_from": limits.image_from,
+            "link_needs": sorted(limits.link_needs),
+            "needs": sorted(limits.needs),
         },
         "daily_cap": spec.daily_cap,
     }
@@ -66,18 +74,21 @@ def _limit_cells(installed: InstalledSender) -> tuple[str, ...]:
     spec, limits = installed.spec, installed.spec.limits
     return (
         spec.kind,
-        _size(limits, "text", limits.text_bytes),
-        _size(limits, "markdown", limits.markdown_bytes),
+        _size(limits, "text", limits.text_bytes, limits.text_chars),
+        _size(limits, "markdown", limits.markdown_bytes, limits.markdown_chars),
         _kinds(limits.kinds),
-        _kinds(limits.mentions_in),
+        _kinds(frozenset(kinds_carrying(limits, "all"))),
+        _kinds(frozenset(kinds_carrying(limits, "user"))),
         _rate(limits, spec.daily_cap),
         "yes" if limits.external_groups else "no",
     )
 
 
-def _size(limits: SenderLimits, kind: str, size: int | None) -> str:
+def _size(limits: SenderLimits, kind: str, size: int | None, chars: int | None) -> str:
     if kind not in limits.kinds:
         return "-"
+    if chars is not None and size is None:
+        return f"{chars} chars"
     return "no limit" if size is None else str(size)
 
 

@@ -16,23 +16,47 @@ from __future__ import annotations
 
 import importlib.metadata
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from sopc.core.diagnostics import did_you_mean
 
 KINDS = frozenset({"text", "markdown", "image", "link", "action"})
+MENTION_FORMS = frozenset({"all", "user", "mobile"})  # @all, a user id, a mainland mobile number
+LINK_PARTS = ("url", "title", "description")          # a link's text: URL, TITLE, DESCRIPTION lines
 ENTRY_POINT_GROUP = "sopc.senders"
 HOME_DISTRIBUTION = "sopc"  # whose specs a plugin of the same kind replaces
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SenderLimits:
-    text_bytes: int | None
+    """A sender kind's contract: what it carries, how much, how fast.
+
+    :mod:`sopc.core.contract` reads it, the same way for ``sopc check``, for
+    a dry run and for the sender itself before it sends. The fields after
+    ``external_groups`` have defaults that add no rule, so a spec written
+    before they existed means what it meant.
+    """
+
+    text_bytes: int | None           # the longest text, in UTF-8 bytes
     markdown_bytes: int | None
-    kinds: frozenset[str]
-    mentions_in: frozenset[str]
+    kinds: frozenset[str]            # message kinds it sends
+    mentions_in: frozenset[str]      # message kinds that carry @mentions at all
     per_minute: int | None
     per_second: int | None
-    external_groups: bool
+    external_groups: bool            # can post in external customer groups
+    text_chars: int | None = None    # limits the platform counts in characters, not bytes (Slack)
+    markdown_chars: int | None = None
+    # Which mentions each kind of `mentions_in` carries, of MENTION_FORMS; a
+    # kind left out carries all three.
+    mention_forms: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # How an image's text is read: "file" (a local file the sender uploads:
+    # it must exist), "url" (an http(s) URL), None (passed on as written).
+    image_from: str | None = None
+    image_bytes: int | None = None               # the largest image file
+    image_types: frozenset[str] = frozenset()    # "jpg", "png"; empty: any
+    link_needs: frozenset[str] = frozenset()     # of "url", "title": what a link's text must give
+    link_bytes: Mapping[str, int] = field(default_factory=dict)   # LINK_PARTS -> the most UTF-8 bytes
+    needs: Mapping[str, str] = field(default_factory=dict)        # roster column -> why the sender needs it
 
 
 # What a sender with no channel limits declares (console, file, generic webhook).
@@ -214,9 +238,27 @@ def _spec_problem(name: str, spec: SenderSpec, where: str) -> str | None:
         return f"{where} names the spec of kind `{spec.kind}`: the entry point's name must be its kind"
     if not isinstance(spec.limits, SenderLimits):
         return f"{where}: `limits` must be a SenderLimits"
+    contract = _contract_problem(spec.limits)
+    if contract:
+        return f"{where}: {contract}"
     module, _, attribute = spec.factory.partition(":") if isinstance(spec.factory, str) else ("", "", "")
     if not module or not attribute:
         return f"{where}: `factory` must be \"module:Class\", not {spec.factory!r}"
+    return None
+
+
+def _contract_problem(limits: SenderLimits) -> str | None:
+    """A contract field no check could read (a typo in a plugin's spec)."""
+    if limits.image_from not in (None, "file", "url"):
+        return f"`image_from` must be \"file\", \"url\" or None, not {limits.image_from!r}"
+    for kind, forms in limits.mention_forms.items():
+        if not set(forms) <= MENTION_FORMS:
+            return f"`mention_forms[{kind!r}]` may hold only {', '.join(sorted(MENTION_FORMS))}"
+    if not set(limits.link_needs) <= {"url", "title"}:
+        return "`link_needs` may hold only \"url\" and \"title\""
+    unknown = set(limits.link_bytes) - set(LINK_PARTS)
+    if unknown:
+        return f"`link_bytes` knows {', '.join(LINK_PARTS)}, not {', '.join(sorted(unknown))}"
     return None
 
 

@@ -25,7 +25,9 @@ from sopc.core.messages import MessageState as S
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path
 from sopc.run.runner import RunOptions, Runner, RunTally, StartError
-from sopc.run.store import SQLiteStore
+from sopc.run.store import SenderState, SQLiteStore
+from sopc.senders.base import SenderRuntime
+from sopc.senders.dryrun import DryRunSender
 
 # What an edit looks like: sources of the plan, not the state or an outbox.
 IGNORED_DIRS = {".sopc", ".git", "__pycache__", ".venv", "node_modules"}
@@ -73,13 +75,8 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
     except Exception as exc:  # AlreadyRunning, or the state file cannot be opened
         log(f"error: {exc}")
         return 1
-    override = None
-    if request.dry_run:
-        from sopc.senders.console import ConsoleSender
-        from sopc.senders.base import SenderRuntime
-        override = ConsoleSender(name="dry-run", runtime=SenderRuntime(stdout=sys.stdout))
     runner = Runner(list(request.paths), store, clock, options=request.options, log=log, report=report,
-                    override_sender=override)
+                    **_senders(request, store))
     try:
         runner.start()
     except StartError as exc:
@@ -108,6 +105,16 @@ def exit_status(tally: RunTally) -> int:
     in doubt, or wait for a retry, so a cron job notices."""
     undelivered = tally.states[S.FAILED] + tally.states[S.IN_DOUBT] + tally.retrying
     return 1 if undelivered else 0
+
+
+def _senders(request: RunRequest, store: SQLiteStore) -> dict:
+    """How the runner's senders are built. A dry run prints through a stand-in
+    for each sender, held to that sender's contract (a message the real
+    sender would refuse is recorded failed, with its reason); a real run lends
+    its senders the state store, where 企业群发 keeps its access token."""
+    if request.dry_run:
+        return {"override_sender": DryRunSender(stdout=sys.stdout)}
+    return {"runtime": SenderRuntime(extra={"state": SenderState(store)})}
 
 
 async def _main(runner: Runner, request: RunRequest, root: Path) -> RunTally:

@@ -427,6 +427,24 @@ class SQLiteStore:
                             (key, value, value))
 
 
+class SenderState:
+    """The store's meta table as senders see it (``runtime.extra["state"]``):
+    small strings kept from one run to the next, such as a WeCom access token
+    and when to renew it. Their keys get a prefix of their own, so a sender
+    cannot overwrite what the runner keeps there."""
+
+    PREFIX = "sender:"
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def get(self, key: str) -> str | None:
+        return self._store.get_meta(self.PREFIX + key)
+
+    def set(self, key: str, value: str) -> None:
+        self._store.set_meta(self.PREFIX + key, value)
+
+
 # settle's two shapes of change; {sources} becomes a ? for each state with an arrow into the new one.
 _BACK_TO_PENDING = "UPDATE messages SET state=?, reason=?, due=?, updated=? WHERE id=? AND state IN ({sources})"
 _FINISH = ("UPDATE messages SET state=?, reason=?, finished=?, remote_id=?, updated=?, confirm=? "

@@ -8,16 +8,23 @@ runner should try again after ``retry_after`` seconds).
 Message text by kind (the one rule every sender follows):
 
 - ``text`` / ``markdown``: the rendered text.
-- ``image``: a local file path (senders that upload bytes read it from disk;
-  the WeCom robot sends base64 + md5 of those bytes).
+- ``image``: a local file path (senders that upload bytes read it from disk,
+  a relative path from the project folder; the WeCom robot sends base64 + md5
+  of those bytes).
 - ``link``: ``"URL\\nTITLE\\nDESCRIPTION..."`` -- line 1 is the http(s) URL,
   line 2 the title, every further line is the description (may be empty).
   See :func:`parse_link`.
 - ``action``: the action name, for senders that perform actions.
 
-``mentions`` holds ``"all"`` for @all and user ids otherwise (the runner has
-already resolved ``member``). A mention of eleven digits starting with ``1``
-is a mainland mobile number; the WeCom and DingTalk robots @ it by phone.
+``mentions`` holds ``"all"`` for @all and user ids otherwise (the planner has
+already resolved ``@member`` and ``@owner``). A mention of eleven digits
+starting with ``1`` is a mainland mobile number; the WeCom and DingTalk
+robots @ it by phone.
+
+What a kind of sender accepts is its declared contract (its
+:class:`SenderLimits`, checked by :mod:`sopc.core.contract`): a sender calls
+:func:`refused` before it builds a request, so it refuses exactly what
+``sopc check`` and ``sopc run --dry-run`` report, in the same words.
 
 Senders are found by kind in the entry-point group ``sopc.senders``, sopc's
 own included: each entry point names a :class:`~sopc.core.senders.SenderSpec`
@@ -38,14 +45,16 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping, Protocol, TextIO, runtime_checkable
 
+from sopc.core import contract
 from sopc.core import senders as registry
 # Re-exported: sender code reads the shared values from here.
+from sopc.core.contract import MOBILE, LinkCard, parse_link, utf8_len  # noqa: F401
 from sopc.core.senders import ENTRY_POINT_GROUP, KINDS, UNLIMITED, SenderLimits, SenderSpec  # noqa: F401
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MOBILE = re.compile(r"^1\d{10}$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,15 +93,14 @@ class Confirmation:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LinkCard:
-    url: str
-    title: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SenderRuntime:
-    """What a sender takes from the world, injectable so tests never wait."""
+    """What a sender takes from the world, injectable so tests never wait.
+
+    ``extra`` holds what the runner lends: ``"senders"`` (name -> Sender, see
+    :mod:`sopc.senders.remind`), ``"project_dir"`` (where relative image
+    paths are read from) and ``"state"`` (a :class:`SenderState`: what a
+    sender keeps between runs, such as an access token and its expiry).
+    """
 
     monotonic: Callable[[], float] = time.monotonic
     wallclock: Callable[[], float] = time.time
@@ -104,6 +112,14 @@ class SenderRuntime:
 
 class SenderConfigError(ValueError):
     """A sender cannot be built from its settings (unknown kind, missing env)."""
+
+
+class SenderState(Protocol):
+    """Small strings a sender keeps across runs (the run's state store)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
 
 
 @runtime_checkable
@@ -133,23 +149,8 @@ def retry(error: str, retry_after: float | None = None) -> DeliveryResult:
 
 # ---- message helpers -----------------------------------------------------------------
 
-def parse_link(text: str) -> LinkCard | None:
-    """Read the ``link`` text rule; None unless line 1 is an http(s) URL and
-    line 2 a non-empty title."""
-    lines = text.split("\n")
-    url = lines[0].strip()
-    title = lines[1].strip() if len(lines) > 1 else ""
-    if not url.startswith(("http://", "https://")) or not title:
-        return None
-    return LinkCard(url=url, title=title, description="\n".join(lines[2:]).strip())
-
-
 def is_mobile(mention: str) -> bool:
     return bool(MOBILE.match(mention))
-
-
-def utf8_len(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def message_to_json(message: OutgoingMessage) -> dict[str, Any]:
@@ -170,21 +171,42 @@ def message_to_json(message: OutgoingMessage) -> dict[str, Any]:
     }
 
 
+def refused(message: OutgoingMessage, sender_kind: str, limits: SenderLimits,
+            project_dir: Path | None = None) -> DeliveryResult | None:
+    """A permanent failure if the message breaks the sender's declared
+    contract (kind, mentions, the owner it needs, sizes, the form of an image
+    or a link); None when it keeps it. The one check before sending, shared
+    with ``sopc check`` and the dry run."""
+    problem = contract.refusal(sender_kind, limits, kind=message.kind, text=message.text, mentions=message.mentions,
+                               fields={"owner": message.owner}, group=message.group, base_dir=project_dir)
+    return failed(problem) if problem else None
+
+
 def unsupported(message: OutgoingMessage, sender_kind: str, limits: SenderLimits) -> DeliveryResult | None:
     """A permanent failure if this sender cannot carry the message's kind or
-    its mentions; None when it can."""
-    if message.kind not in limits.kinds:
-        return failed(f"{sender_kind} cannot send {message.kind} messages (it sends: {', '.join(sorted(limits.kinds))})")
-    if message.mentions and message.kind not in limits.mentions_in:
-        return failed(f"{sender_kind} cannot @mention in {message.kind} messages")
-    return None
+    its mentions; None when it can (for plugins; :func:`refused` checks the
+    whole contract)."""
+    problem = (contract.kind_refusal(sender_kind, limits, message.kind)
+               or contract.mentions_refusal(sender_kind, limits, message.kind, message.mentions))
+    return failed(problem) if problem else None
 
 
 def over_limit(label: str, content: str, limit: int | None) -> DeliveryResult | None:
-    size = utf8_len(content)
-    if limit is not None and size > limit:
-        return failed(f"{label} is {size} bytes (UTF-8), over the limit of {limit}")
-    return None
+    """The text as the sender will post it (with its mentions, its envelope)
+    over a byte limit."""
+    problem = contract.over_bytes(label, content, limit)
+    return failed(problem) if problem else None
+
+
+def over_char_limit(label: str, content: str, limit: int | None) -> DeliveryResult | None:
+    problem = contract.over_chars(label, content, limit)
+    return failed(problem) if problem else None
+
+
+def project_dir(runtime: SenderRuntime) -> Path | None:
+    """Where the runner says relative paths (images) are read from."""
+    folder = runtime.extra.get("project_dir")
+    return Path(folder) if folder is not None else None
 
 
 # ---- settings and environment --------------------------------------------------------

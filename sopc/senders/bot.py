@@ -1,8 +1,8 @@
 """The shared delivery pipeline of the vendor group bots.
 
-``deliver`` reads like the pipeline: check the message fits the sender, find
-the bot, build the vendor payload, then (with retries) pace, sign, post and
-judge the body. A vendor module supplies only three small pieces:
+``deliver`` reads like the pipeline: check the message keeps the sender's
+declared contract (:func:`sopc.senders.base.refused`), find the bot, build
+the vendor payload, then (with retries) pace, sign, post and judge the body. A vendor module supplies only three small pieces:
 ``payload`` (message -> vendor JSON), ``request`` (bot + payload -> URL and
 body, signing with a fresh timestamp on every attempt) and ``judge``.
 
@@ -45,10 +45,11 @@ from sopc.senders.base import (
     failed,
     number_setting,
     optional_limit,
+    project_dir,
+    refused,
     require_env,
     retry,
     sent,
-    unsupported,
 )
 from sopc.senders.http import HttpPoster, HttpReply, transient_http
 from sopc.senders.ratelimit import PeakAvoidance, RateLimiter, WaitTooLong
@@ -118,7 +119,7 @@ class BotSender(abc.ABC):
         return reported(self.name, message, await self._deliver(message), self.redact)
 
     async def _deliver(self, message: OutgoingMessage) -> DeliveryResult:
-        problem = unsupported(message, self.kind, self.limits)
+        problem = refused(message, self.kind, self.limits, project_dir(self.runtime))
         if problem is not None:
             return problem
         bot = self.bot_for(message)

@@ -20,15 +20,20 @@ Message shapes (``at``: ``isAtAll``, ``atUserIds``, ``atMobiles``):
 
 - text -> ``msgtype: text``.
 - markdown -> ``msgtype: markdown`` with ``title`` (the first line, without
-  ``#``; it is what the notification shows) and ``text``. DingTalk only
-  highlights an @ that also appears in the text, so ``@id`` is appended for
-  each mentioned user or mobile not already in it.
-- link -> ``msgtype: link`` (title, text, messageUrl, picUrl empty).
+  ``#``; it is what the notification shows) and ``text``.
+- In both, DingTalk's documentation says of ``atMobiles`` / ``atUserIds``:
+  "注意 在content里添加@人的手机号 / userid" -- an @ takes effect only when
+  ``@id`` also appears in the text -- so ``@id`` is appended for each
+  mentioned user or mobile not already in it.
+- link -> ``msgtype: link`` (title, text, messageUrl, picUrl empty); a link
+  carries no ``at``, so the contract refuses mentions there.
 
 Limits: 20 messages a minute per robot; past that DingTalk answers 130101
 ("send too fast, exceed 20 times per minute") and blocks the robot for ten
 minutes, so 130101 and 410100 (发送速度太快而限流) come back as ``retry``
-after 600 s. DingTalk documents no hard size limit; text and markdown are
+after the ten minutes plus a margin of 15-60 s (a retry at exactly +600 s
+would land on the edge of the block, and robots blocked together should not
+all come back in the same second). DingTalk documents no hard size limit; text and markdown are
 capped at 20000 bytes, a conservative figure, not an official one.
 Errors such as 300005 (token is not exist) and 310000 (sign not match,
 keywords not in content, ip not in whitelist) fail at once.
@@ -55,7 +60,10 @@ from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
 from sopc.senders.http import HttpReply, encode_json
 
 BLOCKED_SECONDS = 600.0
-RETRY_CODES: dict[int, float | None] = {130101: BLOCKED_SECONDS, 410100: BLOCKED_SECONDS, -1: None}
+BLOCK_MARGIN = 15.0    # seconds past the block before trying again
+BLOCK_JITTER = 45.0    # and up to this much more, at random
+BLOCKED_CODES = frozenset({130101, 410100})  # send too fast / 发送速度太快而限流: blocked for ten minutes
+RETRY_CODES: dict[int, float | None] = {-1: None}
 TITLE_MAX_CHARS = 64
 
 
@@ -86,17 +94,23 @@ class DingtalkSender(BotSender):
     def judge(self, reply: HttpReply) -> DeliveryResult:
         body = reply.json_object()
         code = int_field(body, "errcode")
-        return body_verdict(reply, vendor="DingTalk", code=code, message=str((body or {}).get("errmsg", "")), retry_codes=RETRY_CODES)
+        retry_codes = RETRY_CODES | dict.fromkeys(BLOCKED_CODES, self.block_wait())
+        return body_verdict(reply, vendor="DingTalk", code=code, message=str((body or {}).get("errmsg", "")), retry_codes=retry_codes)
+
+    def block_wait(self) -> float:
+        """How long to leave a blocked robot alone: past the block's end, at a random point of a window."""
+        return BLOCKED_SECONDS + BLOCK_MARGIN + BLOCK_JITTER * self.runtime.random()
 
     # ---- message shapes --------------------------------------------------------------
 
     def _text(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        too_long = over_limit("DingTalk text", message.text, self.limits.text_bytes)
-        return too_long or {"msgtype": "text", "text": {"content": message.text}, **at_block(message.mentions)}
+        content = with_at_names(message.text, message.mentions)
+        too_long = over_limit("dingtalk text with its @ names", content, self.limits.text_bytes)
+        return too_long or {"msgtype": "text", "text": {"content": content}, **at_block(message.mentions)}
 
     def _markdown(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
         text = with_at_names(message.text, message.mentions)
-        too_long = over_limit("DingTalk markdown", text, self.limits.markdown_bytes)
+        too_long = over_limit("dingtalk markdown with its @ names", text, self.limits.markdown_bytes)
         markdown = {"title": markdown_title(message.text), "text": text}
         return too_long or {"msgtype": "markdown", "markdown": markdown, **at_block(message.mentions)}
 
@@ -122,6 +136,8 @@ def at_block(mentions: tuple[str, ...]) -> dict[str, Any]:
 
 
 def with_at_names(text: str, mentions: tuple[str, ...]) -> str:
+    """``@id`` for each mentioned user or mobile the text does not name yet
+    (DingTalk highlights, and notifies, only those)."""
     missing = [f"@{m}" for m in mentions if m != "all" and f"@{m}" not in text]
     return f"{text}\n\n{' '.join(missing)}" if missing else text
 

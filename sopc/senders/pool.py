@@ -2,10 +2,13 @@
 
 The runner asks the pool for a sender by the name a message carries. A name
 sopc.toml does not declare is an error, except ``console`` (the default when
-a project declares no sender). ``override`` replaces every sender (``--dry-run``
-prints through the console sender instead of delivering). The pool also
-lets senders reach each other (``remind`` posts through another sender) and
-knows every secret it was given, to mask them in errors.
+a project declares no sender). ``override`` replaces every sender; one that
+offers ``stand_in(name, kind, limits, project_dir)`` (the dry run's
+:class:`~sopc.senders.dryrun.DryRunSender`) gets a stand-in per sender name,
+held to that sender kind's contract. The pool also lets senders reach each
+other (``remind`` posts through another sender), tells them the project
+folder (relative image paths are read from it), and knows every secret it
+was given, to mask them in errors.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from sopc.project.config import Config
-from sopc.senders.base import Sender, SenderConfigError, SenderRuntime, load_sender
+from sopc.senders.base import Sender, SenderConfigError, SenderRuntime, limits_for, load_sender
 from sopc.senders.redact import Redactor
 
 CONSOLE = "console"
@@ -27,8 +30,8 @@ class SenderPool:
         self.config = config
         self.env = env
         self.override = override
-        self.runtime = dataclasses.replace(runtime or SenderRuntime(),
-                                           extra={**(runtime.extra if runtime else {}), "senders": self.get})
+        lent = {"senders": self.get, "project_dir": config.project_dir}
+        self.runtime = dataclasses.replace(runtime or SenderRuntime(), extra={**(runtime.extra if runtime else {}), **lent})
         self._built: dict[str, Sender] = {}
         self.redact = Redactor(self._secrets(group_addresses))
 
@@ -40,12 +43,26 @@ class SenderPool:
 
     def get(self, name: str) -> Sender:
         """The sender called ``name``; raises SenderConfigError if it cannot be built."""
-        if self.override is not None:
-            return self.override
         sender = self._built.get(name)
         if sender is None:
-            sender = self._built[name] = self._build(name)
+            sender = self._built[name] = self._stand_in(name) if self.override is not None else self._build(name)
         return sender
+
+    def _stand_in(self, name: str) -> Sender:
+        """What the override sends ``name``'s messages with."""
+        stand_in = getattr(self.override, "stand_in", None)
+        if not callable(stand_in):
+            return self.override
+        kind = self._kind(name)
+        return stand_in(name, kind, limits_for(kind), self.config.project_dir)
+
+    def _kind(self, name: str) -> str:
+        declared = self.config.senders.get(name)
+        if declared is not None:
+            return declared.kind
+        if name == CONSOLE:
+            return CONSOLE
+        raise SenderConfigError(f"sender `{name}` is not declared in sopc.toml")
 
     def _build(self, name: str) -> Sender:
         declared = self.config.senders.get(name)
@@ -73,8 +90,9 @@ class SenderPool:
         return found
 
     async def aclose(self) -> None:
-        for sender in self._built.values():
-            await sender.aclose()
         if self.override is not None:
-            await self.override.aclose()
+            await self.override.aclose()  # its stand-ins hold nothing to close
+        else:
+            for sender in self._built.values():
+                await sender.aclose()
         self._built.clear()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
+from sopc.core.contract import carries
 from sopc.core.sender_specs import REMIND
 from sopc.senders.base import (
     DeliveryResult,
@@ -85,7 +86,7 @@ class RemindSender:
         kind = "text" if "text" in kinds else "markdown" if "markdown" in kinds else None
         if kind is None:
             return failed(f"remind via {self.via}: sender `{self.via}` ({sender.kind}) cannot send text or markdown")
-        mention = self.mention_owner and message.owner and kind in sender.limits.mentions_in
+        mention = self.mention_owner and message.owner and carries(sender.limits, kind, message.owner)
         return dataclasses.replace(
             message, kind=kind, text=reminder_text(message), mentions=(message.owner,) if mention else (), address=None,
         )

@@ -19,7 +19,9 @@ Message shapes: ``{"text": ...}``. ``&``, ``<`` and ``>`` in text kinds are
 escaped as Slack requires; markdown is sent as Slack ``mrkdwn`` as written
 (so ``<url|label>`` links work). @all is ``<!channel>``, a user ``<@U123>``,
 put in front of the text. A link is ``<url|title>`` and its description.
-Slack cuts messages past 40,000 characters; the cap here is 40,000 bytes.
+Slack truncates a message past 40,000 characters (characters, not bytes: a
+Chinese text of 20,000 characters is 60,000 UTF-8 bytes and goes out whole),
+so the whole text as posted, mentions and escapes included, is held to that.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sopc.senders.base import (
     OutgoingMessage,
     SenderRuntime,
     failed,
-    over_limit,
+    over_char_limit,
     parse_link,
     sent,
 )
@@ -60,8 +62,8 @@ class SlackSender(BotSender):
         if body is None:
             return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
         text = " ".join([*mention_tokens(message.mentions), body]) if message.mentions else body
-        limit = self.limits.markdown_bytes if message.kind == "markdown" else self.limits.text_bytes
-        too_long = over_limit(f"Slack {message.kind}", text, limit)
+        limit = self.limits.markdown_chars if message.kind == "markdown" else self.limits.text_chars
+        too_long = over_char_limit(f"slack {message.kind} as posted (escaped, with its mentions)", text, limit)
         return too_long or {"text": text}
 
     def request(self, bot: Bot, payload: dict[str, Any]) -> Request:

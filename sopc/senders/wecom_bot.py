@@ -12,14 +12,17 @@ Settings:
   (default 20 per robot), see :mod:`sopc.senders.bot`.
 - ``image_max_bytes`` (default 2 MiB, the robot's limit before base64).
 
-Message shapes (WeCom "群机器人配置说明"):
+Message shapes (WeCom "群机器人配置说明", document 91770):
 
 - text -> ``msgtype: text``; content at most 2048 bytes; ``mentioned_list``
   holds user ids and ``"@all"``, ``mentioned_mobile_list`` mobile numbers.
 - markdown -> ``msgtype: markdown``; content at most 4096 bytes. Markdown
-  carries no ``mentioned_list`` (no @all), so mentions there are refused.
+  has no ``mentioned_list``: "text/markdown类型消息支持在content中使用<@userid>
+  扩展语法来@群成员", so a user is mentioned by ``<@userid>`` appended to the
+  content; @all and mobile numbers cannot be (the contract refuses them).
 - image -> ``msgtype: image`` with ``base64`` and ``md5`` of the bytes of the
-  local file named by the text (JPG or PNG, at most 2 MiB).
+  local file named by the text (JPG or PNG, at most 2 MiB; a relative path
+  is read from the project folder). A URL is refused: the robot uploads bytes.
 - link -> ``msgtype: news`` with one article (title, description, url).
 
 The robot cannot join an external customer group (one with WeChat users):
@@ -34,11 +37,13 @@ too long... -- fails at once with WeCom's own message.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from sopc.core.contract import image_path
 from sopc.core.sender_specs import WECOM_BOT
 from sopc.senders.base import (
     DeliveryResult,
@@ -49,6 +54,7 @@ from sopc.senders.base import (
     number_setting,
     over_limit,
     parse_link,
+    project_dir,
 )
 from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
 from sopc.senders.http import HttpReply, encode_json
@@ -56,8 +62,7 @@ from sopc.senders.http import HttpReply, encode_json
 RATE_LIMITED = 45009
 SYSTEM_BUSY = -1
 RETRY_CODES: dict[int, float | None] = {RATE_LIMITED: 60.0, SYSTEM_BUSY: None}
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+IMAGE_MAX_BYTES = WECOM_BOT.limits.image_bytes
 
 
 class WecomBotSender(BotSender):
@@ -69,6 +74,7 @@ class WecomBotSender(BotSender):
     def __init__(self, *, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> None:
         super().__init__(name=name, settings=settings, env=env, runtime=runtime)
         self.image_max_bytes = int(number_setting(settings, "image_max_bytes", IMAGE_MAX_BYTES))
+        self.limits = dataclasses.replace(self.limits, image_bytes=self.image_max_bytes)
 
     def payload(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
         builders = {"text": self._text, "markdown": self._markdown, "image": self._image, "link": self._news}
@@ -85,15 +91,15 @@ class WecomBotSender(BotSender):
     # ---- message shapes --------------------------------------------------------------
 
     def _text(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        too_long = over_limit("WeCom text content", message.text, self.limits.text_bytes)
-        return too_long or {"msgtype": "text", "text": {"content": message.text, **mention_lists(message.mentions)}}
+        return {"msgtype": "text", "text": {"content": message.text, **mention_lists(message.mentions)}}
 
     def _markdown(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        too_long = over_limit("WeCom markdown content", message.text, self.limits.markdown_bytes)
-        return too_long or {"msgtype": "markdown", "markdown": {"content": message.text}}
+        content = with_user_tags(message.text, message.mentions)
+        too_long = over_limit("wecom-bot markdown with its <@userid> mentions", content, self.limits.markdown_bytes)
+        return too_long or {"msgtype": "markdown", "markdown": {"content": content}}
 
     def _image(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        data = read_image(Path(message.text), self.image_max_bytes)
+        data = read_image(image_path(message.text.strip(), project_dir(self.runtime)))
         if isinstance(data, DeliveryResult):
             return data
         image = {"base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()}
@@ -115,14 +121,17 @@ def mention_lists(mentions: tuple[str, ...]) -> dict[str, list[str]]:
     return {key: value for key, value in lists.items() if value}
 
 
-def read_image(path: Path, max_bytes: int) -> bytes | DeliveryResult:
-    """The image's bytes, or a permanent failure saying what is wrong."""
+def with_user_tags(markdown: str, mentions: tuple[str, ...]) -> str:
+    """``<@userid>`` for each mentioned user not already tagged in the text
+    (the contract lets only user ids through to markdown)."""
+    tags = [f"<@{m}>" for m in mentions if f"<@{m}>" not in markdown]
+    return f"{markdown}\n{' '.join(tags)}" if tags else markdown
+
+
+def read_image(path: Path) -> bytes | DeliveryResult:
+    """The image's bytes (the contract has checked its size and type), or a
+    permanent failure if it cannot be read now."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         return failed(f"cannot read image {path}: {exc.strerror or exc}")
-    if len(data) > max_bytes:
-        return failed(f"image {path} is {len(data)} bytes, over the robot's limit of {max_bytes}")
-    if not data.startswith(IMAGE_MAGIC):
-        return failed(f"image {path} is not a JPG or PNG file")
-    return data

@@ -11,10 +11,16 @@ The API, as WeCom documents it:
 - ``GET {base_url}/cgi-bin/gettoken?corpid=ID&corpsecret=SECRET`` answers
   ``{errcode, errmsg, access_token, expires_in}`` (normally 7200 s). WeCom asks
   callers to cache the token (fetching it often is rate-limited) and to fetch
-  it again when it stops working, since it may end a token early. So: fetched
-  on first use, one fetch at a time, kept until ``TOKEN_MARGIN`` seconds
-  before it expires, and fetched again once when a call answers 40014
-  (invalid access_token), 42001 (expired) or 41001 (missing).
+  it again when it stops working, since it may end a token early ("不能频繁
+  调用gettoken接口，否则会受到频率拦截", document 91039). So: fetched on first
+  use, one fetch at a time, kept until ``TOKEN_MARGIN`` seconds before it
+  expires, and fetched again once when a call answers 40014 (invalid
+  access_token), 42001 (expired) or 41001 (missing). The token and when to
+  renew it are kept in the run's state store too (``runtime.extra["state"]``,
+  keyed by the corp, the secret's fingerprint and the API origin), so
+  ``sopc run --once`` from cron every few minutes reuses it instead of
+  fetching one per run. The state file then holds a token that works for
+  at most two hours: keep it as private as the project's secrets.
 - ``POST {base_url}/cgi-bin/externalcontact/add_msg_template?access_token=T``
   with ``chat_type: "group"``, ``sender`` (the owner's userid; required for
   groups), ``chat_id_list`` (the groups to send to, so the owner need not pick
@@ -79,6 +85,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Sequence
@@ -94,11 +102,10 @@ from sopc.senders.base import (
     env_setting,
     failed,
     number_setting,
-    over_limit,
     parse_link,
+    refused,
     retry,
     sent,
-    unsupported,
 )
 from sopc.senders.bot import int_field, limits_with_overrides, reported
 from sopc.senders.http import HttpPoster, HttpReply, encode_json, transient_http
@@ -118,8 +125,6 @@ TOKEN_CODES = frozenset({40014, 42001, 41001})  # invalid, expired, missing acce
 TOKEN_LIFETIME = 7200.0
 TOKEN_MARGIN = 300.0  # fetch a new token this long before the old one expires
 
-TEXT_BYTES = WECOM_GROUPMSG.limits.text_bytes
-LINK_TITLE_BYTES, LINK_URL_BYTES, LINK_DESC_BYTES = 128, 2048, 512
 RESULT_PAGE = 1000  # get_groupmsg_send_result's largest `limit`
 MAX_PAGES = 100
 
@@ -134,7 +139,7 @@ STATUS_FAILURES = {
 @dataclass(frozen=True, slots=True)
 class _Token:
     value: str
-    renew_at: float  # runtime.monotonic() after which a fresh token is fetched
+    renew_at: float  # runtime.wallclock() after which a fresh token is fetched (it outlives the process)
 
 
 class WecomGroupMsgSender:
@@ -160,6 +165,7 @@ class WecomGroupMsgSender:
         self.http = HttpPoster(timeout=number_setting(settings, "timeout", 10.0), redact=self.redact)
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
+        self._token_key = token_key(self.corp_label, self._corp_id, self._secret, self.base_url)
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping, env: Mapping[str, str], runtime: SenderRuntime) -> "WecomGroupMsgSender":
@@ -171,12 +177,9 @@ class WecomGroupMsgSender:
         return reported(self.name, message, await self._deliver(message), self.redact)
 
     async def _deliver(self, message: OutgoingMessage) -> DeliveryResult:
-        problem = unsupported(message, self.kind, self.limits)
+        problem = refused(message, self.kind, self.limits)  # kinds, no mentions, an owner, sizes
         if problem is not None:
             return problem
-        if not message.owner:
-            return failed(f"group `{message.group}` has no owner: 企业群发 is created for the group owner (群主) "
-                          "to confirm; give the roster's `owner` column their WeCom userid")
         payload = self.payload(message)
         if isinstance(payload, DeliveryResult):
             return payload
@@ -277,14 +280,38 @@ class WecomGroupMsgSender:
         expire, or it is ``stale`` (WeCom refused it). One fetch at a time;
         callers that waited find the new token cached."""
         async with self._token_lock:
-            cached = self._token
-            if cached and cached.value != stale and self.runtime.monotonic() < cached.renew_at:
-                return cached.value
+            for cached in (self._token, self._kept_token()):
+                if cached and cached.value != stale and self.runtime.wallclock() < cached.renew_at:
+                    self._token = cached
+                    return cached.value
             fetched = await self._fetch_token()
             if isinstance(fetched, DeliveryResult):
                 return fetched
             self._token = fetched
+            self._keep_token(fetched)
             return fetched.value
+
+    def _kept_token(self) -> _Token | None:
+        """The token an earlier run kept in the state store, if there is one."""
+        state = self.runtime.extra.get("state")
+        if state is None:
+            return None
+        try:
+            kept = json.loads(state.get(self._token_key) or "null")
+            token = _Token(value=str(kept["access_token"]), renew_at=float(kept["renew_at"]))
+        except Exception:  # nothing kept, or not readable: fetch a new one
+            return None
+        self.redact.add(token.value)
+        return token
+
+    def _keep_token(self, token: _Token) -> None:
+        state = self.runtime.extra.get("state")
+        if state is None:
+            return
+        try:
+            state.set(self._token_key, json.dumps({"access_token": token.value, "renew_at": token.renew_at}))
+        except Exception as exc:  # keeping it saves a fetch next run; losing it costs only that
+            log.warning("%s: could not keep the access token in the state store: %s", self.name, exc)
 
     async def _fetch_token(self) -> _Token | DeliveryResult:
         url = f"{self.base_url}{TOKEN_PATH}?corpid={quote(self._corp_id, safe='')}&corpsecret={quote(self._secret, safe='')}"
@@ -302,7 +329,7 @@ class WecomGroupMsgSender:
         if not isinstance(value, str) or not value:
             return failed(f"WeCom gettoken: no access_token in the answer (HTTP {reply.status})")
         self.redact.add(value)
-        return _Token(value=value, renew_at=self.runtime.monotonic() + renewal_delay(body.get("expires_in")))
+        return _Token(value=value, renew_at=self.runtime.wallclock() + renewal_delay(body.get("expires_in")))
 
     # ---- results ---------------------------------------------------------------------
 
@@ -313,19 +340,16 @@ class WecomGroupMsgSender:
 # ---- message shapes ---------------------------------------------------------------------
 
 def text_content(message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-    too_long = over_limit("WeCom 企业群发 text.content", message.text, TEXT_BYTES)
-    return too_long or {"text": {"content": message.text}}
+    """``text.content`` (the contract holds it to 4000 bytes)."""
+    return {"text": {"content": message.text}}
 
 
 def link_attachment(message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+    """One link attachment (the contract holds title, url and desc to 128,
+    2048 and 512 bytes)."""
     card = parse_link(message.text)
     if card is None:
         return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
-    problem = (over_limit("WeCom 企业群发 link title", card.title, LINK_TITLE_BYTES)
-               or over_limit("WeCom 企业群发 link url", card.url, LINK_URL_BYTES)
-               or over_limit("WeCom 企业群发 link desc", card.description, LINK_DESC_BYTES))
-    if problem:
-        return problem
     link = {"title": card.title, "url": card.url, **({"desc": card.description} if card.description else {})}
     return {"attachments": [{"msgtype": "link", "link": link}]}
 
@@ -357,6 +381,13 @@ def created_result(body: dict[str, Any], message: OutgoingMessage) -> DeliveryRe
         return failed(f"WeCom created no 企业群发 for chat `{message.address}` of group `{message.group}` (it is in fail_list)")
     msgid = body.get("msgid")
     return sent(remote_id=msgid if isinstance(msgid, str) and msgid else None)
+
+
+def token_key(corp_label: str, corp_id: str, secret: str, base_url: str) -> str:
+    """Where a token is kept: per corp and app (each secret has its own
+    token), never the secret itself."""
+    fingerprint = hashlib.sha256(f"{corp_id}\n{secret}\n{base_url}".encode("utf-8")).hexdigest()[:16]
+    return f"wecom-groupmsg access_token {corp_label} {fingerprint}"
 
 
 def renewal_delay(expires_in: Any) -> float:

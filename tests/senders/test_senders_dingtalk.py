@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sopc.senders.base import load_sender
+from sopc.senders.base import SenderRuntime, load_sender
 from sopc.senders.dingtalk import dingtalk_sign
 
 TOKEN = "a1b2c3d4e5f60718293a4b5c6d7e8f90dingtalktoken0001"
@@ -28,7 +28,8 @@ def test_text_with_mentions_and_a_signed_url(send, settings, mockhooks, make_mes
     [received] = mockhooks.accepted["dingtalk"]
     assert received.body == {
         "msgtype": "text",
-        "text": {"content": message.text},
+        # DingTalk: "注意 在content里添加@人的手机号 / userid" -- the @ works only if the text names it too
+        "text": {"content": message.text + "\n\n@manager01 @13800001111"},
         "at": {"isAtAll": True, "atUserIds": ["manager01"], "atMobiles": ["13800001111"]},
     }
     timestamp = received.query["timestamp"]
@@ -85,7 +86,7 @@ def test_over_twenty_a_minute_blocks_the_robot_and_goes_back_to_the_runner(send,
     unpaced = {**settings, "per_minute": 0}
     results = send("dingtalk", unpaced, ENV, *[make_message() for _ in range(21)])
     assert [r.status for r in results] == ["sent"] * 20 + ["retry"]
-    assert results[-1].retry_after == 600.0
+    assert results[-1].retry_after == 600.0 + 15.0 + 45.0 * 0.5  # past the ten minutes, jittered (random 0.5)
     assert results[-1].error == "DingTalk error 130101: send too fast, exceed 20 times per minute (after 1 attempt)"
     clock.advance(120)  # past the minute, but the robot is still blocked
     [still_blocked] = send("dingtalk", unpaced, ENV, make_message())
@@ -111,3 +112,32 @@ def test_secrets_never_reach_errors(send, settings, mockhooks, make_message):
 def test_image_is_not_a_dingtalk_robot_kind(send, settings, make_message):
     [result] = send("dingtalk", settings, ENV, make_message(kind="image", text="/tmp/x.png"))
     assert result.status == "failed" and "cannot send image messages" in result.error
+
+
+def test_a_mention_already_in_the_text_is_not_named_twice(send, settings, mockhooks, make_message):
+    message = make_message(text="@13800001111 请查收今晚的秒杀链接", mentions=("13800001111",))
+    [result] = send("dingtalk", settings, ENV, message)
+    assert result.status == "sent"
+    [body] = mockhooks.bodies("dingtalk")
+    assert body["text"] == {"content": "@13800001111 请查收今晚的秒杀链接"}
+    assert body["at"] == {"isAtAll": False, "atMobiles": ["13800001111"]}
+
+
+@pytest.mark.parametrize("draw", [0.0, 0.999])
+def test_the_retry_after_a_block_never_lands_on_its_edge(settings, mockhooks, make_message, clock, draw):
+    """DingTalk blocks a robot for exactly ten minutes after 130101: a retry
+    at +600 s would hit the block's last moment. It comes 15-60 s later,
+    spread at random so robots blocked together do not return together."""
+    runtime = SenderRuntime(monotonic=clock.monotonic, wallclock=clock.time, sleep=clock.sleep, random=lambda: draw)
+    sender = load_sender("d", "dingtalk", {**settings, "per_minute": 0}, ENV, runtime=runtime)
+
+    async def scenario():
+        try:
+            return [await sender.deliver(make_message()) for _ in range(21)]
+        finally:
+            await sender.aclose()
+
+    *_, blocked = asyncio.run(scenario())
+    assert blocked.status == "retry"
+    assert 600.0 + 15.0 <= blocked.retry_after <= 600.0 + 60.0
+    assert blocked.retry_after == pytest.approx(615.0 + 45.0 * draw)

@@ -110,7 +110,8 @@ def test_vendor_limits_are_the_documented_ones():
     wecom = limits_for("wecom-bot")
     assert (wecom.text_bytes, wecom.markdown_bytes, wecom.per_minute) == (2048, 4096, 20)
     assert wecom.external_groups is False
-    assert wecom.mentions_in == {"text"}
+    assert wecom.mentions_in == {"text", "markdown"}
+    assert wecom.mention_forms["markdown"] == {"user"}  # <@userid> only: no @all, no mobile numbers
     feishu = limits_for("feishu")
     assert (feishu.per_second, feishu.per_minute) == (5, 100)
     assert limits_for("dingtalk").per_minute == 20

@@ -43,13 +43,29 @@ def test_text_payload_with_mentions_is_what_wecom_documents(send, settings, mock
     assert mockhooks.accepted["wecom"][0].query == {"key": KEY}
 
 
-def test_markdown_payload_and_its_refusal_to_mention(send, settings, mockhooks, make_message):
+def test_markdown_payload_and_its_refusal_to_mention_all(send, settings, mockhooks, make_message):
     plain, mentioning = make_message(kind="markdown", text="## 今日福利\n> 8 点开抢"), make_message(kind="markdown", text="x", mentions=("all",))
     first, second = send("wecom-bot", settings, ENV, plain, mentioning)
     assert first.status == "sent"
     assert mockhooks.bodies("wecom") == [{"msgtype": "markdown", "markdown": {"content": "## 今日福利\n> 8 点开抢"}}]
-    assert second.status == "failed" and "cannot @mention in markdown" in second.error
+    # markdown has no mentioned_list: no @all (nor @mobile) there
+    assert second.status == "failed" and "cannot @mention everyone (`@all`) in markdown messages" in second.error
     assert len(mockhooks.requests) == 1
+
+
+def test_markdown_mentions_a_user_with_the_documented_userid_tag(send, settings, mockhooks, make_message):
+    """WeCom 91770: "text/markdown类型消息支持在content中使用<@userid>扩展语法来@群成员"."""
+    tagged = make_message(kind="markdown", text="## 今日福利\n<@lisi> 请置顶", mentions=("zhangsan", "lisi"))
+    [result] = send("wecom-bot", settings, ENV, tagged)
+    assert result.status == "sent"
+    assert mockhooks.bodies("wecom") == [
+        {"msgtype": "markdown", "markdown": {"content": "## 今日福利\n<@lisi> 请置顶\n<@zhangsan>"}}]
+
+
+def test_markdown_mobile_mentions_are_refused_before_sending(send, settings, mockhooks, make_message):
+    [result] = send("wecom-bot", settings, ENV, make_message(kind="markdown", text="x", mentions=("13800001111",)))
+    assert result.status == "failed" and "cannot @mention a mobile number (`@13800001111`)" in result.error
+    assert mockhooks.requests == []
 
 
 def test_image_is_sent_as_base64_and_md5_of_the_file(send, settings, mockhooks, make_message, tmp_path):
@@ -77,7 +93,7 @@ def test_bad_images_fail_before_any_request(send, settings, mockhooks, make_mess
     assert [r.status for r in results] == ["failed"] * 3
     assert "cannot read image" in results[0].error
     assert "not a JPG or PNG" in results[1].error
-    assert "over the robot's limit of 2097152" in results[2].error
+    assert "over the limit of 2097152" in results[2].error
     assert mockhooks.requests == []
 
 

@@ -1,0 +1,218 @@
+"""Shared values: what a sender accepts, read from its declared limits.
+
+Stage: core (stdlib only). A sender kind's contract is its
+:class:`~sopc.core.senders.SenderLimits`; :func:`refusal` reads it and says,
+in one sentence, why a message cannot go out that way (or None when it
+can). The same function answers ``sopc check`` (over the rendered plan),
+``sopc run --dry-run`` (which records ``failed`` with that sentence) and the
+senders themselves before they build a request. So a message the check
+passes is one the sender takes, and a dry run fails what a real send would
+fail, in the same words.
+
+The message text rules (one for every sender): ``text`` / ``markdown`` are
+the text; ``image`` is a local file path or an http(s) URL; ``link`` is
+``"URL\\nTITLE\\nDESCRIPTION..."`` (see :func:`parse_link`). Mentions are
+``"all"``, user ids, and mainland mobile numbers (eleven digits from ``1``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from sopc.core.senders import MENTION_FORMS, SenderLimits
+
+MOBILE = re.compile(r"^1\d{10}$")
+URL_PREFIXES = ("http://", "https://")
+LINK_RULE = "link text is 'URL\\nTITLE\\nDESCRIPTION'"
+FORM_WORDS = {"all": "everyone", "user": "a user id", "mobile": "a mobile number"}
+IMAGE_MAGIC = {"jpg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkCard:
+    url: str
+    title: str
+    description: str
+
+
+def parse_link(text: str) -> LinkCard | None:
+    """Read the ``link`` text rule; None unless line 1 is an http(s) URL and
+    line 2 a non-empty title."""
+    url, title, description = _link_lines(text)
+    if not url.startswith(URL_PREFIXES) or not title:
+        return None
+    return LinkCard(url=url, title=title, description=description)
+
+
+def _link_lines(text: str) -> tuple[str, str, str]:
+    lines = text.split("\n")
+    title = lines[1].strip() if len(lines) > 1 else ""
+    return lines[0].strip(), title, "\n".join(lines[2:]).strip()
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+# ---- mentions ---------------------------------------------------------------------------
+
+def mention_form(mention: str) -> str:
+    """``"all"``, ``"mobile"`` (a mainland mobile number) or ``"user"`` (a user id)."""
+    if mention == "all":
+        return "all"
+    return "mobile" if MOBILE.match(mention) else "user"
+
+
+def carried_forms(limits: SenderLimits, kind: str) -> frozenset[str]:
+    """The mentions a message of ``kind`` can carry through a sender with ``limits``."""
+    if kind not in limits.mentions_in:
+        return frozenset()
+    return frozenset(limits.mention_forms.get(kind, MENTION_FORMS))
+
+
+def carries(limits: SenderLimits, kind: str, mention: str) -> bool:
+    return mention_form(mention) in carried_forms(limits, kind)
+
+
+def kinds_carrying(limits: SenderLimits, form: str) -> list[str]:
+    """The message kinds in which a sender carries mentions of ``form``, sorted."""
+    return sorted(kind for kind in limits.mentions_in if form in carried_forms(limits, kind))
+
+
+# ---- the rules ----------------------------------------------------------------------------
+
+def refusal(sender: str, limits: SenderLimits, *, kind: str, text: str, mentions: Iterable[str] = (),
+            fields: Mapping[str, str | None] | None = None, group: str = "",
+            base_dir: Path | None = None) -> str | None:
+    """Why ``sender`` (a label: its kind, or ``sender `name``` in a check)
+    cannot send this message, or None. ``fields`` are the group's roster
+    values the sender may need (``owner``); None when not known here.
+    ``base_dir`` is what a relative image path is read from."""
+    return (kind_refusal(sender, limits, kind)
+            or mentions_refusal(sender, limits, kind, mentions)
+            or (fields_refusal(sender, limits, fields, group) if fields is not None else None)
+            or content_refusal(sender, limits, kind, text, base_dir))
+
+
+def kind_refusal(sender: str, limits: SenderLimits, kind: str) -> str | None:
+    if kind not in limits.kinds:
+        return f"{sender} cannot send {kind} messages (it sends: {', '.join(sorted(limits.kinds))})"
+    return None
+
+
+def mentions_refusal(sender: str, limits: SenderLimits, kind: str, mentions: Iterable[str]) -> str | None:
+    """The first mention a ``kind`` message cannot carry through this sender."""
+    for mention in mentions:
+        problem = form_refusal(sender, limits, kind, mention_form(mention), f"@{mention}")
+        if problem:
+            return problem
+    return None
+
+
+def form_refusal(sender: str, limits: SenderLimits, kind: str, form: str, written: str) -> str | None:
+    """Why a mention of ``form`` (written ``written``) cannot go in a ``kind`` message."""
+    if form in carried_forms(limits, kind):
+        return None
+    return f"{sender} cannot @mention {FORM_WORDS[form]} (`{written}`) in {kind} messages; {carried_where(limits, form)}"
+
+
+def carried_where(limits: SenderLimits, form: str) -> str:
+    """``it carries a user id in: markdown, text`` (or ``in no message kind``)."""
+    where = kinds_carrying(limits, form)
+    return f"it carries {FORM_WORDS[form]} in: {', '.join(where)}" if where else \
+        f"it carries {FORM_WORDS[form]} in no message kind"
+
+
+def fields_refusal(sender: str, limits: SenderLimits, fields: Mapping[str, str | None], group: str) -> str | None:
+    for column, why in limits.needs.items():
+        if not fields.get(column):
+            return f"group `{group}` has no {column}: {why}"
+    return None
+
+
+def content_refusal(sender: str, limits: SenderLimits, kind: str, text: str,
+                    base_dir: Path | None = None) -> str | None:
+    """Sizes of text and markdown, the form of an image or a link."""
+    if kind in ("text", "markdown"):
+        return size_refusal(sender, limits, kind, text)
+    if kind == "image":
+        return image_refusal(sender, limits, text, base_dir)
+    if kind == "link":
+        return link_refusal(sender, limits, text)
+    return None
+
+
+def size_refusal(sender: str, limits: SenderLimits, kind: str, text: str) -> str | None:
+    most_bytes, most_chars = (limits.markdown_bytes, limits.markdown_chars) if kind == "markdown" else \
+        (limits.text_bytes, limits.text_chars)
+    return (over_bytes(f"{sender} {kind}", text, most_bytes)
+            or over_chars(f"{sender} {kind}", text, most_chars))
+
+
+def over_bytes(label: str, text: str, limit: int | None) -> str | None:
+    if limit is None:
+        return None
+    size = utf8_len(text)
+    return f"{label} is {size} bytes (UTF-8), over the limit of {limit}" if size > limit else None
+
+
+def over_chars(label: str, text: str, limit: int | None) -> str | None:
+    if limit is not None and len(text) > limit:
+        return f"{label} is {len(text)} characters, over the limit of {limit}"
+    return None
+
+
+def image_refusal(sender: str, limits: SenderLimits, text: str, base_dir: Path | None = None) -> str | None:
+    source = text.strip()
+    is_url = source.startswith(URL_PREFIXES)
+    if limits.image_from == "file" and is_url:
+        return (f"{sender} uploads images from local files, not URLs (`{source}`): save the picture in the "
+                "project and give its path")
+    if limits.image_from == "url" and not is_url:
+        return f"{sender} sends images by http(s) URL, not local files (`{source}`)"
+    if limits.image_from == "file":
+        return image_file_refusal(image_path(source, base_dir), limits)
+    return None
+
+
+def image_path(source: str, base_dir: Path | None) -> Path:
+    """A relative image path is read from the project folder, not the folder sopc runs in."""
+    path = Path(source).expanduser()
+    return base_dir / path if base_dir is not None and not path.is_absolute() else path
+
+
+def image_file_refusal(path: Path, limits: SenderLimits) -> str | None:
+    """What is wrong with the image file a sender would upload."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        return f"cannot read image {path}: {exc.strerror or exc}"
+    if limits.image_bytes is not None and size > limits.image_bytes:
+        return f"image {path} is {size} bytes, over the limit of {limits.image_bytes}"
+    if limits.image_types and not any(head.startswith(magic) for t in limits.image_types
+                                      for magic in IMAGE_MAGIC.get(t, ())):
+        return f"image {path} is not a {' or '.join(sorted(t.upper() for t in limits.image_types))} file"
+    return None
+
+
+def link_refusal(sender: str, limits: SenderLimits, text: str) -> str | None:
+    url, title, description = _link_lines(text)
+    if "url" in limits.link_needs and not url.startswith(URL_PREFIXES):
+        return f"{sender} link: line 1 must be an http(s) URL, not `{_excerpt(url)}` ({LINK_RULE})"
+    if "title" in limits.link_needs and not title:
+        return f"{sender} link: line 2 must be its title ({LINK_RULE})"
+    parts = {"url": url, "title": title, "description": description}
+    for part, limit in limits.link_bytes.items():
+        problem = over_bytes(f"{sender} link {part}", parts.get(part, ""), limit)
+        if problem:
+            return problem
+    return None
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
