@@ -167,11 +167,15 @@ def _date(text: str, option: str) -> dt.date:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--now", metavar="DATETIME",
+              help="Write it as of this time (default: now; env SOPC_NOW): the flash sale is dated from it.")
+def init(directory: Path, now: str | None) -> None:
     """Create a small working project in DIRECTORY.
 
     It holds sopc.toml, a roster (groups.csv), a weekly welfare playbook, a
-    flash-sale launch, a newcomer sequence and a template.
+    flash-sale launch (the first Saturday a week or more ahead), a newcomer
+    sequence and a template. It passes `sopc check --strict` the day it is
+    written, in any month.
 
     \b
     Examples:
@@ -179,10 +183,13 @@ def init(directory: Path) -> None:
       sopc check my-sop --strict
       sopc plan my-sop --from 2026-11-23 --to 2026-11-29
     """
+    from sopc.core.timeutil import zone_or_default
     from sopc.project.scaffold import write_project
 
+    zone = zone_or_default("Asia/Shanghai")  # the scaffold's sopc.toml says so
+    today = _now(now, zone).astimezone(zone).date()
     try:
-        written = write_project(directory)
+        written = write_project(directory, today)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc}; choose an empty or new folder") from None
     for path in written:

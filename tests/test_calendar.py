@@ -152,11 +152,16 @@ def test_uncovered_year_does_not_raise(calendar):
         chinese_calendar.is_workday(D(2027, 10, 1))  # premise: no package data
     assert not calendar.covers(2027)
     assert calendar.covers(2026)
-    assert calendar.holiday_name(D(2027, 10, 1)) is None
-    assert calendar.is_workday(D(2027, 10, 1))  # a Friday
-    assert not calendar.is_workday(D(2027, 10, 2))  # a Saturday
-    assert calendar.apply_policy(D(2027, 10, 1), "skip") == D(2027, 10, 1)
-    assert calendar.next_workday(D(2026, 12, 31)) == D(2027, 1, 1)
+    # Only the law's own holidays (National Day: Oct 1-3); no announced bridges or make-up days.
+    assert calendar.holiday_name(D(2027, 10, 1)) == "National Day"
+    assert not calendar.is_workday(D(2027, 10, 1))  # a Friday, and a holiday by law
+    assert calendar.holiday_name(D(2027, 10, 4)) is None and calendar.is_workday(D(2027, 10, 4))  # a Monday
+    assert calendar.holiday_name(D(2027, 9, 30)) is None and calendar.is_workday(D(2027, 9, 30))  # a Thursday
+    assert not calendar.is_workday(D(2027, 10, 9))  # a Saturday
+    assert calendar.apply_policy(D(2027, 10, 1), "skip") is None
+    assert calendar.apply_policy(D(2027, 9, 30), "skip") == D(2027, 9, 30)
+    assert calendar.next_workday(D(2026, 12, 31)) == D(2027, 1, 4)  # Jan 1 (Friday) is 元旦
+    assert calendar.next_workday(D(2027, 1, 4)) == D(2027, 1, 5)
     assert calendar.previous_workday(D(2004, 1, 1)) == D(2003, 12, 31)
     assert calendar.uncovered_years(D(2025, 6, 1), D(2028, 2, 1)) == [2027, 2028]
     assert calendar.uncovered_years(D(2026, 1, 1), D(2026, 12, 31)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from typing import Iterable, Iterator
@@ -13,6 +14,8 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.senders import read_registry, sender_specs
 from sopc.plan.slots import step_time
 from sopc.plan.schedule import occurrences
+from sopc.project.calendar import normalize_policy
+from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
 from sopc.core.contract import carried_forms, carried_where, mention_form
 from sopc.core.vocabulary import ALWAYS_PROVIDED, ROLE_WORDS, mention_role, mention_words_text
@@ -169,22 +172,96 @@ def check_launches(program: Program, context: CheckContext) -> Iterator[Diagnost
 
 
 def check_calendar_coverage(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    """W0308, only where it matters: a holiday-sensitive rule (`on holidays`,
+    工作日, 节假日) that reaches, in the checked window, a date whose answer
+    the next announcement of China's holiday schedule can still change. A
+    date the law or sopc.toml already settles is no reason to warn, so a
+    project passes `--strict` in December (the next year unannounced) unless
+    it really posts on such a date."""
     calendar = program.project.calendar
-    years = calendar.uncovered_years(context.start.date(), context.end.date())
-    if not years:
-        return
     for playbook in program.playbooks:
-        if _uses_calendar(playbook):
-            where = playbook.ast.holidays.span if playbook.ast.holidays else playbook.ast.name.span
-            yield warning("W0308", f"China's holiday schedule for {', '.join(map(str, years))} is not known yet; "
-                          f"`{playbook.name}` treats those years' holidays as ordinary days", where,
-                          "upgrade chinese-calendar once the State Council publishes it, or list the days in "
-                          "sopc.toml under [calendar] holidays / workdays")
+        first = context.start.astimezone(playbook.zone).date()
+        last = context.end.astimezone(playbook.zone).date()
+        if not calendar.uncovered_years(first, last + dt.timedelta(days=3)):  # late Dec: next year's 元旦
+            continue
+        for found in _unannounced_dates(playbook, calendar, first, last):
+            yield _coverage_warning(playbook, *found)
 
 
-def _uses_calendar(playbook: CompiledPlaybook) -> bool:
-    day_sets = (d for s, _ in playbook.schedule if isinstance(s.when, ast.OnDays) for d in s.when.days)
-    return playbook.policy.holidays != "keep" or any(d.workdays or d.holidays for d in day_sets)
+def _unannounced_dates(playbook: CompiledPlaybook, calendar, first: dt.date, last: dt.date):
+    """(year, date, step, rule, span) for the first date each holiday-sensitive
+    rule of ``playbook`` meets whose answer is not final yet."""
+    mode = normalize_policy(playbook.policy.holidays) or "keep"
+    by_rule: dict = {}
+    for schedule_step, _ in playbook.schedule:
+        when, name = schedule_step.when, schedule_step.name.value
+        day_sets = [d for d in when.days if d.workdays or d.holidays] if isinstance(when, ast.OnDays) else []
+        if day_sets:
+            found = _first_unannounced_day(when, day_sets, playbook.policy, calendar, first, last)
+            if found:
+                rule = "工作日" if any(d.workdays for d in day_sets) else "节假日"
+                by_rule.setdefault(day_sets[0].span, (*found, name, rule, day_sets[0].span))
+        elif mode != "keep":
+            found = _first_unannounced_post(when, playbook.policy, mode, calendar, first, last)
+            if found:
+                span = playbook.ast.holidays.span if playbook.ast.holidays else playbook.ast.name.span
+                year, day = found
+                if span not in by_rule or day < by_rule[span][1]:
+                    by_rule[span] = (year, day, name, f"on holidays {playbook.policy.holidays}", span)
+    return sorted(by_rule.values(), key=lambda item: (item[1], item[2]))
+
+
+def _first_unannounced_day(when: ast.OnDays, day_sets, policy, calendar, first: dt.date, last: dt.date):
+    """A 工作日 / 节假日 step asks the calendar about every day that no plain weekday of it covers."""
+    asks = "workday" if any(d.workdays for d in day_sets) else "holiday"
+    weekdays = {w for d in when.days for w in d.weekdays}
+    low = max(first, policy.active_start or first)
+    high = min(last, policy.active_end or last)
+    for offset in range((high - low).days + 1):
+        day = low + dt.timedelta(days=offset)
+        year = day.weekday() not in weekdays and calendar.unannounced(day, asks=asks)
+        if year:
+            return year, day
+    return None
+
+
+def _first_unannounced_post(when: ast.When, policy, mode: str, calendar, first: dt.date, last: dt.date):
+    """The first post of a step under `on holidays skip|before|after` whose
+    day may yet turn out a holiday (or, moved off a holiday, whose target workday may change)."""
+    as_planned = dataclasses.replace(policy, holidays="keep")
+    for moment in occurrences(when, as_planned, calendar, first, last):
+        day = moment.date()
+        year = calendar.unannounced(day, asks="holiday")
+        if not year and mode in ("before", "after") and calendar.is_public_holiday(day):
+            year = calendar.unannounced(day, asks="workday") or _unannounced_move(calendar, day, mode)
+        if year:
+            return year, day
+    return None
+
+
+def _unannounced_move(calendar, day: dt.date, mode: str) -> int | None:
+    """Moving a post off a holiday walks to the nearest workday: any day on
+    the way (and the one it lands on) may still change."""
+    step = dt.timedelta(days=-1 if mode == "before" else 1)
+    for _ in range(21):
+        day += step
+        year = calendar.unannounced(day, asks="workday")
+        if year or calendar.is_workday(day):
+            return year or None
+    return None
+
+
+def _coverage_warning(playbook: CompiledPlaybook, year: int, day: dt.date, step: str, rule: str, span) -> Diagnostic:
+    when = f"{day} ({WEEKDAY_CN[day.weekday()]})"
+    if rule in ("工作日", "节假日"):
+        what = (f"`{step}` of `{playbook.name}` runs on {rule}, and whether {when} is "
+                f"{'a workday' if rule == '工作日' else 'a holiday'} may still change")
+    else:
+        what = (f"`{playbook.name}` posts `{step}` on {when} under `{rule}`, and whether that day is a holiday "
+                "may still change")
+    return warning("W0308", f"China's holiday schedule for {year} is not announced yet: {what}", span,
+                   f"upgrade chinese-calendar once the State Council publishes {year}'s schedule, or list that "
+                   f"year's days in sopc.toml under [calendar] holidays / workdays")
 
 
 # ---- templates -----------------------------------------------------------------------

@@ -93,7 +93,7 @@ _CODES = (
     Code("E0305", E, "a timeline runs longer than its `max`"),
     Code("E0306", E, "a timeline step comes after the group is dissolved"),
     Code("W0307", W, "a timeline launch is in the past"),
-    Code("W0308", W, "China's holiday schedule for a year in the window is not known yet"),
+    Code("W0308", W, "a holiday rule plans a date that China's holiday schedule, not announced yet, can still change"),
     Code("W0309", W, "a local time skipped or repeated by a clock change"),
 
     Code("E0401", E, "a template file cannot be found or read"),

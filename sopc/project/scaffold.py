@@ -1,9 +1,14 @@
 """`sopc init`: a small project that passes `sopc check --strict` as written,
-so a newcomer starts from something that works and edits it."""
+so a newcomer starts from something that works and edits it: on the day it
+is written, whatever the month (its flash sale is dated from that day, and
+no two of its posts ever fall within the gap of each other)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+LAUNCH_AFTER = dt.timedelta(days=7)  # the flash sale: the first Saturday at least a week ahead
 
 FILES: dict[str, str] = {
     "sopc.toml": '''\
@@ -30,7 +35,7 @@ id,name,tags,store,city
 hz_001,杭州西湖店福利群,福利群;city:杭州,西湖店,杭州
 hz_002,杭州滨江店福利群,福利群;city:杭州,滨江店,杭州
 sh_001,上海人民广场店福利群,福利群;city:上海,人民广场店,上海
-flash_01,双十二快闪群,快闪群,线上,杭州
+flash_01,周末快闪群,快闪群,线上,杭州
 ''',
     "templates/coupon.j2": '''\
 【{{ group.store }}】本周福利来啦 🎉
@@ -49,7 +54,7 @@ playbook welfare "门店福利群 周SOP"
   周一 10:00      coupon_pack  template "coupon.j2"  amount=50
   周三 11:30      member_day   "会员日:第二杯半价,{{ group.store }}今天全天可用" @all
   周五 15:00      lucky_draw   "周五抽奖:群里回复「想要」参与,16:00 开奖"
-  每月 1日 10:00  monthly_gift "新的一月,{{ group.name }}的月度福利已发放"
+  每月 1日 18:00  monthly_gift "新的一月,{{ group.name }}的月度福利已发放"
 
   on member.joined until member.purchased
     use newcomer
@@ -59,18 +64,25 @@ playbook flash "快闪群"
   sender console
   quiet off
   gap 10m          # a flash sale posts every 10-15 minutes around T
-  run flash_sale at 2026-12-12 20:00 in group flash_01 with product=樱花杯 price=9.9
+  run flash_sale at {launch} 20:00 in group flash_01 with product=樱花杯 price=9.9
 ''',
 }
 
 
-def write_project(directory: Path) -> list[Path]:
-    """Write the scaffold; refuse to overwrite anything."""
+def launch_day(today: dt.date) -> dt.date:
+    """The flash sale's day: the first Saturday at least a week after ``today``
+    (in the future, and inside the five weeks `sopc check` looks at)."""
+    day = today + LAUNCH_AFTER
+    return day + dt.timedelta(days=(5 - day.weekday()) % 7)
+
+
+def write_project(directory: Path, today: dt.date) -> list[Path]:
+    """Write the scaffold as of ``today``; refuse to overwrite anything."""
     targets = [directory / name for name in FILES]
     existing = [t for t in targets if t.exists()]
     if existing:
         raise FileExistsError(f"{existing[0]} already exists")
     for target, text in zip(targets, FILES.values()):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text.replace("{launch}", launch_day(today).isoformat()), encoding="utf-8")
     return targets
