@@ -27,11 +27,11 @@ FORMATS_PLAN = ("table", "jsonl", "csv")
 
 def _now(value: str | None, zone, option: str = "--now") -> dt.datetime:
     """The time ``option`` gives (else $SOPC_NOW, else now); a bad one is a
-    usage error naming ``option``, the one the user typed it in."""
+    usage error naming where it came from: ``option``, or the variable."""
     try:
         return parse_now(value or os.environ.get("SOPC_NOW"), zone)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+        raise click.BadParameter(str(exc), param_hint=option if value else "SOPC_NOW") from None
 
 
 def _color(stream) -> bool:

@@ -216,3 +216,10 @@ def test_backups_and_hidden_folders_are_not_reported(tmp_path, run_sopc):
         "w.sop.bak": "old", "w.sop~": "old", ".backup/x.sop.txt": "old", "notes.txt": "hi"})
     result, diagnostics = _diagnostics(run_sopc, root)
     assert not [d for d in diagnostics if d["code"] == "W0618"], diagnostics
+
+
+def test_a_bad_sopc_now_variable_is_named_as_the_variable(staged, run_sopc):
+    result = run_sopc("event", "member.joined", str(staged), "--group", "hz_001", "--member", "m1",
+                      cwd=staged.parent, env={"SOPC_NOW": "tomorrow"})
+    assert result.exit_code == 2
+    assert "Invalid value for SOPC_NOW:" in result.stderr and "--now" not in result.stderr

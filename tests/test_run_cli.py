@@ -427,3 +427,15 @@ def test_a_dry_run_without_once_is_one_pass_and_ends(weekly, run_sopc):
     assert "welfare/coupon -> 杭州西湖店福利群 (hz_001)" in result.stdout
     assert "done: 3 sent" in result.stderr
     assert not (weekly / ".sopc" / "state.db").exists()
+
+
+def test_the_installed_command_exits_1_when_deliveries_failed(tmp_path):
+    """The real process: `sopc.cli.main` passes the exit status on to cron."""
+    root = _broken_project(tmp_path, broken_groups={"hz_002"})
+    env = {k: v for k, v in os.environ.items() if k not in ("SOPC_NOW", "SOPC_STATE")}
+    failed = subprocess.run([sys.executable, "-m", "sopc", "run", str(root), "--once", "--now", NOW], env=env,
+                            capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert failed.returncode == 1 and "done: 2 sent, 1 failed" in failed.stderr, failed.stderr
+    idle = subprocess.run([sys.executable, "-m", "sopc", "run", str(root), "--once", "--now", "2026-11-24T09:00"],
+                          env=env, capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert idle.returncode == 0, idle.stderr
