@@ -34,6 +34,7 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 # What each case is for: regenerating cannot silently drop one of these.
 REQUIRED = {
     "syntax_errors": {"E0001", "E0003", "E0005"},
+    "indentation": {"E0001", "E0006", "E0007", "E0009"},
     "unknown_names": {"E0201", "E0202", "E0203", "E0204", "E0205", "E0207", "E0401", "E0403"},
     "template_errors": {"E0401", "E0402", "E0405", "E0410"},
     "template_variables": {"E0405"},
@@ -119,7 +120,8 @@ def test_text_and_json_agree(case):
             spanned = line[d["column"] - 1:d["end_column"] - 1]
             assert spanned.strip(), f"{d['code']} points at blank text"
             # the caret row under the source row covers exactly the spanned text
-            source_row = f"{d['line']} | {line}"
+            from sopc.core.render import TAB_EXPANSION  # the renderer shows a tab as these spaces
+            source_row = f"{d['line']} | {line}".replace("\t", TAB_EXPANSION)
             block = text[text.index(f"{d['path']}:{d['line']}:{d['column']}: "):]
             rows = block.split("\n")
             at = next(i for i, row in enumerate(rows) if row.lstrip().startswith(source_row))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -375,8 +376,10 @@ def test_file_without_final_newline():
     assert pb.steps[0].name.value == "s"
 
 
-def test_tabs_and_ideographic_spaces_as_indentation():
-    pb = clean('playbook p\n\tto all groups\n\u3000\u3000周一\u300010:00 s "x"\n').playbooks[0]
+def test_ideographic_spaces_as_indentation_count_as_two_spaces():
+    # what a Chinese input method types; as wide as two spaces on screen, so in the same block
+    pb = clean('playbook p\n\u3000to all groups\n  周一\u300010:00 s "x"\n\u3000周二 10:00 t "y"\n').playbooks[0]
+    assert [s.name.value for s in pb.steps] == ["s", "t"]
     assert pb.steps[0].name.span.column == 12
 
 
@@ -396,6 +399,166 @@ def test_step_span_ends_on_its_own_line():
     pb = playbook('  周一 10:00 s "x"   # 注释\n\n  周二 10:00 t "y"\n')
     first = pb.steps[0]
     assert first.span.line == first.span.end_line == 3
+
+
+# ---- indentation makes blocks ----------------------------------------------------------
+
+
+def codes_at(text: str) -> list[tuple[str, int, int]]:
+    _, diagnostics = compile_text(text)
+    return [(d.code, d.span.line, d.span.column) for d in diagnostics]
+
+
+def test_a_weekly_step_indented_under_an_event_is_not_a_playbook_step():
+    # It used to be read as a step of the playbook, posted to every group on its schedule.
+    tree, diagnostics = parse('playbook p\n  to all groups\n  on group.stage 成熟期\n    +0 hi "欢迎进入成熟期"\n'
+                              '    每天 10:00 weekly "成熟期专属"\n', "t.sop")
+    (d,) = diagnostics
+    assert (d.code, d.span.line, d.span.column, d.span.end_column) == ("E0001", 5, 5, 7)
+    assert "schedule step cannot be indented under `on <event>`" in d.message
+    assert "move the line out of the event" in d.hint and "`+1d at 10:00`" in d.hint
+    (pb,) = build_ast(tree, "t.sop")[0].playbooks
+    assert pb.steps == () and [s.name.value for s in pb.triggers[0].steps] == ["hi"]
+
+
+def test_a_step_back_at_the_playbooks_indentation_leaves_the_event():
+    pb = playbook('  on member.joined\n    +0 hi "欢迎"\n  周一 10:00 weekly "周一好"\n  on member.left\n    +0 bye "再见"\n')
+    assert [s.name.value for s in pb.steps] == ["weekly"]
+    assert [[s.name.value for s in t.steps] for t in pb.triggers] == [["hi"], ["bye"]]
+    assert pb.triggers[0].span.end_line == 4  # the block ends with its last line, not on the next one
+
+
+def test_an_event_with_no_steps_under_it_is_an_error():
+    (d,) = syntax('playbook p\n  to all groups\n  on member.joined\n  周一 10:00 a "x"\n')[1]
+    assert (d.code, d.span.line, d.span.column, d.span.end_column) == ("E0006", 3, 3, 19)
+    assert d.message == "`on member.joined` has nothing indented under it"
+    assert "indented deeper" in d.hint
+
+
+@pytest.mark.parametrize("text, line", [
+    ("playbook p\n", 1),
+    ('playbook p "福利"   # 注释\nplaybook q\n  to all groups\n', 1),
+    ('timeline t "快闪" max 4h\n\n# 注释\n', 1),
+    ("stages\n", 1),
+    ("playbook p\n  to all groups\n  on member.silent 7d repeat\n", 3),
+    ('playbook p\n  to all groups\n  on member.joined\n  on member.left\n    +0 bye "再见"\n', 3),
+])
+def test_every_kind_of_empty_block_is_an_error_at_its_header(text, line):
+    assert codes_at(text) == [("E0006", line, 1 if line == 1 else 3)]
+
+
+def test_lines_written_at_the_headers_indentation_are_named_and_read_as_one_error():
+    text = ('playbook p\nto all groups\n周一 10:00 a "x"\non member.joined\n  +0 hi "欢迎"\n\n'
+            'playbook q\n  to all groups\n  周二 10:00 b "y"\n')
+    tree, diagnostics = syntax(text)
+    (d,) = diagnostics
+    assert (d.code, d.span.line) == ("E0006", 1) and d.message == "`playbook p` has nothing indented under it"
+    assert d.hint.startswith("lines 2-4 below are not indented")
+    assert [p.name.value for p in build_ast(tree, "t.sop")[0].playbooks] == ["q"]
+
+
+def test_a_block_emptied_by_its_broken_lines_is_not_reported_empty_too():
+    _, diagnostics = syntax('playbook p\n  to all groups\n  on member.joined\n    周八 10:00 a "x"\n')
+    assert [(d.code, d.span.line) for d in diagnostics] == [("E0001", 4)]
+
+
+def test_a_line_back_at_a_depth_no_open_block_has_is_an_error_at_that_line():
+    text = ('playbook p\n  to all groups\n  on member.joined\n      +0 hi "欢迎"\n    +1d tip "须知"\n'
+            '  周一 10:00 a "x"\n')
+    tree, diagnostics = syntax(text)
+    (d,) = diagnostics
+    assert (d.code, d.span.line, d.span.column, d.span.end_column) == ("E0007", 5, 5, 8)
+    assert d.message == "this line is indented 4 spaces, which lines up with no open block"
+    assert d.hint == ("indent it 6 spaces to keep it in `on member.joined` (line 3), "
+                      "or 2 spaces to put it in `playbook p` (line 1)")
+    (pb,) = build_ast(tree, "t.sop")[0].playbooks
+    assert [s.name.value for s in pb.steps] == ["a"] and [s.name.value for s in pb.triggers[0].steps] == ["hi"]
+
+
+def test_lines_that_go_on_at_the_same_wrong_depth_are_one_error():
+    text = 'playbook p\n    to all groups\n  周一 10:00 a "x"\n  周二 10:00 b "x"\nplaybook q\n  to all groups\n'
+    assert codes_at(text) == [("E0007", 3, 3)]
+
+
+def test_a_line_indented_under_a_line_that_opens_no_block():
+    text = 'playbook p\n  to all groups\n    周一 10:00 a "x"\n  周二 10:00 b "y"\n'
+    tree, diagnostics = syntax(text)
+    (d,) = diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E0007", 3, 5)
+    assert d.message == "this line is indented deeper than line 2 (`to all groups`), which does not open a block"
+    assert d.hint.startswith("indent it 2 spaces, like line 2")
+    assert [s.name.value for s in build_ast(tree, "t.sop")[0].playbooks[0].steps] == ["b"]
+
+
+@pytest.mark.parametrize("text", ['  playbook p\n    to all groups\n', '# 注释\n  playbook p\n    to all groups\n'])
+def test_an_indented_first_line_is_an_error(text):
+    (d,) = syntax(text)[1]
+    assert (d.code, d.message) == ("E0007", "the file's first line is indented")
+    assert d.span.line == text.count("\n", 0, text.index("playbook")) + 1 and "left margin" in d.hint
+
+
+def test_a_tab_in_the_indentation_is_one_error_and_the_file_is_still_read():
+    text = 'playbook p\n\tto all groups\n\t周一 10:00 a "x"\n\t# 注释里的 tab 不算\n\t周二 10:00 b "y"\n'
+    tree, diagnostics = syntax(text)
+    (d,) = diagnostics
+    assert (d.code, d.span.line, d.span.column, d.span.end_column) == ("E0009", 2, 2, 4)
+    assert "indent with spaces" in d.hint and "2 more lines of this file are indented with tabs" in d.hint
+    assert [s.name.value for s in build_ast(tree, "t.sop")[0].playbooks[0].steps] == ["a", "b"]
+
+
+def test_a_tab_between_words_and_in_blank_lines_is_fine():
+    pb = clean('playbook p\n  to\tall groups\n\t\n  周一\t10:00 s "x"\n').playbooks[0]
+    assert pb.steps[0].name.value == "s"
+
+
+def test_a_full_width_space_and_a_space_are_not_the_same_depth():
+    text = 'playbook p\n\u3000to all groups\n 周一 10:00 a "x"\n'
+    (d,) = syntax(text)[1]
+    assert (d.code, d.span.line) == ("E0007", 3)
+
+
+def test_text_over_several_lines_does_not_count_as_indentation():
+    pb = playbook('  周一 10:00 rules """\n群规:\n      不发广告\n"""\n  on member.joined\n    +0 hi """\n  欢迎\n"""\n')
+    assert pb.steps[0].body.content.text == "群规:\n      不发广告"
+    assert pb.triggers[0].steps[0].name.value == "hi"
+
+
+def test_a_broken_audience_line_is_reported_once_not_also_as_missing():
+    text = 'playbook p "x"\n  to groups tagged 福利群 and stage 成熟期\n  周一 10:00 coupon "福利"\n'
+    tree, diagnostics = syntax(text)
+    (d,) = diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E0001", 2, 34)
+    assert "not by stage" in d.hint and "`on group.stage <stage>`" in d.hint
+    (pb,) = build_ast(tree, "t.sop")[0].playbooks
+    assert pb.audience is None and pb.audience_unreadable
+
+
+def test_a_playbook_without_a_to_line_is_not_marked_unreadable():
+    tree, diagnostics = syntax('playbook p\n  周八 10:00 a "x"\n  周一 10:00 b "y"\n')
+    assert [d.code for d in diagnostics] == ["E0001"]
+    assert not build_ast(tree, "t.sop")[0].playbooks[0].audience_unreadable
+
+
+def test_the_examples_stdlib_and_golden_projects_parse_with_the_blocks_they_show():
+    # every step sits where its indentation puts it: no trigger step at a playbook's depth, and so on
+    root = Path(__file__).resolve().parents[1]
+    paths = [*root.glob("examples/**/*.sop"), *root.glob("playbooks/*.sop")]
+    assert len(paths) >= 10
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        source_file = clean(text)
+        lines = text.split("\n")
+        for pb in source_file.playbooks:
+            depth = _depth(lines[pb.span.line - 1])
+            for item in (*pb.steps, *pb.triggers, *pb.launches):
+                assert _depth(lines[item.span.line - 1]) > depth, (path, item.span.line)
+            for trigger in pb.triggers:
+                for step in trigger.steps:
+                    assert _depth(lines[step.span.line - 1]) > _depth(lines[trigger.span.line - 1]), (path, step.span)
+
+
+def _depth(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 # ---- literals that parse but are not valid -------------------------------------------
@@ -575,6 +738,14 @@ BROKEN = [
     "playbook p\n  gap 30分钟\n",
     "{{ group.name }}\n",
     "playbook p\n  周一 10:00 a \"\"\"\n",
+    "playbook p\n",
+    "playbook p\n  to all groups\n  on member.joined\n",
+    "playbook p\n  to all groups\n    周一 10:00 a \"x\"\n",
+    "playbook p\n    to all groups\n  周一 10:00 a \"x\"\n",
+    "  playbook p\n",
+    "playbook p\n\tto all groups\n",
+    "stages\n  a when age < 7d\n  10:00\n",
+    "playbook p\n  to all groups\n  on member.joined\n    每天 10:00 a \"x\"\n",
 ]
 
 

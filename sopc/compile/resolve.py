@@ -207,7 +207,7 @@ class _Resolver:
         return compiled
 
     def _no_audience(self, pb: ast.Playbook) -> tuple[Group, ...]:
-        if pb.steps:
+        if pb.steps and not pb.audience_unreadable:  # a broken `to` line has its own syntax error
             self.diagnostics.append(error("E0218", f"playbook `{pb.name.value}` does not say which groups it posts to",
                                           pb.name.span, "add a line such as `to groups tagged 福利群` or `to all groups`"))
         return ()

@@ -54,7 +54,10 @@ _CODES = (
     Code("E0003", E, "a quoted text has no closing `\"` on its line"),
     Code("E0004", E, "too many syntax errors in one file; sopc stopped reading it"),
     Code("E0005", E, "a `\"\"\"` text is never closed"),
+    Code("E0006", E, "a block (`playbook`, `timeline`, `stages`, `on <event>`) with nothing indented under it"),
+    Code("E0007", E, "a line's indentation fits no block: deeper with no header above, or back to no open block"),
     Code("E0008", E, "a .sop file is not UTF-8 text"),
+    Code("E0009", E, "a line indented with a tab (indent with spaces; a full-width space counts as two)"),
 
     Code("E0101", E, "not a time of day (hours 00-23, minutes 00-59)"),
     Code("E0102", E, "not a date on the calendar"),

@@ -392,6 +392,9 @@ class Playbook:
     path: str
     # Settings written more than once, for the duplicate-setting check.
     repeated_settings: tuple[Span, ...] = ()
+    # Its `to` line is there but broken (a syntax error said so): the audience
+    # is unknown, not missing, so it is not reported again as missing.
+    audience_unreadable: bool = False
 
 
 @node

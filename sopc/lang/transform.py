@@ -159,7 +159,8 @@ class AstBuilder(Transformer):
             steps=tuple(i for i in lines if isinstance(i, ast.ScheduleStep)),
             launches=tuple(i for i in lines if isinstance(i, ast.Launch)),
             triggers=tuple(i for i in lines if isinstance(i, ast.Trigger)),
-            span=self.span(meta), path=self.path, repeated_settings=tuple(repeated))
+            span=self.span(meta), path=self.path, repeated_settings=tuple(repeated),
+            audience_unreadable=getattr(meta, "audience_unreadable", False))
 
     def _setting(self, key, value, meta) -> _Setting:
         return _Setting(key, value, self.span(meta))
