@@ -111,15 +111,24 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
 @click.option("--format", "fmt", type=click.Choice(FORMATS_PLAN), default="table", show_default=True,
               help="table for people; jsonl (one message per line, the stable contract) or csv for tools.")
 @click.option("--now", metavar="DATETIME", help="Treat this as the current time (default: now; env SOPC_NOW).")
+@click.option("--show-skipped", is_flag=True,
+              help="Also list what the gate skips or defers (cap, gap, quiet hours, pauses), with the reason.")
+@click.option("--paused", "paused", metavar="PLAYBOOK", multiple=True,
+              help="Plan as if this playbook were paused for the whole window (repeatable).")
 def plan(path: Path | None, date_from: str | None, date_to: str | None, group: str | None,
-         events_path: Path | None, fmt: str, now: str | None) -> None:
+         events_path: Path | None, fmt: str, now: str | None, show_skipped: bool,
+         paused: tuple[str, ...]) -> None:
     """Show every message the playbooks send, rendered, in time order.
+
+    The plan goes through the same gate as `sopc run` (quiet hours, the daily
+    cap and the gap across every playbook, pauses): it lists what the runner
+    sends, at the time it sends it.
 
     \b
     Examples:
       sopc plan examples/burger --from 2026-11-23 --to 2026-11-29
       sopc plan . --group hz_001 --format jsonl > week.jsonl
-      sopc plan examples/lifecycle --events joins.jsonl
+      sopc plan examples/lifecycle --events joins.jsonl --show-skipped
     """
     from sopc.plan import output
     from sopc import pipeline
@@ -138,8 +147,13 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
         click.echo(summary_line(result.diagnostics) + "; fix them first (`sopc check` shows them too)", err=True)
         sys.exit(1)
     _known_group(group, result.project.roster)
+    _check_playbooks(result, paused)
     out = click.get_text_stream("stdout")
-    output.write(pipeline.plan(result, start, end, events=events, group=group), out, fmt, zone)
+    if show_skipped:
+        output.write_fates(pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused),
+                           out, fmt, zone)
+    else:
+        output.write(pipeline.plan(result, start, end, events=events, group=group, paused=paused), out, fmt, zone)
     out.flush()
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
@@ -155,6 +169,16 @@ def _known_group(group: str | None, roster) -> None:
     hint = did_you_mean(group, ids) or (f"the groups are {', '.join(ids[:10])}" + (" ..." if len(ids) > 10 else "")
                                         if ids else "the roster has no groups")
     raise click.BadParameter(f"no group `{group}` in the roster; {hint}", param_hint="--group")
+
+
+def _check_playbooks(result, names: tuple[str, ...]) -> None:
+    from sopc.core.diagnostics import did_you_mean
+
+    known = [p.name for p in result.program.playbooks]
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known) or f"playbooks: {', '.join(known) or '(none)'}"
+            raise click.BadParameter(f"no playbook `{name}`; {hint}", param_hint="--paused")
 
 
 def _date(text: str, option: str) -> dt.date:

@@ -1,7 +1,7 @@
 """The pipeline in one place, the way the CLI (and tests) call it:
 
     load -> resolve (compile) -> checks     = check()
-    load -> resolve -> plan.expand          = plan()
+    load -> resolve -> plan.simulate        = plan()  (plan.expand through the run's gate)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sopc.core.events import Event
 from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
-from sopc.plan.expand import expand
+from sopc.plan.simulate import Fate, sent_messages, simulate
 from sopc.core.timeutil import zone_or_default
 
 CHECK_WINDOW = dt.timedelta(days=35)
@@ -98,10 +98,20 @@ def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.d
 
 
 def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
-         group: str | None = None) -> Iterator[PlannedMessage]:
+         group: str | None = None, paused: Sequence[str] = ()) -> Iterator[PlannedMessage]:
+    """What `sopc run` sends in [start, end), at the time it sends it: the
+    plan through the run's gate (quiet hours, cap, gap, pauses)."""
     group_filter = (lambda g: g.id == group) if group else None
-    return expand(result.program, start, end, events=events, group_filter=group_filter,
-                  diagnostics=result.diagnostics)
+    return sent_messages(result.program, start, end, events=events, group_filter=group_filter,
+                         diagnostics=result.diagnostics, paused=paused)
+
+
+def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
+               group: str | None = None, paused: Sequence[str] = ()) -> Iterator[Fate]:
+    """:func:`plan` with what the gate skips or defers, and why (`sopc plan --show-skipped`)."""
+    group_filter = (lambda g: g.id == group) if group else None
+    return simulate(result.program, start, end, events=events, group_filter=group_filter,
+                    diagnostics=result.diagnostics, paused=paused)
 
 
 def displayed(result: Build) -> tuple[list[Diagnostic], dict[str, str]]:

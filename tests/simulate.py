@@ -1,7 +1,9 @@
 """Drive a real Runner on a real SQLite file with a fake clock.
 
 ``Sim(root, start)`` builds a runner for the project at ``root``; ``until(t)``
-moves the clock from due time to due time up to ``t``; ``restart(at)``
+moves the clock from due time to due time up to ``t``; ``tick(t, events)``
+moves it minute by minute up to ``t``, recording each event when the clock
+reaches its time, as `sopc event` would; ``restart(at)``
 throws the runner away (as a crash or a stop would) and starts a new one on
 the same state file. Messages land in a recording sender unless one is given
 (``sender=False``: the project's own senders, built from sopc.toml and ``env``).
@@ -89,6 +91,24 @@ class Sim:
 
     def until(self, moment: dt.datetime) -> None:
         asyncio.run(self.runner.run_until(moment, self.set_time))
+
+    def tick(self, moment: dt.datetime, events=(), step: dt.timedelta = dt.timedelta(minutes=1)) -> None:
+        """Minute by minute up to ``moment``: at each minute record the events
+        of that minute, then deliver what is due (what a runner woken every
+        minute does)."""
+        asyncio.run(self._tick(moment, sorted(events, key=lambda e: e.at), step))
+
+    async def _tick(self, end: dt.datetime, events: list, step: dt.timedelta) -> None:
+        now = self.clock.now()
+        while now < end:
+            self.set_time(now)
+            while events and events[0].at <= now:
+                self.runner.store.add_event(events.pop(0), now)
+            self.runner.take_events()
+            self.runner.planner.extend(now)
+            await self.runner.drain_due()
+            now += step
+        self.set_time(end)
 
     def restart(self, at: dt.datetime, **options) -> None:
         """A new runner on the same state, as after a stop or a crash."""

@@ -26,7 +26,7 @@ from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
 from sopc.plan.schedule import occurrences, summarize_weekly
-from sopc.compile.templates import TemplateRenderError, memo_key_names
+from sopc.compile.templates import RENDER_BUDGET_HINT, RenderBudgetError, TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 
@@ -34,6 +34,7 @@ RENDER_CACHE_LIMIT = 200_000
 
 
 ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
+QUIET_REACH = dt.timedelta(days=1)  # the longest quiet hours can defer a message by
 
 
 def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
@@ -48,19 +49,31 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
     a message whose template fails for a group with ``error`` set instead of
     leaving it out (the diagnostic is reported either way)."""
 
+    renderer = Renderer(program, diagnostics if diagnostics is not None else [], keep_unrenderable)
+    for slot, groups in planned_slots(program, start, end, events=events, group_filter=group_filter, parts=parts):
+        yield from renderer.messages(slot, groups)
+
+
+def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
+                  group_filter: Callable[[Group], bool] | None = None, parts: frozenset[str] = ALL_PARTS,
+                  keep_quiet_skipped: bool = False) -> Iterator[tuple[Slot, tuple[Group, ...]]]:
+    """The slots due in [start, end) in time order, each with the groups it
+    reaches (those ``group_filter`` keeps): what :func:`expand` renders.
+    ``keep_quiet_skipped``: also the slots that quiet hours in `skip` mode
+    leave out, at their scheduled time (for the gate to say it skips them)."""
     sources: list[Iterable[Slot]] = []
+    keep = keep_quiet_skipped
     for playbook in program.playbooks:
         if "schedule" in parts:
-            sources += [_schedule_slots(program, playbook, entry, start, end) for entry in playbook.schedule]
+            sources += [_schedule_slots(program, playbook, entry, start, end, keep) for entry in playbook.schedule]
         if "launch" in parts:
-            sources += [_launch_slots(playbook, launch, start, end) for launch in playbook.launches]
+            sources += [_launch_slots(playbook, launch, start, end, keep) for launch in playbook.launches]
     if "trigger" in parts:
-        sources.append(trigger_slots(program, events, start, end))
-    renderer = Renderer(program, diagnostics if diagnostics is not None else [], keep_unrenderable)
+        sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep))
     for slot in heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
         if groups:
-            yield from renderer.messages(slot, groups)
+            yield slot, groups
 
 
 # ---- where slots come from ----------------------------------------------------------
@@ -69,19 +82,27 @@ def _local_dates(start: dt.datetime, end: dt.datetime, playbook: CompiledPlayboo
     return start.astimezone(playbook.zone).date(), end.astimezone(playbook.zone).date()
 
 
-def _schedule_slots(program: Program, playbook: CompiledPlaybook, entry, start, end) -> Iterator[Slot]:
+def _placed(scheduled: dt.datetime, playbook: CompiledPlaybook, keep_quiet_skipped: bool) -> dt.datetime | None:
+    """When a message scheduled for ``scheduled`` goes out: after quiet hours, or None (skipped in them)."""
+    at = apply_quiet(scheduled, playbook.policy, playbook.zone)
+    return scheduled if at is None and keep_quiet_skipped else at
+
+
+def _schedule_slots(program: Program, playbook: CompiledPlaybook, entry, start, end,
+                    keep_quiet_skipped: bool = False) -> Iterator[Slot]:
     schedule_step, step = entry
     if not playbook.groups:
         return
-    first, last = _local_dates(start, end, playbook)
+    # From a day early: quiet hours defer a message by less than a day, into the window.
+    first, last = _local_dates(start - QUIET_REACH, end, playbook)
     for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
         scheduled = localize(wall, playbook.zone)
-        at = apply_quiet(scheduled, playbook.policy, playbook.zone)
+        at = _placed(scheduled, playbook, keep_quiet_skipped)
         if at is not None and start <= at < end:
             yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=playbook.groups)
 
 
-def _launch_slots(playbook: CompiledPlaybook, launch, start, end) -> Iterator[Slot]:
+def _launch_slots(playbook: CompiledPlaybook, launch, start, end, keep_quiet_skipped: bool = False) -> Iterator[Slot]:
     ast_launch = launch.launch
     if ast_launch.at_date is None or ast_launch.at_time is None or not launch.groups:
         return
@@ -89,7 +110,7 @@ def _launch_slots(playbook: CompiledPlaybook, launch, start, end) -> Iterator[Sl
     slots = []
     for timeline_step, step in launch.steps:
         scheduled = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone)
-        at = apply_quiet(scheduled, playbook.policy, playbook.zone) if scheduled else None
+        at = _placed(scheduled, playbook, keep_quiet_skipped) if scheduled else None
         if at is not None and start <= at < end:
             slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=launch.groups,
                               anchor=anchor, variables=launch.variables))
@@ -241,9 +262,10 @@ class Renderer:
             self._last_error = f"cannot render step `{slot.step.name}` for group `{group.id}`: {exc}"
             if id(slot.step) not in self._failed_steps:
                 self._failed_steps.add(id(slot.step))
-                self.diagnostics.append(error("E0406", f"step `{slot.step.name}` cannot be rendered for group "
-                                              f"`{group.id}`: {exc}", slot.step.span,
-                                              "give the variable a value (step, `vars`, roster column or `with`)"))
+                code, hint = (("E0408", RENDER_BUDGET_HINT) if isinstance(exc, RenderBudgetError) else
+                              ("E0406", "give the variable a value (step, `vars`, roster column or `with`)"))
+                self.diagnostics.append(error(code, f"step `{slot.step.name}` cannot be rendered for group "
+                                              f"`{group.id}`: {exc}", slot.step.span, hint))
             return None
 
     def context(self, slot: Slot, group: Group) -> dict:

@@ -1,18 +1,30 @@
 """Plan output: the same messages as a table for people, JSONL as the
-contract for tools, and CSV for spreadsheets. Each writer streams."""
+contract for tools, and CSV for spreadsheets. Each writer streams.
+
+``--show-skipped`` (:func:`write_fates`): every message the gate decides
+about, with its status (``planned``, ``deferred``, ``skipped``, or ``later``:
+deferred past the end of the window), the gate's reason, and when it was
+scheduled: JSONL and CSV add the fields ``status``, ``reason``,
+``scheduled``; the table adds a line under each message the gate moved or
+skipped.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
+from sopc.plan.policy import DEFERRED
+from sopc.plan.simulate import Fate
 
 T = TypeVar("T")
 
 CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "sender", "kind", "mentions", "text")
+FATE_COLUMNS = ("status", "reason", "scheduled")
 
 
 def _with_at(messages: Iterable[PlannedMessage], convert: Callable[[dt.datetime], T]
@@ -43,27 +55,38 @@ def write_csv(messages: Iterable[PlannedMessage], out: TextIO) -> int:
     writer.writerow(CSV_COLUMNS)
     count = 0
     for m, at_text in _with_at(messages, dt.datetime.isoformat):
-        writer.writerow((m.id, at_text, m.playbook, m.step, m.group, m.member or "", m.sender, m.kind,
-                         " ".join(m.mentions), m.text))
+        writer.writerow(_csv_row(m, at_text))
         count += 1
     return count
+
+
+def _csv_row(m: PlannedMessage, at_text: str) -> tuple:
+    return (m.id, at_text, m.playbook, m.step, m.group, m.member or "", m.sender, m.kind,
+            " ".join(m.mentions), m.text)
 
 
 def write_table(messages: Iterable[PlannedMessage], out: TextIO, zone) -> int:
     """Grouped by day (with the Chinese weekday), one block per message."""
     count, day = 0, None
     for m, local in _with_at(messages, lambda at: at.astimezone(zone)):
-        if local.date() != day:
-            day = local.date()
-            out.write(("\n" if count else "") + f"{day} {WEEKDAY_CN[day.weekday()]}\n")
-        target = m.group + (f" → {m.member}" if m.member else "")
-        mentions = "".join(f" @{x}" for x in m.mentions)
-        out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  [{m.kind} via {m.sender}]{mentions}\n")
-        for line in (m.text or "").splitlines() or [""]:
-            out.write(f"         {line}\n")
+        day = _table_message(out, m, local, day, count)
         count += 1
     out.write(("\n" if count else "") + f"{count} message{'s' if count != 1 else ''}\n")
     return count
+
+
+def _table_message(out: TextIO, m: PlannedMessage, local: dt.datetime, day: dt.date | None, count: int,
+                   mark: str = "") -> dt.date:
+    """One message's block (after its day's heading if the day changes); the day."""
+    if local.date() != day:
+        day = local.date()
+        out.write(("\n" if count else "") + f"{day} {WEEKDAY_CN[day.weekday()]}\n")
+    target = m.group + (f" → {m.member}" if m.member else "")
+    mentions = "".join(f" @{x}" for x in m.mentions)
+    out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  [{m.kind} via {m.sender}]{mentions}{mark}\n")
+    for line in (m.text or "").splitlines() or [""]:
+        out.write(f"         {line}\n")
+    return day
 
 
 def write(messages: Iterable[PlannedMessage], out: TextIO, fmt: str, zone) -> int:
@@ -75,3 +98,64 @@ def write(messages: Iterable[PlannedMessage], out: TextIO, fmt: str, zone) -> in
     if fmt == "table":
         return write_table(messages, out, zone)
     raise ValueError(f"no plan format `{fmt}`; formats: table, jsonl, csv")
+
+
+# ---- --show-skipped: the gate's decisions too ---------------------------------------------
+
+def write_fates(fates: Iterable[Fate], out: TextIO, fmt: str, zone) -> int:
+    """Like :func:`write`, for every message the gate decides about; returns
+    how many go out in the window (planned or deferred)."""
+    if fmt == "jsonl":
+        return _count_sent(_jsonl_fate(fate, out) for fate in fates)
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS + FATE_COLUMNS)
+        return _count_sent(_csv_fate(fate, writer) for fate in fates)
+    if fmt == "table":
+        return _table_fates(fates, out, zone)
+    raise ValueError(f"no plan format `{fmt}`; formats: table, jsonl, csv")
+
+
+def _count_sent(written: Iterable[Fate]) -> int:
+    return sum(1 for fate in written if fate.status in ("planned", "deferred"))
+
+
+def _jsonl_fate(fate: Fate, out: TextIO) -> Fate:
+    extra = {"status": fate.status, "reason": fate.reason, "scheduled": fate.scheduled.isoformat()}
+    line = fate.message.to_json()
+    out.write(line[:-1] + "," + json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")
+    return fate
+
+
+def _csv_fate(fate: Fate, writer) -> Fate:
+    writer.writerow(_csv_row(fate.message, fate.message.at.isoformat())
+                    + (fate.status, fate.reason or "", fate.scheduled.isoformat()))
+    return fate
+
+
+def _table_fates(fates: Iterable[Fate], out: TextIO, zone) -> int:
+    tally = {"planned": 0, "deferred": 0, "skipped": 0, "later": 0}
+    day, blocks = None, 0
+    for fate in fates:
+        m, status = fate.message, fate.status
+        local = m.at.astimezone(zone)
+        day = _table_message(out, m, local, day, blocks, mark="  SKIPPED" if status == "skipped" else "")
+        if status != "planned":
+            out.write(f"         {_why(fate, local, zone)}\n")
+        tally[status] += 1
+        blocks += 1
+    sent = tally["planned"] + tally["deferred"]
+    out.write(("\n" if blocks else "") + f"{sent} message{'s' if sent != 1 else ''} ({tally['deferred']} deferred); "
+              f"{tally['skipped']} skipped" + (f", {tally['later']} deferred past the window" if tally["later"] else "")
+              + "\n")
+    return sent
+
+
+def _why(fate: Fate, local: dt.datetime, zone) -> str:
+    """The line under a message the gate moved or skipped."""
+    if fate.status == "skipped":
+        return f"skipped: {fate.reason}"
+    scheduled = fate.scheduled.astimezone(zone)
+    when = f"{scheduled:%H:%M}" if scheduled.date() == local.date() else f"{scheduled:%m-%d %H:%M}"
+    reason = (fate.reason or "").removeprefix(DEFERRED)
+    return f"deferred from {when}: {reason}" + (" (after the window)" if fate.status == "later" else "")

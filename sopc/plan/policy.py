@@ -1,9 +1,11 @@
 """Stage 5, plan: the send-time policy (the gate): may this due message go out now?
 
-The plan already honours quiet hours, caps and gaps for the messages it can
-see in advance. At run time more arrive (lifecycle events), some come late
-(downtime, retries) and playbooks get paused, so every due message passes the
-gate once more, across every playbook reaching its group:
+One set of rules for `sopc plan` and `sopc run`. The runner's worker asks a
+:class:`Gate` about each message as it falls due; the planner
+(:mod:`sopc.plan.simulate`) asks one about every planned message in time
+order, across every playbook, so `sopc plan` shows what `sopc run` sends.
+A message falling due passes these steps, across every playbook reaching
+its group:
 
 1. its playbook is paused (or was, when it fell due)  -> skipped: paused
 2. later than its grace after its due time            -> skipped: missed
@@ -11,7 +13,12 @@ gate once more, across every playbook reaching its group:
 4. the group already had the day's cap                -> skipped: cap
 5. the group's previous post was less than the gap ago -> deferred until the gap has passed
 
-Actions (dissolve, remind staff) are not posts and skip 4 and 5.
+A deferred message keeps its id (a hash of the time it was scheduled for)
+and goes out at the time it was deferred to: that is its ``at`` in the plan
+and in what the runner hands its sender (:func:`placed_at`).
+
+Actions (dissolve, remind staff) are not posts: they skip 4 and 5, and the
+cap and gap do not count them.
 """
 
 from __future__ import annotations
@@ -19,12 +26,31 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Policy
 from sopc.core.messages import Outcome, StoredMessage
 from sopc.core.timeutil import format_duration, localize
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap
+DEFERRED = "deferred: "         # how every deferral's reason starts
+QUIET_DEFERRAL = DEFERRED + "quiet hours"
+
+Pause = tuple[str, dt.datetime, dt.datetime | None]  # playbook, paused at, resumed at (None: still paused)
+
+
+class DueMessage(Protocol):
+    """What the gate reads of a message: a stored one, or one the planner simulates."""
+
+    id: str
+    at: dt.datetime      # its planned time (quiet hours already applied)
+    due: dt.datetime     # when it falls due: ``at``, or where the gate deferred it to
+    playbook: str
+    step: str
+    group: str
+    member: str | None
+    kind: str
+    origin: str          # plan | event
 
 
 def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None:
@@ -52,17 +78,21 @@ SEND = Verdict(True)
 class GroupHistory:
     """When each group was last posted to (sent, or handed to a sender now)."""
 
-    def __init__(self, sent: list[tuple[str, dt.datetime]] = ()):
+    def __init__(self, sent: Sequence[tuple[str, dt.datetime]] = ()):
         self._times: dict[str, list[dt.datetime]] = {}
         for group, moment in sent:
             self.add(group, moment)
 
     def add(self, group: str, moment: dt.datetime) -> None:
         times = self._times.setdefault(group, [])
-        bisect.insort(times, moment)
-        cutoff = moment - HISTORY
-        while times and times[0] < cutoff:
-            times.pop(0)
+        if not times or times[-1] <= moment:
+            times.append(moment)  # the usual case: posts come in time order
+        else:
+            bisect.insort(times, moment)
+        if len(times) > 16:  # forget what is too old to matter, now and then (a post is counted once)
+            cutoff = moment - HISTORY
+            if times[0] < cutoff:
+                del times[:bisect.bisect_left(times, cutoff)]
 
     def remove(self, group: str, moment: dt.datetime) -> None:
         times = self._times.get(group)
@@ -70,58 +100,144 @@ class GroupHistory:
             times.remove(moment)
 
     def count_between(self, group: str, start: dt.datetime, end: dt.datetime) -> int:
-        times = self._times.get(group, ())
-        return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
+        times = self._times.get(group)
+        if not times:
+            return 0
+        before_end = len(times) if times[-1] < end else bisect.bisect_left(times, end)  # usually all are
+        return before_end - bisect.bisect_left(times, start)
 
     def last(self, group: str) -> dt.datetime | None:
         times = self._times.get(group)
         return times[-1] if times else None
 
 
-def judge(message: StoredMessage, playbook: CompiledPlaybook, now: dt.datetime, history: GroupHistory,
-          paused: bool) -> Verdict:
-    policy = playbook.policy
-    if paused:
-        return _skip(message, "paused: its playbook was paused when it fell due")
-    late = now - message.due
-    if late > policy.grace:
-        why = "was sopc run stopped?" if message.origin == "plan" else "was sopc run stopped, or its event recorded late?"
-        return _skip(message, f"missed: {format_duration(_minutes(late))} late, past the "
-                              f"{format_duration(policy.grace)} grace ({why})")
-    going_out = max(now, message.due)  # a message sent late (within grace) must not slip into quiet hours
-    quiet = apply_quiet(going_out, policy, playbook.zone)
-    if quiet is None:
-        return _skip(message, "quiet: it would go out inside the playbook's quiet hours")
-    if quiet != going_out:
-        return _defer(message, quiet, "deferred: quiet hours")
-    if message.kind == "action":
+def counts_as_post(message: DueMessage) -> bool:
+    """Whether the cap and gap count the message: actions are not posts."""
+    return message.kind != "action"
+
+
+def gate_order(message: DueMessage) -> tuple:
+    """The order the gate takes messages falling due together in: by due
+    time, then planned time (a deferred message before one planned for
+    then), then playbook, step, member and id. Only the order of one
+    group's messages changes a verdict (the cap and gap look at one group),
+    and this order needs nothing but the message, so the planner and the
+    runner (whose store adds messages as the plan window moves and events
+    come) take them in the same order."""
+    return (message.due, message.at, message.playbook, message.step, message.member or "", message.id)
+
+
+def paused_at(pauses: Sequence[Pause], playbook: str, moment: dt.datetime) -> bool:
+    """Whether ``playbook`` is paused now, or was when a message fell due at ``moment``."""
+    return any(name == playbook and (until is None or since <= moment < until) for name, since, until in pauses)
+
+
+def placed_at(message: StoredMessage, zone) -> dt.datetime:
+    """When the policy has a stored message go out: the time the gate
+    deferred it to (in ``zone``, as the plan shows it), else its planned
+    time. Read from its last recorded reason: a sender's retry replaces that,
+    and the retried message goes with its planned time."""
+    if message.reason is not None and message.reason.startswith(DEFERRED) and message.due > message.at:
+        return message.due.astimezone(zone)
+    return message.at
+
+
+class Gate:
+    """The gate with what it remembers: each group's posts (for the cap and
+    gap) and the pauses. :meth:`decide` counts a post the moment it lets it
+    through; :meth:`undo` takes it back if it did not go out after all."""
+
+    def __init__(self, history: GroupHistory | None = None, pauses: Sequence[Pause] = ()):
+        self.history = history if history is not None else GroupHistory()
+        self.pauses: Sequence[Pause] = pauses
+        # The messages of one slot (one step, up to thousands of groups) fall
+        # due together under one playbook: rules 2 and 3 and the local day are
+        # worked out once for them (keyed by identity: the planner and a store
+        # batch hand them the same objects).
+        self._timing_for: tuple = (None, None, None, None, None)
+        self._day: tuple = (None, None, None)
+
+    def decide(self, message: DueMessage, playbook: CompiledPlaybook, now: dt.datetime) -> Verdict:
+        paused = bool(self.pauses) and paused_at(self.pauses, message.playbook, message.due)
+        verdict = self.judge(message, playbook, now, paused)
+        if verdict.send and message.kind != "action":  # counts_as_post, inline: once per message planned
+            self.history.add(message.group, now)
+        return verdict
+
+    def undo(self, message: DueMessage, moment: dt.datetime) -> None:
+        """``message``, let through at ``moment``, was not posted (the sender
+        refused it, or another worker claimed it)."""
+        if counts_as_post(message):
+            self.history.remove(message.group, moment)
+
+    def judge(self, message: DueMessage, playbook: CompiledPlaybook, now: dt.datetime, paused: bool) -> Verdict:
+        """The rules, in order (see the module's docstring)."""
+        if paused:
+            return _skip(message, "paused: its playbook was paused when it fell due")
+        timing = self._timing(message.due, message.origin, playbook, now)
+        if timing is not None:
+            return Verdict(False, Outcome(message.id, *timing))
+        if message.kind == "action":  # not a post (counts_as_post)
+            return SEND
+        policy = playbook.policy
+        if policy.cap:
+            day_start, day_end = self._local_day(now, playbook.zone)
+            posted = self.history.count_between(message.group, day_start, day_end)
+            if posted >= policy.cap:
+                return _skip(message, f"cap: group `{message.group}` already had {posted} posts today "
+                                      f"(cap {policy.cap}/day)")
+        last = self.history.last(message.group)
+        if policy.gap and last is not None and now - last < policy.gap:
+            return _defer(message, _whole_second(last + policy.gap),
+                          f"{DEFERRED}{format_duration(policy.gap)} gap after the previous post")
         return SEND
-    return _cadence(message, playbook, now, history)
+
+    def _timing(self, due: dt.datetime, origin: str, playbook: CompiledPlaybook,
+                now: dt.datetime) -> tuple[str, str, dt.datetime | None] | None:
+        """Rules 2 and 3, which look only at the time: None (on time, outside
+        quiet hours), or the state, reason and new due time to record."""
+        last_due, last_origin, last_playbook, last_now, result = self._timing_for
+        if last_due is due and last_now is now and last_playbook is playbook and last_origin == origin:
+            return result
+        policy = playbook.policy
+        late = now - due
+        going_out = max(now, due)  # a message sent late (within grace) must not slip into quiet hours
+        quiet = apply_quiet(going_out, policy, playbook.zone)
+        if late > policy.grace:
+            why = "was sopc run stopped?" if origin == "plan" else "was sopc run stopped, or its event recorded late?"
+            result = ("skipped", f"missed: {format_duration(_minutes(late))} late, past the "
+                                 f"{format_duration(policy.grace)} grace ({why})", None)
+        elif quiet is None:
+            result = ("skipped", "quiet: it would go out inside the playbook's quiet hours", None)
+        elif quiet != going_out:
+            result = ("pending", QUIET_DEFERRAL, quiet)
+        else:
+            result = None
+        self._timing_for = (due, origin, playbook, now, result)
+        return result
+
+    def _local_day(self, now: dt.datetime, zone) -> tuple[dt.datetime, dt.datetime]:
+        """The local day ``now`` falls in, in ``zone``: [its midnight, the next)."""
+        last_now, last_zone, day = self._day
+        if last_zone is not zone or last_now is not now:
+            start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
+            day = (start, start + dt.timedelta(days=1))
+            self._day = (now, zone, day)
+        return day
 
 
-def _cadence(message: StoredMessage, playbook: CompiledPlaybook, now: dt.datetime, history: GroupHistory) -> Verdict:
-    policy = playbook.policy
-    if policy.cap:
-        local = now.astimezone(playbook.zone)
-        day_start = dt.datetime.combine(local.date(), dt.time(), playbook.zone)
-        posted = history.count_between(message.group, day_start, day_start + dt.timedelta(days=1))
-        if posted >= policy.cap:
-            return _skip(message, f"cap: group `{message.group}` already had {posted} posts today "
-                                  f"(cap {policy.cap}/day)")
-    last = history.last(message.group)
-    if policy.gap and last is not None and now - last < policy.gap:
-        return _defer(message, last + policy.gap,
-                      f"deferred: {format_duration(policy.gap)} gap after the previous post")
-    return SEND
+def _whole_second(moment: dt.datetime) -> dt.datetime:
+    """Rounded up: a post sent at 09:50:00.3 lets the next one go at 10:20:01."""
+    return moment + dt.timedelta(microseconds=1_000_000 - moment.microsecond) if moment.microsecond else moment
 
 
 def _minutes(delta: dt.timedelta) -> dt.timedelta:
     return dt.timedelta(minutes=max(1, int(delta.total_seconds() // 60)))
 
 
-def _skip(message: StoredMessage, reason: str) -> Verdict:
+def _skip(message: DueMessage, reason: str) -> Verdict:
     return Verdict(False, Outcome(message.id, "skipped", reason))
 
 
-def _defer(message: StoredMessage, until: dt.datetime, reason: str) -> Verdict:
+def _defer(message: DueMessage, until: dt.datetime, reason: str) -> Verdict:
     return Verdict(False, Outcome(message.id, "pending", reason, due=until))

@@ -32,26 +32,33 @@ def derived_events(program: Program, events: Sequence[Event], end: dt.datetime) 
 
 
 def _silent_events(events: Sequence[Event], text: str, end: dt.datetime) -> Iterator[Event]:
+    """A member falls silent ``text`` after their last activity (joining,
+    writing) unless they are active again or leave before that; the silence
+    carries the name known when it began. Read in the events' order, so
+    nothing that comes later (a rejoin after a leave, a name) changes a
+    silence that began before it: the runner, which learns the events one at
+    a time, derives the same ones."""
     span = parse_duration(text)
     if not span:
         return
-    activity: dict[tuple[str, str], list[dt.datetime]] = {}
-    left: dict[tuple[str, str], dt.datetime] = {}
-    names: dict[tuple[str, str], str] = {}  # the member's latest known name: silence reports none
+    quiet_since: dict[tuple[str, str], dt.datetime] = {}  # the last activity of a member who is there
+    names: dict[tuple[str, str], list[tuple[dt.datetime, str]]] = {}
+    began: list[tuple[tuple[str, str], dt.datetime]] = []
     for e in events:
         key = (e.group, e.member or "")
+        if key in quiet_since and e.kind in ("member.joined", "member.message", "member.left"):
+            last = quiet_since.pop(key)
+            if last + span < e.at:
+                began.append((key, last + span))
         if e.name:
-            names[key] = e.name
+            names.setdefault(key, []).append((e.at, e.name))
         if e.kind in ("member.joined", "member.message"):
-            activity.setdefault(key, []).append(e.at)
-        elif e.kind == "member.left":
-            left[key] = e.at
-    for (group, member), times in activity.items():
-        bounds = [*times[1:], min(end, left.get((group, member), end))]
-        for last, following in zip(times, bounds):
-            if last + span < following:
-                yield Event(kind="member.silent", group=group, member=member, at=last + span,
-                            name=names.get((group, member)), argument=text)
+            quiet_since[key] = e.at
+    began += [(key, last + span) for key, last in quiet_since.items() if last + span < end]
+    for (group, member), at in began:
+        known = [name for moment, name in names.get((group, member), ()) if moment <= at]
+        yield Event(kind="member.silent", group=group, member=member, at=at, name=known[-1] if known else None,
+                    argument=text)
 
 
 def _stage_events(program: Program, events: Sequence[Event], end: dt.datetime) -> Iterator[Event]:
@@ -114,7 +121,8 @@ def _compares(condition) -> Iterator[ast.StageCompare]:
 
 # ---- triggers -> slots ----------------------------------------------------------------------
 
-def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime) -> list:
+def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime, *,
+                  keep_quiet_skipped: bool = False) -> list:
 
     if not events or not any(p.triggers for p in program.playbooks):
         return []
@@ -139,6 +147,8 @@ def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime,
                     if scheduled is None or (stop is not None and scheduled >= stop):
                         continue
                     at = apply_quiet(scheduled, playbook.policy, playbook.zone)
+                    if at is None and keep_quiet_skipped:
+                        at = scheduled  # for the gate to say it skips it (sopc plan --show-skipped)
                     if at is not None and start <= at < end:
                         slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=(group,),
                                           member=member, event=event.as_context(), anchor=event.at))

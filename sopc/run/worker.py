@@ -1,8 +1,9 @@
 """Stage 7, run: deliver what is due, once, and write down how each ended.
 
 The worker takes the due messages from the store, passes each through the
-gate (:func:`sopc.plan.policy.judge`), claims the ones to send (committed
-before any sender is called), hands them to their senders, at most
+gate (:class:`sopc.plan.policy.Gate`, the one `sopc plan` simulates), claims
+the ones to send (committed before any sender is called), hands them to
+their senders (a deferred one with the time it was deferred to), at most
 ``concurrency`` in flight and one group's in order, and settles the outcomes
 in batches. A ``retry`` answer is rescheduled by the retry policy
 (:meth:`sopc.senders.retry.RetryPolicy.decide`).
@@ -18,7 +19,7 @@ from typing import Callable, Sequence
 
 from sopc.core.clock import Clock
 from sopc.core.messages import MessageState, Outcome, StoredMessage
-from sopc.plan.policy import HISTORY, GroupHistory, judge
+from sopc.plan.policy import HISTORY, Gate, GroupHistory, gate_order, placed_at
 from sopc.project.roster import Group
 from sopc.run.deployment import Deployment
 from sopc.run.store import Store
@@ -29,8 +30,6 @@ S = MessageState
 GONE_PLAYBOOK = "its playbook is no longer in the project"
 GONE_GROUP = "its group is no longer in the roster"
 RETRYING = "retrying"  # the reason of a delivery put back for a later attempt
-
-Pause = tuple[str, dt.datetime, dt.datetime | None]
 
 
 @dataclass
@@ -65,7 +64,7 @@ class Worker:
         self.tally = tally
         self.on_done = on_done                   # a delivery finished: the runner's loop wakes
         self.deployment: Deployment | None = None
-        self.history = GroupHistory()
+        self.gate = Gate()
         self._inflight: set[asyncio.Task] = set()
         self._reserved: dict[str, dt.datetime] = {}  # id -> when it was counted in the history
         self._outcomes: list[Outcome] = []           # finished deliveries not yet written
@@ -73,7 +72,11 @@ class Worker:
 
     def load_history(self, now: dt.datetime) -> None:
         """What was sent lately, for the gate's gap and cap."""
-        self.history = GroupHistory(self.store.sent_since(now - HISTORY))
+        self.gate.history = GroupHistory(self.store.sent_since(now - HISTORY))
+
+    @property
+    def history(self) -> GroupHistory:
+        return self.gate.history
 
     @property
     def in_flight(self) -> int:
@@ -90,45 +93,42 @@ class Worker:
         there is room in flight; how many messages it decided about."""
         now = self.clock.now()
         decided = 0
-        pauses = self.store.pauses()
+        self.gate.pauses = self.store.pauses()
         while (room := self.concurrency - len(self._inflight)) > 0:
             rows = self.store.due(now, room)
             if not rows:
                 break
-            settled, chosen = self._gate(rows, now, pauses)
+            settled, chosen = self._gate(rows, now)
             won = self._claim(chosen, now)
             decided += settled + won
             if not settled and not won:
                 break
         return decided
 
-    def _gate(self, rows: Sequence[StoredMessage], now: dt.datetime,
-              pauses: Sequence[Pause]) -> tuple[int, list[StoredMessage]]:
+    def _gate(self, rows: Sequence[StoredMessage], now: dt.datetime) -> tuple[int, list[StoredMessage]]:
         """Record the gate's outcome for the rows it stops or defers; the
-        others are counted in the history at once (so the gap and cap see
-        them) and returned to be claimed."""
-        outcomes, chosen = [], []
-        for row in rows:
-            verdict = self._judge(row, now, pauses)
+        others the gate has counted at once (so the gap and cap see them)
+        and are returned to be claimed, in the store's order. The gate takes
+        them in its own order (:func:`gate_order`), as the plan does."""
+        outcomes, passed = [], set()
+        for row in sorted(rows, key=gate_order):
+            verdict = self._judge(row, now)
             if verdict is None:
-                chosen.append(row)
-                self.history.add(row.group, now)
+                passed.add(row.id)
                 self._reserved[row.id] = now
             else:
                 outcomes.append(verdict)
                 self._log_outcome(row, verdict)
         self._record(outcomes, now)
-        return len(outcomes), chosen
+        return len(outcomes), [row for row in rows if row.id in passed]
 
-    def _judge(self, row: StoredMessage, now: dt.datetime, pauses: Sequence[Pause]) -> Outcome | None:
+    def _judge(self, row: StoredMessage, now: dt.datetime) -> Outcome | None:
         playbook = self.deployment.playbooks.get(row.playbook)
         if playbook is None:
             return Outcome(row.id, S.CANCELLED, GONE_PLAYBOOK)
         if row.group not in self.deployment.groups:
             return Outcome(row.id, S.CANCELLED, GONE_GROUP)
-        paused = any(name == row.playbook and (until is None or since <= row.due < until)
-                     for name, since, until in pauses)
-        verdict = judge(row, playbook, now, self.history, paused)
+        verdict = self.gate.decide(row, playbook, now)
         return None if verdict.send else verdict.outcome
 
     def _claim(self, chosen: Sequence[StoredMessage], now: dt.datetime) -> int:
@@ -138,7 +138,7 @@ class Worker:
             if row.id in won:
                 self._start(row)
             else:  # another worker took it
-                self.history.remove(row.group, self._reserved.pop(row.id))
+                self.gate.undo(row, self._reserved.pop(row.id))
         return len(won)
 
     # ---- delivering -------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class Worker:
             outcome = await self._attempt(row)
         reserved = self._reserved.pop(row.id, None)
         if outcome.state != S.SENT and reserved is not None:
-            self.history.remove(row.group, reserved)
+            self.gate.undo(row, reserved)
         self._outcomes.append(outcome)
         self._log_outcome(row, outcome)
         if len(self._outcomes) >= self.flush_every:
@@ -170,8 +170,10 @@ class Worker:
             sender = pool.get(row.sender)
         except SenderConfigError as exc:
             return Outcome(row.id, S.FAILED, pool.redact(str(exc)))
+        playbook = self.deployment.playbooks.get(row.playbook)
+        at = placed_at(row, playbook.zone) if playbook is not None else row.at
         try:
-            result = await sender.deliver(outgoing(row, self.deployment.groups.get(row.group)))
+            result = await sender.deliver(outgoing(row, self.deployment.groups.get(row.group), at))
         except Exception as exc:  # a plugin's bug: it may or may not have sent
             return Outcome(row.id, S.IN_DOUBT, pool.redact(f"the sender raised {type(exc).__name__}: {exc}"))
         return outcome_of(row, result, self.retry, self.clock.now(), pool.redact)
@@ -246,10 +248,11 @@ def outcome_of(row: StoredMessage, result: DeliveryResult, retry: RetryPolicy, n
     return Outcome(row.id, S.FAILED, f"gave up after {attempts} attempts: {error}")
 
 
-def outgoing(row: StoredMessage, group: Group | None) -> OutgoingMessage:
-    """The message as its sender sees it, with the group's name and address."""
+def outgoing(row: StoredMessage, group: Group | None, at: dt.datetime | None = None) -> OutgoingMessage:
+    """The message as its sender sees it, with the group's name and address;
+    ``at``: when the policy has it go out (default: its planned time)."""
     return OutgoingMessage(
-        id=row.id, at=row.at, playbook=row.playbook, step=row.step, group=row.group,
+        id=row.id, at=row.at if at is None else at, playbook=row.playbook, step=row.step, group=row.group,
         group_name=(group.name if group and group.name else row.group), member=row.member, kind=row.kind,
         mentions=row.mentions, text=row.text, address=group.address if group else None,
         owner=group.owner if group else None)
