@@ -182,11 +182,17 @@ def _check_playbooks(result, names: tuple[str, ...]) -> None:
 
 
 def _date(text: str, option: str) -> dt.date:
+    from sopc.core.timeutil import range_problem
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23",
                                  param_hint=option) from None
+    problem = range_problem(day)
+    if problem:
+        raise click.BadParameter(problem, param_hint=option)
+    return day
 
 
 @cli.command()
@@ -454,15 +460,16 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
         sys.exit(1)
     for index, reason in result.ignored:
         click.echo(f"{where(index)}ignored: {reason}", err=True)
+    # Written before anything is stored: nothing after the write can fail
+    # and make a user retry (and record it twice).
+    confirmations = [_recorded_line(recorded, zone) for recorded in result.recorded[:20]]
     state, store = _open_state(root, state_file, must_exist=False)
     try:
         intake.record(store, result, now)
     finally:
         store.close()
-    for recorded in result.recorded[:20]:
-        who = f" {recorded.member}" + (f" ({recorded.name})" if recorded.name else "") if recorded.member else ""
-        click.echo(f"recorded {recorded.kind}{who} in {recorded.group} at "
-                   f"{recorded.at.astimezone(zone):%Y-%m-%d %H:%M}")
+    for line in confirmations:
+        click.echo(line)
     if len(result.recorded) > 20:
         click.echo(f"... and {len(result.recorded) - 20} more")
     woke = notify_runner(state) if result.recorded else False
@@ -471,16 +478,25 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     sys.exit(1 if result.ignored and not result.recorded else 0)
 
 
+def _recorded_line(recorded, zone) -> str:
+    who = f" {recorded.member}" + (f" ({recorded.name})" if recorded.name else "") if recorded.member else ""
+    return f"recorded {recorded.kind}{who} in {recorded.group} at {recorded.at.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
 def _stage_names(program) -> tuple[str, ...]:
     """The stages the project's `stages` block declares (a group.stage event names one)."""
     return tuple(rule.name.value for rule in program.stages.rules) if program.stages else ()
 
 
 def _event_file_records(path: Path) -> tuple[list, list[int]]:
-    from sopc.events.reader import read_jsonl
+    from sopc.events.reader import read_events_file, read_jsonl
 
+    text, problem, where = read_events_file(path)
+    if text is None:
+        location = "".join(f":{n}" for n in where or ())
+        raise click.ClickException(f"{path}{location}: {problem}; nothing recorded")
     records, lines = [], []
-    for number, record, problem in read_jsonl(path.read_text(encoding="utf-8-sig", errors="replace")):
+    for number, record, problem in read_jsonl(text):
         if problem:
             raise click.ClickException(f"{path}:{number}: {problem}; nothing recorded")
         records.append(record)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from sopc.core.timeutil import localize
+from sopc.core.timeutil import localize, range_problem
 
 
 class Clock(Protocol):
@@ -32,11 +32,16 @@ class FixedClock:
 
 
 def parse_now(text: str | None, zone) -> dt.datetime:
-    """`2026-11-23`, `2026-11-23T09:30` (local in `zone`) or with an offset."""
+    """`2026-11-23`, `2026-11-23T09:30` (local in `zone`) or with an offset.
+    Raises ValueError, saying why, for text that is not one, or a time
+    outside the dates sopc plans (:func:`~sopc.core.timeutil.range_problem`)."""
     if not text:
         return SystemClock().now()
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"`{text}` is not a date or time; write e.g. 2026-11-23 or 2026-11-23T09:30") from None
+    problem = range_problem(moment)
+    if problem:
+        raise ValueError(problem)
     return moment if moment.tzinfo else localize(moment, zone)

@@ -69,6 +69,8 @@ _CODES = (
     Code("E0108", E, "quiet hours that start and end at the same time"),
     Code("E0109", E, "a daily cap below 1"),
     Code("E0110", E, "an `active` window that ends before it starts"),
+    Code("E0111", E, "a date outside the years sopc plans (2000-01-01 to 2099-12-31)"),
+    Code("E0112", E, "a number beyond sopc's limits: a daily cap over 1000, a number of more than 30 digits"),
 
     Code("E0201", E, "unknown sender (not declared in sopc.toml)"),
     Code("E0202", E, "unknown timeline"),
@@ -137,6 +139,8 @@ _CODES = (
     Code("E0616", E, "the roster cannot be read (encoding, broken CSV quoting, I/O)"),
     Code("E0617", E, "the roster is not a .csv or .toml file"),
     Code("W0618", W, "a playbook saved under a name sopc does not read (`x.sop.txt`, `x.SOP`); rename it to `.sop`"),
+    Code("E0619", E, "sopc.toml or a roster beyond sopc's limits (size, columns, nesting, digits: README, Limits)"),
+    Code("E0620", E, "a roster header that names one column twice (`id,id`, or `id` and `群ID`)"),
 
     Code("E0701", E, "the events file cannot be read"),
     Code("E0702", E, "a line of the events file is not a valid event"),

@@ -12,6 +12,11 @@ Wall-clock rule (part of the .sop language semantics):
   2026-11-01 in America/New_York) means the first of the two, i.e. the one
   still on summer time (01:30 EDT, -04:00).
 * Every other local time means exactly what it says.
+
+Time range: every date and time that enters sopc lies between
+:data:`~sopc.core.limits.FIRST_DAY` and :data:`~sopc.core.limits.LAST_DAY`
+(2000-01-01 to 2099-12-31); :func:`range_problem` says why one does not, and
+each reader refuses it with that message.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import functools
 import re
 import zoneinfo
 
+from sopc.core.limits import FIRST_DAY, LAST_DAY, day_range_text
 from sopc.core.vocabulary import DEFAULT_ZONE, WEEKDAY_CN
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "localize",
     "zone_or_default",
     "parse_duration",
+    "range_problem",
     "weekday_cn",
 ]
 
@@ -85,6 +92,19 @@ def format_duration(delta: dt.timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return sign + "".join(parts)
+
+
+# ---- the time range ----------------------------------------------------------------
+
+def range_problem(value: dt.date | dt.datetime) -> str | None:
+    """Why ``value`` is outside the days sopc plans in, or None when it is
+    inside. A datetime is judged by its own date as written (its offset
+    moves it by less than a day, far from datetime's limits), so this never
+    does the arithmetic that would overflow near year 1 or 9999."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{day.isoformat()} is outside the dates sopc plans ({day_range_text()})"
 
 
 # ---- zones -----------------------------------------------------------------------

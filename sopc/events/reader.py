@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Collection, Iterator, Sequence
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.events import Event
-from sopc.core.timeutil import load_zone, localize
+from sopc.core.limits import MAX_DIGITS, MAX_EVENT_LINE, MAX_EVENTS_FILE_BYTES, MAX_NESTING, size_text
+from sopc.core.timeutil import load_zone, localize, range_problem
 from sopc.lang import ast
 
 MAX_TEXT = 256              # characters of "group", "member", "name", "tag", "stage"
@@ -57,9 +59,9 @@ def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None =
     at_text = record.get("at")
     if at_text is None and default_at is None:
         return None, ["\"at\" is missing: when it happened, e.g. 2026-11-24T10:00:00+08:00"]
-    at = default_at if at_text is None else _parse_at(at_text, zone)
+    at, problem = (default_at, None) if at_text is None else _parse_at(at_text, zone)
     if at is None:
-        return None, [f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {at_text!r}"]
+        return None, [problem]
     kind, data = record["event"], record.get("data") or {}
     argument = record.get("tag") or data.get("tag") if kind == "member.tagged" else record.get("stage")
     return Event(kind=kind, group=record["group"], member=record.get("member"), at=at,
@@ -68,16 +70,90 @@ def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None =
 
 def read_jsonl(text: str) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, decoded value or None, problem or None) for every line
-    that is not blank or a ``#`` comment."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    that is not blank or a ``#`` comment. Lines end at ``\\n`` only: a JSON
+    string may hold U+2028 and the like, which ``splitlines`` would cut at."""
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        try:
-            yield number, json.loads(line), None
-        except json.JSONDecodeError as exc:
-            yield number, None, f"not a JSON object: {exc.msg} (column {exc.colno})"
-        except RecursionError:
-            yield number, None, "not a JSON object: nested too deeply"
+        value, problem = decode_json(line)
+        yield number, value, problem
+
+
+def _lines(text: str) -> list[str]:
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def decode_json(text: str) -> tuple[Any, str | None]:
+    """One event record's JSON text -> (value, None), or (None, why not).
+
+    Bounded before anything big is built: at most :data:`MAX_EVENT_LINE`
+    characters, arrays and objects at most :data:`MAX_NESTING` deep, whole
+    numbers of at most :data:`MAX_DIGITS` digits (Python's own limit, 4,300
+    digits, would end in a traceback; the JSON parser's recursion, in a
+    RecursionError)."""
+    if len(text) > MAX_EVENT_LINE:
+        return None, f"a record is {len(text)} characters long; at most {MAX_EVENT_LINE}"
+    depth = _json_depth(text)
+    if depth > MAX_NESTING:
+        return None, f"not a JSON object: nested {depth} deep; at most {MAX_NESTING}"
+    try:
+        return json.loads(text, parse_int=_bounded_int), None
+    except json.JSONDecodeError as exc:
+        return None, f"not a JSON object: {exc.msg} (column {exc.colno})"
+    except _TooManyDigits as exc:
+        return None, f"not a JSON object: {exc}"
+    except (ValueError, RecursionError):  # unreachable after the bounds above; stay safe
+        return None, "not a JSON object: a value beyond sopc's limits"
+
+
+class _TooManyDigits(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_DIGITS:
+        raise _TooManyDigits(f"a number has {digits} digits; at most {MAX_DIGITS}")
+    return int(text)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text`` (brackets inside strings
+    do not count). Cheap for the usual record: counted only when the line
+    has more opening brackets than the limit."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for char in _BRACKETS.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def read_events_file(path: Path) -> tuple[str | None, str | None, tuple[int, int] | None]:
+    """An events file's text, or (None, why not, the line and column it is
+    at: None for the file as a whole). It must be UTF-8 (a BOM is dropped): a byte that
+    is not is refused where it is, never replaced (a replaced member id would
+    be recorded wrong and start nothing)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_EVENTS_FILE_BYTES:
+            return None, (f"the file is {size} bytes; an events file may have at most "
+                          f"{size_text(MAX_EVENTS_FILE_BYTES)}"), None
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read the events file: {exc.strerror or exc}", None
+    try:
+        return data.decode("utf-8-sig"), None, None
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        where = (data.count(b"\n", 0, exc.start) + 1, column)
+        return None, f"not UTF-8 text: byte {data[exc.start]:#04x} (save the file as UTF-8)", where
 
 
 def load_events(path: Path, zone_name: str, shown: str | None = None, *,
@@ -86,12 +162,11 @@ def load_events(path: Path, zone_name: str, shown: str | None = None, *,
     for each line that is not a valid event (the others are still read).
     ``stages``: as for :func:`read_event`."""
     shown = shown or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [error("E0701", f"cannot read the events file: {exc}", Span.point(shown))]
+    text, problem, where = read_events_file(path)
+    if text is None:
+        return [], [error("E0701", problem, Span.point(shown, *where) if where else Span.point(shown))]
     zone = load_zone(zone_name)
-    lines = text.splitlines()
+    lines = _lines(text)
     events: list[Event] = []
     diagnostics: list[Diagnostic] = []
     for number, record, problem in read_jsonl(text):
@@ -131,12 +206,18 @@ def _scalar(text: str):
     return value if isinstance(value, (int, float, bool)) else text
 
 
-def _parse_at(text: str, zone) -> dt.datetime | None:
+def _parse_at(text: str, zone) -> tuple[dt.datetime | None, str | None]:
+    """The time ``at`` says, or None and why not: not ISO 8601, or outside
+    the dates sopc plans (judged before any arithmetic, which would
+    overflow near year 1 or 9999)."""
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        return None
-    return moment if moment.tzinfo else localize(moment, zone)
+        return None, f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {text!r}"
+    problem = range_problem(moment)
+    if problem:
+        return None, f"\"at\": {problem}"
+    return (moment if moment.tzinfo else localize(moment, zone)), None
 
 
 # ---- the checks ------------------------------------------------------------------------------
@@ -256,10 +337,13 @@ def _value_problem(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return None if math.isfinite(value) else "must be a finite number"
+        return _number_problem(value)
     if isinstance(value, str):
         return None if len(value) <= MAX_DATA_VALUE else f"is {len(value)} characters long; at most {MAX_DATA_VALUE}"
     if isinstance(value, (list, dict)):
+        problem = _nested_problem(value)
+        if problem:
+            return problem
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
@@ -270,6 +354,36 @@ def _value_problem(value: Any) -> str | None:
             return f"is {len(text)} characters as JSON; a list or object value may have at most {MAX_DATA_VALUE}"
         return None
     return f"must be a JSON value, not {type(value).__name__}"
+
+
+def _number_problem(value: int | float) -> str | None:
+    if isinstance(value, int):
+        # Compared, not printed: str() of a number over 4,300 digits raises.
+        return None if -_DIGITS_BOUND < value < _DIGITS_BOUND else f"has more than {MAX_DIGITS} digits"
+    return None if math.isfinite(value) else "must be a finite number"
+
+
+_DIGITS_BOUND = 10 ** MAX_DIGITS
+
+
+def _nested_problem(value: list | dict) -> str | None:
+    """Deeper than :data:`MAX_NESTING`, or a number beyond the limits,
+    anywhere inside a list or object value (walked without recursion: a
+    record another reader built, as `sopc serve` does, may nest deeply)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return f"is nested more than {MAX_NESTING} deep"
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (list, dict)):
+                stack.append((child, depth + 1))
+            elif isinstance(child, (int, float)) and not isinstance(child, bool):
+                problem = _number_problem(child)
+                if problem:
+                    return f"holds a number that {problem}"
+    return None
 
 
 def _reportable() -> list[str]:

@@ -20,7 +20,8 @@ from lark.exceptions import VisitError
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, error
-from sopc.core.timeutil import parse_duration
+from sopc.core.limits import MAX_CAP, MAX_DIGITS
+from sopc.core.timeutil import parse_duration, range_problem
 
 WEEKDAY_INDEX = {
     **{w: i for i, w in enumerate(ast.WEEKDAYS)},
@@ -81,11 +82,16 @@ class AstBuilder(Transformer):
     def date(self, token: Token) -> ast.DateValue | None:
         year, month, day = (int(part) for part in str(token).split("-"))
         try:
-            return ast.DateValue(date=dt.date(year, month, day), span=self.span(token))
+            value = dt.date(year, month, day)
         except ValueError:
             self.report("E0102", f"`{token}` is not a date: {_date_problem(year, month, day)}", token,
                         "write dates as YYYY-MM-DD, e.g. `2026-11-25`")
             return None
+        problem = range_problem(value)
+        if problem:  # a launch or window near year 9999 would overflow the plan's arithmetic
+            self.report("E0111", problem, token, "write a date in those years")
+            return None
+        return ast.DateValue(date=value, span=self.span(token))
 
     def duration(self, token: Token) -> ast.Duration | None:
         delta = parse_duration(str(token))
@@ -194,9 +200,13 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def cap(self, meta, children):
-        count = int(children[0])
+        digits = str(children[0])
+        count = int(digits) if len(digits) <= MAX_DIGITS else MAX_CAP + 1  # int() of 4,301 digits raises
         if count < 1:
             self.report("E0109", "a daily cap must be at least 1", children[0], "write e.g. `cap 6/day`")
+        elif count > MAX_CAP:
+            self.report("E0112", f"a daily cap must be at most {MAX_CAP}", children[0], "write e.g. `cap 6/day`")
+            count = MAX_CAP
         return self._setting("cap", ast.Cap(per_day=count, span=self.span(meta)), meta)
 
     @v_args(meta=True)
@@ -363,6 +373,10 @@ class AstBuilder(Transformer):
         value: str | int | float
         if token.type == "STRING":
             value = self.text(token).text
+        elif token.type == "NUMBER" and sum(c.isdigit() for c in token) > MAX_DIGITS:
+            self.report("E0112", f"`{key}`: a number of more than {MAX_DIGITS} digits", token,
+                        "write it as text in quotes if it is an id")
+            value = str(token)
         elif token.type == "NUMBER":
             value = float(token) if "." in token else int(token)
         else:

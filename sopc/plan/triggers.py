@@ -6,6 +6,11 @@ nobody reports: `member.silent N` (no message for N) and `group.stage S` (a
 group entered a stage of the project's `stages` rules), each once per
 transition. Then every trigger whose event matches starts its steps, cut
 short by its `until` events.
+
+One event never stops the others: an event whose time is outside the dates
+sopc plans (an older sopc recorded such events) is refused, and an event
+whose steps cannot be computed is left out, each with the reason, while
+every other event starts its steps (see :func:`plannable`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Iterable, Iterator, Sequence
 from sopc.lang import ast
 from sopc.compile.resolve import CompiledTrigger, Program
 from sopc.core.events import Event
-from sopc.core.timeutil import load_zone, localize, parse_duration
+from sopc.core.timeutil import load_zone, localize, parse_duration, range_problem
 from sopc.plan.policy import apply_quiet
 from sopc.plan.slots import Slot, step_time
 
@@ -26,9 +31,19 @@ from sopc.plan.slots import Slot, step_time
 def derived_events(program: Program, events: Sequence[Event], end: dt.datetime) -> list[Event]:
     silences = {t.trigger.event.argument for p in program.playbooks for t in p.triggers
                 if t.trigger.event.kind.value == "member.silent" and t.trigger.event.argument}
-    derived = [e for text in silences for e in _silent_events(events, text, end)]
+    derived = [e for text in silences for e in _silences(events, text, end)]
     derived += _stage_events(program, events, end)
     return sorted([*events, *derived], key=lambda e: e.at)
+
+
+def _silences(events: Sequence[Event], text: str, end: dt.datetime) -> list[Event]:
+    """:func:`_silent_events`; none for a span so long that a silence would
+    begin past datetime's last year (never, within a plan: events are at
+    most in 2099)."""
+    try:
+        return list(_silent_events(events, text, end))
+    except OverflowError:
+        return []
 
 
 def _silent_events(events: Sequence[Event], text: str, end: dt.datetime) -> Iterator[Event]:
@@ -82,7 +97,7 @@ def _group_stage_changes(stages, group_id, created, group_events, thresholds, en
     candidates = {created, *(e.at for e in group_events if e.at >= created)}
     for base in (created, *messages):
         for threshold in thresholds:
-            candidates.update((base + threshold, base + threshold + dt.timedelta(seconds=1)))
+            candidates.update(_crossings(base, threshold))
     current = None
     for moment in sorted(c for c in candidates if created <= c < end):
         last_message = max((m for m in messages if m <= moment), default=created)
@@ -90,6 +105,16 @@ def _group_stage_changes(stages, group_id, created, group_events, thresholds, en
         if stage is not None and stage != current:
             current = stage
             yield Event(kind="group.stage", group=group_id, member=None, at=moment, argument=stage)
+
+
+def _crossings(base: dt.datetime, threshold: dt.timedelta) -> tuple[dt.datetime, ...]:
+    """When a threshold counted from ``base`` is reached and passed; none
+    when that is past datetime's last year (never, within a plan)."""
+    try:
+        moment = base + threshold
+        return moment, moment + dt.timedelta(seconds=1)
+    except OverflowError:
+        return ()
 
 
 def stage_of(stages: ast.Stages, *, age: dt.timedelta, silent: dt.timedelta) -> str | None:
@@ -121,9 +146,33 @@ def _compares(condition) -> Iterator[ast.StageCompare]:
 
 # ---- triggers -> slots ----------------------------------------------------------------------
 
-def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime, *,
-                  keep_quiet_skipped: bool = False) -> list:
+Refusal = tuple[Event, str]  # an event no step is started from, and why
 
+
+def plannable(events: Sequence[Event]) -> tuple[list[Event], list[Refusal]]:
+    """The events a plan can start steps from, and the others, each with
+    why not: a time outside the dates sopc plans. Every reader refuses such
+    a time; an older sopc recorded them, and its plan arithmetic (a step
+    days after the event) overflowed for every event at once."""
+    kept: list[Event] = []
+    refused: list[Refusal] = []
+    for event in events:
+        problem = range_problem(event.at)
+        if problem:
+            refused.append((event, problem))
+        else:
+            kept.append(event)
+    return kept, refused
+
+
+def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime, *,
+                  keep_quiet_skipped: bool = False, refused: list[Refusal] | None = None) -> list:
+    """The slots the events start in [start, end). An event that cannot be
+    planned is left out, and added to ``refused`` (when given) with why; the
+    others are planned as if it were not there."""
+    events, refusals = plannable(events)
+    if refused is not None:
+        refused.extend(refusals)
     if not events or not any(p.triggers for p in program.playbooks):
         return []
     timeline = derived_events(program, events, end)
@@ -140,19 +189,31 @@ def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime,
                 if key in fired and not trigger.trigger.repeat:
                     continue
                 fired.add(key)
-                stop = _stop_time(trigger, event, timeline)
-                member = {"id": event.member, "name": event.name or event.member} if event.member else None
-                for offset, at_time, step in trigger.steps:
-                    scheduled = step_time(event.at, offset, at_time, playbook.zone)
-                    if scheduled is None or (stop is not None and scheduled >= stop):
-                        continue
-                    at = apply_quiet(scheduled, playbook.policy, playbook.zone)
-                    if at is None and keep_quiet_skipped:
-                        at = scheduled  # for the gate to say it skips it (sopc plan --show-skipped)
-                    if at is not None and start <= at < end:
-                        slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=(group,),
-                                          member=member, event=event.as_context(), anchor=event.at))
+                try:  # one event's arithmetic (a step past datetime's range) must not stop the others
+                    slots += _event_slots(playbook, trigger, event, group, timeline, start, end, keep_quiet_skipped)
+                except (OverflowError, ValueError) as exc:
+                    if refused is not None:
+                        refused.append((event, f"its steps in `{playbook.name}` cannot be planned: {exc}"))
     return sorted(slots, key=Slot.sort_key)
+
+
+def _event_slots(playbook, trigger: CompiledTrigger, event: Event, group, timeline: Sequence[Event],
+                 start: dt.datetime, end: dt.datetime, keep_quiet_skipped: bool) -> list[Slot]:
+    """The slots in [start, end) of the steps ``event`` starts in ``trigger``, all or none."""
+    slots = []
+    stop = _stop_time(trigger, event, timeline)
+    member = {"id": event.member, "name": event.name or event.member} if event.member else None
+    for offset, at_time, step in trigger.steps:
+        scheduled = step_time(event.at, offset, at_time, playbook.zone)
+        if scheduled is None or (stop is not None and scheduled >= stop):
+            continue
+        at = apply_quiet(scheduled, playbook.policy, playbook.zone)
+        if at is None and keep_quiet_skipped:
+            at = scheduled  # for the gate to say it skips it (sopc plan --show-skipped)
+        if at is not None and start <= at < end:
+            slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=(group,),
+                              member=member, event=event.as_context(), anchor=event.at))
+    return slots
 
 
 def _matches(spec: ast.EventSpec, event: Event) -> bool:

@@ -21,7 +21,12 @@ project folder):
 
 Codes: E0601 TOML syntax, W0602 unknown key, E0603 wrong type or malformed
 value, E0604 unknown time zone, E0605 secret written inline, W0608 playbook
-path not found (E0606 and E0607 are used by sopc.project.loader).
+path not found, E0619 a file beyond sopc's limits (E0606 and E0607 are used
+by sopc.project.loader).
+
+Limits (:mod:`sopc.core.limits`, shared with a TOML roster): the file is at
+most 1 MiB, arrays and tables nest at most 32 deep, a whole number has at
+most 30 digits; ``cap`` is at most 1000.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.limits import MAX_CAP, MAX_CONFIG_BYTES, MAX_DIGITS, MAX_NESTING, size_text
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 from sopc.core.vocabulary import DEFAULT_ZONE
 
@@ -51,6 +57,8 @@ __all__ = [
     "TomlLocator",
     "decode_toml",
     "load_config",
+    "load_toml",
+    "size_error",
     "parse_quiet",
     "toml_syntax_error",
     "toml_type_name",
@@ -210,6 +218,93 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, path: Path, text: str) -> Di
     return error("E0601", f"{path.name} is not valid TOML: {plain}", Span.point(str(path), line, column), hint=hint)
 
 
+# ---- bounded TOML: what tomllib would choke on is refused, located -----------------
+
+def size_error(path: Path, limit: int, what: str) -> Diagnostic | None:
+    """E0619 when the file at ``path`` is over ``limit`` bytes (read from
+    its size, before any of it is read)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the reader that opens it says what is wrong
+    if size <= limit:
+        return None
+    return error("E0619", f"{path.name} is {size} bytes; {what} may have at most {size_text(limit)}",
+                 Span.point(str(path)), hint="split it into several files, or remove what is not needed")
+
+
+def load_toml(path: Path, text: str) -> tuple[dict | None, Diagnostic | None]:
+    """``tomllib.loads(text)``, or None and a located diagnostic: E0601 for
+    a syntax error; E0619 for arrays or tables nested more than
+    :data:`MAX_NESTING` deep or a whole number of more than
+    :data:`MAX_DIGITS` digits (which tomllib would meet with a
+    RecursionError or Python's 4,300-digit ValueError)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, toml_syntax_error(exc, path, text)
+    except RecursionError:
+        return None, _too_deep(path, _deep_line(str(path), text))
+    except ValueError:  # an integer too long for Python to convert
+        return None, _too_many_digits(path, _long_number_span(str(path), text))
+    found = _beyond_limits(data)
+    if found is None:
+        return data, None
+    keys, why = found
+    where = TomlLocator(str(path), text).key(keys[:-1], keys[-1]) if keys else Span.point(str(path))
+    return None, (_too_deep(path, where) if why == "deep" else _too_many_digits(path, where))
+
+
+def _too_deep(path: Path, where: Span) -> Diagnostic:
+    return error("E0619", f"{path.name}: arrays or tables nested more than {MAX_NESTING} deep", where,
+                 hint="sopc reads flat settings; nothing it reads nests that deep")
+
+
+def _too_many_digits(path: Path, where: Span) -> Diagnostic:
+    return error("E0619", f"{path.name}: a whole number of more than {MAX_DIGITS} digits", where,
+                 hint="no setting sopc reads needs a number that large; write text in quotes if it is an id")
+
+
+_DIGIT_BOUND = 10 ** MAX_DIGITS
+
+
+def _beyond_limits(data: dict) -> tuple[tuple[str, ...], str] | None:
+    """The first value nested too deep ("deep") or a whole number too long
+    ("digits"), with the keys leading to it (array positions left out),
+    walked without recursion."""
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(data, (), 0)]
+    while stack:
+        value, keys, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_NESTING:
+                return keys, "deep"
+            children = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+            stack.extend((child, keys if key is None else (*keys, key), depth + 1) for key, child in children)
+        elif isinstance(value, int) and not -_DIGIT_BOUND < value < _DIGIT_BOUND:
+            return keys, "digits"
+    return None
+
+
+def _deep_line(path: str, text: str) -> Span:
+    """Roughly where brackets first nest too deep (strings not told apart:
+    this only points at the line)."""
+    depth = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        for char in line:
+            depth += 1 if char in "[{" else -1 if char in "]}" else 0
+            if depth > MAX_NESTING:
+                return Span.point(path, number)
+    return Span.point(path)
+
+
+def _long_number_span(path: str, text: str) -> Span:
+    match = re.search(r"[0-9][0-9_]{%d,}" % MAX_DIGITS, text)
+    if match is None:
+        return Span.point(path)
+    line = text.count("\n", 0, match.start()) + 1
+    return Span.point(path, line, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1)
+
+
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 
 
@@ -307,13 +402,15 @@ def load_config(project_dir: Path) -> tuple[Config, list[Diagnostic]]:
     path = project_dir / CONFIG_FILE
     if not path.is_file():
         return _config_from({}, project_dir, None, None), []
+    too_big = size_error(path, MAX_CONFIG_BYTES, CONFIG_FILE)
+    if too_big is not None:
+        return _config_from({}, project_dir, path, None), [too_big]
     text, problem = decode_toml(path, path.read_bytes())
     if text is None:
         return _config_from({}, project_dir, path, None), [problem]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return _config_from({}, project_dir, path, None), [toml_syntax_error(exc, path, text)]
+    data, problem = load_toml(path, text)
+    if data is None:
+        return _config_from({}, project_dir, path, None), [problem]
     reader = _Reader(path, text)
     return _config_from(data, project_dir, path, reader), reader.diagnostics
 
@@ -502,6 +599,10 @@ def _cap(reader: _Reader, table: Mapping[str, Any]) -> int:
         return Defaults().cap
     if value < 0:
         reader.wrong(("defaults",), "cap", f"`defaults.cap` must be 0 or more, not {value}", hint="0 means no cap")
+        return Defaults().cap
+    if value > MAX_CAP:
+        reader.wrong(("defaults",), "cap", f"`defaults.cap` must be at most {MAX_CAP} messages per group per day, "
+                     f"not {value}", hint="0 means no cap")
         return Defaults().cap
     return value
 

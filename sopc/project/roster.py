@@ -22,8 +22,11 @@ ignores a trailing time.
 
 Codes: E0610 file missing, E0611 no id column, E0612 empty id, E0613
 duplicate id, E0614 bad value, W0615 row with the wrong number of cells,
-E0616 unreadable file, E0617 unsupported file type; a TOML roster also uses
-E0601 (syntax) and W0602 (unknown key) like ``sopc.toml``.
+E0616 unreadable file, E0617 unsupported file type, E0619 a file beyond
+sopc's limits (over 64 MiB, over 1,000 columns; in TOML, nested over 32 deep
+or a number over 30 digits), E0620 a header naming one column twice; a TOML
+roster also uses E0601 (syntax) and W0602 (unknown key) like ``sopc.toml``.
+``created`` lies in the dates sopc plans (2000-01-01 to 2099-12-31).
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 from sopc.lang import ast
-from sopc.project.config import TomlLocator, decode_toml, toml_syntax_error, toml_type_name, tomllib
+from sopc.project.config import TomlLocator, decode_toml, load_toml, size_error, toml_type_name
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.limits import MAX_COLUMNS, MAX_ROSTER_BYTES
+from sopc.core.timeutil import range_problem
 
 __all__ = ["Group", "Roster", "load_roster", "split_tags", "COLUMN_ALIASES"]
 
@@ -163,6 +168,11 @@ def split_tags(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _date_problem(day: dt.date | None) -> str | None:
+    """Why a ``created`` date cannot be planned with (its stage ages), or None."""
+    return None if day is None else range_problem(day)
+
+
 def _parse_date(text: str) -> dt.date | None | bool:
     """A date, None for empty text, False when malformed."""
     if not text.strip():
@@ -230,6 +240,10 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
             "E0617", f"roster `{path}` is not a .csv or .toml file", Span.point(str(path)),
             hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
         return
+    too_big = size_error(path, MAX_ROSTER_BYTES, "a roster file")
+    if too_big is not None:
+        sink.diagnostics.append(too_big)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -296,21 +310,29 @@ class _Columns:
     fields: Mapping[str, int]
     variables: tuple[tuple[int, str], ...]
     width: int
+    # (index, header text, index of the column it repeats): read from the first
+    repeated: tuple[tuple[int, str, int], ...] = ()
 
     @classmethod
     def from_header(cls, cells: list[str]) -> "_Columns":
         fields: dict[str, int] = {}
         variables: dict[str, int] = {}
+        repeated: list[tuple[int, str, int]] = []
         for index, cell in enumerate(cells):
             text = cell.strip().lstrip("\ufeff")
             if not text:
                 continue  # Excel's trailing empty columns
             known = _ALIAS_TO_FIELD.get(_normalise_header(text))
-            if known and known not in fields:
-                fields[known] = index
+            if known:
+                if known in fields:
+                    repeated.append((index, text, fields[known]))
+                else:
+                    fields[known] = index
+            elif text in variables:
+                repeated.append((index, text, variables[text]))
             else:
-                variables.setdefault(text, index)
-        return cls(fields, tuple((i, name) for name, i in variables.items()), len(cells))
+                variables[text] = index
+        return cls(fields, tuple((i, name) for name, i in variables.items()), len(cells), tuple(repeated))
 
     def __getitem__(self, name: str) -> int:
         return self.fields.get(name, self.width)
@@ -385,8 +407,19 @@ class _CsvFile:
                               hint='a cell with a line break or a `"` must be wrapped in double quotes'))
 
     def header(self, cells: list[str], line: int) -> bool:
+        if len(cells) > MAX_COLUMNS:
+            self.report(error("E0619", f"{Path(self.path).name} has {len(cells)} columns; a roster may have at most "
+                                       f"{MAX_COLUMNS}", self.row_span(line, line),
+                              hint="the first row must be the header; keep only the columns the playbooks use"))
+            return False
         self.columns = _Columns.from_header(cells)
         self.indices = self.columns.indices()
+        for index, text, first in self.columns.repeated:
+            self.report(error(
+                "E0620", f"the header names column `{text}` twice (columns {first + 1} and {index + 1})",
+                self.cell_span(line, line, index),
+                hint="each column needs its own name (`群ID` and `id` are the same column); "
+                     "rename or delete one of them"))
         if "id" in self.columns.fields:
             return True
         unknown = [c.strip() for c in cells if c.strip() and _normalise_header(c) not in _ALIAS_TO_FIELD]
@@ -451,6 +484,11 @@ class _CsvFile:
         if value is False:
             self.report(error("E0614", f"`{cells[index].strip()}` is not a date",
                               self.cell_span(start, end, index), hint="write the date as YYYY-MM-DD, e.g. 2024-03-01"))
+            return None
+        problem = _date_problem(value)
+        if problem:
+            self.report(error("E0614", f"`created`: {problem}", self.cell_span(start, end, index),
+                              hint="write the day the group was created, e.g. 2024-03-01"))
             return None
         return value
 
@@ -558,12 +596,17 @@ class _TomlGroups:
     def created(self, entry: dict[str, Any], index: int) -> dt.date | None:
         value = entry.get("created")
         if isinstance(value, dt.datetime):
-            return value.date()
+            value = value.date()
         if value is None or isinstance(value, dt.date):
-            return value
-        parsed = _parse_date(value) if isinstance(value, str) else False
+            parsed = value
+        else:
+            parsed = _parse_date(value) if isinstance(value, str) else False
         if parsed is False:
             self.wrong(index, "created", "`created` must be a date like 2024-03-01")
+            return None
+        problem = _date_problem(parsed)
+        if problem:
+            self.wrong(index, "created", f"`created`: {problem}")
             return None
         return parsed
 
@@ -588,9 +631,8 @@ def _load_toml(path: Path, data: bytes, sink: _Sink) -> None:
         sink.diagnostics.append(problem)
         return
     sink.sources[str(path)] = text
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        sink.diagnostics.append(toml_syntax_error(exc, path, text))
+    data, problem = load_toml(path, text)
+    if data is None:
+        sink.diagnostics.append(problem)
         return
     _TomlGroups(path, text, sink).read(data)

@@ -10,23 +10,31 @@ pending messages that left the plan, and never touches one already claimed or
 sent. New events re-plan only the event-driven part, from the earliest new
 event's time when it was recorded late, so what it missed is recorded, not
 left out.
+
+One row never stops the others. An event that cannot be planned (a time
+outside the dates sopc plans, recorded by an older sopc; or one whose steps
+fail to expand) is refused: logged once with the reason, left out, and every
+other event is planned. A message whose template fails is recorded failed
+with the reason (``keep_unrenderable``). If a whole part still fails to
+expand, its messages in the store stay as they were (a partial plan would
+cancel the rest) and the error is logged; delivery goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Iterator
+from typing import Callable
 
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.events import Event
 from sopc.core.messages import PlannedMessage
 from sopc.plan.expand import ALL_PARTS, expand
+from sopc.plan.triggers import plannable
 from sopc.run.deployment import Deployment
 from sopc.run.store import Store, SyncResult
 
 PLAN_PARTS = frozenset({"schedule", "launch"})
 EVENT_PARTS = frozenset({"trigger"})
-ORIGINS = ("plan", "event")
 
 EDITED = "no longer in the plan: the playbook, a template or the roster changed"
 STOPPED = "the sequence was stopped: an `until` event came, or the member left"
@@ -46,6 +54,8 @@ class Planner:
         self.deployment: Deployment | None = None
         self._events: list[Event] = []
         self._last_event = 0
+        self._refused: set[Event] = set()   # events left out of the plan, each logged once
+        self._unreadable: set[int] = set()  # numbers of event rows that cannot be read, each logged once
         self._horizon_at: dt.datetime | None | object = _UNREAD
 
     # ---- the three ways the window is filled --------------------------------------------------
@@ -127,15 +137,32 @@ class Planner:
 
     def _load_events(self) -> None:
         self._last_event = self.store.last_event_seq()
-        self._events = self.store.events()
+        unreadable: list[tuple[int, str]] = []
+        events, refused = plannable(self.store.events(unreadable))
+        for seq, reason in unreadable:
+            if seq not in self._unreadable:
+                self._unreadable.add(seq)
+                self.log(f"error: event #{seq} in the state cannot be read and is not planned: {reason}; "
+                         "every other event is")
+        for event, reason in refused:
+            self._refuse(event, reason)
+        self._events = [event for event in events if event not in self._refused]
+
+    def _refuse(self, event: Event, reason: str) -> None:
+        """Leave ``event`` out of the plan, saying so once."""
+        if event in self._refused:
+            return
+        self._refused.add(event)
+        who = f" {event.member}" if event.member else ""
+        self.log(f"error: event {event.kind}{who} in {event.group} at {event.at.isoformat()} is not planned: "
+                 f"{reason}; every other event is")
 
     # ---- the diff into the store --------------------------------------------------------------
 
     def _sync(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str], now: dt.datetime,
               cancel_reason: str, *, late_reason: str | None, until: dt.datetime | None) -> SyncResult:
-        origins = [origin for origin, part in zip(ORIGINS, (PLAN_PARTS, EVENT_PARTS)) if part & parts]
         problems: list[Diagnostic] = []
-        planned = self._planned(start, end, parts, problems)
+        planned, origins = self._planned(start, end, parts, problems)
         result = self.store.sync(planned, start=start, end=end, origins=origins, now=now,
                                  cancel_reason=cancel_reason, late_reason=late_reason,
                                  materialized_until=until)
@@ -144,16 +171,56 @@ class Planner:
         return result
 
     def _planned(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str],
-                 problems: list[Diagnostic]) -> Iterator[tuple[PlannedMessage, str]]:
+                 problems: list[Diagnostic]) -> tuple[list[tuple[PlannedMessage, str]], list[str]]:
+        """The messages of ``parts`` in [start, end), each with its origin,
+        and the origins planned whole: the store syncs only those (an origin
+        that failed keeps its stored messages as they were)."""
         program = self.deployment.build.program
+        planned: list[tuple[PlannedMessage, str]] = []
+        origins: list[str] = []
         if parts & PLAN_PARTS:
-            for message in expand(program, start, end, parts=parts & PLAN_PARTS, diagnostics=problems,
-                                  keep_unrenderable=True):
-                yield message, "plan"
+            try:
+                planned += [(m, "plan") for m in expand(program, start, end, parts=parts & PLAN_PARTS,
+                                                        diagnostics=problems, keep_unrenderable=True)]
+                origins.append("plan")
+            except Exception as exc:  # noqa: BLE001 - the runner keeps delivering what it has
+                self.log(f"error: the playbooks' schedules cannot be planned ({type(exc).__name__}: {exc}); "
+                         "the messages already planned stay as they are")
         if parts & EVENT_PARTS:
-            for message in expand(program, start, end, events=self._events, parts=EVENT_PARTS,
-                                  diagnostics=problems, keep_unrenderable=True):
-                yield message, "event"
+            messages = self._event_messages(start, end, problems)
+            if messages is not None:
+                planned += [(m, "event") for m in messages]
+                origins.append("event")
+        return planned, origins
+
+    def _event_messages(self, start: dt.datetime, end: dt.datetime,
+                        problems: list[Diagnostic]) -> list[PlannedMessage] | None:
+        """The event-driven messages; if expanding them fails, each event is
+        tried alone, those that fail alone are refused and the rest planned.
+        None when even that fails (nothing event-driven is synced)."""
+        try:
+            return self._expand_events(self._events, start, end, problems)
+        except Exception:  # noqa: BLE001 - find the event(s) at fault below
+            pass
+        kept = []
+        for event in self._events:
+            try:
+                self._expand_events([event], start, end, [])
+                kept.append(event)
+            except Exception as exc:  # noqa: BLE001
+                self._refuse(event, f"its steps cannot be planned ({type(exc).__name__}: {exc})")
+        self._events = kept
+        try:
+            return self._expand_events(kept, start, end, problems)
+        except Exception as exc:  # noqa: BLE001
+            self.log(f"error: the events' messages cannot be planned ({type(exc).__name__}: {exc}); "
+                     "the messages already planned stay as they are")
+            return None
+
+    def _expand_events(self, events: list[Event], start: dt.datetime, end: dt.datetime,
+                       problems: list[Diagnostic]) -> list[PlannedMessage]:
+        return list(expand(self.deployment.build.program, start, end, events=events, parts=EVENT_PARTS,
+                           diagnostics=problems, keep_unrenderable=True))
 
     # ---- the horizon --------------------------------------------------------------------------
 

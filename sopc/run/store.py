@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
 
 from sopc.core.events import Event
+from sopc.core.timeutil import range_problem
 from sopc.core.messages import (STATES, IllegalTransition, MessageState, Outcome, PlannedMessage, StoredMessage,
                                  sources_of)
 
@@ -96,7 +97,7 @@ class Store(Protocol):
     def recover_in_doubt(self, now: dt.datetime) -> int: ...
     def requeue_in_doubt(self, now: dt.datetime) -> int: ...
     def add_event(self, event: Event, now: dt.datetime) -> int: ...
-    def events(self) -> list[Event]: ...
+    def events(self, skipped: list[tuple[int, str]] | None = None) -> list[Event]: ...
     def event_count(self) -> int: ...
     def last_event_seq(self) -> int: ...
     def earliest_event_after(self, seq: int) -> dt.datetime | None: ...
@@ -113,6 +114,15 @@ class Store(Protocol):
 
 def _epoch(moment: dt.datetime) -> float:
     return moment.timestamp()
+
+
+def _event_time(text: str) -> dt.datetime | None:
+    """An event row's time, or None when it cannot be read as an aware time."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _from_epoch(value: float | None) -> dt.datetime | None:
@@ -321,19 +331,36 @@ class SQLiteStore:
                  json.dumps(event.data, ensure_ascii=False, default=str), event.argument, _epoch(now)))
             return cursor.lastrowid
 
-    def events(self) -> list[Event]:
-        rows = self.db.execute("SELECT kind, grp, member, at, name, data, argument FROM events ORDER BY seq")
-        events = [Event(kind=r[0], group=r[1], member=r[2], at=dt.datetime.fromisoformat(r[3]), name=r[4],
-                        data=json.loads(r[5]), argument=r[6]) for r in rows]
+    def events(self, skipped: list[tuple[int, str]] | None = None) -> list[Event]:
+        """Every event, in time order. A row that cannot be read (a time
+        without an offset, data that is not JSON: written by hand or by an
+        older sopc) is left out, and added to ``skipped`` as (number, why):
+        one bad row must not stop the others."""
+        events = []
+        rows = self.db.execute("SELECT seq, kind, grp, member, at, name, data, argument FROM events ORDER BY seq")
+        for seq, *r in rows:
+            at = _event_time(r[3])
+            try:
+                data = json.loads(r[5])
+            except ValueError:
+                data = None
+            if at is None or not isinstance(data, dict):
+                if skipped is not None:
+                    skipped.append((seq, f"its time {r[3]!r} is not a time with a UTC offset" if at is None
+                                    else "its data is not a JSON object"))
+                continue
+            events.append(Event(kind=r[0], group=r[1], member=r[2], at=at, name=r[4], data=data, argument=r[6]))
         return sorted(events, key=lambda e: e.at)
 
     def event_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
     def earliest_event_after(self, seq: int) -> dt.datetime | None:
-        """When the earliest of the events numbered after ``seq`` happened."""
-        times = [dt.datetime.fromisoformat(r[0]) for r in self.db.execute("SELECT at FROM events WHERE seq > ?", (seq,))]
-        return min(times, default=None)
+        """When the earliest of the events numbered after ``seq`` happened,
+        of those in the dates sopc plans (an older sopc recorded others; the
+        planner refuses them)."""
+        times = [_event_time(r[0]) for r in self.db.execute("SELECT at FROM events WHERE seq > ?", (seq,))]
+        return min((t for t in times if t is not None and range_problem(t) is None), default=None)
 
     def last_event_seq(self) -> int:
         """The newest event's number (0 for none): a cheap "anything new?"

@@ -1,0 +1,53 @@
+"""The limits every input to sopc is held to, each defined once: the span of
+time sopc plans in, and the sizes, depths and digits of what it reads.
+
+Shared by every reader (the .sop transform, sopc.toml, the roster, event
+records from files, the command line and ``sopc serve``), so an operator can
+rely on one list (README, "Limits"): anything beyond a limit is refused with
+a located message, never a traceback, and never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# ---- time ------------------------------------------------------------------------------
+# Every date and time that enters sopc (events, --at, --now, --from/--to, launch
+# dates, `active` windows, the roster's `created`) lies in these years: far
+# enough from datetime's own ends (years 1 and 9999) that a plan's arithmetic
+# (a step days after an event, a week of plan after --now) cannot overflow.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
+# ---- numbers ---------------------------------------------------------------------------
+MAX_DIGITS = 30             # digits of a whole number (sopc.toml, a TOML roster, event data, step variables)
+MAX_CAP = 1000              # a daily cap (`cap` in sopc.toml, `cap N/day` in a playbook)
+
+# ---- structure -------------------------------------------------------------------------
+MAX_NESTING = 32            # arrays and tables/objects inside one another (TOML, event JSON)
+
+# ---- sizes -----------------------------------------------------------------------------
+MAX_CONFIG_BYTES = 1024 * 1024              # sopc.toml
+MAX_ROSTER_BYTES = 64 * 1024 * 1024         # one roster file (.csv or .toml)
+MAX_EVENTS_FILE_BYTES = 64 * 1024 * 1024    # an events file (check/plan --events, sopc event --file)
+MAX_EVENT_LINE = 64 * 1024                  # characters of one event record (one JSONL line)
+MAX_COLUMNS = 1000                          # columns of a CSV roster
+
+
+def day_range_text() -> str:
+    """How a message names the range: ``2000-01-01 to 2099-12-31``."""
+    return f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+
+
+def size_text(count: int) -> str:
+    """``64 MiB``, ``1 MiB``, ``64 KiB``: a limit as people read it."""
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
+
+
+# ---- .sop files (read by sopc/lang/parser.py) ------------------------------------------
+MAX_SOP_BYTES = 8 * 1024 * 1024   # one .sop file (about 200,000 lines): larger is not read at all
+MAX_LINE_CHARS = 64 * 1024        # one line of a .sop file (every sender's message limit is far below)
+MAX_TAG_NESTING = MAX_NESTING     # `not`s and parentheses inside one another in a tag expression
