@@ -33,6 +33,7 @@ from sopc.core.messages import Outcome, StoredMessage
 from sopc.core.timeutil import format_duration, localize
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap
+UTC = dt.timezone.utc
 DEFERRED = "deferred: "         # how every deferral's reason starts
 QUIET_DEFERRAL = DEFERRED + "quiet hours"
 
@@ -100,15 +101,26 @@ class GroupHistory:
             times.remove(moment)
 
     def count_between(self, group: str, start: dt.datetime, end: dt.datetime) -> int:
-        times = self._times.get(group)
-        if not times:
-            return 0
-        before_end = len(times) if times[-1] < end else bisect.bisect_left(times, end)  # usually all are
-        return before_end - bisect.bisect_left(times, start)
+        return _count_between(self.posts(group), start, end)
 
     def last(self, group: str) -> dt.datetime | None:
         times = self._times.get(group)
         return times[-1] if times else None
+
+    def posts(self, group: str) -> list[dt.datetime]:
+        """The group's posts, oldest first (read only; empty if none)."""
+        return self._times.get(group) or _NO_POSTS
+
+
+_NO_POSTS: list[dt.datetime] = []
+
+
+def _count_between(times: list[dt.datetime], start: dt.datetime, end: dt.datetime) -> int:
+    """How many of ``times`` (sorted) are in [start, end)."""
+    if not times:
+        return 0
+    before_end = len(times) if times[-1] < end else bisect.bisect_left(times, end)  # usually all are
+    return before_end - bisect.bisect_left(times, start)
 
 
 def counts_as_post(message: DueMessage) -> bool:
@@ -150,19 +162,32 @@ class Gate:
     def __init__(self, history: GroupHistory | None = None, pauses: Sequence[Pause] = ()):
         self.history = history if history is not None else GroupHistory()
         self.pauses: Sequence[Pause] = pauses
-        # The messages of one slot (one step, up to thousands of groups) fall
-        # due together under one playbook: rules 2 and 3 and the local day are
-        # worked out once for them (keyed by identity: the planner and a store
-        # batch hand them the same objects).
-        self._timing_for: tuple = (None, None, None, None, None)
-        self._day: tuple = (None, None, None)
+        self._day: tuple = (None, None, None)  # (now, zone, its local day): one slot's messages share it
 
     def decide(self, message: DueMessage, playbook: CompiledPlaybook, now: dt.datetime) -> Verdict:
-        paused = bool(self.pauses) and paused_at(self.pauses, message.playbook, message.due)
-        verdict = self.judge(message, playbook, now, paused)
-        if verdict.send and message.kind != "action":  # counts_as_post, inline: once per message planned
-            self.history.add(message.group, now)
-        return verdict
+        """May ``message`` go out ``now``? (The runner's worker asks row by row.)"""
+        [outcome] = self.decide_all((message,), playbook, now, due=message.due, origin=message.origin)
+        return SEND if outcome is None else Verdict(False, outcome)
+
+    def decide_all(self, messages: Sequence, playbook: CompiledPlaybook, now: dt.datetime, *,
+                   due: dt.datetime, origin: str) -> list[Outcome | None]:
+        """:meth:`decide` for messages of ``playbook`` that fell due together
+        at ``due`` (the planner hands it a slot: one step's messages to up to
+        thousands of groups), in order; each one's outcome, None if it goes
+        out. The rules that look only at the time are worked out once."""
+        timing = self._timing(playbook, due, origin, now)
+        if timing is not None:
+            return [Outcome(message.id, *timing) for message in messages]
+        outcomes: list[Outcome | None] = []
+        for message in messages:
+            if message.kind == "action":  # not a post (counts_as_post)
+                outcomes.append(None)
+                continue
+            outcome = self._cadence(message, playbook, now)
+            if outcome is None:
+                self.history.add(message.group, now)
+            outcomes.append(outcome)
+        return outcomes
 
     def undo(self, message: DueMessage, moment: dt.datetime) -> None:
         """``message``, let through at ``moment``, was not posted (the sender
@@ -170,58 +195,50 @@ class Gate:
         if counts_as_post(message):
             self.history.remove(message.group, moment)
 
-    def judge(self, message: DueMessage, playbook: CompiledPlaybook, now: dt.datetime, paused: bool) -> Verdict:
-        """The rules, in order (see the module's docstring)."""
-        if paused:
-            return _skip(message, "paused: its playbook was paused when it fell due")
-        timing = self._timing(message.due, message.origin, playbook, now)
-        if timing is not None:
-            return Verdict(False, Outcome(message.id, *timing))
-        if message.kind == "action":  # not a post (counts_as_post)
-            return SEND
+    def _timing(self, playbook: CompiledPlaybook, due: dt.datetime, origin: str,
+                now: dt.datetime) -> tuple[str, str, dt.datetime | None] | None:
+        """Rules 1 to 3, which look only at the playbook and the time: None
+        (go on to the cap and gap), or the state, reason and new due time."""
+        policy = playbook.policy
+        if self.pauses and paused_at(self.pauses, playbook.name, due):
+            return ("skipped", "paused: its playbook was paused when it fell due", None)
+        late = now - due
+        if late > policy.grace:
+            why = "was sopc run stopped?" if origin == "plan" else "was sopc run stopped, or its event recorded late?"
+            return ("skipped", f"missed: {format_duration(_minutes(late))} late, past the "
+                               f"{format_duration(policy.grace)} grace ({why})", None)
+        going_out = max(now, due)  # a message sent late (within grace) must not slip into quiet hours
+        quiet = apply_quiet(going_out, policy, playbook.zone)
+        if quiet is None:
+            return ("skipped", "quiet: it would go out inside the playbook's quiet hours", None)
+        if quiet != going_out:
+            return ("pending", QUIET_DEFERRAL, quiet)
+        return None
+
+    def _cadence(self, message, playbook: CompiledPlaybook, now: dt.datetime) -> Outcome | None:
+        """Rules 4 and 5: the group's posts today and its last one."""
+        posts = self.history.posts(message.group)
+        if not posts:
+            return None
         policy = playbook.policy
         if policy.cap:
             day_start, day_end = self._local_day(now, playbook.zone)
-            posted = self.history.count_between(message.group, day_start, day_end)
+            posted = _count_between(posts, day_start, day_end)
             if posted >= policy.cap:
-                return _skip(message, f"cap: group `{message.group}` already had {posted} posts today "
-                                      f"(cap {policy.cap}/day)")
-        last = self.history.last(message.group)
-        if policy.gap and last is not None and now - last < policy.gap:
-            return _defer(message, _whole_second(last + policy.gap),
-                          f"{DEFERRED}{format_duration(policy.gap)} gap after the previous post")
-        return SEND
-
-    def _timing(self, due: dt.datetime, origin: str, playbook: CompiledPlaybook,
-                now: dt.datetime) -> tuple[str, str, dt.datetime | None] | None:
-        """Rules 2 and 3, which look only at the time: None (on time, outside
-        quiet hours), or the state, reason and new due time to record."""
-        last_due, last_origin, last_playbook, last_now, result = self._timing_for
-        if last_due is due and last_now is now and last_playbook is playbook and last_origin == origin:
-            return result
-        policy = playbook.policy
-        late = now - due
-        going_out = max(now, due)  # a message sent late (within grace) must not slip into quiet hours
-        quiet = apply_quiet(going_out, policy, playbook.zone)
-        if late > policy.grace:
-            why = "was sopc run stopped?" if origin == "plan" else "was sopc run stopped, or its event recorded late?"
-            result = ("skipped", f"missed: {format_duration(_minutes(late))} late, past the "
-                                 f"{format_duration(policy.grace)} grace ({why})", None)
-        elif quiet is None:
-            result = ("skipped", "quiet: it would go out inside the playbook's quiet hours", None)
-        elif quiet != going_out:
-            result = ("pending", QUIET_DEFERRAL, quiet)
-        else:
-            result = None
-        self._timing_for = (due, origin, playbook, now, result)
-        return result
+                return Outcome(message.id, "skipped", f"cap: group `{message.group}` already had {posted} posts "
+                                                      f"today (cap {policy.cap}/day)")
+        if policy.gap and now - posts[-1] < policy.gap:
+            return Outcome(message.id, "pending", f"{DEFERRED}{format_duration(policy.gap)} gap after the previous "
+                                                  "post", due=_whole_second(posts[-1] + policy.gap))
+        return None
 
     def _local_day(self, now: dt.datetime, zone) -> tuple[dt.datetime, dt.datetime]:
         """The local day ``now`` falls in, in ``zone``: [its midnight, the next)."""
         last_now, last_zone, day = self._day
         if last_zone is not zone or last_now is not now:
             start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-            day = (start, start + dt.timedelta(days=1))
+            # In UTC, as the posts are: datetimes in one zone compare fast (and by wall time).
+            day = (start.astimezone(UTC), (start + dt.timedelta(days=1)).astimezone(UTC))
             self._day = (now, zone, day)
         return day
 
@@ -233,11 +250,3 @@ def _whole_second(moment: dt.datetime) -> dt.datetime:
 
 def _minutes(delta: dt.timedelta) -> dt.timedelta:
     return dt.timedelta(minutes=max(1, int(delta.total_seconds() // 60)))
-
-
-def _skip(message: DueMessage, reason: str) -> Verdict:
-    return Verdict(False, Outcome(message.id, "skipped", reason))
-
-
-def _defer(message: DueMessage, until: dt.datetime, reason: str) -> Verdict:
-    return Verdict(False, Outcome(message.id, "pending", reason, due=until))

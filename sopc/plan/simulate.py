@@ -59,17 +59,40 @@ class Fate:
         return "deferred" if self.reason else "planned"
 
 
+class _Slot:
+    """One slot's messages on their way to the gate (they fall due together)."""
+
+    __slots__ = ("at", "origin", "scheduled", "reason", "playbook", "messages", "seq")
+
+    def __init__(self, at: dt.datetime, origin: str, scheduled: dt.datetime, reason: str | None,
+                 playbook, messages: list[PlannedMessage], seq: int):
+        self.at = at                # in UTC: same-zone datetimes compare by wall time
+        self.origin = origin
+        self.scheduled = scheduled
+        self.reason = reason        # why it is not at its scheduled time (quiet hours), or None
+        self.playbook = playbook
+        self.messages = messages
+        self.seq = seq              # the planner's number of its first message
+
+
 class _Due:
-    """A planned message on its way through the gate (what the gate reads of
-    it, as of a stored message), with where it came from."""
+    """One message on its way through the gate, with its own due time (what
+    the gate reads of a stored message): for a deferred message, or one that
+    falls due with others to its group."""
 
-    __slots__ = ("id", "at", "due", "playbook", "group", "kind", "origin", "message", "scheduled", "reason", "seq")
+    __slots__ = ("id", "at", "due", "playbook", "group", "kind", "origin", "message", "slot", "reason", "seq")
 
-    def __init__(self, message: PlannedMessage, at: dt.datetime, origin: str, scheduled: dt.datetime,
-                 reason: str | None, seq: int):
-        self.id, self.playbook, self.group, self.kind = message.id, message.playbook, message.group, message.kind
-        self.at = self.due = at       # in UTC: same-zone datetimes compare by wall time
-        self.origin, self.message, self.scheduled, self.reason, self.seq = origin, message, scheduled, reason, seq
+    def __init__(self, message: PlannedMessage, slot: _Slot, seq: int):
+        self.id = message.id
+        self.playbook = message.playbook
+        self.group = message.group
+        self.kind = message.kind
+        self.at = self.due = slot.at
+        self.origin = slot.origin
+        self.message = message
+        self.slot = slot
+        self.reason = slot.reason
+        self.seq = seq
 
     @property
     def step(self) -> str:
@@ -78,6 +101,11 @@ class _Due:
     @property
     def member(self) -> str | None:
         return self.message.member
+
+
+# (the message, at the time it goes out or is skipped; the gate's outcome, None if it goes out;
+#  when it was scheduled; why it was moved, or None)
+Entry = tuple[PlannedMessage, object, dt.datetime, str | None]
 
 
 def simulate(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
@@ -89,14 +117,12 @@ def simulate(program: Program, start: dt.datetime, end: dt.datetime, *, events: 
     gate deferred past its end (their ``at`` is after ``end``). Messages
     whose template cannot be rendered are left out (and reported in
     ``diagnostics``), as :func:`~sopc.plan.expand.expand` does."""
-    playbooks = {p.name: p for p in program.playbooks}
-    for now, decided in _gated(program, start, end, events, group_filter, diagnostics, paused):
-        for due, outcome in decided:
-            message = _moved(due, now, playbooks)
+    for now, entries in _gated(program, start, end, events, group_filter, diagnostics, paused):
+        for message, outcome, scheduled, reason in entries:
             if outcome is not None:
-                yield Fate(message, due.scheduled, skipped=True, reason=outcome.reason)
+                yield Fate(message, scheduled, skipped=True, reason=outcome.reason)
             else:
-                yield Fate(message, due.scheduled, reason=due.reason, in_window=now < end)
+                yield Fate(message, scheduled, reason=reason, in_window=now < end)
 
 
 def sent_messages(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
@@ -104,23 +130,20 @@ def sent_messages(program: Program, start: dt.datetime, end: dt.datetime, *, eve
                   diagnostics: list[Diagnostic] | None = None, paused: Iterable[str] = ()) -> Iterator[PlannedMessage]:
     """What `sopc run` sends in [start, end), at the time it sends it: the
     messages :func:`simulate` finds going out in the window (faster)."""
-    playbooks = {p.name: p for p in program.playbooks}
-    for now, decided in _gated(program, start, end, events, group_filter, diagnostics, paused):
+    for now, entries in _gated(program, start, end, events, group_filter, diagnostics, paused):
         if now < end:
-            for due, outcome in decided:
+            for message, outcome, _, _ in entries:
                 if outcome is None:
-                    yield due.message if now is due.at else _moved(due, now, playbooks)
+                    yield message
 
 
 def _gated(program: Program, start: dt.datetime, end: dt.datetime, events: Sequence,
            group_filter: Callable[[Group], bool] | None, diagnostics: list[Diagnostic] | None,
-           paused: Iterable[str]) -> Iterator[tuple[dt.datetime, list[tuple[_Due, object]]]]:
-    """The gate's decisions from the lead-in on, a moment at a time: (the
-    moment, [(message, the gate's outcome: None if it goes out then)]), in
-    the order of :func:`simulate`; those deferred past ``end`` last, each at
-    its new time."""
+           paused: Iterable[str]) -> Iterator[tuple[dt.datetime, list[Entry]]]:
+    """The gate's decisions from the lead-in on, a moment at a time, in the
+    order of :func:`simulate`; those deferred past ``end`` last, each at its
+    new time."""
     lead = start - LEAD_IN
-    playbooks = {p.name: p for p in program.playbooks}
     gate = Gate(pauses=[(name, lead, None) for name in paused])
     renderer = Renderer(program, diagnostics if diagnostics is not None else [])
     slots = _planned(renderer, planned_slots(program, lead, end, events=events, group_filter=group_filter,
@@ -128,68 +151,94 @@ def _gated(program: Program, start: dt.datetime, end: dt.datetime, events: Seque
     waiting: list[tuple[dt.datetime, int, _Due]] = []  # deferred, by their new due time
     upcoming = next(slots, None)
     while upcoming is not None or waiting:
-        now = min(upcoming[0] if upcoming is not None else end, waiting[0][0] if waiting else end)
+        now = min(upcoming.at if upcoming is not None else end, waiting[0][0] if waiting else end)
         if now >= end:
             break
-        batch: list[_Due] = []
+        deferred = []
         while waiting and waiting[0][0] <= now:
-            batch.append(heapq.heappop(waiting)[2])
-        deferred, parts = len(batch), 0
-        while upcoming is not None and upcoming[0] <= now:
-            batch += upcoming[1]
-            parts += 1
+            deferred.append(heapq.heappop(waiting)[2])
+        due_now = []
+        while upcoming is not None and upcoming.at <= now:
+            due_now.append(upcoming)
             upcoming = next(slots, None)
-        if parts > 1:
-            batch = _one_per_id(batch)
-        # Only one group's messages change each other's verdicts: with one
-        # message per group and none deferred, the order they come in (one
-        # slot's, or the planner's) is the gate's order and the senders' too.
-        reordered = deferred > 0 or (parts > 1 and len({due.group for due in batch}) < len(batch))
-        decided = []
-        for due in sorted(batch, key=gate_order) if reordered else batch:
-            outcome = gate.decide(due, playbooks[due.playbook], now).outcome
-            if outcome is not None and outcome.state == "pending":
-                due.due, due.reason = outcome.due.astimezone(UTC), outcome.reason
-                heapq.heappush(waiting, (due.due, due.seq, due))
-            else:
-                decided.append((due, outcome))
-        if reordered:
-            decided.sort(key=lambda item: (item[0].at, item[0].seq))
+        if not deferred and _apart(due_now):
+            entries = _slots_through(gate, due_now, now, waiting)
+        else:
+            entries = _one_by_one(gate, deferred, due_now, now, waiting)
         if now >= start:
-            yield now, decided
+            yield now, entries
     for _, _, due in sorted(waiting):
         if due.at >= start:
-            yield due.due, [(due, None)]
+            yield due.due, [(_moved(due, due.due), None, due.slot.scheduled, due.reason)]
 
 
-def _one_per_id(batch: list[_Due]) -> list[_Due]:
-    """The store keeps one message per id (an event recorded twice starts its steps once)."""
+def _apart(slots: list[_Slot]) -> bool:
+    """Whether no group has messages in two of ``slots``: only one group's
+    messages change each other's verdicts, so then each slot's order (the
+    planner's, and the senders') is the gate's too."""
+    if len(slots) == 1:
+        return True
+    groups = {message.group for slot in slots for message in slot.messages}
+    return len(groups) == sum(len(slot.messages) for slot in slots)
+
+
+def _slots_through(gate: Gate, slots: list[_Slot], now: dt.datetime, waiting: list) -> list[Entry]:
+    """The common case: one slot at a time through the gate, in their order."""
+    entries: list[Entry] = []
+    for slot in slots:
+        outcomes = gate.decide_all(slot.messages, slot.playbook, now, due=slot.at, origin=slot.origin)
+        for number, (message, outcome) in enumerate(zip(slot.messages, outcomes)):
+            if outcome is not None and outcome.state == "pending":
+                _wait(_Due(message, slot, slot.seq + number), outcome, waiting)
+            else:
+                entries.append((message, outcome, slot.scheduled, slot.reason))
+    return entries
+
+
+def _one_by_one(gate: Gate, deferred: list[_Due], slots: list[_Slot], now: dt.datetime,
+                waiting: list) -> list[Entry]:
+    """Messages to one group falling due together (or deferred ones among
+    them) go through the gate one by one in the gate's order, as in the
+    runner; the senders get them deferred ones first, then in the planner's order."""
     seen: set[str] = set()
-    kept = []
-    for due in batch:
-        if due.id not in seen:
-            seen.add(due.id)
-            kept.append(due)
-    return kept
+    dues = list(deferred)
+    for slot in slots:
+        for number, message in enumerate(slot.messages):
+            if message.id not in seen:  # the store keeps one message per id: an event given twice
+                seen.add(message.id)
+                dues.append(_Due(message, slot, slot.seq + number))
+    decided = []
+    for due in sorted(dues, key=gate_order):
+        outcome = gate.decide(due, due.slot.playbook, now).outcome
+        if outcome is not None and outcome.state == "pending":
+            _wait(due, outcome, waiting)
+        else:
+            decided.append((due, outcome))
+    decided.sort(key=lambda item: (item[0].at, item[0].seq))
+    return [(_moved(due, now), outcome, due.slot.scheduled, due.reason) for due, outcome in decided]
 
 
-def _planned(renderer: Renderer, slots: Iterable) -> Iterator[tuple[dt.datetime, list[_Due]]]:
-    """Each slot's messages, with its time (in UTC)."""
+def _wait(due: _Due, outcome, waiting: list) -> None:
+    """The gate deferred it: it falls due again then."""
+    due.due, due.reason = outcome.due.astimezone(UTC), outcome.reason
+    heapq.heappush(waiting, (due.due, due.seq, due))
+
+
+def _planned(renderer: Renderer, slots: Iterable) -> Iterator[_Slot]:
+    """Each slot's messages, numbered in the planner's order."""
     seq = 0
     for slot, groups in slots:
-        at = slot.at.astimezone(UTC)
-        origin = "event" if slot.event is not None else "plan"
-        reason = QUIET_DEFERRAL if slot.at != slot.scheduled else None  # expand deferred it already
-        dues = []
-        for message in renderer.messages(slot, groups):
-            dues.append(_Due(message, at, origin, slot.scheduled, reason, seq))
-            seq += 1
-        if dues:
-            yield at, dues
+        messages = list(renderer.messages(slot, groups))
+        if messages:
+            at = slot.at.astimezone(UTC)
+            origin = "event" if slot.event is not None else "plan"
+            reason = QUIET_DEFERRAL if slot.at != slot.scheduled else None  # expand deferred it already
+            yield _Slot(at, origin, slot.scheduled, reason, slot.playbook, messages, seq)
+            seq += len(messages)
 
 
-def _moved(due: _Due, now: dt.datetime, playbooks: dict) -> PlannedMessage:
+def _moved(due: _Due, now: dt.datetime) -> PlannedMessage:
     """The message, at ``now`` if the gate moved it (in its playbook's zone)."""
     if now == due.at:
         return due.message
-    return dataclasses.replace(due.message, at=now.astimezone(playbooks[due.playbook].zone))
+    return dataclasses.replace(due.message, at=now.astimezone(due.slot.playbook.zone))
