@@ -22,6 +22,13 @@ Accepted messages are recorded per vendor; every request in ``requests``.
 ``fail_next`` and ``hang_next`` inject 5xx answers and hangs (timeouts);
 ``queue_answers(path, ...)`` scripts the next answers on one path.
 
+``hostile = MODE`` makes every request an error that echoes what it was sent
+(see :func:`hostile_answer` and :data:`HOSTILE_MODES`): the URL in an HTML
+page, in a JSON body with ``\\uXXXX`` escapes, as HTML entities or
+percent-encoded, Express's "Cannot POST /path", a malformed status line,
+and a long page cut mid-URL by a 200-character excerpt; the secrets in URLs
+and headers must not come back out of sopc.
+
 Time comes from a clock object (``monotonic()`` and ``time()``), so tests can
 share a :class:`FakeClock` with the senders: a sender "sleeping" 60 s moves
 the mock's rate windows on too, and no test waits for real.
@@ -34,6 +41,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import html
 import json
 import threading
 import time
@@ -97,6 +105,7 @@ class Received:
     answer: int = 0
     answer_body: str = ""
     method: str = "POST"
+    target: str = ""  # the request line's target as sent: path and query
 
 
 @dataclass
@@ -104,6 +113,7 @@ class Answer:
     status: int
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # written to the socket as is, instead of a well-formed answer
 
     @classmethod
     def json(cls, value: dict[str, Any], status: int = 200) -> "Answer":
@@ -179,6 +189,8 @@ class MockHooks:
         self.token_fetches = 0
         self.groupmsg_page_max = 1000
         self.groupmsgs: list[MockGroupMsg] = []
+        self.hostile: str | None = None  # one of HOSTILE_MODES: every request gets that error,
+        self.hostile_spared: set[str] = set()  # except requests to these paths
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -295,6 +307,8 @@ class MockHooks:
             return Answer.text(504, "hung")
         if injected is not None:
             return injected
+        if self.hostile is not None and received.path not in self.hostile_spared:
+            return hostile_answer(self.hostile, received)
         route = ROUTES.get(received.vendor)
         with self._lock:
             answer = route(self, received) if route else Answer.text(404, "Not Found")
@@ -594,6 +608,43 @@ ROUTES = {"wecom": wecom_route, "feishu": feishu_route, "dingtalk": dingtalk_rou
 BOT_VENDORS = frozenset({"wecom", "feishu", "dingtalk", "slack"})  # accepted posts count against the bot's rate
 
 
+# ---- hostile receivers: errors that echo the request ----------------------------------------
+
+HOSTILE_MODES = ("echo", "json-escaped", "html-entities", "percent", "express", "bad-status", "long")
+EXCERPT_CUT = 200  # where sopc cuts a reply body short in its error messages
+
+
+def hostile_answer(mode: str, r: Received) -> Answer:
+    """An error answer that quotes the request's URL (and its Authorization
+    header, as debugging receivers do), in the way ``mode`` names."""
+    url = f"http://{r.headers.get('host', '')}{r.target}"
+    echoed = url + (f" with Authorization: {r.headers['authorization']}" if "authorization" in r.headers else "")
+    if mode == "echo":
+        return Answer.text(400, f"<html><body><h1>400 Bad Request</h1><p>No route for {echoed}</p></body></html>")
+    if mode == "json-escaped":  # every other character a JSON \uXXXX escape, so no plain run of 2 is left
+        escaped = "".join(f"\\u{ord(c):04x}" if i % 2 or not c.isalnum() else c for i, c in enumerate(echoed))
+        body = '{"error":"not_found","url":"' + escaped + '"}'
+        return Answer(404, body, {"Content-Type": "application/json; charset=utf-8"})
+    if mode == "html-entities":
+        entities = "".join(f"&#x{ord(c):x};" if i % 2 else f"&#{ord(c)};" for i, c in enumerate(echoed))
+        return Answer.text(400, f"<p>Bad request: {entities}</p>")
+    if mode == "percent":
+        return Answer.text(400, "bad request: " + "".join(f"%{byte:02X}" for byte in echoed.encode("utf-8")))
+    if mode == "express":  # Express's finalhandler: the method and the original URL, HTML-escaped
+        page = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n'
+                f"</head>\n<body>\n<pre>Cannot {r.method} {html.escape(r.target)}</pre>\n</body>\n</html>\n")
+        return Answer.text(404, page)
+    if mode == "bad-status":
+        return Answer(0, "", raw=f"HTTP/1.1 4O4 Cannot {r.method} {r.target}\r\nContent-Length: 0\r\n\r\n".encode())
+    if mode == "long":  # the excerpt's cut falls in the middle of the longest path segment or query value
+        head = "<html><body><h1>404 Not Found</h1><p>"
+        longest = max([*r.target.partition("?")[0].split("/"), *r.query.values()], key=len)
+        middle = len(url) - len(r.target) + r.target.find(longest) + len(longest) // 2
+        lead = max(0, EXCERPT_CUT - len(head) - middle)
+        return Answer.text(404, head + "." * lead + f"{echoed}</p>" + "<!-- padding -->" * 40 + "</body></html>")
+    raise ValueError(f"unknown hostile mode {mode!r}; one of {HOSTILE_MODES}")
+
+
 # ---- HTTP plumbing --------------------------------------------------------------------------
 
 def classify(path: str, query: dict[str, str]) -> tuple[str, str]:
@@ -638,9 +689,17 @@ def _handler_for(mock: MockHooks) -> type[BaseHTTPRequestHandler]:
                 body = raw.decode("utf-8", "replace")
             vendor, bot = classify(parts.path, query)
             headers = {key.lower(): value for key, value in self.headers.items()}
-            return Received(vendor=vendor, bot=bot, path=parts.path, query=query, headers=headers, body=body, size=len(raw))
+            return Received(vendor=vendor, bot=bot, path=parts.path, query=query, headers=headers, body=body,
+                            size=len(raw), target=self.path)
 
         def _send(self, answer: Answer) -> None:
+            if answer.raw is not None:
+                self.close_connection = True
+                try:
+                    self.wfile.write(answer.raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return
             data = answer.body.encode("utf-8")
             try:
                 self.send_response(answer.status)

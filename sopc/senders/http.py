@@ -19,8 +19,8 @@ import functools
 import json
 import logging
 import ssl
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -29,7 +29,7 @@ import certifi
 
 from sopc import __version__
 from sopc.senders.base import DeliveryResult, failed, retry
-from sopc.senders.redact import Redactor, mask_url
+from sopc.senders.redact import Redactor, excerpt, host_of, mask_url
 
 log = logging.getLogger("sopc.senders.http")
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -42,6 +42,8 @@ class HttpReply:
     status: int
     headers: Mapping[str, str]  # names in lower case
     text: str
+    # The sender's redactor: an excerpt is redacted before it is cut short.
+    redact: Callable[[str], str | None] | None = field(default=None, repr=False, compare=False)
 
     def json_object(self) -> dict[str, Any] | None:
         """The body as a JSON object, or None if it is not one."""
@@ -59,8 +61,8 @@ class HttpReply:
             return None
 
     def excerpt(self, limit: int = 200) -> str:
-        text = " ".join(self.text.split())
-        return text if len(text) <= limit else text[:limit] + "..."
+        """The start of the body for an error message, secrets masked."""
+        return excerpt(self.text, self.redact, limit)
 
 
 def encode_json(payload: Any) -> bytes:
@@ -121,7 +123,8 @@ class HttpPoster:
             return retry(self._redact(f"cannot connect {doing} {self.masked(url)}: {reason}") or "")
         except (aiohttp.ClientError, OSError) as exc:
             return retry(self._redact(f"{type(exc).__name__} {doing} {self.masked(url)}: {exc}") or "")
-        return HttpReply(status=status, headers=reply_headers, text=raw.decode("utf-8", errors="replace"))
+        return HttpReply(status=status, headers=reply_headers, text=raw.decode("utf-8", errors="replace"),
+                         redact=self._redact)
 
     def _unusable(self, url: str) -> DeliveryResult:
         return failed(f"not a usable URL: {self.masked(url)} (check the sender's url / base_url in sopc.toml)")
@@ -173,7 +176,7 @@ def tls_context() -> ssl.SSLContext:
 
 def transient_http(reply: HttpReply, url: str) -> DeliveryResult | None:
     """``retry`` for HTTP 429 and 5xx (honouring ``Retry-After``); None otherwise."""
-    host = urlsplit(url).netloc
+    host = host_of(url)
     if reply.status == 429:
         return retry(f"HTTP 429 Too Many Requests from {host}: {reply.excerpt()}", reply.retry_after())
     if reply.status >= 500:

@@ -89,7 +89,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 from urllib.parse import quote
 
 from sopc.core.sender_specs import WECOM_GROUPMSG
@@ -110,7 +110,7 @@ from sopc.senders.base import (
 from sopc.senders.bot import int_field, limits_with_overrides, reported
 from sopc.senders.http import HttpPoster, HttpReply, encode_json, transient_http
 from sopc.senders.ratelimit import RateLimiter, WaitTooLong
-from sopc.senders.redact import Redactor
+from sopc.senders.redact import Redactor, excerpt
 from sopc.senders.retry import RetryPolicy, with_retries
 
 log = logging.getLogger("sopc.senders")
@@ -262,7 +262,7 @@ class WecomGroupMsgSender:
             if isinstance(token, DeliveryResult):
                 return token
             body = await self._post(path, token, payload)
-        return body if isinstance(body, DeliveryResult) else checked(body, "WeCom")
+        return body if isinstance(body, DeliveryResult) else checked(body, "WeCom", self.redact)
 
     async def _post(self, path: str, token: str, payload: dict[str, Any]) -> dict[str, Any] | DeliveryResult:
         url = f"{self.base_url}{path}?access_token={quote(token, safe='')}"
@@ -322,7 +322,7 @@ class WecomGroupMsgSender:
         if isinstance(body, DeliveryResult):
             return body
         if int_field(body, "errcode") is not None:  # WeCom's old answers left errcode out on success
-            body = checked(body, "WeCom gettoken")
+            body = checked(body, "WeCom gettoken", self.redact)
             if isinstance(body, DeliveryResult):
                 return body
         value = body.get("access_token")
@@ -363,14 +363,16 @@ def json_body(reply: HttpReply) -> dict[str, Any] | DeliveryResult:
     return body
 
 
-def checked(body: dict[str, Any], vendor: str) -> dict[str, Any] | DeliveryResult:
+def checked(body: dict[str, Any], vendor: str,
+            redact: Callable[[str], str | None] | None = None) -> dict[str, Any] | DeliveryResult:
     """``body`` if its errcode is 0; ``retry`` for busy and rate-limit codes;
-    ``failed`` with WeCom's own message otherwise."""
+    ``failed`` with WeCom's own message otherwise (an odd body is quoted
+    redacted, then cut short)."""
     code = int_field(body, "errcode")
     if code == 0:
         return body
     if code is None:
-        return failed(f"{vendor}: unexpected reply without errcode: {str(body)[:200]}")
+        return failed(f"{vendor}: unexpected reply without errcode: {excerpt(str(body), redact)}")
     error = f"{vendor} error {code}: {body.get('errmsg', '')}"
     return retry(error, RETRY_CODES[code]) if code in RETRY_CODES else failed(error)
 
