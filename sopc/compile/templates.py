@@ -13,20 +13,46 @@ an immutable Jinja sandbox whose globals hold no clock and no randomness
 template's output depends only on the values of the top-level names it reads,
 including names read by the files it includes, imports or extends. Two
 contexts that agree on :func:`memo_key_names` render to the same text.
+
+The render budget: a template is a program, so every render is held to
+:data:`MAX_TEXT` characters (of the message and of any one text built on the
+way), :data:`MAX_BUILT` characters built in all, :data:`MAX_LOOPS` loop
+iterations (recursive loop calls and macro calls count too), numbers of at
+most :data:`MAX_INT_DIGITS` digits and :data:`RENDER_SECONDS` of time. An
+operation that would go over is refused *before* it runs (``'x'|center(10**9)``
+never allocates the gigabyte): the sandbox intercepts the operators, every
+call, every filter and ``~``, and the code generator counts each loop
+iteration and watches the clock there, since Jinja compiles loops to Python
+``for``. Going over raises :class:`RenderBudgetError`: a located diagnostic
+(E0408) at check and plan time, a ``failed`` message with the reason at run
+time. A template that once ran out of *time* fails at once from then on
+(until it is compiled again), so a slow template costs the runner's event
+loop one budget, not one per group.
 """
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import datetime as dt
 import decimal
+import functools
+import itertools
+import math
 import re
+import string
+import time
+from collections.abc import ItemsView, KeysView, ValuesView
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
 from jinja2 import meta, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
@@ -37,9 +63,16 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 _GUARD_TESTS = frozenset({"defined", "undefined"})
 _GUARD_FILTERS = frozenset({"default", "d"})
 
-# Output size limits for the sandbox's intercepted operators.
-_MAX_POWER_EXPONENT = 1000
-_MAX_REPEAT_LENGTH = 100_000
+# The render budget (see the module docstring; README, "Limits").
+MAX_TEXT = 1_000_000          # characters of the rendered message, and of any one text built while rendering
+MAX_BUILT = 10 * MAX_TEXT     # characters (and list items) built in all during one render
+MAX_LOOPS = 10_000            # loop iterations, recursive loop calls and macro calls in one render
+MAX_INT_DIGITS = 4_300        # digits of a number (Python's own limit for turning one into text)
+RENDER_SECONDS = 1.0          # time for one render
+_MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
+RENDER_BUDGET_HINT = (f"a message renders within {MAX_TEXT:,} characters, {MAX_LOOPS:,} loop iterations, numbers of "
+                      f"{MAX_INT_DIGITS:,} digits and {RENDER_SECONDS:g} s (README, Limits)")
+_CLOCK_EVERY = 16             # budget checks between two readings of the clock
 
 
 class TemplateRenderError(Exception):
@@ -50,6 +83,15 @@ class TemplateRenderError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class RenderBudgetError(TemplateRenderError):
+    """A render went over its budget (``timed_out``: over its time)."""
+
+    def __init__(self, what: str, *, timed_out: bool = False):
+        super().__init__(f"over the render budget: {what}")
+        self.what = what
+        self.timed_out = timed_out
 
 
 # ---- filters ---------------------------------------------------------------------
@@ -96,29 +138,487 @@ def hhmm(value: object) -> str:
 FILTERS: dict[str, Callable[[object], str]] = {"yuan": yuan, "cn_date": cn_date, "hhmm": hhmm}
 
 
+# ---- the render budget -------------------------------------------------------------
+
+class _Budget:
+    """What one render has spent: loop iterations, characters built, time.
+
+    Every check counts down to a reading of the clock; the hot paths only
+    add and compare."""
+
+    __slots__ = ("deadline", "loops", "built", "countdown")
+
+    def __init__(self) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + RENDER_SECONDS
+        self.loops = self.built = 0
+        self.countdown = _CLOCK_EVERY
+
+    def stop(self) -> None:
+        """Between renders (Jinja folding constants while it compiles): no clock."""
+        self.deadline = math.inf
+        self.loops = self.built = 0
+        self.countdown = _CLOCK_EVERY
+
+    def loop(self) -> bool:
+        """One loop iteration (or macro call); true, so it can stand in a loop's ``if``."""
+        self.loops += 1
+        self.countdown -= 1
+        if self.countdown <= 0 or self.loops > MAX_LOOPS:
+            self._settle()
+        return True
+
+    def build(self, size: int) -> None:
+        """``size`` characters (or list items) made; the hot path of every check."""
+        self.built += size
+        self.countdown -= 1
+        if self.countdown <= 0 or self.built > MAX_BUILT:
+            self._settle()
+
+    def clock(self) -> None:
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self._settle()
+
+    def _settle(self) -> None:
+        if self.loops > MAX_LOOPS:
+            raise RenderBudgetError(f"loops ran more than {MAX_LOOPS:,} times (macro calls count too)")
+        if self.built > MAX_BUILT:
+            raise RenderBudgetError(f"built more than {MAX_BUILT:,} characters of text in all")
+        if self.countdown <= 0:
+            self.countdown = _CLOCK_EVERY
+            if time.monotonic() > self.deadline:
+                raise RenderBudgetError(f"rendering took more than {RENDER_SECONDS:g} s", timed_out=True)
+
+
+# The budget of this thread's (or task's) renders, made at its first render
+# and started afresh for each; None before that. Between renders it is
+# stopped, and when Jinja folds constants while compiling only the size
+# limits apply.
+_CURRENT: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("sopc_render_budget", default=None)
+
+
+def _started_budget() -> _Budget:
+    budget = _CURRENT.get()
+    if budget is None:
+        budget = _Budget()
+        _CURRENT.set(budget)
+    budget.start()
+    return budget
+
+
+def _clock() -> None:
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.clock()
+
+
+def _text_fits(size: int, what: str = "the text") -> None:
+    if size > MAX_TEXT:
+        raise RenderBudgetError(f"{what} would be {size:,} characters long, too long (at most {MAX_TEXT:,})")
+
+
+def _checked(result: Any) -> Any:
+    """A value a call, a filter or an operator produced: held to the size
+    limits and charged to the budget (which also watches the clock)."""
+    if type(result) is str or isinstance(result, (str, bytes)):
+        size = len(result)
+        if size > MAX_TEXT:
+            _text_fits(size)
+    elif isinstance(result, (list, tuple)):
+        size = len(result)
+    else:
+        size = 0
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.build(size)
+    return result
+
+
+def _text_size(value: Any, limit: int = MAX_TEXT) -> int:
+    """About how long ``str(value)`` is (exact for text), without building it;
+    counting stops once past ``limit``. A list of one long text repeated a
+    million times is cheap to hold and costly to print: this sees it."""
+    if isinstance(value, str):
+        return len(value)
+    total, stack, seen = 0, [value], 0
+    while stack and total <= limit and seen <= limit:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, (bytes, bytearray)):
+            total += 4 * len(item) + 3
+        elif isinstance(item, bool) or item is None or isinstance(item, float):
+            total += 24
+        elif isinstance(item, int):
+            total += item.bit_length() * 3 // 10 + 2
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset, KeysView, ValuesView, ItemsView)):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        elif isinstance(item, Namespace):
+            stack.append(object.__getattribute__(item, "_Namespace__attrs"))
+        else:
+            total += 64  # other objects (ranges, macros, loops, undefined) print short
+    return total
+
+
+def _int_fits(bits: int) -> None:
+    if bits > _MAX_INT_BITS:
+        raise RenderBudgetError(f"a number too large: more than {MAX_INT_DIGITS:,} digits")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ---- checks before an operation runs ------------------------------------------------
+
+def _check_power(base: Any, exponent: Any) -> None:
+    if _is_int(base) and _is_int(exponent) and exponent > 0 and abs(base) > 1:
+        _int_fits(base.bit_length() * exponent)
+
+
+def _check_product(left: Any, right: Any) -> None:
+    if _is_int(left) and _is_int(right):
+        _int_fits(left.bit_length() + right.bit_length())
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, (str, bytes, list, tuple)) and _is_int(count):
+            _text_fits(len(sequence) * count, "repeated text")
+
+
+def _check_sum(left: Any, right: Any) -> None:
+    if isinstance(left, (str, bytes, list, tuple)) and isinstance(right, (str, bytes, list, tuple)):
+        _text_fits(len(left) + len(right))
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
+
+
+def _check_percent(template: Any, values: Any) -> None:
+    """``template % values`` (and the ``format`` filter): every width and
+    precision, and the text the values print as, within the limits."""
+    if not isinstance(template, str):
+        return
+    arguments = list(values) if isinstance(values, tuple) else [values]
+    stars = iter(a for a in arguments if _is_int(a))
+    widths = 0
+    fields = 0
+    for match in _PERCENT_FIELD.finditer(template):
+        fields += 1
+        for number in match.group(1, 2):
+            size = next(stars, 0) if number == "*" else int(number) if number else 0
+            _text_fits(abs(size), "a formatted field")
+            widths += abs(size)
+    largest = max((_text_size(a) for a in arguments), default=0)
+    _text_fits(len(template) + widths + fields * largest, "the formatted text")
+
+
+_FORMATTER = string.Formatter()
+
+
+def _check_str_format(template: str, args: tuple, kwargs: Mapping) -> None:
+    """``'{:>9}'.format(x)``: widths and precisions within the limits (a
+    width taken from an argument, ``{:{w}}``, is refused)."""
+    try:
+        fields = [spec for _, name, spec, _ in _FORMATTER.parse(template) if name is not None]
+    except ValueError:
+        return  # str.format raises the same error itself
+    widths = 0
+    for spec in fields:
+        if "{" in (spec or ""):
+            raise RenderBudgetError("a format width taken from an argument (`{:{w}}`) is not allowed in templates")
+        for number in re.findall(r"\d+", spec or ""):
+            _text_fits(int(number), "a formatted field")
+            widths += int(number)
+    largest = max((_text_size(a) for a in (*args, *kwargs.values())), default=0)
+    _text_fits(len(template) + widths + len(fields) * largest, "the formatted text")
+
+
+def _argument(args: tuple, kwargs: Mapping, index: int, name: str, default: Any = None) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name, default)
+
+
+def _check_text_method(text: str | bytes, name: str, args: tuple, kwargs: Mapping) -> tuple:
+    """Calls of text methods that can make a text longer than they read:
+    checked before they run. Returns the arguments to call with (an
+    iterable to join is read once, here)."""
+    if name in ("center", "ljust", "rjust", "zfill"):
+        width = _argument(args, kwargs, 0, "width", 0)
+        if _is_int(width):
+            _text_fits(width)
+    elif name == "expandtabs":
+        tabsize = _argument(args, kwargs, 0, "tabsize", 8)
+        if _is_int(tabsize):
+            _text_fits(len(text) + text.count("\t" if isinstance(text, str) else b"\t") * max(tabsize, 0))
+    elif name == "replace" and len(args) >= 2:
+        _check_replace(text, args[0], args[1])
+    elif name == "join" and args:
+        items = list(args[0])
+        _text_fits(sum(len(i) if isinstance(i, (str, bytes)) else 0 for i in items) + len(text) * max(len(items) - 1, 0))
+        return (items, *args[1:])
+    elif name == "translate" and args and isinstance(args[0], Mapping):
+        longest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
+        _text_fits(len(text) * max(longest, 1))
+    elif name in ("format", "format_map") and isinstance(text, str):
+        _check_str_format(text, args if name == "format" else (), kwargs if name == "format" else dict(*args))
+    return args
+
+
+def _check_replace(text: Any, old: Any, new: Any) -> None:
+    if isinstance(text, (str, bytes)) and type(old) is type(text) and type(new) is type(text):
+        times = text.count(old) if old else len(text) + 1
+        _text_fits(len(text) + times * max(len(new) - len(old), 0))
+
+
+def _check_call(target: Any, args: tuple, kwargs: Mapping) -> tuple:
+    """Arguments for a call from a template, after the checks of the calls
+    that can build something huge from small arguments."""
+    target = getattr(target, "__wrapped__", target)  # the sandbox wraps str.format
+    owner = getattr(target, "__self__", None)
+    if isinstance(owner, (str, bytes)):
+        return _check_text_method(owner, getattr(target, "__name__", ""), args, kwargs)
+    if _is_int(owner) and getattr(target, "__name__", "") == "to_bytes":
+        length = _argument(args, kwargs, 0, "length", 1)
+        if _is_int(length):
+            _text_fits(length, "the bytes")
+    return args
+
+
+# ---- filters ------------------------------------------------------------------------
+# Each filter runs through a guard: the clock, a check before it runs where its
+# arguments can make it build much more than it reads, the size of what it made.
+
+def _value_and_rest(args: tuple, skip: int) -> tuple[Any, tuple]:
+    return (args[skip] if len(args) > skip else None), args[skip + 1:]
+
+
+def _filter_center(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    value, rest = _value_and_rest(args, skip)
+    width = _argument(rest, kwargs, 0, "width", 80)
+    if _is_int(width):
+        _text_fits(max(width, _text_size(value)))
+    return args
+
+
+def _filter_format(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    value, rest = _value_and_rest(args, skip)
+    _check_percent(value, tuple(rest) or tuple(kwargs.values()))
+    return args
+
+
+def _filter_indent(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    value, rest = _value_and_rest(args, skip)
+    width = _argument(rest, kwargs, 0, "width", 4)
+    prefix = len(width) if isinstance(width, str) else width if _is_int(width) else 0
+    _text_fits(prefix, "the indent")
+    size = _text_size(value)
+    lines = value.count("\n") + 1 if isinstance(value, str) else size + 1
+    _text_fits(size + lines * prefix)
+    return args
+
+
+_JUST_TEXT = {str}
+
+
+def _filter_join(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    items = args[skip]
+    if type(items) is not list and type(items) is not tuple:  # read an iterator once, here
+        items = list(items)
+        args = (*args[:skip], items, *args[skip + 1:])
+    separator = args[skip + 1] if len(args) > skip + 1 else kwargs.get("d", "")
+    measure = len if set(map(type, items)) <= _JUST_TEXT else _text_size
+    size = sum(map(measure, items)) + _text_size(separator) * (len(items) - 1) if items else 0
+    if size > MAX_TEXT:
+        _text_fits(size)
+    return args
+
+
+def _filter_replace(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    value, rest = _value_and_rest(args, skip)
+    old, new = _argument(rest, kwargs, 0, "old"), _argument(rest, kwargs, 1, "new")
+    text = value if isinstance(value, str) else None
+    if text is None:
+        _text_fits(_text_size(value))
+    elif isinstance(old, str) and isinstance(new, str):
+        _check_replace(text, old, new)
+    return args
+
+
+def _filter_wordwrap(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    """Lines are at least half ``width`` long (or hold one longer word), so
+    there are at most ``2 * size / width`` of them, plus the paragraphs."""
+    value, rest = _value_and_rest(args, skip)
+    width = _argument(rest, kwargs, 0, "width", 79)
+    wrap = _argument(rest, kwargs, 2, "wrapstring") or "\n"
+    size = _text_size(value)
+    paragraphs = value.count("\n") + 1 if isinstance(value, str) else size + 1
+    lines = 2 * size // width + paragraphs if _is_int(width) and width > 0 else size + 1
+    _text_fits(size + lines * _text_size(wrap))
+    return args
+
+
+def _filter_counted(name: str, index: int) -> Callable[[tuple, Mapping, int], tuple]:
+    """``batch(n)``, ``slice(n)``: ``n`` lists are made, each filled up."""
+    def check(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+        _, rest = _value_and_rest(args, skip)
+        count = _argument(rest, kwargs, index, name, 1)
+        if _is_int(count) and count > MAX_LOOPS:
+            raise RenderBudgetError(f"`{name}` of {count:,}, more than {MAX_LOOPS:,}")
+        return args
+    return check
+
+
+def _filter_sum(args: tuple, kwargs: Mapping, skip: int) -> tuple:
+    _, rest = _value_and_rest(args, skip)
+    start = _argument(rest, kwargs, 1, "start", 0)
+    if not isinstance(start, (int, float, decimal.Decimal)):
+        raise RenderBudgetError("`sum` adds numbers (joining lists with it takes quadratic time)")
+    return args
+
+
+_FILTER_CHECKS: dict[str, Callable[[tuple, Mapping, int], tuple]] = {
+    "center": _filter_center, "format": _filter_format, "indent": _filter_indent, "join": _filter_join,
+    "replace": _filter_replace, "wordwrap": _filter_wordwrap, "batch": _filter_counted("linecount", 0),
+    "slice": _filter_counted("slices", 0), "sum": _filter_sum,
+}
+# Filters that print their value: a value that would print too long is refused first.
+_PRINTING_FILTERS = frozenset({
+    "string", "e", "escape", "forceescape", "striptags", "urlize", "tojson", "pprint", "title", "upper", "lower",
+    "capitalize", "trim", "truncate", "wordcount", "urlencode", "xmlattr", "filesizeformat", "safe",
+})
+
+
+def _guarded_filter(name: str, function: Callable) -> Callable:
+    skip = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0  # context/environment first
+    check = _FILTER_CHECKS.get(name)
+    prints = name in _PRINTING_FILTERS
+
+    @functools.wraps(function)  # keeps jinja_pass_arg
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if check is not None:
+            args = check(args, kwargs, skip)
+        elif prints and len(args) > skip and not isinstance(args[skip], str):
+            _text_fits(_text_size(args[skip]))
+        return _checked(function(*args, **kwargs))
+
+    return guarded
+
+
 # ---- the sandbox -------------------------------------------------------------------
 
+# Jinja allows no custom node types; an environment attribute (which only
+# extensions make, and sopc loads none) under this name stands for a tick.
+_LOOP_TICK = "_sopc_loop_tick"
+
+
+class _BudgetCodeGenerator(CodeGenerator):
+    """Jinja's code generator, counting loop iterations and joining ``~``
+    within the budget."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        node = copy.copy(node)  # the parsed tree stays as parsed
+        tick = nodes.EnvironmentAttribute(_LOOP_TICK, lineno=node.lineno)
+        node.body = [nodes.ExprStmt(tick, lineno=node.lineno), *node.body]  # one iteration
+        if node.test is not None:  # one item looked at by the loop's `if` (the tick is true)
+            node.test = nodes.And(tick, node.test, lineno=node.lineno)
+        super().visit_For(node, frame)
+
+    def visit_EnvironmentAttribute(self, node: nodes.EnvironmentAttribute, frame: Frame) -> None:
+        if node.name == _LOOP_TICK:
+            self.write("environment.loop_tick()")
+        else:
+            super().visit_EnvironmentAttribute(node, frame)
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.joined((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """No mutation of context values, and bounded ``*`` / ``**`` results.
+    """No mutation of context values, and every render within its budget.
 
     Intercepting the operators also stops Jinja from constant-folding
     ``9**9**9`` at compile time, so compiling any text terminates."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BudgetCodeGenerator
 
     def call_binop(self, context, operator_: str, left, right):
-        if operator_ == "**" and isinstance(right, (int, float)) and abs(right) > _MAX_POWER_EXPONENT:
-            raise jinja2.sandbox.SecurityError(f"exponent {right} is too large")
-        if operator_ == "*":
-            _check_repeat(left, right)
-            _check_repeat(right, left)
-        return super().call_binop(context, operator_, left, right)
+        if operator_ == "**":
+            _check_power(left, right)
+        elif operator_ == "*":
+            _check_product(left, right)
+        elif operator_ == "+":
+            _check_sum(left, right)
+        elif operator_ == "%":
+            _check_percent(left, right)
+        return _checked(super().call_binop(context, operator_, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (the sandbox's own signature)
+        if isinstance(__obj, (Macro, LoopContext)):  # a macro call, `loop(children)`
+            budget = _CURRENT.get()
+            if budget is not None:
+                budget.loop()
+        args = _check_call(__obj, args, kwargs)
+        return _checked(super().call(__context, __obj, *args, **kwargs))
+
+    def loop_tick(self) -> bool:
+        budget = _CURRENT.get()
+        return budget.loop() if budget is not None else True
+
+    def joined(self, parts: tuple) -> str:
+        """``a ~ b``: its length is known before it is built."""
+        size = sum(map(_text_size, parts))
+        if size > MAX_TEXT:
+            _text_fits(size)
+        return _checked("".join(map(str, parts)))
 
 
-def _check_repeat(sequence, count) -> None:
-    if isinstance(sequence, (str, list, tuple)) and isinstance(count, int):
-        if len(sequence) * count > _MAX_REPEAT_LENGTH:
-            raise jinja2.sandbox.SecurityError("repeated text would be too long")
+_CONCAT_BATCH = 256
+
+
+def _concat(chunks: Iterable[str]) -> str:
+    """The render's (and a block's, a macro's) output, refused once it is
+    too long: read in batches, so a loop printing a long literal (or
+    nothing) ten thousand times is stopped before it is all held."""
+    chunks = iter(chunks)
+    parts = list(itertools.islice(chunks, _CONCAT_BATCH))
+    if len(parts) < _CONCAT_BATCH:  # a message of a few dozen pieces: read at once
+        text = "".join(parts)
+        if len(text) > MAX_TEXT:
+            _text_fits(len(text), "the message")
+        return text
+    size = sum(map(len, parts))
+    while True:
+        _text_fits(size, "the message")
+        if len(parts) > MAX_TEXT:
+            raise RenderBudgetError(f"the message would be made of more than {MAX_TEXT:,} pieces")
+        _clock()
+        more = list(itertools.islice(chunks, _CONCAT_BATCH))
+        if not more:
+            return "".join(parts)
+        parts += more
+        size += sum(map(len, more))
+
+
+def _finalized(value: Any) -> Any:
+    """Each ``{{ value }}`` before it is printed: a value that would print too long is refused."""
+    if type(value) is str:
+        return value
+    if not isinstance(value, (int, float, str)):
+        _text_fits(_text_size(value), "a printed value")
+    return value
 
 
 def _make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -130,9 +630,12 @@ def _make_environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # no stat() per render of a template that includes files
+        finalize=_finalized,
     )
+    env.concat = _concat  # type: ignore[method-assign]
     env.globals.pop("lipsum", None)  # random text would break memoized rendering
     env.filters.update(FILTERS)
+    env.filters = {name: _guarded_filter(name, function) for name, function in env.filters.items()}
     return env
 
 
@@ -317,7 +820,7 @@ class CompiledTemplate:
     it includes, imports or extends; :meth:`variable_span` says where each
     variable is first read."""
 
-    __slots__ = ("source_path", "variables", "_template", "_attributes", "_reads")
+    __slots__ = ("source_path", "variables", "_template", "_attributes", "_reads", "_timed_out")
 
     def __init__(self, source_path: str, template: jinja2.Template,
                  variables: frozenset[str], attributes: Mapping[str, frozenset[str]],
@@ -327,6 +830,7 @@ class CompiledTemplate:
         self._template = template
         self._attributes = dict(attributes)
         self._reads = dict(reads or {})
+        self._timed_out: str | None = None  # why it ran out of time, once it has
 
     def variable_span(self, name: str) -> Span | None:
         """Where ``name`` is first read: its line (and column) in the template
@@ -335,13 +839,25 @@ class CompiledTemplate:
         return self._reads.get(name)
 
     def render(self, context: Mapping[str, object]) -> str:
-        """Render with strict undefined names; one trailing newline is dropped.
+        """Render with strict undefined names, within the render budget; one
+        trailing newline is dropped.
 
-        Raises :class:`TemplateRenderError` for any failure."""
+        Raises :class:`TemplateRenderError` for any failure
+        (:class:`RenderBudgetError` for going over the budget)."""
+        if self._timed_out is not None:
+            raise RenderBudgetError(f"{self._timed_out} once already (it is not rendered again until it changes)",
+                                    timed_out=True)
+        budget = _started_budget()
         try:
             text = self._template.render(context)
+        except RenderBudgetError as exc:
+            if exc.timed_out:
+                self._timed_out = exc.what
+            raise
         except Exception as exc:
             raise TemplateRenderError(_render_message(exc)) from exc
+        finally:
+            budget.stop()
         return text[:-1] if text.endswith("\n") else text
 
     def attribute_uses(self) -> dict[str, frozenset[str]]:

@@ -108,6 +108,7 @@ _CODES = (
     Code("E0405", E, "a template variable with no value where the step is sent"),
     Code("E0406", E, "a step that fails to render for a group"),
     Code("E0407", E, "`group.<column>` names a roster column no group of the playbook has"),
+    Code("E0408", E, "a step whose template goes over the render budget (size, loops, digits, time: README, Limits)"),
     Code("E0410", E, "a mention of the event's member outside a lifecycle step"),
     Code("W0411", W, "a mention that reads like a role word (`@群管理`, `@memeber`) but would go out as a user id"),
     Code("E0412", E, "`@owner` / `@群主` where the roster names no owner for a group"),

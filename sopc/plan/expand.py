@@ -26,7 +26,7 @@ from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
 from sopc.plan.schedule import occurrences, summarize_weekly
-from sopc.compile.templates import TemplateRenderError, memo_key_names
+from sopc.compile.templates import RENDER_BUDGET_HINT, RenderBudgetError, TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 
@@ -262,9 +262,10 @@ class Renderer:
             self._last_error = f"cannot render step `{slot.step.name}` for group `{group.id}`: {exc}"
             if id(slot.step) not in self._failed_steps:
                 self._failed_steps.add(id(slot.step))
-                self.diagnostics.append(error("E0406", f"step `{slot.step.name}` cannot be rendered for group "
-                                              f"`{group.id}`: {exc}", slot.step.span,
-                                              "give the variable a value (step, `vars`, roster column or `with`)"))
+                code, hint = (("E0408", RENDER_BUDGET_HINT) if isinstance(exc, RenderBudgetError) else
+                              ("E0406", "give the variable a value (step, `vars`, roster column or `with`)"))
+                self.diagnostics.append(error(code, f"step `{slot.step.name}` cannot be rendered for group "
+                                              f"`{group.id}`: {exc}", slot.step.span, hint))
             return None
 
     def context(self, slot: Slot, group: Group) -> dict:
