@@ -127,6 +127,23 @@ def test_run_records_each_attack_failed_with_its_reason_and_sends_the_rest(tmp_p
         assert "over the render budget" in failed[f"g_{name}"] and says in failed[f"g_{name}"], failed
 
 
+def test_a_slow_template_holds_the_runner_for_one_budget_not_one_per_group(tmp_path, run_sopc, monkeypatch):
+    """Thirty groups get a template that would run for minutes: the first
+    render uses up the time budget, the other twenty-nine fail at once."""
+    monkeypatch.setattr(templates, "RENDER_SECONDS", 0.3)
+    slow = "{% for a in range(100000) if range(100000)|sum < 0 %}{% endfor %}"
+    groups = "id,name,tags\n" + "".join(f"g{n:02d},群{n},慢\n" for n in range(30))
+    root = write_project(tmp_path / "p", {"sopc.toml": TOML, "groups.csv": groups, "w.sop": (
+        f'playbook slow "慢"\n  to groups tagged 慢\n  sender outbox\n  周一 10:00   bomb   "{slow}"\n')})
+    started = time.monotonic()
+    within(30, lambda: run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path))
+    assert time.monotonic() - started < 2.0
+    status = json.loads(run_sopc("status", str(root), "--format", "json", "--limit", "50", cwd=tmp_path).stdout)
+    reasons = [row["reason"] for row in status["failures"]]
+    assert len(reasons) == 30 and all("took more than 0.3 s" in reason for reason in reasons), reasons
+    assert sum("once already" in reason for reason in reasons) == 29
+
+
 # ---- memory and time, measured in a process of their own ------------------------------------
 
 MEASURE = textwrap.dedent('''
