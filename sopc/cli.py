@@ -513,17 +513,23 @@ def _event_file_records(path: Path) -> tuple[list, list[int]]:
               help="The environment variable holding the bearer token callers must send.")
 @click.option("--max-body", default=64 * 1024, show_default=True, type=click.IntRange(1, 16 * 1024 * 1024),
               help="Largest accepted request body, in bytes.")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Connections open at once; the next ones wait until one closes.")
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
-def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int, state_file: Path | None) -> None:
+def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int, max_connections: int,
+          state_file: Path | None) -> None:
     """Receive lifecycle events over HTTP (for SCRM callbacks).
 
     POST /events with `Authorization: Bearer $SOPC_SERVE_TOKEN` and a JSON
     body: one event, a list, or {"events": [...]}, each like
     {"event": "member.joined", "group": "hz_001", "member": "m1", "name": "小王"}
     (`at` defaults to now). Answers 202 with what was recorded; 400 for bad
-    JSON, 401 for a missing or wrong token, 413 for a body over --max-body,
-    415 if not JSON, 422 for an invalid event (nothing recorded). GET /healthz
-    answers without a token. Run it beside `sopc run`, which it wakes.
+    JSON, 401 for a missing or wrong token, 408 for a request not in within
+    15 s, 413 for a body over --max-body, 415 if not JSON, 422 for an invalid
+    event (nothing recorded). A request is recorded all or nothing. Give
+    each event an "id" (or the request an Idempotency-Key header) and a
+    retry never records it twice. GET /healthz answers without a token. Run
+    it beside `sopc run`, which it wakes.
 
     \b
     Example:
@@ -536,7 +542,7 @@ def serve(path: Path | None, host: str, port: int, token_env: str, max_body: int
     root = _root([path] if path else [])
     try:
         run_server(root, state_path(root, state_file), host=host, port=port, token_env=token_env,
-                   max_body=max_body, log=lambda line: click.echo(line, err=True))
+                   max_body=max_body, max_connections=max_connections, log=lambda line: click.echo(line, err=True))
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
 

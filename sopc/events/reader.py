@@ -8,7 +8,9 @@ One record is one JSON object::
     {"event": "member.joined", "group": "g1", "member": "m1", "name": "小王",
      "at": "2026-11-24T10:00:00+08:00", "data": {"channel": "扫码"}}
 
-plus ``"tag"`` for ``member.tagged`` and ``"stage"`` for ``group.stage``.
+plus ``"tag"`` for ``member.tagged`` and ``"stage"`` for ``group.stage``, and
+an optional ``"id"``: the sender's own id of the event (text, at most 256
+characters), which ``sopc serve`` records once however often it is sent.
 ``at`` without an offset is local time in the project's zone. Given the
 project's stages, a ``group.stage`` event must name one of them (a typo would
 be recorded and start nothing).
@@ -29,13 +31,13 @@ from sopc.core.limits import MAX_DIGITS, MAX_EVENT_LINE, MAX_EVENTS_FILE_BYTES, 
 from sopc.core.timeutil import load_zone, localize, range_problem
 from sopc.lang import ast
 
-MAX_TEXT = 256              # characters of "group", "member", "name", "tag", "stage"
+MAX_TEXT = 256              # characters of "id", "group", "member", "name", "tag", "stage"
 MAX_DATA_KEYS = 50
 MAX_DATA_KEY = 64           # characters of a key of "data"
 MAX_DATA_VALUE = 1024       # characters of a value of "data" (a list or object: its JSON)
 MAX_DATA = 8192             # characters of the whole of "data", as JSON
 
-FIELDS = ("event", "group", "member", "name", "at", "data", "tag", "stage")
+FIELDS = ("event", "group", "member", "name", "at", "data", "tag", "stage", "id")
 # An event's template context is {kind, group, member, at, name, **data}: a key
 # of "data" with one of these names would silently hide the real value.
 RESERVED_DATA_KEYS = ("kind", "group", "member", "at", "name")
@@ -252,6 +254,7 @@ def _problems(record: Any) -> list[str]:
     problems += _text(record, "member", required=member_event,
                       why=f"a {kind} event needs the member's id" if member_event else "")
     problems += _text(record, "name", required=False, why="", allow_empty=True)
+    problems += _text(record, "id", required=False, why="")
     problems += _argument(record, kind, "tag", "member.tagged", example="高价值")
     problems += _argument(record, kind, "stage", "group.stage", example="沉默期")
 

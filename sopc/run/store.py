@@ -8,6 +8,10 @@ group-owner confirmations. :class:`SQLiteStore` is the embedded default
 implement the same methods (``claim`` must then be an atomic
 "pending -> claimed" that reports which rows it won).
 
+Events come one at a time (``add_event``) or in batches (``add_batches``, for
+``sopc serve``): a batch is recorded whole or not at all, and an event that
+carries its sender's id is recorded once, however often it is sent.
+
 The states and their transitions are :mod:`sopc.core.messages`. Each state
 change has its method (``claim``, ``settle``, ``recover_in_doubt``,
 ``requeue_in_doubt``; ``sync`` cancels), and ``settle`` refuses one the state
@@ -75,7 +79,56 @@ CREATE TABLE IF NOT EXISTS pauses (
     resumed  REAL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_ids (
+    id      TEXT PRIMARY KEY,   -- the sender's id of an event ("id" of a record): recorded once
+    seq     INTEGER NOT NULL,   -- the event it recorded (events.seq)
+    digest  TEXT NOT NULL       -- what the record said, hashed: a repeat must say the same
+);
+CREATE TABLE IF NOT EXISTS request_keys (
+    key      TEXT PRIMARY KEY,  -- a request's Idempotency-Key
+    digest   TEXT NOT NULL,     -- what its body said, hashed
+    answer   TEXT NOT NULL,     -- the answer it got, given again to a repeat
+    received REAL NOT NULL
+);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Events recorded together or not at all (one request to ``sopc serve``).
+
+    ``ids[i]``: the sender's id of ``events[i]`` (None: it gave none), and
+    ``digests[i]`` what its record said, hashed: an id recorded before is not
+    recorded again, and must come with the same digest. ``key``: the
+    request's Idempotency-Key (None: none), ``key_digest`` its body hashed,
+    ``answer`` what to answer a repeat of it."""
+
+    events: Sequence[Event]
+    ids: Sequence[str | None] = ()
+    digests: Sequence[str] = ()
+    key: str | None = None
+    key_digest: str = ""
+    answer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """How a :class:`Batch` went: ``added`` events recorded now, ``repeated``
+    ones whose id was recorded before (not again); or, recording nothing,
+    ``answer`` (the key was used before for the same body: the answer given
+    then), ``conflicts`` (indexes into the batch's events whose id was
+    recorded before with other content) or ``key_conflict`` (the key was used
+    before for another body)."""
+
+    added: int = 0
+    repeated: int = 0
+    answer: str | None = None
+    conflicts: tuple[int, ...] = ()
+    key_conflict: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.conflicts) or self.key_conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +150,7 @@ class Store(Protocol):
     def recover_in_doubt(self, now: dt.datetime) -> int: ...
     def requeue_in_doubt(self, now: dt.datetime) -> int: ...
     def add_event(self, event: Event, now: dt.datetime) -> int: ...
+    def add_batches(self, batches: Sequence[Batch], now: dt.datetime) -> list[BatchResult]: ...
     def events(self, skipped: list[tuple[int, str]] | None = None) -> list[Event]: ...
     def event_count(self) -> int: ...
     def last_event_seq(self) -> int: ...
@@ -325,11 +379,62 @@ class SQLiteStore:
 
     def add_event(self, event: Event, now: dt.datetime) -> int:
         with self._transaction():
-            cursor = self.db.execute(
-                "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)",
-                (event.kind, event.group, event.member, event.at.isoformat(), event.name,
-                 json.dumps(event.data, ensure_ascii=False, default=str), event.argument, _epoch(now)))
-            return cursor.lastrowid
+            return self._insert_event(event, _epoch(now))
+
+    def _insert_event(self, event: Event, stamp: float) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)",
+            (event.kind, event.group, event.member, event.at.isoformat(), event.name,
+             json.dumps(event.data, ensure_ascii=False, default=str), event.argument, stamp))
+        return cursor.lastrowid
+
+    def add_batches(self, batches: Sequence[Batch], now: dt.datetime) -> list[BatchResult]:
+        """Record each batch whole or not at all, all of them in one
+        transaction (a writer that gathers waiting requests pays one commit
+        for them): a batch that is refused (see :class:`BatchResult`) is
+        rolled back to its savepoint and the others stay. A crash before the
+        commit records none of them; an error of the database (disk full)
+        raises and records none."""
+        stamp = _epoch(now)
+        results = []
+        with self._transaction():
+            for batch in batches:
+                self.db.execute("SAVEPOINT batch")
+                result = self._add_batch(batch, stamp)
+                if result.refused:
+                    self.db.execute("ROLLBACK TO batch")
+                self.db.execute("RELEASE batch")
+                results.append(result)
+        return results
+
+    def _add_batch(self, batch: Batch, stamp: float) -> BatchResult:
+        if batch.key is not None:
+            row = self.db.execute("SELECT digest, answer FROM request_keys WHERE key=?", (batch.key,)).fetchone()
+            if row is not None:
+                return BatchResult(answer=row[1]) if row[0] == batch.key_digest else BatchResult(key_conflict=True)
+        added = repeated = 0
+        conflicts = []
+        for index, event in enumerate(batch.events):
+            event_id = batch.ids[index] if index < len(batch.ids) else None
+            digest = batch.digests[index] if index < len(batch.digests) else ""
+            if event_id is not None:
+                row = self.db.execute("SELECT digest FROM event_ids WHERE id=?", (event_id,)).fetchone()
+                if row is not None:
+                    if row[0] == digest:
+                        repeated += 1
+                    else:
+                        conflicts.append(index)
+                    continue
+            seq = self._insert_event(event, stamp)
+            if event_id is not None:
+                self.db.execute("INSERT INTO event_ids (id, seq, digest) VALUES (?, ?, ?)", (event_id, seq, digest))
+            added += 1
+        if conflicts:
+            return BatchResult(conflicts=tuple(conflicts))
+        if batch.key is not None:
+            self.db.execute("INSERT INTO request_keys (key, digest, answer, received) VALUES (?, ?, ?, ?)",
+                            (batch.key, batch.key_digest, batch.answer, stamp))
+        return BatchResult(added=added, repeated=repeated)
 
     def events(self, skipped: list[tuple[int, str]] | None = None) -> list[Event]:
         """Every event, in time order. A row that cannot be read (a time
