@@ -752,6 +752,16 @@ def test_a_client_dripping_its_body_is_cut_off_at_the_request_timeout_and_nothin
     assert served.logs[-1] == "POST /events 408 0"
 
 
+def test_a_slow_request_within_the_request_timeout_is_answered(start_server):
+    """Slower than the keep-alive, not than the request timeout: answered,
+    not cut (the time of a request counts from its first byte)."""
+    served = start_server(keep_alive=0.3, request_timeout=5.0)
+    host, port = served.server.server_address[:2]
+    with socket.create_connection((host, port), timeout=5) as conn:
+        answer, elapsed = _drip(conn, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: abcdefghij\r\n\r\n", 0.05)
+    assert answer.startswith(b"HTTP/1.1 200 ") and elapsed > 2.0
+
+
 def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive(start_server):
     served = start_server(keep_alive=0.5)
     host, port = served.server.server_address[:2]

@@ -469,10 +469,13 @@ class _Protocol(web.RequestHandler):
     line, headers too long) as JSON, with our log line and no traceback."""
 
     def __init__(self, server: EventServer):
-        # keepalive_timeout: ours (_Connection) closes an idle connection first;
-        # auto_decompress off: a gzip bomb stays the size its Content-Length says
+        # keepalive_timeout: a backstop only. aiohttp counts it from the connection's
+        # start or last answer and cuts a request whose headers are still coming,
+        # without a word; _Connection gives each request its full time from its
+        # first byte, and closes a quiet connection itself.
+        # auto_decompress off: a gzip bomb stays the size its Content-Length says.
         super().__init__(server.http, loop=asyncio.get_running_loop(), access_log=None, auto_decompress=False,
-                         keepalive_timeout=server.keep_alive + 1, lingering_time=LINGER)
+                         keepalive_timeout=server.keep_alive + server.request_timeout + 1, lingering_time=LINGER)
         self.sopc = server
 
     def handle_error(self, request, status: int = 500, exc: BaseException | None = None,
