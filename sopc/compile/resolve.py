@@ -160,7 +160,8 @@ class _Resolver:
         named = self._unique({t.name.value: t for f in every_file for t in f.templates},
                              (t for f in every_file for t in f.templates), "template", "E0216")
         # Relative to the current folder, so messages name it the way the user would.
-        self.templates = TemplateStore(Path(display_path(project.config.templates_dir)), named)
+        self.templates = TemplateStore(Path(display_path(project.config.templates_dir)), named,
+                                       project_dir=project.config.project_dir)
         all_stages = [s for f in every_file for s in f.stages]
         self.stages = all_stages[0] if all_stages else None
         for extra in all_stages[1:]:

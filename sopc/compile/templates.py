@@ -56,6 +56,7 @@ from jinja2.utils import Namespace
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.project.walk import files_under
 
 
 # Tests and filters whose operand may legitimately be missing: an attribute
@@ -896,8 +897,10 @@ class TemplateStore:
     The same source text at the same path always yields the same
     :class:`CompiledTemplate` object."""
 
-    def __init__(self, templates_dir: Path, named: Mapping[str, ast.TemplateDef] = {}):
+    def __init__(self, templates_dir: Path, named: Mapping[str, ast.TemplateDef] = {},
+                 project_dir: Path | None = None):
         self.templates_dir = Path(templates_dir)
+        self.project_dir = project_dir  # did-you-mean hints list template files only inside it
         self.named = dict(named)
         self.env = _make_environment(self.templates_dir)
         self._parsed: dict[str, _Parsed] = {}
@@ -914,11 +917,10 @@ class TemplateStore:
                                 origin_span)]
 
     def template_files(self) -> list[str]:
-        """Relative paths (with ``/``) of the files under the templates dir."""
-        try:
-            return sorted(self.env.loader.list_templates())  # type: ignore[union-attr]
-        except OSError:
-            return []
+        """Relative paths (with ``/``) of the files under the templates dir,
+        for a did-you-mean: a bounded walk, and none outside the project
+        (`templates = "/"` walked the whole disk; see sopc.project.walk)."""
+        return files_under(self.templates_dir, inside=self.project_dir)
 
     # -- content kinds ------------------------------------------------------------
 

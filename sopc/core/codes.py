@@ -58,6 +58,7 @@ _CODES = (
     Code("E0007", E, "a line's indentation fits no block: deeper with no header above, or back to no open block"),
     Code("E0008", E, "a .sop file is not UTF-8 text"),
     Code("E0009", E, "a line indented with a tab (indent with spaces; a full-width space counts as two)"),
+    Code("E0010", E, "a .sop file too large, a line too long or a tag expression nested too deep (README, Limits)"),
 
     Code("E0101", E, "not a time of day (hours 00-23, minutes 00-59)"),
     Code("E0102", E, "not a date on the calendar"),

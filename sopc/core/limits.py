@@ -51,3 +51,7 @@ def size_text(count: int) -> str:
 MAX_SOP_BYTES = 8 * 1024 * 1024   # one .sop file (about 200,000 lines): larger is not read at all
 MAX_LINE_CHARS = 64 * 1024        # one line of a .sop file (every sender's message limit is far below)
 MAX_TAG_NESTING = MAX_NESTING     # `not`s and parentheses inside one another in a tag expression
+
+# ---- walks for did-you-mean hints (sopc/project/walk.py) -------------------------------
+MAX_WALK_DEPTH = 8                # folders down from the one a hint lists (templates, the project)
+MAX_WALK_ENTRIES = 10_000         # files and folders looked at for one hint

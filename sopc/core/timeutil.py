@@ -26,7 +26,7 @@ import functools
 import re
 import zoneinfo
 
-from sopc.core.limits import FIRST_DAY, LAST_DAY, day_range_text
+from sopc.core.limits import FIRST_DAY, LAST_DAY, MAX_DIGITS, day_range_text
 from sopc.core.vocabulary import DEFAULT_ZONE, WEEKDAY_CN
 
 __all__ = [
@@ -65,6 +65,8 @@ def parse_duration(text: str) -> dt.timedelta | None:
     match = _DURATION_RE.fullmatch(text)
     # The all-optional pattern also matches "": require at least one unit.
     if match is None or not text:
+        return None
+    if any(g and len(g) > MAX_DIGITS for g in match.groups()):  # int() of 4,301 digits raises; no timedelta holds 31
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     try:

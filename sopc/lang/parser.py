@@ -5,19 +5,27 @@ Indentation makes blocks: :class:`BlockIndenter` (Lark's Indenter post-lexer)
 turns it into the grammar's _INDENT / _DEDENT tokens. Errors are reported in
 the language's own words, never with grammar-internal terminal names, and
 parsing recovers line by line so one run reports every broken line instead
-of stopping at the first.
+of stopping at the first; after an error it carries on from the line before
+it (:class:`_Parse`), so recovery costs one pass over the file, however
+many errors it has. What it reads is bounded (file size, line length, the
+nesting of a tag expression: E0010; README, Limits).
 """
 
 from __future__ import annotations
 
+import bisect
+import collections
 import contextlib
+import copy
 import functools
+import gc
 import hashlib
 import itertools
 import os
 import re
 import sys
 from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -26,9 +34,18 @@ import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
-from lark.lexer import PatternStr
+from lark.lexer import LexerState, LexerThread, LineCounter, PatternStr
+from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
+
+try:
+    from lark.parsers.lalr_parser_state import ParserState
+    from lark.utils import TextSlice  # Lark >= 1.2.2: the lexer reads a str through it
+except ImportError:  # pragma: no cover - older Lark: the same class elsewhere, and the lexer reads the str itself
+    from lark.parsers.lalr_parser import ParserState  # type: ignore[no-redef]
+    TextSlice = None
 
 MAX_SYNTAX_ERRORS = 50
 
@@ -167,17 +184,24 @@ class BlockIndenter(Indenter):
     def process(self, stream):
         return self._blocks(stream)
 
-    def _blocks(self, stream):
-        levels = [0]  # the depths of the open blocks, local to this parse
+    def _blocks(self, stream, levels: list[int] | None = None, at_start: bool = True):
+        """The stream with its block marks. ``levels``: the depths of the
+        open blocks, kept up to date in place (local to this parse); given
+        with ``at_start`` False, where a parse resumed after an error starts
+        (see :class:`_Parse`)."""
         tabbed = _TABBED_LINES.get()
         stream = iter(stream)
-        token = next(stream, None)
-        if token is not None and token.type != "_NL" and token.column > 1:
-            # the file's first line is indented: deeper than any block
-            levels.append(token.column - 1)
-            yield _layout(self.INDENT_type, token.line, token.column, token.start_pos)
-        tokens = itertools.chain((token,), stream) if token is not None else stream
-        for token in tokens:
+        if levels is None:
+            levels = [0]
+        if at_start:
+            token = next(stream, None)
+            if token is not None and token.type != "_NL" and token.column > 1:
+                # the file's first line is indented: deeper than any block
+                levels.append(token.column - 1)
+                yield _layout(self.INDENT_type, token.line, token.column, token.start_pos)
+            stream = itertools.chain((token,), stream) if token is not None else stream
+        token = None
+        for token in stream:
             yield token
             if token.type != "_NL":
                 continue
@@ -302,104 +326,355 @@ def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
     are left out, so the rest of the file is still checked) and the syntax
     diagnostics, one per broken line. A playbook whose `to` line is broken
     has ``meta.audience_unreadable`` set, so that later stages do not also
-    report it as saying nothing about its groups."""
+    report it as saying nothing about its groups.
+
+    Input is bounded (README, Limits): a file over ``MAX_SOP_BYTES`` (in
+    characters here; the loader counts its bytes) is not parsed, and a line
+    over ``MAX_LINE_CHARS`` or a tag expression nested deeper than
+    ``MAX_TAG_NESTING`` is reported (E0010) and left out like a broken line."""
+    if len(text) > MAX_SOP_BYTES:
+        return None, [too_large(path, f"{len(text):,} characters")]
     source = text.replace("\r\n", "\n").replace("\r", "\n")
     if not source.endswith("\n"):
         source += "\n"
+    original = _Lines(source.split("\n"))
     diagnostics: list[Diagnostic] = []
     tabbed: set[int] = set()
     context = _TABBED_LINES.set(tabbed)
     try:
-        tree, final = _parse_recovering(source, path, diagnostics)
+        with _no_collection():
+            tree, final = _parse_recovering(original, path, diagnostics)
     finally:
         _TABBED_LINES.reset(context)
     if tabbed:
-        diagnostics.append(_tab_diagnostic(sorted(tabbed), source.split("\n"), path))
+        diagnostics.append(_tab_diagnostic(sorted(tabbed), original, path))
         diagnostics.sort(key=lambda d: (d.code == "E0004", d.span.line))  # stable: the rest keep their order
-    if tree is not None and final != source:
-        _mark_unreadable_audiences(tree, source.split("\n"), final.split("\n"))
+    if tree is not None and final != original:
+        _mark_unreadable_audiences(tree, original, final)
     return tree, diagnostics
 
 
-def _parse_recovering(original: str, path: str, diagnostics: list[Diagnostic]) -> tuple[Tree | None, str]:
+@contextlib.contextmanager
+def _no_collection():
+    """The cyclic garbage collector paused: a parse builds a tree of millions
+    of objects and no cycles, and the collector's full passes over that
+    growing heap made a large file's parse up to twice as slow, and more so
+    the larger the file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def too_large(path: str, size: str) -> Diagnostic:
+    """E0010 for a file over the size sopc reads (it is not parsed at all);
+    ``size`` says how large it is."""
+    return error("E0010", f"this file is {size}, over the limit of {size_text(MAX_SOP_BYTES)} for one .sop file",
+                 Span.point(path, 1, 1), "split it into several .sop files (every .sop file in the project is read)")
+
+
+def _parse_recovering(original: list[str], path: str,
+                      diagnostics: list[Diagnostic]) -> tuple[Tree | None, list[str]]:
     """Parse, and after each syntax error blank the broken lines (keeping
-    every offset) and parse again: one parse per error, at most
-    MAX_SYNTAX_ERRORS of them. Returns the tree and the text it was parsed from."""
-    source = original
-    for _ in range(MAX_SYNTAX_ERRORS):
+    every offset) and carry on from the line break before them (see
+    :class:`_Parse`): at most MAX_SYNTAX_ERRORS errors. Returns the tree and
+    the lines it was parsed from."""
+    lines = _Lines(original)
+    for index in _overlong_lines(lines)[:MAX_SYNTAX_ERRORS]:
+        diagnostics.append(_overlong(lines, index, path))
+        width = _width(lines[index])
+        _blank_lines(lines, index, lambda number, text: _width(text) > width)
+    run = _Parse()
+    changed: int | None = None  # the first line recovery changed (None: parse from the start)
+    text = None
+    for _ in range(MAX_SYNTAX_ERRORS - len(diagnostics)):
+        text = lines.text(text)
         try:
-            return lark_parser().parse(source), source
-        except (UnexpectedInput, IndentMismatch) as exc:
-            diagnostic, recovered = _diagnose(exc, source, original, path)
+            return run.parse(text, changed), lines
+        except (UnexpectedInput, IndentMismatch, NestedTooDeep) as exc:
+            diagnostic, changed = _diagnose(exc, lines, original, path)
             if diagnostic is not None:
                 diagnostics.append(diagnostic)
-            if recovered == source:
-                return None, source
-            source = recovered
+            if changed is None:
+                return None, lines
     diagnostics.append(error("E0004", f"too many syntax errors; stopped after {MAX_SYNTAX_ERRORS}",
                              Span.point(path, 1, 1), "fix the errors above and run `sopc check` again"))
-    return None, source
+    return None, lines
 
 
-def _diagnose(exc: UnexpectedInput | IndentMismatch, source: str, original: str,
-              path: str) -> tuple[Diagnostic | None, str]:
+# ---- one parse, resumable ----------------------------------------------------------
+
+# A tag expression's nesting, from the tokens: `not` and `(` go one deeper;
+# `and` / `or` end a run of `not`s; `)` closes what its `(` opened.
+_NESTING_TOKENS = frozenset({"NOT", "LPAR", "RPAR", "AND", "OR", "_NL"})
+
+
+class NestedTooDeep(Exception):
+    """A tag expression nested deeper than MAX_TAG_NESTING (`not not ...`,
+    `((...))`): reported and left out, before its tree gets deep enough to
+    exhaust the stack of whatever walks it."""
+
+    def __init__(self, token: Token):
+        super().__init__(f"line {token.line}: a tag expression nested too deeply")
+        self.token = token
+
+
+@dataclass(slots=True)
+class _Checkpoint:
+    """The parse just before a line break (the `_NL` token): the parser's
+    stacks, the open blocks and where the lexer was."""
+
+    line: int                 # the line the break starts on: lines after it may change
+    position: int
+    column: int
+    states: list
+    values: list
+    sizes: list[int]          # the number of children of each tree in ``values`` (see _restore)
+    levels: list[int]
+
+
+class _Parse:
+    """Lark's LALR parse of one file, driven token by token so that it can
+    carry on after an error. Recovery blanks the broken lines (offsets stay);
+    the lines before them are unchanged, so instead of parsing the whole file
+    again, the parse goes back to the last line break before the first
+    changed line (a few kept in :attr:`checkpoints`) and lexes on from there
+    over the new text. Each line is parsed about once, however many errors a
+    file has: error recovery is linear in the file's size (it parsed the
+    whole file again per error, up to 50 times)."""
+
+    KEPT = 16  # checkpoints kept: recovery changes lines at most a few line breaks back
+
+    def __init__(self):
+        interactive = lark_parser().parse_interactive("")
+        self._parser = interactive.parser
+        self._conf = interactive.parser_state.parse_conf
+        connector = interactive.lexer_thread.lexer
+        self._connector = connector
+        self._lexer = getattr(connector, "lexer", connector)  # under the post-lexer, which this drives itself
+        self._indenter = BlockIndenter()
+        self.checkpoints: collections.deque[_Checkpoint] = collections.deque(maxlen=self.KEPT)
+
+    def parse(self, text: str, changed: int | None) -> Tree:
+        """The tree of ``text``; ``changed``: the index of the first line
+        that differs from the text of the previous attempt (None: the first)."""
+        checkpoint = self._resume_point(changed)
+        counter = LineCounter("\n")
+        if checkpoint is None:
+            self.checkpoints.clear()
+            states, values, levels = None, None, None
+        else:
+            counter.char_pos, counter.line, counter.column = checkpoint.position, checkpoint.line, checkpoint.column
+            counter.line_start_pos = checkpoint.position - checkpoint.column + 1
+            states, values, levels = list(checkpoint.states), list(checkpoint.values), list(checkpoint.levels)
+            _restore(checkpoint)
+        thread = LexerThread(self._connector, LexerState(_text_slice(text), counter))
+        state = ParserState(self._conf, thread, states, values)
+        at_start = levels is None
+        levels = [0] if levels is None else levels
+        stream = self._indenter._blocks(self._lexer.lex(thread.state, state), levels, at_start)
+        try:
+            return self._feed(stream, state, levels)
+        except UnexpectedInput as exc:
+            exc.interactive_parser = InteractiveParser(self._parser, state, thread)  # as Lark's own parse() does
+            raise
+
+    def _feed(self, stream, state: ParserState, levels: list[int]) -> Tree:
+        feed, checkpoints, nesting = state.feed_token, self.checkpoints, _NESTING_TOKENS
+        depth, nots = 0, [0]  # ( depth, and the `not`s in a row at each ( level, of the current line
+        token = None
+        for token in stream:
+            kind = token.type
+            if kind in nesting:
+                if kind == "_NL":
+                    values = list(state.value_stack)
+                    sizes = [len(value.children) if type(value) is Tree else -1 for value in values]
+                    checkpoints.append(_Checkpoint(token.line, token.start_pos, token.column,
+                                                   list(state.state_stack), values, sizes, list(levels)))
+                    depth, nots = 0, [0]
+                elif kind == "NOT":
+                    nots[-1] += 1
+                elif kind == "LPAR":
+                    depth += 1
+                    nots.append(0)
+                elif kind == "RPAR":
+                    if depth:
+                        depth -= 1
+                        nots.pop()
+                else:
+                    nots[-1] = 0
+                if depth + sum(nots) > MAX_TAG_NESTING:
+                    raise NestedTooDeep(token)
+            feed(token)
+        end = Token.new_borrow_pos("$END", "", token) if token is not None else Token("$END", "", 0, 1, 1)
+        return feed(end, True)
+
+    def _resume_point(self, changed: int | None) -> _Checkpoint | None:
+        """The last kept checkpoint before line ``changed`` (an index), dropping
+        those after it: their text may be gone. None: start from the top."""
+        if changed is None:
+            return None
+        while self.checkpoints and self.checkpoints[-1].line > changed:
+            self.checkpoints.pop()
+        return self.checkpoints[-1] if self.checkpoints else None
+
+
+def _restore(checkpoint: _Checkpoint) -> None:
+    """Take back what the parse after ``checkpoint`` added to the trees on
+    its stack. Lark's LALR tree builder, inlining a left-recursive list
+    (`_top*`, a block's lines), appends to the children of the tree already
+    built instead of copying them; only appends, so cutting each list back
+    to its length at the checkpoint restores it."""
+    for value, size in zip(checkpoint.values, checkpoint.sizes):
+        if size >= 0 and len(value.children) > size:
+            del value.children[size:]
+
+
+def _text_slice(text: str):
+    return TextSlice(text, 0, len(text)) if TextSlice is not None else text
+
+
+def _diagnose(exc: UnexpectedInput | IndentMismatch | NestedTooDeep, lines: list[str], original: list[str],
+              path: str) -> tuple[Diagnostic | None, int | None]:
     """The diagnostic for one syntax error (None when it only follows from
-    one reported before) and the text to parse next."""
-    lines = source.split("\n")
+    one reported before); blanks the lines to leave out in ``lines`` and
+    returns the first it changed (None: nothing changed, so parsing stops)."""
     if isinstance(exc, IndentMismatch):
-        index = exc.line - 1
-        recovered = _blank_lines(lines, index, lambda number, text: _width(text) >= exc.width
-                                   and _width(text) not in exc.levels)
-        return _misindented(exc, lines, path), recovered
+        diagnostic = _misindented(exc, lines, path)
+        changed = _blank_lines(lines, exc.line - 1, lambda number, text: _width(text) >= exc.width
+                               and _width(text) not in exc.levels)
+        return diagnostic, changed
+    if isinstance(exc, NestedTooDeep):
+        return _too_deep(exc.token, lines, path), _blank_broken(lines, exc.token.line - 1)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "_INDENT":
         index = exc.token.line - 1
         width = _width(lines[index])
-        recovered = _blank_lines(lines, index, lambda number, text: _width(text) >= width)
-        return _indented_too_deep(lines, index, path), recovered
+        diagnostic = _indented_too_deep(lines, index, path)
+        return diagnostic, _blank_lines(lines, index, lambda number, text: _width(text) >= width)
     if isinstance(exc, UnexpectedToken) and "_INDENT" in set(exc.accepts or exc.expected):
-        return _empty_block(exc, lines, original.split("\n"), path)
-    diagnostic = syntax_diagnostic(exc, source, path)
+        return _empty_block(exc, lines, original, path)
+    diagnostic = syntax_diagnostic(exc, lines, path)
     if diagnostic.code == "E0005":  # an open `"""`: the rest of the file is inside it
-        return diagnostic, _blank_from(source, diagnostic.span.line)
-    index = _error_line(exc, source) - 1
+        return diagnostic, _blank_from(lines, diagnostic.span.line - 1)
+    index = _error_line(exc, lines) - 1
     if not 0 <= index < len(lines) or not lines[index].strip():
-        return diagnostic, source
-    width = _width(lines[index])
-    # the broken line takes the lines indented under it along: without it they would only cause follow-on errors
-    return diagnostic, _blank_lines(lines, index, lambda number, text: _width(text) > width)
+        return diagnostic, None
+    return diagnostic, _blank_broken(lines, index)
 
 
 # ---- recovery --------------------------------------------------------------------
 
-def _error_line(exc: UnexpectedInput, source: str) -> int:
+def _error_line(exc: UnexpectedInput, lines: list[str]) -> int:
     line = getattr(exc, "line", -1)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
-        return source.count("\n")
-    return line if line and line > 0 else source.count("\n")
+        return len(lines) - 1
+    return line if line and line > 0 else len(lines) - 1
 
 
-def _blank_from(source: str, line: int) -> str:
-    lines = source.split("\n")
-    return "\n".join(text if number < line else " " * len(text) for number, text in enumerate(lines, 1))
+def _blank_broken(lines: _Lines, index: int) -> int | None:
+    """Blank a broken line: it takes the lines indented under it along
+    (without it they would only cause follow-on errors)."""
+    width = _width(lines[index])
+    return _blank_lines(lines, index, lambda number, text: _width(text) > width)
 
 
-def _blank_lines(lines: list[str], index: int, goes_along: Callable[[int, str], bool]) -> str:
+def _blank_from(lines: _Lines, index: int) -> int | None:
+    """Blank every line from ``index`` on; returns the first that changed."""
+    changed = None
+    for number in range(max(index, 0), len(lines)):
+        if lines.blank(number) and changed is None:
+            changed = number
+    return changed
+
+
+def _blank_lines(lines: _Lines, index: int, goes_along: Callable[[int, str], bool]) -> int | None:
     """Blank line ``index`` (keeping offsets) and the lines after it that
     ``goes_along(number, text)`` says go with it, up to the first that does
     not; blank and comment lines are not asked, and a `\"\"\"` text that a
-    blanked line opens is blanked to its end."""
-    lines = list(lines)
+    blanked line opens is blanked to its end. Changes ``lines`` in place and
+    returns the first line that changed (None: none did)."""
     in_text = False
-    for number in range(index, len(lines)):
+    changed = None
+    number = index
+    while number is not None and number < len(lines):
         text = lines[number]
         if not in_text and number > index:
             if not _is_code(text):
+                number = lines.next_code(number)
                 continue
             if not goes_along(number, text):
                 break
         in_text ^= text.count('\"\"\"') % 2 == 1
-        lines[number] = " " * len(text)
-    return "\n".join(lines)
+        if lines.blank(number) and changed is None:
+            changed = number
+        number += 1
+    return changed
+
+
+class _Lines(list):
+    """The lines of a file, with an index of the ones holding code, built on
+    first use: recovery's scans jump over runs of blank and comment lines
+    (and lines already blanked) by bisection instead of a step per line,
+    so a file of a million blank lines costs one pass, not one per error.
+    The index goes stale as recovery blanks lines; a stale entry is dropped
+    the first time a scan meets it."""
+
+    __slots__ = ("_code", "_starts", "_dirty")
+
+    def __init__(self, lines=()):
+        super().__init__(lines)
+        self._code: list[int] | None = None
+        self._starts: list[int] | None = None       # where each line starts in the text
+        self._dirty: tuple[int, int] | None = None  # the first and last line blanked since :meth:`text`
+
+    def blank(self, number: int) -> bool:
+        """Blank a line, keeping its length (so every offset stays); whether it changed."""
+        text = self[number]
+        blank = " " * len(text)
+        if text == blank:
+            return False
+        self[number] = blank
+        low, high = self._dirty or (number, number)
+        self._dirty = (min(low, number), max(high, number))
+        return True
+
+    def text(self, previous: str | None) -> str:
+        """The lines as one text; ``previous``: the text of the last call,
+        into which only the blanked lines are copied (not the whole file again)."""
+        if previous is None or self._dirty is None:
+            self._dirty = None
+            return previous if previous is not None else "\n".join(self)
+        if self._starts is None:
+            self._starts = list(itertools.accumulate((len(line) + 1 for line in self), initial=0))
+        low, high = self._dirty
+        self._dirty = None
+        return previous[:self._starts[low]] + "\n".join(self[low:high + 1]) + previous[self._starts[high + 1] - 1:]
+
+    def _index(self) -> list[int]:
+        if self._code is None:
+            self._code = [number for number, text in enumerate(self) if _is_code(text)]
+        return self._code
+
+    def next_code(self, index: int) -> int | None:
+        """The first line after ``index`` with code on it."""
+        code = self._index()
+        start = position = bisect.bisect_right(code, index)
+        while position < len(code) and not _is_code(self[code[position]]):
+            position += 1
+        del code[start:position]
+        return code[start] if start < len(code) else None
+
+    def previous_code(self, index: int) -> int | None:
+        """The last line before ``index`` with code on it."""
+        code = self._index()
+        end = position = bisect.bisect_left(code, index)
+        while position > 0 and not _is_code(self[code[position - 1]]):
+            position -= 1
+        del code[position:end]
+        return code[position - 1] if position > 0 else None
 
 
 def _is_code(text: str) -> bool:
@@ -412,24 +687,62 @@ def _width(text: str) -> int:
     return indent_width(line_indent(text))
 
 
-def _previous_code_line(lines: list[str], index: int, below: int | None = None) -> int | None:
-    """The nearest line above ``index`` with code on it (indented less than ``below``, if given)."""
-    for number in range(index - 1, -1, -1):
-        if _is_code(lines[number]) and (below is None or _width(lines[number]) < below):
+# How many code lines a scan for the block a line is in looks back: a
+# message names that block, and an absurd block (100,000 lines of a
+# hostile file) must not make each error cost a pass over it.
+SCAN_LIMIT = 5000
+
+
+def _previous_code_line(lines: _Lines, index: int, below: int | None = None) -> int | None:
+    """The nearest line above ``index`` with code on it (indented less than
+    ``below``, if given: then at most SCAN_LIMIT code lines up)."""
+    number = lines.previous_code(index)
+    for _ in range(SCAN_LIMIT):
+        if number is None or below is None or _width(lines[number]) < below:
             return number
+        number = lines.previous_code(number)
     return None
 
 
-def _mark_unreadable_audiences(tree: Tree, original: list[str], final: list[str]) -> None:
+def _mark_unreadable_audiences(tree: Tree, original: _Lines, final: list[str]) -> None:
     headers = set()
-    for number, (before, after) in enumerate(zip(original, final)):
+    number = original.next_code(-1)
+    while number is not None:  # code lines only: a file of blank lines is not walked line by line
+        before, after = original[number], final[number]
         if before != after and before.split()[:1] == ["to"]:
             header = _previous_code_line(original, number, below=_width(before))
             if header is not None and original[header].split()[:1] == ["playbook"]:
                 headers.add(header + 1)
+        number = original.next_code(number)
+    if not headers:
+        return
     for playbook in tree.find_data("playbook"):
         if playbook.meta.line in headers:
             playbook.meta.audience_unreadable = True
+
+
+# ---- limits ----------------------------------------------------------------------
+
+def _overlong_lines(lines: list[str]) -> list[int]:
+    """The lines longer than MAX_LINE_CHARS (found at C speed: almost every file has none)."""
+    if max(map(len, lines), default=0) <= MAX_LINE_CHARS:
+        return []
+    return [index for index, text in enumerate(lines) if len(text) > MAX_LINE_CHARS]
+
+
+def _overlong(lines: list[str], index: int, path: str) -> Diagnostic:
+    text = lines[index]
+    start = len(line_indent(text)) + 1
+    span = Span(path=path, line=index + 1, column=start, end_line=index + 1, end_column=start + 1)
+    return error("E0010", f"this line is {len(text):,} characters long, over the limit of {MAX_LINE_CHARS:,}",
+                 span, "a message that long is over every sender's limit: shorten it, or move the text "
+                 "into a template file")
+
+
+def _too_deep(token: Token, lines: list[str], path: str) -> Diagnostic:
+    return error("E0010", f"this tag expression nests `not` and parentheses more than {MAX_TAG_NESTING} deep",
+                 token_span(token, path), "write it flatter: `not not x` is `x`, and `((a))` is `a`; "
+                 "`and` / `or` chains may be as long as needed")
 
 
 # ---- indentation messages ---------------------------------------------------------
@@ -469,7 +782,7 @@ def _indented_too_deep(lines: list[str], index: int, path: str) -> Diagnostic:
 
 
 def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
-                 path: str) -> tuple[Diagnostic | None, str]:
+                 path: str) -> tuple[Diagnostic | None, int | None]:
     """E0006: a block header with nothing indented under it. The lines right
     after it, at its own indentation, that could only be its body (say, a
     playbook's settings written at the left margin) go with it, and the hint
@@ -478,7 +791,7 @@ def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
     line = len(lines) if exc.token.type == "$END" else exc.token.line
     header = _previous_code_line(lines, line - 1)
     if header is None:  # cannot happen: only a header makes the parser want an indented line
-        return syntax_diagnostic(exc, "\n".join(lines), path), "\n".join(lines)
+        return syntax_diagnostic(exc, lines, path), None
     width = _width(lines[header])
     written = _next_code_line(original, header)
     if written is not None and _width(original[written]) > width:
@@ -492,8 +805,8 @@ def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
             return True
         return bool(unindented) and _width(text) > width  # indented under a line that belongs
 
-    recovered = _blank_lines(lines, header, belongs)
-    label = _label(lines[header])
+    label, span = _label(lines[header]), _code_span(lines, header, path)
+    changed = _blank_lines(lines, header, belongs)
     if unindented:
         one = len(unindented) == 1
         which = f"line {unindented[0]}" if one else f"lines {unindented[0]}-{unindented[-1]}"
@@ -501,19 +814,22 @@ def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
                 f"{'it' if one else 'them'} deeper than `{label}`, e.g. by two more spaces")
     else:
         hint = f"write the lines that belong to `{label}` under it, indented deeper (e.g. by two spaces), or delete it"
-    return error("E0006", f"`{label}` has nothing indented under it", _code_span(lines, header, path), hint), recovered
+    return error("E0006", f"`{label}` has nothing indented under it", span, hint), changed
 
 
-def _next_code_line(lines: list[str], index: int) -> int | None:
-    return next((number for number in range(index + 1, len(lines)) if _is_code(lines[number])), None)
+def _next_code_line(lines: _Lines, index: int) -> int | None:
+    return lines.next_code(index)
 
 
 def _body_starts(exc: UnexpectedToken) -> set[str]:
     """The terminals a line indented under the header could start with: the
     grammar's answer, from the parser state at the error."""
-    parser = exc.interactive_parser.copy()
-    parser.feed_token(Token("_INDENT", ""))
-    return parser.accepts()
+    state = exc.interactive_parser.parser_state
+    conf = copy.copy(state.parse_conf)
+    conf.callbacks = {}  # no trees built: nothing of the real parse is touched, and nothing is deep-copied
+    probe = ParserState(conf, state.lexer, list(state.state_stack), list(state.value_stack))
+    probe.feed_token(Token("_INDENT", ""))
+    return InteractiveParser(exc.interactive_parser.parser, probe, exc.interactive_parser.lexer_thread).accepts()
 
 
 def _could_start(text: str, starts: set[str]) -> bool:
@@ -585,31 +901,32 @@ def _first_word_span(lines: list[str], index: int, path: str) -> Span:
 
 # ---- messages ---------------------------------------------------------------------
 
-def syntax_diagnostic(exc: UnexpectedInput, source: str, path: str) -> Diagnostic:
+def syntax_diagnostic(exc: UnexpectedInput, lines: list[str], path: str) -> Diagnostic:
+    """The diagnostic for a syntax error in the text of ``lines``."""
     if isinstance(exc, UnexpectedToken):
-        return _unexpected_token(exc, source, path)
+        return _unexpected_token(exc, lines, path)
     if isinstance(exc, UnexpectedCharacters):
-        return _unexpected_character(exc, source, path)
+        return _unexpected_character(exc, lines, path)
     line = max(1, getattr(exc, "line", 1) or 1)
     return error("E0001", "this line cannot be read", Span.point(path, line, 1))
 
 
-def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnostic:
+def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diagnostic:
     token = exc.token
     expected = set(exc.accepts or exc.expected)
     if token.type == "$END":
-        last = source.rstrip("\n").count("\n") + 1
+        last = _last_written_line(lines)
         return error("E0001", f"the file ended early: expected {describe_expected(expected)}",
                      Span.point(path, last, 1))
     span = token_span(token, path)
-    found = "the end of the line" if token.type == "_NL" else f"`{token.value}`"
+    found = "the end of the line" if token.type == "_NL" else f"`{_shown(str(token.value))}`"
     message = f"expected {describe_expected(expected)}, found {found}"
-    if expected - {"_DEDENT"} == {"NAME"} and _starts_line(source, token):  # only a line in `stages` starts so
+    if expected - {"_DEDENT"} == {"NAME"} and _starts_line(lines, token):  # only a line in `stages` starts so
         message = f"expected a stage rule (`新群 when age < 7d`, `老群 otherwise`), found {found}"
-    hint = _hint_for(token, expected, source)
+    hint = _hint_for(token, expected, lines)
     if _is_bad_weekday(str(token.value), expected):
         message = f"unknown weekday `{token.value}`"
-    elif "OFFSET" in expected and _is_schedule_step(source, token):
+    elif "OFFSET" in expected and _is_schedule_step(lines, token):
         message = ("a schedule step cannot be indented under `on <event>`: the steps of an event start with the "
                    "time after it, like `+0` or `+1d at 10:00`")
     elif "OFFSET" in expected and T_STEP.fullmatch(str(token.value)):
@@ -634,11 +951,11 @@ def _unexpected_token(exc: UnexpectedToken, source: str, path: str) -> Diagnosti
     return error("E0001", message, span, hint)
 
 
-def _unexpected_character(exc: UnexpectedCharacters, source: str, path: str) -> Diagnostic:
+def _unexpected_character(exc: UnexpectedCharacters, lines: list[str], path: str) -> Diagnostic:
     char = exc.char
     span = Span(path=path, line=exc.line, column=exc.column, end_line=exc.line, end_column=exc.column + 1)
     if char == '"':
-        line_text = source.split("\n")[exc.line - 1] if 0 < exc.line <= source.count("\n") + 1 else ""
+        line_text = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
         if line_text[max(0, exc.column - 3):exc.column] == '"""':
             start = Span(path=path, line=exc.line, column=exc.column - 2, end_line=exc.line, end_column=exc.column + 1)
             return error("E0005", 'this `"""` text is never closed', start,
@@ -693,19 +1010,19 @@ def _vocabulary(expected: set[str]) -> list[str]:
 SCHEDULE_WORDS = ("monthly", "每月", "every", "cron")
 
 
-def _is_schedule_step(source: str, token: Token) -> bool:
+def _is_schedule_step(lines: list[str], token: Token) -> bool:
     """Whether the token starts a line that reads as a weekly, monthly, every-N-days or cron step."""
-    if not _starts_line(source, token):
+    if not _starts_line(lines, token):
         return False
-    line = source.split("\n")[token.line - 1]
+    line = lines[token.line - 1]
     return _could_start(line, {"WEEKDAY", "DAY_SET"}) or line.split()[0] in SCHEDULE_WORDS
 
 
-def _starts_line(source: str, token: Token) -> bool:
+def _starts_line(lines: list[str], token: Token) -> bool:
     """Whether the token is the first on its line."""
-    if token.type in ("_NL", "$END") or not 0 < token.line <= source.count("\n"):
+    if token.type in ("_NL", "$END") or not 0 < token.line <= len(lines) - 1:
         return False
-    return not source.split("\n")[token.line - 1][:token.column - 1].strip()
+    return not lines[token.line - 1][:token.column - 1].strip()
 
 
 def _is_bad_weekday(value: str, expected: set[str]) -> bool:
@@ -719,14 +1036,14 @@ def _may_be_fullwidth(token: Token) -> bool:
     return token.type not in ("_NL", "STRING") and "\n" not in str(token.value)
 
 
-def _hint_for(token: Token, expected: set[str], source: str) -> str | None:
+def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
     value = str(token.value)
     fullwidth = next((c for c in value if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
     if fullwidth:
         return _fullwidth_hint(fullwidth)
     if _is_bad_weekday(value, expected):
         return "weekdays are written 周一 … 周日 (or 星期一 …, mon … sun)"
-    if "OFFSET" in expected and _is_schedule_step(source, token):
+    if "OFFSET" in expected and _is_schedule_step(lines, token):
         return ("to post on this schedule to every group of the playbook, move the line out of the event: indent it "
                 "like the `on` line; to send it after the event, start it with an offset such as `+1d at 10:00`")
     if "OFFSET" in expected and T_STEP.fullmatch(value):
@@ -738,7 +1055,7 @@ def _hint_for(token: Token, expected: set[str], source: str) -> str | None:
     if "TIMEZONE" in expected and OFFSET_STEP.fullmatch(value):
         return "`+30m`-style steps belong indented under an event, e.g. under `on member.joined`"
     if {"AND", "OR"} <= expected and token.type != "_NL":
-        return _tag_expression_hint(token, source)
+        return _tag_expression_hint(token, lines)
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:
@@ -750,8 +1067,8 @@ def _hint_for(token: Token, expected: set[str], source: str) -> str | None:
     return None
 
 
-def _tag_expression_hint(token: Token, source: str) -> str:
-    line = source.split("\n")[token.line - 1]
+def _tag_expression_hint(token: Token, lines: list[str]) -> str:
+    line = lines[token.line - 1]
     before = line[:token.column - 1].split()
     if before and before[-1] in ("stage", "stages", "阶段"):
         return ("an audience picks groups by id or by tag, not by stage; to act when a group reaches a stage, "
@@ -761,6 +1078,23 @@ def _tag_expression_hint(token: Token, source: str) -> str:
 
 
 FULLWIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "＝": "=", "＠": "@", "＋": "+", "－": "-", "＂": '"'}
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A token as a message quotes it: its first line, cut short when long
+    (a message never repeats a 60,000-character line or a whole text)."""
+    first = value.split("\n", 1)[0]
+    if len(first) > limit:
+        return first[:limit - 1] + "…"
+    return first + "…" if first != value else value
+
+
+def _last_written_line(lines: list[str]) -> int:
+    """The number of the last line with anything on it (1 for an empty file)."""
+    index = len(lines)
+    while index > 1 and not lines[index - 1]:
+        index -= 1
+    return index
 
 
 def _fullwidth_hint(char: str) -> str | None:

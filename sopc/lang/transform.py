@@ -94,12 +94,25 @@ class AstBuilder(Transformer):
         return ast.DateValue(date=value, span=self.span(token))
 
     def duration(self, token: Token) -> ast.Duration | None:
+        if self._too_many_digits(token):
+            return None
         delta = parse_duration(str(token))
         if delta is None:
             self.report("E0103", f"`{token}` is not a duration", token,
                         "use units d, h, m, s from largest to smallest, e.g. `90s`, `10m`, `1d12h`")
             return None
         return ast.Duration(delta=delta, text=str(token), span=self.span(token))
+
+    def _too_many_digits(self, token: Token) -> bool:
+        """A duration or offset with a number of more than MAX_DIGITS digits
+        is reported (E0112) and not read: int() of 4,301 digits raises."""
+        longest = max((len(run) for run in re.findall(r"\d+", str(token))), default=0)
+        if longest <= MAX_DIGITS:
+            return False
+        shown = str(token) if len(str(token)) <= 24 else f"{str(token)[:12]}…{str(token)[-4:]}"
+        self.report("E0112", f"`{shown}` has a number of {longest:,} digits; sopc reads numbers of at most "
+                    f"{MAX_DIGITS} digits", token, "durations are written like `30m`, `1d12h` or `90s`")
+        return True
 
     def times(self, tokens) -> tuple[ast.TimeOfDay, ...]:
         return tuple(t for t in (self.time(tok) for tok in tokens) if t is not None)
@@ -401,6 +414,8 @@ class AstBuilder(Transformer):
     def _offset(self, token: Token, text: str) -> dt.timedelta | None:
         if text in ("", "+0", "0"):
             return dt.timedelta(0)
+        if self._too_many_digits(token):
+            return None
         sign, magnitude = (-1 if text[0] == "-" else 1), text[1:]
         delta = parse_duration(magnitude)
         if delta is None:

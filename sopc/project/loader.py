@@ -19,8 +19,10 @@ from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_
 from sopc.project.config import Config, load_config
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
-from sopc.lang.parser import parse
+from sopc.core.limits import MAX_SOP_BYTES
+from sopc.lang.parser import parse, too_large
 from sopc.project.roster import Roster, load_roster
+from sopc.project.walk import files_under
 from sopc.lang.transform import build_ast
 
 STD_PREFIX = "std/"
@@ -115,7 +117,10 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
 def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.SourceFile:
     shown = shown or display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_sop(path)
+        if text is None:  # over the size sopc reads: not read into memory, not parsed
+            project.diagnostics.append(too_large(shown, f"{path.stat().st_size:,} bytes"))
+            text = ""
     except UnicodeDecodeError:
         project.diagnostics.append(error("E0008", "this file is not UTF-8 text", Span.point(shown),
                                          "save it as UTF-8 (in most editors: File > Save with Encoding)"))
@@ -127,6 +132,16 @@ def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.So
     source_file, diagnostics = parse_source(text, shown)
     project.diagnostics += diagnostics
     return source_file
+
+
+def _read_sop(path: Path) -> str | None:
+    """A .sop file's text, or None when it holds more than MAX_SOP_BYTES
+    (only that much is read to tell: a huge file never lands in memory)."""
+    with path.open("rb") as file:
+        data = file.read(MAX_SOP_BYTES + 1)
+    if len(data) > MAX_SOP_BYTES:
+        return None
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
 
 
 def parse_source(text: str, shown: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
@@ -190,6 +205,6 @@ def resolve_import(name: str, importer: str, root: Path) -> tuple[Path, str] | N
 
 def _missing_import(imp: ast.Import, importer: str, root: Path) -> Diagnostic:
     known = [f"{STD_PREFIX}{p.name}" for p in sorted(std_library_dir().glob("*.sop"))]
-    known += [display_path(p) for p in sop_files_in(root, recursive=True)[:200]]
+    known += [display_path(root / name) for name in files_under(root, inside=root, suffix=".sop")[:200]]
     hint = did_you_mean(imp.path, known) or f"the standard library has: {', '.join(known[:5])}"
     return error("E0212", f"cannot find `{imp.path}` to import", imp.span, hint)
