@@ -7,9 +7,18 @@ the store's meta) along as time passes. It does no delivering.
 Re-planning is a diff by id. Ids are stable (:mod:`sopc.plan.expand`), so after
 an edit the store adds what is new, updates texts that changed, cancels
 pending messages that left the plan, and never touches one already claimed or
-sent. New events re-plan only the event-driven part, from the earliest new
-event's time when it was recorded late, so what it missed is recorded, not
-left out.
+sent.
+
+The event-driven part is planned from a
+:class:`~sopc.plan.lifecycle_state.LifecycleState` (the algorithm `sopc plan
+--events` uses), kept in the store beside the messages planned from it and
+advanced by the events recorded since the last one it took: a wake after an
+event costs the same whatever the history before it, and only the groups
+with new events are planned again, from the earliest new event's time when
+it was recorded late, so what it missed is recorded, not left out. An event
+older than its group's latest builds that group's state again from its
+events; an edit that changes the triggers, stages or groups builds the whole
+state again, in one pass over the events.
 
 One row never stops the others. An event that cannot be planned (a time
 outside the dates sopc plans, recorded by an older sopc; or one whose steps
@@ -23,15 +32,17 @@ cancel the rest) and the error is logged; delivery goes on.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from typing import Callable, Iterable
 
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.events import Event
 from sopc.core.messages import PlannedMessage
-from sopc.plan.expand import ALL_PARTS, expand
-from sopc.plan.triggers import plannable
+from sopc.core.timeutil import range_problem
+from sopc.plan.expand import ALL_PARTS, Renderer, expand
+from sopc.plan.lifecycle_state import LifecycleState, Rules, rules_of
+from sopc.plan.slots import Slot
 from sopc.run.deployment import Deployment
-from sopc.run.store import Store, SyncResult
+from sopc.run.store import LifecycleRows, Store, SyncResult
 
 PLAN_PARTS = frozenset({"schedule", "launch"})
 EVENT_PARTS = frozenset({"trigger"})
@@ -40,7 +51,11 @@ EDITED = "no longer in the plan: the playbook, a template or the roster changed"
 STOPPED = "the sequence was stopped: an `until` event came, or the member left"
 LATE_EDIT = "added by an edit after its time had passed"
 HORIZON = "horizon"                 # meta: the end of the window the store holds
-EVENTS_PLANNED = "events_planned"   # meta: the number of the last event a runner has planned
+EVENTS_PLANNED = "events_planned"   # meta: the number of the last event a runner has planned (and its state took)
+LIFECYCLE_RULES = "lifecycle_rules"  # meta: the fingerprint of the rules the stored lifecycle state was built by
+# Sequences ending this long before the window are let go of; an event
+# recorded later than that builds its group's state again.
+RETAIN = dt.timedelta(days=2)
 _UNREAD = object()
 
 
@@ -52,8 +67,10 @@ class Planner:
         self.lookahead = lookahead
         self.log = log
         self.deployment: Deployment | None = None
-        self._events: list[Event] = []
-        self._last_event = 0
+        self._lifecycle: LifecycleState | None = None
+        self._taken = 0          # the number of the last event the lifecycle state took
+        self._rebuilt = False    # the state was built again: the store's copy is replaced at the next save
+        self._fresh: dict[str, dt.datetime] = {}  # groups with events taken but not planned yet: the earliest's time
         self._refused: set[Event] = set()   # events left out of the plan, each logged once
         self._unreadable: set[int] = set()  # numbers of event rows that cannot be read, each logged once
         self._horizon_at: dt.datetime | None | object = _UNREAD
@@ -64,14 +81,15 @@ class Planner:
         """At start: from the old horizon (what a stopped runner never
         planned) or the grace ago, to a lookahead ahead; with the events
         recorded while no runner ran."""
-        self._load_events()
         horizon = self.horizon()
         grace = self.deployment.grace()
         start = now - grace if horizon is None else min(horizon, now - grace)
         end = max(horizon or now, now + self.lookahead)
         plan = self._sync(start, end, PLAN_PARTS, now, EDITED,
                           late_reason=LATE_EDIT if horizon is not None else None, until=horizon)
-        events = self._sync_new_events(now, end, after=self._events_planned(horizon), since=start)
+        self._open_lifecycle(after=self._events_planned(horizon))
+        self._take_new()
+        events = self._sync_events(now, start, end, every_group=True)
         self._set_horizon(end)
         added, cancelled = plan.added + events.added, plan.cancelled + events.cancelled
         self.log(f"planned {added} new message(s) up to {self.deployment.local(end):%Y-%m-%d %H:%M}"
@@ -81,8 +99,12 @@ class Planner:
         """After an edit: the whole window again; a message the edit adds
         after its time is recorded skipped, not sent late."""
         horizon = self.horizon()
-        result = self._sync(now - self.deployment.grace(), horizon or now + self.lookahead, ALL_PARTS,
-                            now, EDITED, late_reason=LATE_EDIT, until=horizon)
+        start, end = now - self.deployment.grace(), horizon or now + self.lookahead
+        plan = self._sync(start, end, PLAN_PARTS, now, EDITED, late_reason=LATE_EDIT, until=horizon)
+        self._current_lifecycle()
+        events = self._sync_events(now, start, end, every_group=True, reason=EDITED, late_reason=LATE_EDIT,
+                                   until=horizon)
+        result = _sum(plan, events)
         self.log(f"reloaded: {result.added} added, {result.updated} changed, {result.cancelled} cancelled"
                  + (f", {result.finished} recorded as skipped or failed at once" if result.finished else ""))
         return result
@@ -93,7 +115,9 @@ class Planner:
         if horizon is not None and now + self.lookahead / 2 < horizon:
             return
         end = now + self.lookahead
-        self._sync(horizon or now - self.deployment.grace(), end, ALL_PARTS, now, EDITED, late_reason=None, until=None)
+        start = horizon or now - self.deployment.grace()
+        self._current_lifecycle().retire(min(start, now - self.deployment.grace()) - RETAIN)
+        self._sync(start, end, ALL_PARTS, now, EDITED, late_reason=None, until=None)
         self._set_horizon(end)
 
     def refill_time(self) -> dt.datetime | None:
@@ -104,49 +128,173 @@ class Planner:
     # ---- events -----------------------------------------------------------------------------
 
     def take_events(self, now: dt.datetime) -> int:
-        """Re-plan the event-driven messages if events came in; how many came."""
+        """Re-plan the event-driven messages of the groups with new events,
+        if events came in; how many came."""
         last = self.store.last_event_seq()
-        if last == self._last_event:
+        if last == self._taken:
             return 0
-        new, previous = last - self._last_event, self._last_event
-        self._load_events()
-        result = self._sync_new_events(now, self.horizon() or now + self.lookahead, after=previous)
+        new = last - self._taken
+        self._current_lifecycle()
+        self._take_new()
+        result = self._sync_events(now, now - self.deployment.grace(), self.horizon() or now + self.lookahead,
+                                   every_group=False)
         if result.added or result.cancelled:
             self.log(f"{new} event(s): {result.added} message(s) added, {result.cancelled} cancelled")
         return new
 
-    def _sync_new_events(self, now: dt.datetime, end: dt.datetime, *, after: int,
-                         since: dt.datetime | None = None) -> SyncResult:
-        """Re-plan the event-driven part from ``since`` (default: the grace
-        ago), or from the earliest event numbered ``after`` the last one
-        planned (one recorded late, or while no runner ran) if that is
-        earlier. Its messages are stored pending, so the gate sends what is
-        within the grace late and records anything older as missed: none is
-        left out."""
-        moments = [since or now - self.deployment.grace(), self.store.earliest_event_after(after)]
-        start = min(m for m in moments if m is not None)
-        result = self._sync(start, end, EVENT_PARTS, now, STOPPED, late_reason=None, until=None)
-        self.store.set_meta(EVENTS_PLANNED, str(self._last_event))  # for the next start
-        return result
+    def _sync_events(self, now: dt.datetime, since: dt.datetime, end: dt.datetime, *, every_group: bool,
+                     reason: str = STOPPED, late_reason: str | None = None,
+                     until: dt.datetime | None = None) -> SyncResult:
+        """Re-plan the event-driven part from ``since`` (every group's, or
+        those with new events), and the groups with an event recorded
+        earlier than that from its time. Their messages are stored pending,
+        so the gate sends what is within the grace late and records anything
+        older as missed: none is left out."""
+        state, fresh = self._lifecycle, self._fresh
+        self._fresh = {}
+        late = {group: moment for group, moment in fresh.items() if moment < since}
+        state.retire(min([since, *late.values()]) - RETAIN, None if every_group else fresh)
+        results = []
+        on_time = None if every_group else [group for group in fresh if group not in late]
+        if on_time is None or on_time:
+            results.append(self._sync(since, end, EVENT_PARTS, now, reason, late_reason=late_reason, until=until,
+                                      groups=on_time, save=not late))
+        if late:
+            earliest = min(late.values())
+            for group in late:
+                if not state.holds_from(group, earliest):
+                    self._rebuild_group(group)
+            results.append(self._sync(earliest, end, EVENT_PARTS, now, reason, late_reason=late_reason,
+                                      until=until, groups=list(late), save=True))
+        if not results:
+            self._save_lifecycle(now)
+        return _sum(*results)
 
     def _events_planned(self, horizon: dt.datetime | None) -> int:
         planned = self.store.get_meta(EVENTS_PLANNED)
         if planned is None and horizon is not None:
-            return self._last_event  # a state from an older sopc: all were planned
+            return self.store.last_event_seq()  # a state from an older sopc: all were planned
         return int(planned or 0)
 
-    def _load_events(self) -> None:
-        self._last_event = self.store.last_event_seq()
-        unreadable: list[tuple[int, str]] = []
-        events, refused = plannable(self.store.events(unreadable))
-        for seq, reason in unreadable:
+    # ---- the lifecycle state ----------------------------------------------------------------
+
+    def _open_lifecycle(self, *, after: int) -> None:
+        """At start: the stored state if it was built by these rules, else
+        one built from every event (those numbered after ``after`` are not
+        planned yet)."""
+        rules = rules_of(self.deployment.build.program)
+        stored = self.store.get_meta(EVENTS_PLANNED)
+        if self.store.get_meta(LIFECYCLE_RULES) == rules.fingerprint and stored is not None:
+            state = LifecycleState(rules, on_refused=self._refuse)
+            try:
+                for group, text in self.store.lifecycle_states():
+                    state.load_group(group, text)
+            except (ValueError, KeyError, TypeError) as exc:
+                self.log(f"warning: the stored lifecycle state cannot be read ({type(exc).__name__}: {exc}); "
+                         "building it again from the events")
+            else:
+                self._lifecycle, self._taken, self._rebuilt = state, int(stored), False
+                return
+        self._build_lifecycle(rules, after=after)
+
+    def _current_lifecycle(self) -> LifecycleState:
+        """The lifecycle state for the deployed program: the same one if an
+        edit left its rules alone, else built again."""
+        rules = rules_of(self.deployment.build.program)
+        state = self._lifecycle
+        if state is None:
+            self._open_lifecycle(after=self._taken)
+        elif state.rules is not rules:
+            if state.rules.fingerprint == rules.fingerprint:
+                state.rebind(rules)
+            else:
+                self._build_lifecycle(rules, after=self._taken)
+        return self._lifecycle
+
+    def _build_lifecycle(self, rules: Rules, *, after: int) -> None:
+        """The state built from every event, one group at a time (one pass);
+        the groups with events numbered after ``after`` are to be planned."""
+        state = LifecycleState(rules, on_refused=self._refuse)
+        skipped: list[tuple[int, str]] = []
+        taken = 0
+        for group, rows in self.store.events_by_group(skipped):
+            taken = max(taken, rows[-1][0])
+            if rules.triggers_for(group) is None:
+                continue
+            kept = self._plannable(rows)
+            state.rebuild(group, [event for _, event in kept])
+            new = [event.at for seq, event in kept if seq > after]
+            if new:
+                self._note_fresh(group, min(new))
+        self._log_unreadable(skipped)
+        self._lifecycle, self._rebuilt = state, True
+        self._taken = max([taken, *(seq for seq, _ in skipped)])
+
+    def _note_fresh(self, group: str, moment: dt.datetime) -> None:
+        known = self._fresh.get(group)
+        self._fresh[group] = moment if known is None else min(known, moment)
+
+    def _take_new(self) -> None:
+        """Advance the state by the events recorded since it last took one
+        (their groups are to be planned)."""
+        skipped: list[tuple[int, str]] = []
+        rows = self.store.events_after(self._taken, skipped)
+        self._log_unreadable(skipped)
+        self._taken = max([self._taken, *(seq for seq, _ in rows), *(seq for seq, _ in skipped)])
+        state = self._lifecycle
+        by_group: dict[str, list[Event]] = {}
+        for _, event in self._plannable(rows):
+            if state.rules.triggers_for(event.group) is not None:
+                by_group.setdefault(event.group, []).append(event)
+        for group, events in by_group.items():
+            earliest = min(event.at for event in events)
+            self._note_fresh(group, earliest)
+            if state.needs_rebuild(group, earliest):
+                self._rebuild_group(group)
+            else:
+                for event in sorted(events, key=_at):
+                    state.advance(event)
+
+    def _rebuild_group(self, group: str) -> None:
+        """``group``'s state built again from its events (one came late)."""
+        rows = [(seq, event) for seq, event in self.store.group_events(group) if seq <= self._taken]
+        self._lifecycle.rebuild(group, [event for _, event in self._plannable(rows)])
+
+    def _plannable(self, rows: Iterable[tuple[int, Event]]) -> list[tuple[int, Event]]:
+        """The rows whose event a plan can start steps from; the others refused (logged once)."""
+        kept = []
+        refused = self._refused
+        for seq, event in rows:
+            problem = range_problem(event.at)
+            if problem:
+                self._refuse(event, problem)
+            elif not refused or event not in refused:
+                kept.append((seq, event))
+        return kept
+
+    def _log_unreadable(self, skipped: list[tuple[int, str]]) -> None:
+        for seq, reason in skipped:
             if seq not in self._unreadable:
                 self._unreadable.add(seq)
                 self.log(f"error: event #{seq} in the state cannot be read and is not planned: {reason}; "
                          "every other event is")
-        for event, reason in refused:
-            self._refuse(event, reason)
-        self._events = [event for event in events if event not in self._refused]
+
+    def _lifecycle_rows(self) -> LifecycleRows:
+        """What of the state to write: the groups it changed since the last write."""
+        state = self._lifecycle
+        rows = [(group, state.group_json(group)) for group in sorted(state.dirty)]
+        meta = ((EVENTS_PLANNED, str(self._taken)), (LIFECYCLE_RULES, state.rules.fingerprint))
+        return LifecycleRows(rows=rows, replace=self._rebuilt, meta=meta)
+
+    def _saved(self) -> None:
+        self._lifecycle.dirty.clear()
+        self._rebuilt = False
+
+    def _save_lifecycle(self, now: dt.datetime) -> None:
+        """Write the state alone (no group's messages changed with it)."""
+        self.store.sync((), start=now, end=now, origins=("event",), now=now, cancel_reason=STOPPED, groups=(),
+                        lifecycle=self._lifecycle_rows())
+        self._saved()
 
     def _refuse(self, event: Event, reason: str) -> None:
         """Leave ``event`` out of the plan, saying so once."""
@@ -160,18 +308,26 @@ class Planner:
     # ---- the diff into the store --------------------------------------------------------------
 
     def _sync(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str], now: dt.datetime,
-              cancel_reason: str, *, late_reason: str | None, until: dt.datetime | None) -> SyncResult:
+              cancel_reason: str, *, late_reason: str | None, until: dt.datetime | None,
+              groups: list[str] | None = None, save: bool = True) -> SyncResult:
+        """Make the store's pending messages of ``parts`` in [start, end)
+        (of ``groups`` only: event-driven ones) the plan's. With the event
+        part, the lifecycle state is written in the same transaction
+        (``save``)."""
         problems: list[Diagnostic] = []
-        planned, origins = self._planned(start, end, parts, problems)
+        planned, origins = self._planned(start, end, parts, problems, groups)
+        lifecycle = self._lifecycle_rows() if save and parts & EVENT_PARTS else None
         result = self.store.sync(planned, start=start, end=end, origins=origins, now=now,
                                  cancel_reason=cancel_reason, late_reason=late_reason,
-                                 materialized_until=until)
+                                 materialized_until=until, groups=groups, lifecycle=lifecycle)
+        if lifecycle is not None:
+            self._saved()
         for problem in problems:
             self.log(f"warning: {problem.message}")
         return result
 
-    def _planned(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str],
-                 problems: list[Diagnostic]) -> tuple[list[tuple[PlannedMessage, str]], list[str]]:
+    def _planned(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str], problems: list[Diagnostic],
+                 groups: list[str] | None) -> tuple[list[tuple[PlannedMessage, str]], list[str]]:
         """The messages of ``parts`` in [start, end), each with its origin,
         and the origins planned whole: the store syncs only those (an origin
         that failed keeps its stored messages as they were)."""
@@ -187,40 +343,32 @@ class Planner:
                 self.log(f"error: the playbooks' schedules cannot be planned ({type(exc).__name__}: {exc}); "
                          "the messages already planned stay as they are")
         if parts & EVENT_PARTS:
-            messages = self._event_messages(start, end, problems)
+            messages = self._event_messages(start, end, groups, problems)
             if messages is not None:
                 planned += [(m, "event") for m in messages]
                 origins.append("event")
         return planned, origins
 
-    def _event_messages(self, start: dt.datetime, end: dt.datetime,
+    def _event_messages(self, start: dt.datetime, end: dt.datetime, groups: list[str] | None,
                         problems: list[Diagnostic]) -> list[PlannedMessage] | None:
-        """The event-driven messages; if expanding them fails, each event is
-        tried alone, those that fail alone are refused and the rest planned.
-        None when even that fails (nothing event-driven is synced)."""
+        """The event-driven messages of ``groups`` (None: all) in [start,
+        end), from the lifecycle state. A slot whose messages cannot be made
+        is refused (its event logged) and the others planned; None when the
+        slots cannot even be worked out (nothing event-driven is synced)."""
         try:
-            return self._expand_events(self._events, start, end, problems)
-        except Exception:  # noqa: BLE001 - find the event(s) at fault below
-            pass
-        kept = []
-        for event in self._events:
-            try:
-                self._expand_events([event], start, end, [])
-                kept.append(event)
-            except Exception as exc:  # noqa: BLE001
-                self._refuse(event, f"its steps cannot be planned ({type(exc).__name__}: {exc})")
-        self._events = kept
-        try:
-            return self._expand_events(kept, start, end, problems)
-        except Exception as exc:  # noqa: BLE001
+            slots = self._current_lifecycle().slots(start, end, groups=groups)
+        except Exception as exc:  # noqa: BLE001 - the runner keeps delivering what it has
             self.log(f"error: the events' messages cannot be planned ({type(exc).__name__}: {exc}); "
                      "the messages already planned stay as they are")
             return None
-
-    def _expand_events(self, events: list[Event], start: dt.datetime, end: dt.datetime,
-                       problems: list[Diagnostic]) -> list[PlannedMessage]:
-        return list(expand(self.deployment.build.program, start, end, events=events, parts=EVENT_PARTS,
-                           diagnostics=problems, keep_unrenderable=True))
+        renderer = Renderer(self.deployment.build.program, problems, keep_unrenderable=True)
+        messages: list[PlannedMessage] = []
+        for slot in slots:
+            try:
+                messages += renderer.messages(slot, slot.groups)
+            except Exception as exc:  # noqa: BLE001 - one event's steps must not stop the others
+                self._refuse(_event_of(slot), f"its steps cannot be planned ({type(exc).__name__}: {exc})")
+        return messages
 
     # ---- the horizon --------------------------------------------------------------------------
 
@@ -235,3 +383,19 @@ class Planner:
     def _set_horizon(self, moment: dt.datetime) -> None:
         self.store.set_meta(HORIZON, moment.isoformat())
         self._horizon_at = moment
+
+
+def _at(event: Event) -> dt.datetime:
+    return event.at
+
+
+def _sum(*results: SyncResult) -> SyncResult:
+    return SyncResult(added=sum(r.added for r in results), updated=sum(r.updated for r in results),
+                      cancelled=sum(r.cancelled for r in results), finished=sum(r.finished for r in results))
+
+
+def _event_of(slot: Slot) -> Event:
+    """The event a trigger slot was started by (for the log)."""
+    context = slot.event or {}
+    return Event(kind=context.get("kind", "?"), group=context.get("group", "?"), member=context.get("member"),
+                 at=context.get("at") or slot.at)

@@ -12,6 +12,13 @@ Events come one at a time (``add_event``) or in batches (``add_batches``, for
 ``sopc serve``): a batch is recorded whole or not at all, and an event that
 carries its sender's id is recorded once, however often it is sent.
 
+The runner's lifecycle state (:mod:`sopc.plan.lifecycle_state`: what each
+group's events so far imply) is kept per group in ``lifecycle``, written in
+the transaction of the sync that planned from it (``sync(lifecycle=...)``).
+A state file from an older sopc gains the table (and the index on the
+events' group) when opened; the runner then builds the state from all
+events once.
+
 The states and their transitions are :mod:`sopc.core.messages`. Each state
 change has its method (``claim``, ``settle``, ``recover_in_doubt``,
 ``requeue_in_doubt``; ``sync`` cancels), and ``settle`` refuses one the state
@@ -73,6 +80,11 @@ CREATE TABLE IF NOT EXISTS events (
     argument TEXT,
     received REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_grp ON events (grp);  -- one group's events: its lifecycle state built again
+CREATE TABLE IF NOT EXISTS lifecycle (
+    grp      TEXT PRIMARY KEY,  -- a group's lifecycle state (sopc.plan.lifecycle_state), JSON
+    state    TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pauses (
     playbook TEXT NOT NULL,
     paused   REAL NOT NULL,
@@ -132,6 +144,18 @@ class BatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LifecycleRows:
+    """Lifecycle state written by a sync, in its transaction: ``rows`` of
+    (group, its state as JSON, or None to drop it); ``replace``: drop every
+    other group's first (the state was built again); ``meta``: meta keys
+    to set with it (the number of the last event it took)."""
+
+    rows: Sequence[tuple[str, str | None]] = ()
+    replace: bool = False
+    meta: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SyncResult:
     added: int = 0
     updated: int = 0
@@ -142,7 +166,8 @@ class SyncResult:
 class Store(Protocol):
     def sync(self, planned: Iterable[tuple[PlannedMessage, str]], *, start: dt.datetime, end: dt.datetime,
              origins: Sequence[str], now: dt.datetime, cancel_reason: str,
-             late_reason: str | None = None, materialized_until: dt.datetime | None = None) -> SyncResult: ...
+             late_reason: str | None = None, materialized_until: dt.datetime | None = None,
+             groups: Sequence[str] | None = None, lifecycle: LifecycleRows | None = None) -> SyncResult: ...
     def due(self, now: dt.datetime, limit: int) -> list[StoredMessage]: ...
     def claim(self, ids: Sequence[str], now: dt.datetime) -> list[str]: ...
     def settle(self, outcomes: Sequence[Outcome], now: dt.datetime) -> None: ...
@@ -152,6 +177,11 @@ class Store(Protocol):
     def add_event(self, event: Event, now: dt.datetime) -> int: ...
     def add_batches(self, batches: Sequence[Batch], now: dt.datetime) -> list[BatchResult]: ...
     def events(self, skipped: list[tuple[int, str]] | None = None) -> list[Event]: ...
+    def events_after(self, seq: int, skipped: list[tuple[int, str]] | None = None) -> list[tuple[int, Event]]: ...
+    def group_events(self, group: str, skipped: list[tuple[int, str]] | None = None) -> list[tuple[int, Event]]: ...
+    def events_by_group(self, skipped: list[tuple[int, str]] | None = None
+                        ) -> Iterator[tuple[str, list[tuple[int, Event]]]]: ...
+    def lifecycle_states(self) -> Iterator[tuple[str, str]]: ...
     def event_count(self) -> int: ...
     def last_event_seq(self) -> int: ...
     def earliest_event_after(self, seq: int) -> dt.datetime | None: ...
@@ -177,6 +207,42 @@ def _event_time(text: str) -> dt.datetime | None:
     except (TypeError, ValueError):
         return None
     return moment if moment.tzinfo is not None else None
+
+
+_EVENT_COLUMNS = "seq, kind, grp, member, at, name, data, argument"
+
+
+def _chunks(groups: Sequence[str] | None, size: int = 500) -> list[tuple[str, ...]]:
+    """``groups`` in chunks a query's parameters can hold; one empty chunk for all groups."""
+    if groups is None:
+        return [()]
+    groups = sorted(set(groups))
+    return [tuple(groups[i:i + size]) for i in range(0, len(groups), size)]
+
+
+def _read_events(rows: Iterable[tuple], skipped: list[tuple[int, str]] | None) -> list[tuple[int, Event]]:
+    """Event rows (:data:`_EVENT_COLUMNS`) as (number, event). A row that
+    cannot be read (a time without an offset, data that is not JSON: written
+    by hand or by an older sopc) is left out, and added to ``skipped`` as
+    (number, why): one bad row must not stop the others."""
+    events = []
+    for seq, kind, group, member, at_text, name, data_text, argument in rows:
+        at = _event_time(at_text)
+        if data_text == "{}":
+            data = {}  # most events: no need to parse it
+        else:
+            try:
+                data = json.loads(data_text)
+            except (TypeError, ValueError):
+                data = None
+        if at is None or not isinstance(data, dict):
+            if skipped is not None:
+                skipped.append((seq, f"its time {at_text!r} is not a time with a UTC offset" if at is None
+                                else "its data is not a JSON object"))
+            continue
+        events.append((seq, Event(kind=kind, group=group, member=member, at=at, name=name, data=data,
+                                  argument=argument)))
+    return events
 
 
 def _from_epoch(value: float | None) -> dt.datetime | None:
@@ -224,7 +290,7 @@ class SQLiteStore:
     # ---- planned messages ----------------------------------------------------------
 
     def sync(self, planned, *, start, end, origins, now, cancel_reason, late_reason=None,
-             materialized_until=None) -> SyncResult:
+             materialized_until=None, groups=None, lifecycle=None) -> SyncResult:
         """Make the pending messages planned for [start, end) in ``origins``
         match ``planned`` (pairs of message and origin): add what is new,
         update what changed and is still pending, cancel what left the plan.
@@ -234,7 +300,11 @@ class SQLiteStore:
         ``late_reason``: record a new message whose time has passed (before
         ``now`` and before ``materialized_until``, the end of what was planned
         before) as skipped with this reason instead of sending it late: the
-        plan changed after its moment."""
+        plan changed after its moment.
+
+        ``groups``: only these groups' messages are in ``planned``; the
+        others' are left as they are. ``lifecycle``: state to write in the
+        same transaction (:class:`LifecycleRows`)."""
         stamp = _epoch(now)
         cutoff = min(now, materialized_until) if materialized_until is not None else None
         pending, late = [], []
@@ -258,12 +328,28 @@ class SQLiteStore:
                  for r in pending])
             updated = self.db.total_changes - before
             marks = ",".join("?" * len(origins))
-            stale = [row[0] for row in self.db.execute(
-                f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
-                "AND planned >= ? AND planned < ?", (*origins, _epoch(start), _epoch(end)))
-                if row[0] not in wanted]
+            sql = (f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
+                   "AND planned >= ? AND planned < ?")
+            stale = [row[0] for chunk in _chunks(groups) for row in self.db.execute(
+                sql + (f" AND grp IN ({','.join('?' * len(chunk))})" if chunk else ""),
+                (*origins, _epoch(start), _epoch(end), *chunk)) if row[0] not in wanted]
             self._cancel(stale, cancel_reason, stamp)
+            if lifecycle is not None:
+                self._write_lifecycle(lifecycle)
         return SyncResult(added=added, updated=updated, cancelled=len(stale), finished=finished)
+
+    def _write_lifecycle(self, lifecycle: LifecycleRows) -> None:
+        if lifecycle.replace:
+            self.db.execute("DELETE FROM lifecycle")
+        self.db.executemany("DELETE FROM lifecycle WHERE grp=?", [(g,) for g, text in lifecycle.rows if text is None])
+        self.db.executemany("INSERT INTO lifecycle (grp, state) VALUES (?, ?) ON CONFLICT(grp) DO UPDATE SET state=?",
+                            [(g, text, text) for g, text in lifecycle.rows if text is not None])
+        self.db.executemany("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=?",
+                            [(key, value, value) for key, value in lifecycle.meta])
+
+    def lifecycle_states(self) -> Iterator[tuple[str, str]]:
+        """Every group's stored lifecycle state: (group, JSON)."""
+        return iter(self.db.execute("SELECT grp, state FROM lifecycle").fetchall())
 
     def _cancel(self, ids: Sequence[str], reason: str, stamp: float) -> None:
         """pending -> cancelled: these left the plan before their time."""
@@ -441,21 +527,35 @@ class SQLiteStore:
         without an offset, data that is not JSON: written by hand or by an
         older sopc) is left out, and added to ``skipped`` as (number, why):
         one bad row must not stop the others."""
-        events = []
-        rows = self.db.execute("SELECT seq, kind, grp, member, at, name, data, argument FROM events ORDER BY seq")
-        for seq, *r in rows:
-            at = _event_time(r[3])
-            try:
-                data = json.loads(r[5])
-            except ValueError:
-                data = None
-            if at is None or not isinstance(data, dict):
-                if skipped is not None:
-                    skipped.append((seq, f"its time {r[3]!r} is not a time with a UTC offset" if at is None
-                                    else "its data is not a JSON object"))
-                continue
-            events.append(Event(kind=r[0], group=r[1], member=r[2], at=at, name=r[4], data=data, argument=r[6]))
-        return sorted(events, key=lambda e: e.at)
+        rows = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq")
+        return sorted((event for _, event in _read_events(rows, skipped)), key=lambda e: e.at)
+
+    def events_after(self, seq: int, skipped: list[tuple[int, str]] | None = None) -> list[tuple[int, Event]]:
+        """The events numbered after ``seq``, each with its number, in the
+        order they were recorded (rows that cannot be read: as in :meth:`events`)."""
+        rows = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (seq,))
+        return _read_events(rows, skipped)
+
+    def group_events(self, group: str, skipped: list[tuple[int, str]] | None = None) -> list[tuple[int, Event]]:
+        """``group``'s events, each with its number, in the order they were recorded."""
+        rows = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE grp = ? ORDER BY seq", (group,))
+        return _read_events(rows, skipped)
+
+    def events_by_group(self, skipped: list[tuple[int, str]] | None = None
+                        ) -> Iterator[tuple[str, list[tuple[int, Event]]]]:
+        """Every event, a group at a time: (group, its events with their
+        numbers in the order they were recorded). Holds one group's events
+        at a time, not all."""
+        rows = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY grp, seq")
+        group, events = None, []
+        for row in rows:
+            if row[2] != group:
+                if events:
+                    yield group, events
+                group, events = row[2], []
+            events += _read_events((row,), skipped)
+        if events:
+            yield group, events
 
     def event_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]

@@ -1,0 +1,794 @@
+"""Stage 5, plan: the lifecycle state, advanced one event at a time.
+
+Triggers start steps from events (:mod:`sopc.plan.triggers`). What they need
+to know about the events so far is small, and this module keeps exactly
+that, per group:
+
+* each member's last activity (joining, writing) and last known name: a
+  `member.silent N` begins N after the last activity unless the member is
+  active again, or leaves, first;
+* the group's last `member.message` and its stage: a `group.stage S` begins
+  when the project's `stages` rules turn to S;
+* the sequences the triggers started, each with the time its `until` event
+  (or the member's leaving) stopped it, and which non-`repeat` triggers
+  already fired for whom.
+
+:class:`LifecycleState` is advanced by each event in time order
+(:meth:`~LifecycleState.advance`), so an event costs the same whatever the
+history before it: a silence is a deadline in the group's heap (dropped when
+the member is active again), the stage is evaluated only at the moments it
+can change (one sweep: the group's creation, its events, and each `stages`
+threshold counted from the creation and from the last message), and a
+sequence is found by the events that can stop it through an index, never by
+scanning the timeline.
+
+The derived events between the group's latest event and the end of a plan
+depend on no event having come meanwhile; they are projected on a copy
+(:meth:`~LifecycleState.slots`), not written into the state, so the runner
+can take the next event whenever it comes. `sopc plan --events` puts every
+event through one state, in one pass; the runner keeps the state in its
+store (:meth:`~LifecycleState.group_json`) and advances it by the events
+recorded since: both plan with this one algorithm.
+
+Groups are independent: nothing in one group's events changes another's
+state. An event older than its group's latest needs that group's state built
+again from its events (:meth:`~LifecycleState.rebuild`), no other's.
+
+Times: a silence begins N after the last activity and a stage threshold is
+counted from the last message in elapsed time (the offset the event was
+recorded with, as the runner reads it back from its store), so `sopc plan`
+and `sopc run` agree across a daylight-saving change. A stage threshold
+counted from the group's creation (midnight in the project's zone) is wall
+clock, as before. Stage changes are found at whole-second precision: a rule
+`silent > 5d` turns true one second after the five days.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import hashlib
+import heapq
+import json
+from typing import Callable, Iterable, Iterator
+
+from sopc.compile.resolve import CompiledPlaybook, CompiledTrigger, Program
+from sopc.core.events import Event
+from sopc.core.timeutil import load_zone, localize, parse_duration
+from sopc.lang import ast
+from sopc.plan.policy import apply_quiet
+from sopc.plan.slots import Slot, step_time
+
+STATE_VERSION = 1
+ACTIVE = frozenset(("member.joined", "member.message"))               # start a quiet spell's clock again
+ENDS_QUIET = frozenset(("member.joined", "member.message", "member.left"))
+SECOND = dt.timedelta(seconds=1)
+
+Refusal = tuple[Event, str]  # an event no step is started from, and why
+
+
+class OutOfOrder(ValueError):
+    """An event older than its group's latest: build the group again (:meth:`LifecycleState.rebuild`)."""
+
+
+# ---- what a program says about lifecycle events ---------------------------------------------
+
+class TriggerRef:
+    """One trigger of one playbook, with what the state needs of it at hand."""
+
+    __slots__ = ("index", "playbook", "trigger", "spec", "until", "repeat", "groups", "stop_kinds")
+
+    def __init__(self, index: tuple[int, int], playbook: CompiledPlaybook, trigger: CompiledTrigger):
+        self.index = index
+        self.playbook = playbook
+        self.trigger = trigger
+        self.spec = trigger.trigger.event
+        self.until = trigger.trigger.until
+        self.repeat = trigger.trigger.repeat
+        self.groups = {g.id: g for g in playbook.groups}
+        self.stop_kinds = tuple(dict.fromkeys(spec.kind.value for spec in self.until))
+
+
+class Rules:
+    """The lifecycle part of a program, worked out once: which triggers each
+    group's events can start, the silence spans, the stage thresholds, and a
+    fingerprint of all of it (a stored state is only good for the rules it
+    was built with)."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.zone = load_zone(program.project.config.timezone)
+        self.stages: ast.Stages | None = program.stages
+        self.thresholds: tuple[dt.timedelta, ...] = tuple(sorted({
+            c.value.delta for rule in (self.stages.rules if self.stages else ()) for c in _compares(rule.condition)}))
+        # When a threshold counted from a moment is reached, and passed: in
+        # microseconds (sorted, for bisect) and as durations.
+        offsets = sorted({step for t in self.thresholds for step in (t, t + SECOND)})
+        self.stage_offsets: tuple[dt.timedelta, ...] = tuple(offsets)
+        self.stage_offset_keys: list[int] = [_micros(t) for t in offsets]
+        self._threshold_keys: list[int] = [_micros(t) for t in self.thresholds]
+        self._stage_by_class: dict[tuple[int, int], str | None] = {}
+        self.refs: dict[tuple[int, int], TriggerRef] = {}
+        self._by_group: dict[str, dict[str, list[TriggerRef]]] = {}
+        texts: dict[str, None] = {}
+        for pi, playbook in enumerate(program.playbooks):
+            for ti, trigger in enumerate(playbook.triggers):
+                ref = self.refs[(pi, ti)] = TriggerRef((pi, ti), playbook, trigger)
+                for group in ref.groups:
+                    self._by_group.setdefault(group, {}).setdefault(ref.spec.kind.value, []).append(ref)
+                if ref.spec.kind.value == "member.silent" and ref.spec.argument:
+                    texts[ref.spec.argument] = None
+        # Each distinct text a trigger starts on derives its own silences (as `7d` and `168h` would).
+        self.silences: tuple[tuple[str, dt.timedelta], ...] = tuple(
+            (text, span) for text in texts if (span := parse_duration(text)))
+        self.silence_keys: tuple[int, ...] = tuple(_micros(span) for _, span in self.silences)
+        self.fingerprint = self._fingerprint()
+
+    def triggers_for(self, group: str) -> dict[str, list[TriggerRef]] | None:
+        """The triggers ``group``'s events can start, by event kind; None when
+        it is in no playbook with triggers (its events start nothing)."""
+        return self._by_group.get(group)
+
+    def stage(self, age: int, silent: int) -> str | None:
+        """:func:`stage_of` for an age and a silence in microseconds. The
+        rules only compare them with the thresholds, so the stage is worked
+        out once for each pair of places the two have among the thresholds."""
+        place = (_place(self._threshold_keys, age), _place(self._threshold_keys, silent))
+        try:
+            return self._stage_by_class[place]
+        except KeyError:
+            stage = self._stage_by_class[place] = stage_of(
+                self.stages, age=dt.timedelta(microseconds=age), silent=dt.timedelta(microseconds=silent))
+            return stage
+
+    def created(self, group: str) -> dt.datetime | None:
+        """The roster's `created` day of ``group``, at local midnight (None: not known)."""
+        found = self.program.project.roster.by_id.get(group)
+        if found is None or not found.created:
+            return None
+        return localize(dt.datetime.combine(found.created, dt.time()), self.zone)
+
+    def _fingerprint(self) -> str:
+        """A hash of everything the state depends on: the triggers (with
+        their steps' times, zones and quiet hours), the groups they reach and
+        when those were created, the stages, the project's zone."""
+        playbooks = []
+        for pi, playbook in enumerate(self.program.playbooks):
+            if not playbook.triggers:
+                continue
+            policy = playbook.policy
+            triggers = [[_spec(t.trigger.event), t.trigger.repeat, [_spec(u) for u in t.trigger.until],
+                         [[_seconds(o), a.isoformat() if a else None, s.name] for o, a, s in t.steps]]
+                        for t in playbook.triggers]
+            playbooks.append([pi, playbook.name, playbook.zone_name, sorted(g.id for g in playbook.groups),
+                              [str(policy.quiet_start), str(policy.quiet_end), policy.quiet_mode], triggers])
+        created = {g: (c.isoformat() if (c := self.created(g)) else None) for g in sorted(self._by_group)}
+        stages = [[r.name.value, _condition(r.condition)] for r in self.stages.rules] if self.stages else None
+        text = json.dumps([STATE_VERSION, self.program.project.config.timezone, playbooks, created, stages],
+                          ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _place(keys: list[int], value: int) -> int:
+    """Where ``value`` is among the sorted ``keys``: between two (even) or on one (odd)."""
+    at = bisect.bisect_left(keys, value)
+    return 2 * at + (at < len(keys) and keys[at] == value)
+
+
+def _spec(spec: ast.EventSpec) -> list:
+    return [spec.kind.value, spec.argument]
+
+
+def _seconds(delta: dt.timedelta | None) -> float | None:
+    return None if delta is None else delta.total_seconds()
+
+
+def _condition(condition) -> list | None:
+    if condition is None:
+        return None
+    if isinstance(condition, ast.StageCompare):
+        return ["cmp", condition.metric, condition.op, condition.value.delta.total_seconds()]
+    return ["all" if isinstance(condition, ast.StageAll) else "any", [_condition(t) for t in condition.terms]]
+
+
+_RULES: list[tuple[Program, Rules]] = []
+
+
+def rules_of(program: Program) -> Rules:
+    """The :class:`Rules` of ``program``, worked out once per program (the
+    last few are kept: a check plans the same program several times)."""
+    for known, rules in _RULES:
+        if known is program:
+            return rules
+    rules = Rules(program)
+    _RULES.insert(0, (program, rules))
+    del _RULES[4:]
+    return rules
+
+
+# ---- stages ----------------------------------------------------------------------------------
+
+def stage_of(stages: ast.Stages, *, age: dt.timedelta, silent: dt.timedelta) -> str | None:
+    for rule in stages.rules:
+        if rule.condition is None or _holds(rule.condition, age=age, silent=silent):
+            return rule.name.value
+    return None
+
+
+def _holds(condition, *, age, silent) -> bool:
+    if isinstance(condition, ast.StageAll):
+        return all(_holds(t, age=age, silent=silent) for t in condition.terms)
+    if isinstance(condition, ast.StageAny):
+        return any(_holds(t, age=age, silent=silent) for t in condition.terms)
+    value = age if condition.metric == "age" else silent
+    limit = condition.value.delta
+    op = condition.op
+    if op == "<":
+        return value < limit
+    if op == "<=":
+        return value <= limit
+    if op == ">":
+        return value > limit
+    return value >= limit
+
+
+def _compares(condition) -> Iterator[ast.StageCompare]:
+    if condition is None:
+        return
+    if isinstance(condition, ast.StageCompare):
+        yield condition
+    else:
+        for term in condition.terms:
+            yield from _compares(term)
+
+
+def matches(spec: ast.EventSpec, event: Event) -> bool:
+    """Whether ``event`` is the one ``spec`` (`on ...`, `until ...`) names."""
+    if spec.kind.value != event.kind:
+        return False
+    if spec.argument is None:
+        return True
+    if event.kind == "member.silent":
+        return _duration(spec.argument) == _duration(event.argument or "")
+    return spec.argument == event.argument
+
+
+@functools.lru_cache(maxsize=256)
+def _duration(text: str) -> dt.timedelta | None:
+    return parse_duration(text)
+
+
+# ---- sequences -------------------------------------------------------------------------------
+
+class Sequence:
+    """The steps one event started in one trigger, and when they were stopped."""
+
+    __slots__ = ("ref", "event", "stop", "times", "last", "last_scheduled", "error")
+
+    def __init__(self, ref: TriggerRef, event: Event, stop: dt.datetime | None = None):
+        self.ref = ref
+        self.event = event
+        self.stop = stop
+        self.error: str | None = None
+        # (step index, scheduled, after quiet hours or None: skipped in them)
+        self.times: tuple[tuple[int, dt.datetime, dt.datetime | None], ...] = ()
+        self.last: dt.datetime | None = None            # the latest a step goes out: no slot after
+        self.last_scheduled: dt.datetime | None = None  # the latest a step is scheduled: no stop matters after
+        try:  # one event's arithmetic (a step past datetime's range) must not stop the others
+            self.times = _step_times(ref, event.at)
+        except (OverflowError, ValueError) as exc:
+            self.error = f"its steps in `{ref.playbook.name}` cannot be planned: {exc}"
+        if self.times:
+            self.last = max(at if at is not None else scheduled for _, scheduled, at in self.times)
+            self.last_scheduled = max(scheduled for _, scheduled, _ in self.times)
+
+    def copy(self) -> "Sequence":
+        twin = object.__new__(Sequence)
+        for name in Sequence.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
+    def slots(self, start: dt.datetime, end: dt.datetime, keep_quiet_skipped: bool) -> Iterator[Slot]:
+        """Its steps going out in [start, end), those scheduled from its stop on left out."""
+        ref, event, stop = self.ref, self.event, self.stop
+        group = ref.groups.get(event.group)
+        if group is None:
+            return
+        member = {"id": event.member, "name": event.name or event.member} if event.member else None
+        context = None
+        for index, scheduled, at in self.times:
+            if stop is not None and scheduled >= stop:
+                continue
+            if at is None and keep_quiet_skipped:
+                at = scheduled  # for the gate to say it skips it (sopc plan --show-skipped)
+            if at is not None and start <= at < end:
+                if context is None:
+                    context = event.as_context()
+                yield Slot(at=at, scheduled=scheduled, playbook=ref.playbook, step=ref.trigger.steps[index][2],
+                           groups=(group,), member=member, event=context, anchor=event.at)
+
+
+def _step_times(ref: TriggerRef, anchor: dt.datetime) -> tuple:
+    playbook = ref.playbook
+    times = []
+    for index, (offset, at_time, _) in enumerate(ref.trigger.steps):
+        scheduled = step_time(anchor, offset, at_time, playbook.zone)
+        if scheduled is not None:
+            times.append((index, scheduled, apply_quiet(scheduled, playbook.policy, playbook.zone)))
+    return tuple(times)
+
+
+# ---- one group -------------------------------------------------------------------------------
+
+_OFFSETS: dict[dt.timedelta, dt.timezone] = {}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _key(moment: dt.datetime) -> int:
+    """``moment`` as microseconds since 1970: the order the derivation keeps
+    (ints: exact, and far faster to compare than datetimes in different zones)."""
+    return _micros(moment - _EPOCH)
+
+
+def _micros(delta: dt.timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _elapsed(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with its fixed offset, so that adding to it counts elapsed
+    time (as for every time read back from the store) rather than wall clock."""
+    zone = moment.tzinfo
+    if type(zone) is dt.timezone:
+        return moment
+    offset = moment.utcoffset()
+    fixed = _OFFSETS.get(offset)
+    if fixed is None:
+        fixed = _OFFSETS[offset] = dt.timezone(offset)
+    return moment.replace(tzinfo=fixed)
+
+
+class GroupState:
+    """What one group's events so far imply (see the module docstring).
+
+    Moments the derivation orders (heap entries, the stage's progress) are
+    kept as keys (:func:`_key`) beside the moment itself."""
+
+    __slots__ = ("id", "created", "created_by_event", "upto", "upto_key", "members", "last_message",
+                 "last_message_key", "stage", "stage_upto", "stage_next", "stage_next_at", "fired", "sequences",
+                 "retired", "_heap", "_stoppers", "_created", "_created_keys", "_kept")
+
+    def __init__(self, group: str, created: dt.datetime, created_by_event: bool):
+        self.id = group
+        self.created = created
+        self.created_by_event = created_by_event   # not in the roster: its first event's time
+        self.upto: dt.datetime | None = None        # the latest event taken
+        self.upto_key: int | None = None
+        # member ("" for none) -> [last activity (None: left), name, its key, silence entries in the heap
+        # (a bit for each span)]
+        self.members: dict[str, list] = {}
+        self.last_message: dt.datetime | None = None
+        self.last_message_key: int | None = None
+        self.stage: str | None = None
+        self.stage_upto: int | None = None          # the stage is worked out up to this moment (a key)
+        self.stage_next: int | None = None          # the next moment it may change: key and moment
+        self.stage_next_at: dt.datetime | None = None
+        self.fired: set[tuple[int, int, str]] = set()  # non-repeat triggers that fired: (playbook, trigger, member)
+        self.sequences: list[Sequence] = []
+        self.retired: dt.datetime | None = None     # sequences ending before this were let go
+        # (deadline key, member, silence index): at most one entry a member
+        # and span; one whose member was active since is put back with the
+        # new deadline when it comes up, rather than one pushed per message.
+        self._heap: list[tuple[int, str, int]] = []
+        # (member or None, event kind) -> sequences such an event may stop
+        self._stoppers: dict[tuple[str | None, str], list[Sequence]] = {}
+        # The creation and when a stage threshold counted from it is reached
+        # or passed: sorted moments and their keys.
+        self._created: list[dt.datetime] = []
+        self._created_keys: list[int] = []
+        self._kept = 0                              # sequences kept when last let go of some
+
+    def copy(self) -> "GroupState":
+        """A copy to project derived events on."""
+        twin = object.__new__(GroupState)
+        for name in GroupState.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin._heap = list(self._heap)
+        twin.members = {member: list(state) for member, state in self.members.items()}
+        twin.fired = set(self.fired)
+        twin.sequences = [s.copy() for s in self.sequences]
+        twin._stoppers = {}
+        for sequence in twin.sequences:
+            _register(twin, sequence)
+        return twin
+
+
+def _register(group: GroupState, sequence: Sequence) -> None:
+    """Index ``sequence`` by the events that may stop it: its `until` kinds,
+    and for a member's sequence that member's leaving."""
+    if sequence.stop is not None or sequence.last_scheduled is None:
+        return
+    member = sequence.event.member
+    kinds = sequence.ref.stop_kinds if member is None else (*sequence.ref.stop_kinds, "member.left")
+    for kind in kinds:
+        group._stoppers.setdefault((member, kind), []).append(sequence)
+
+
+class Advanced:
+    """What one event did: the derived events it let begin before it (and
+    itself last), the sequences started and those stopped."""
+
+    __slots__ = ("derived", "started", "stopped")
+
+    def __init__(self):
+        self.derived: list[Event] = []
+        self.started: list[Sequence] = []
+        self.stopped: list[Sequence] = []
+
+
+# ---- the state -------------------------------------------------------------------------------
+
+class LifecycleState:
+    """Every group's :class:`GroupState` under one program's :class:`Rules`.
+
+    ``on_refused`` is told of each event whose steps cannot be computed (a
+    step past datetime's range): it starts nothing, the others do."""
+
+    def __init__(self, rules: Rules, *, on_refused: Callable[[Event, str], None] | None = None):
+        self.rules = rules
+        self.groups: dict[str, GroupState] = {}
+        self.on_refused = on_refused
+        self.dirty: set[str] = set()   # groups changed since the caller last saved them
+        self.record_derived = False    # keep the derived events in Advanced (tests, derived_events)
+        # A plan of a window from here needs no sequence ending before it: let
+        # such go as they pile up (None: keep them; the runner lets go itself).
+        self.retire_before: dt.datetime | None = None
+
+    # ---- taking events --------------------------------------------------------------------
+
+    def advance(self, event: Event) -> Advanced:
+        """Take ``event``, the latest of its group so far (ties: in the order
+        given): first the derived events that begin before it, then it.
+        Raises :class:`OutOfOrder` for an event older than its group's latest."""
+        done = Advanced()
+        triggers = self.rules.triggers_for(event.group)
+        if triggers is None:
+            return done  # in no playbook with triggers: nothing to keep
+        group = self.groups.get(event.group)
+        if group is None:
+            group = self.groups[event.group] = self._new_group(event)
+        key = _key(event.at)
+        if group.upto_key is not None and key < group.upto_key:
+            raise OutOfOrder(f"event at {event.at.isoformat()} is older than {group.upto.isoformat()}, "
+                             f"the latest of group {event.group}")
+        self.dirty.add(group.id)
+        self._derive(group, key, done)
+        self._take(group, event, key, triggers, done)
+        return done
+
+    def rebuild(self, group_id: str, events: Iterable[Event]) -> None:
+        """Build ``group_id``'s state again from all its events (any order:
+        sorted by time here, ties in the order given)."""
+        self.groups.pop(group_id, None)
+        self.dirty.add(group_id)
+        for event in sorted(events, key=_at):
+            self.advance(event)
+
+    def finish(self, end: dt.datetime, done: Advanced | None = None) -> None:
+        """Let every derived event before ``end`` begin (the events are all
+        in: `sopc plan --events`)."""
+        key = _key(end)
+        for group in self.groups.values():
+            self._derive(group, key, done)
+
+    def retire(self, before: dt.datetime, groups: Iterable[str] | None = None) -> None:
+        """Let go of sequences with no step going out from ``before`` on (a
+        plan of a window from ``before``, or a runner whose window has passed
+        them, needs them no more)."""
+        for group_id in (self.groups if groups is None else groups):
+            group = self.groups.get(group_id)
+            if group is None:
+                continue
+            kept = [s for s in group.sequences if s.last is not None and s.last >= before]
+            if len(kept) != len(group.sequences):  # (nothing let go: it still holds all it held)
+                group.sequences = kept
+                group.retired = before if group.retired is None else max(group.retired, before)
+                self.dirty.add(group_id)
+
+    def needs_rebuild(self, group_id: str, moment: dt.datetime) -> bool:
+        """Whether taking an event of ``group_id`` at ``moment`` (and
+        planning the group from then) needs its state built again: it is
+        older than the group's latest event, or than sequences let go of."""
+        group = self.groups.get(group_id)
+        return group is not None and ((group.upto is not None and moment < group.upto)
+                                      or not self.holds_from(group_id, moment))
+
+    def holds_from(self, group_id: str, moment: dt.datetime) -> bool:
+        """Whether the state holds every sequence of ``group_id`` with a step going out from ``moment`` on."""
+        group = self.groups.get(group_id)
+        return group is None or group.retired is None or group.retired <= moment
+
+    # ---- what it plans --------------------------------------------------------------------
+
+    def slots(self, start: dt.datetime, end: dt.datetime, *, groups: Iterable[str] | None = None,
+              keep_quiet_skipped: bool = False, project: bool = True) -> list[Slot]:
+        """The trigger slots going out in [start, end), in time order.
+        ``project``: with the derived events that begin before ``end`` if no
+        other event comes (worked out on a copy: the state stays as it is)."""
+        slots: list[Slot] = []
+        key = _key(end)
+        for group_id in (self.groups if groups is None else groups):
+            group = self.groups.get(group_id)
+            if group is None:
+                continue
+            if project:
+                group = group.copy()
+                self._derive(group, key, None)
+            for sequence in group.sequences:
+                if sequence.last is not None and sequence.last >= start:
+                    slots += sequence.slots(start, end, keep_quiet_skipped)
+        return sorted(slots, key=Slot.sort_key)
+
+    # ---- the store's copy -----------------------------------------------------------------
+
+    def group_json(self, group_id: str) -> str | None:
+        """``group_id``'s state as JSON (None: it has none)."""
+        group = self.groups.get(group_id)
+        return None if group is None else json.dumps(_to_json(group), ensure_ascii=False, separators=(",", ":"))
+
+    def load_group(self, group_id: str, text: str) -> None:
+        """Take ``group_id``'s state from :meth:`group_json`'s text."""
+        self.groups[group_id] = _from_json(self.rules, group_id, json.loads(text))
+
+    def rebind(self, rules: Rules) -> None:
+        """The same rules (same fingerprint) from another build of the
+        project: the sequences point at its playbooks and steps."""
+        assert rules.fingerprint == self.rules.fingerprint
+        self.rules = rules
+        for group in self.groups.values():
+            for sequence in group.sequences:
+                sequence.ref = rules.refs[sequence.ref.index]
+
+    # ---- the derivation -------------------------------------------------------------------
+
+    def _new_group(self, first: Event) -> GroupState:
+        created = self.rules.created(first.group)
+        group = GroupState(first.group, created or first.at, created is None)
+        _prepare_stages(group, self.rules)
+        return group
+
+    def _derive(self, group: GroupState, before: int, done: Advanced | None) -> None:
+        """The derived events of ``group`` that begin before ``before`` (a
+        key), in time order; at one moment, silences before the stage."""
+        heap = group._heap
+        members = group.members
+        silences, silence_keys = self.rules.silences, self.rules.silence_keys
+        while True:
+            stage_key = group.stage_next
+            if heap and heap[0][0] < before and (stage_key is None or heap[0][0] <= stage_key):
+                key, member, index = heapq.heappop(heap)
+                state = members.get(member)
+                if state[0] is None:  # left
+                    state[3] &= ~(1 << index)
+                    continue
+                deadline = state[2] + silence_keys[index]
+                if deadline != key:  # active again since: falls silent later, if at all
+                    heapq.heappush(heap, (deadline, member, index))
+                    continue
+                state[3] &= ~(1 << index)
+                text, span = silences[index]
+                event = Event(kind="member.silent", group=group.id, member=member, at=state[0] + span,
+                              name=state[1], argument=text)
+            elif stage_key is not None and stage_key < before:
+                event = self._stage_at(group, stage_key, group.stage_next_at)
+                if event is None:
+                    continue
+            else:
+                return
+            self._fire(group, event, self.rules.triggers_for(group.id), done)
+
+    def _take(self, group: GroupState, event: Event, key: int, triggers, done: Advanced) -> None:
+        self._fire(group, event, triggers, done)
+        kind = event.kind
+        if event.name or kind in ENDS_QUIET:
+            member = event.member or ""
+            state = group.members.get(member)
+            if state is None:
+                state = group.members[member] = [None, None, None, 0]
+            if event.name:
+                state[1] = event.name
+            if kind in ACTIVE:
+                state[0], state[2] = _elapsed(event.at), key
+                _queue_silences(group, member, state, self.rules)
+            elif kind == "member.left":
+                state[0] = state[2] = None
+        group.upto, group.upto_key = event.at, key
+        if self.rules.stages is not None:
+            if kind == "member.message":
+                group.last_message, group.last_message_key = _elapsed(event.at), key
+            if key >= group._created_keys[0]:
+                # every event's moment is looked at (after the events at it)
+                group.stage_next, group.stage_next_at = key, event.at
+
+    def _stage_at(self, group: GroupState, key: int, moment: dt.datetime) -> Event | None:
+        """The stage at ``moment`` if it changed there, as a group.stage event."""
+        # As datetimes subtract: wall clock between two times in the
+        # project's zone (the creation, a threshold counted from it), else elapsed.
+        age = _micros(moment - group.created)
+        silent = age if group.last_message_key is None else key - group.last_message_key
+        stage = self.rules.stage(age, silent)
+        group.stage_upto = key
+        _schedule_stage(group, self.rules)
+        if stage is None or stage == group.stage:
+            return None
+        group.stage = stage
+        return Event(kind="group.stage", group=group.id, member=None, at=moment, argument=stage)
+
+    def _fire(self, group: GroupState, event: Event, triggers, done: Advanced | None) -> None:
+        """``event`` stops the sequences it is an `until` of, then starts its triggers' steps."""
+        if done is not None and self.record_derived:
+            done.derived.append(event)
+        if group._stoppers:
+            self._stop(group, event, done)
+        refs = triggers.get(event.kind)
+        if not refs:
+            return
+        for ref in refs:
+            if not matches(ref.spec, event):
+                continue
+            if not ref.repeat:
+                fired = (*ref.index, event.member or "")
+                if fired in group.fired:
+                    continue
+                group.fired.add(fired)
+            sequence = Sequence(ref, event)
+            if sequence.error is not None:
+                if self.on_refused is not None:
+                    self.on_refused(event, sequence.error)
+                continue
+            group.sequences.append(sequence)
+            _register(group, sequence)
+            if done is not None:
+                done.started.append(sequence)
+            if self.retire_before is not None and len(group.sequences) > 2 * group._kept + 64:
+                self.retire(self.retire_before, (group.id,))
+                group._kept = len(group.sequences)
+
+    def _stop(self, group: GroupState, event: Event, done: Advanced | None) -> None:
+        stoppers = group._stoppers
+        keys = [(None, event.kind)] if event.member is None else [(event.member, event.kind), (None, event.kind)]
+        for key in keys:
+            waiting = stoppers.get(key)
+            if not waiting:
+                continue
+            kept = []
+            for sequence in waiting:
+                if sequence.stop is not None or sequence.last_scheduled < event.at:
+                    continue  # stopped already, or no step left for a stop to cut
+                if sequence.event.at >= event.at or not _stops(sequence, event):
+                    kept.append(sequence)
+                    continue
+                sequence.stop = event.at
+                if done is not None:
+                    done.stopped.append(sequence)
+            if kept:
+                stoppers[key] = kept
+            else:
+                del stoppers[key]
+
+
+def _stops(sequence: Sequence, event: Event) -> bool:
+    """Whether ``event`` (later, in the same group, for the same member if the
+    sequence has one) stops ``sequence``."""
+    if sequence.event.member is not None and event.kind == "member.left":
+        return True  # nobody to send to any more
+    return any(matches(spec, event) for spec in sequence.ref.until)
+
+
+def _at(event: Event) -> dt.datetime:
+    return event.at
+
+
+def _queue_silences(group: GroupState, member: str, state: list, rules: Rules, after: int | None = None) -> None:
+    """Put ``member``'s silence deadlines (last activity + each span) in the
+    heap, those not there yet (``after``: only those from then on)."""
+    for index, span in enumerate(rules.silence_keys):
+        bit = 1 << index
+        if not state[3] & bit:
+            deadline = state[2] + span
+            if after is None or deadline >= after:
+                heapq.heappush(group._heap, (deadline, member, index))
+                state[3] |= bit
+
+
+def _prepare_stages(group: GroupState, rules: Rules) -> None:
+    if rules.stages is None:
+        return
+    created = group.created
+    moments = [created]
+    for offset in rules.stage_offsets:
+        try:
+            moments.append(created + offset)  # wall clock, from midnight in the project's zone
+        except OverflowError:
+            break  # past datetime's last year: never, within a plan
+    keyed = sorted({_key(m): m for m in moments}.items())
+    group._created = [m for _, m in keyed]
+    group._created_keys = [k for k, _ in keyed]
+    _schedule_stage(group, rules)
+
+
+def _schedule_stage(group: GroupState, rules: Rules) -> None:
+    """The next moment the stage may change: the group's creation, a
+    threshold reached or passed (counted from the creation or from the last
+    message), or an event's moment not yet looked at; none before the
+    creation."""
+    after = group.stage_upto
+    first = group._created_keys[0]
+    best_key, best = None, None
+    at = 0 if after is None else bisect.bisect_right(group._created_keys, after)
+    if at < len(group._created_keys):
+        best_key, best = group._created_keys[at], group._created[at]
+    base = group.last_message_key
+    if base is not None:
+        floor = max(first - 1, after) if after is not None else first - 1
+        at = bisect.bisect_right(rules.stage_offset_keys, floor - base)
+        if at < len(rules.stage_offset_keys) and (best_key is None or base + rules.stage_offset_keys[at] < best_key):
+            try:
+                best_key, best = base + rules.stage_offset_keys[at], group.last_message + rules.stage_offsets[at]
+            except OverflowError:
+                pass  # past datetime's last year: never, within a plan
+    upto = group.upto_key
+    if upto is not None and upto >= first and (after is None or upto > after) and (best_key is None or upto < best_key):
+        best_key, best = upto, group.upto
+    group.stage_next, group.stage_next_at = best_key, best
+
+
+# ---- JSON ------------------------------------------------------------------------------------
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def _to_json(group: GroupState) -> dict:
+    return {
+        "v": STATE_VERSION,
+        "created": _iso(group.created) if group.created_by_event else None,
+        "upto": _iso(group.upto), "last_message": _iso(group.last_message),
+        "stage": group.stage, "stage_upto": group.stage_upto, "retired": _iso(group.retired),
+        "members": {m: [_iso(s[0]), s[1]] for m, s in group.members.items() if s[0] is not None or s[1]},
+        "fired": sorted([pi, ti, m] for pi, ti, m in group.fired),
+        "sequences": [[*s.ref.index, s.event.kind, s.event.member, _iso(s.event.at), s.event.name,
+                       s.event.argument, s.event.data, _iso(s.stop)] for s in group.sequences],
+    }
+
+
+def _from_json(rules: Rules, group_id: str, data: dict) -> GroupState:
+    if data.get("v") != STATE_VERSION:
+        raise ValueError(f"lifecycle state version {data.get('v')!r}, not {STATE_VERSION}")
+    created = rules.created(group_id)
+    group = GroupState(group_id, created or _time(data["created"]), created is None)
+    group.upto = _time(data["upto"])
+    group.upto_key = None if group.upto is None else _key(group.upto)
+    group.last_message = _time(data["last_message"])
+    group.last_message_key = None if group.last_message is None else _key(group.last_message)
+    group.stage = data["stage"]
+    group.stage_upto = data["stage_upto"]
+    group.retired = _time(data["retired"])
+    group.fired = {(pi, ti, m) for pi, ti, m in data["fired"]}
+    for member, (last, name) in data["members"].items():
+        last = _time(last)
+        state = group.members[member] = [last, name, None if last is None else _key(last), 0]
+        if last is not None:  # those before the latest event began (or were cut short) already
+            _queue_silences(group, member, state, rules, after=group.upto_key)
+    for pi, ti, kind, member, at, name, argument, event_data, stop in data["sequences"]:
+        event = Event(kind=kind, group=group_id, member=member, at=_time(at), name=name, data=event_data,
+                      argument=argument)
+        sequence = Sequence(rules.refs[(pi, ti)], event, _time(stop))
+        group.sequences.append(sequence)
+        _register(group, sequence)
+    _prepare_stages(group, rules)
+    return group
