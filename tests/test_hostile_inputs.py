@@ -21,6 +21,7 @@ from lark.parsers import lalr_parser_state
 from projects import write_project
 
 import sopc.lang.parser as parser
+from sopc.compile.templates import CompiledTemplate
 from sopc.core.limits import MAX_DIGITS, MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, MAX_WALK_ENTRIES, size_text
 from sopc.lang.parser import parse
 
@@ -184,6 +185,63 @@ def test_recovery_walks_a_million_blank_lines_once_not_once_per_error(monkeypatc
     tree, diagnostics = parse(text, "blank.sop")
     assert [d.code for d in diagnostics][-1] == "E0004" and len(diagnostics) == parser.MAX_SYNTAX_ERRORS + 1
     assert calls[0] < 3 * 1_000_000, calls[0]  # was a walk over every blank line per error: 50 million
+
+
+# ---- finding 7: roster work is linear, and small per row ------------------------------------------------------
+
+ROSTER_SOP = '''playbook weekly "周SOP"
+  to groups tagged 福利群
+  sender console
+  周一 10:00 energy  "【{{ group.store }}】本周券包 {{ amount }} 元,{{ group.name }}的家人们冲"  amount=50
+  周三 11:00 king    "今天 {{ date }},{{ group.store }}国王日" @all
+  周五 15:00 draw    "周五抽奖,回复「薯条」参与"
+  周六 10:30 welfare "【{{ group.store }}】独享 {{ group['city'] }}"
+'''
+
+
+def _roster(count: int, long_store: int | None = None, bad_price: int | None = None) -> str:
+    rows = ["id,name,tags,store,city,price"]
+    for number in range(count):
+        store = "超" * 1000 if number == long_store else f"{number}号店"
+        rows.append(f"g{number:06d},第 {number} 群,福利群,{store},杭州,{'九块九' if number == bad_price else '9.9'}")
+    return "\n".join(rows) + "\n"
+
+
+def _renders(monkeypatch) -> list[int]:
+    rendered = [0]
+    real = CompiledTemplate.render
+
+    def counting(self, context):
+        rendered[0] += 1
+        return real(self, context)
+    monkeypatch.setattr(CompiledTemplate, "render", counting)
+    return rendered
+
+
+def test_checking_a_roster_renders_per_step_not_per_group(project, run_sopc, monkeypatch):
+    renders = _renders(monkeypatch)
+    counts = []
+    for count in (1000, 4000):
+        root = project({"main.sop": ROSTER_SOP, "groups.csv": _roster(count)}, name=f"r{count}")
+        renders[0] = 0
+        assert check(root, run_sopc) == []
+        counts.append(renders[0])
+    # was 8 renders per group (4 templates reading `group`, 5 weeks of dated texts): 8,000 and 32,000
+    assert counts[0] == counts[1] and counts[1] < 100, counts
+
+
+def test_one_group_in_thousands_with_a_text_too_long_or_a_bad_value_is_still_found(project, run_sopc):
+    toml = '''timezone = "Asia/Shanghai"\n\n[senders.console]\nkind = "wecom-bot"\nkey_env = "HOSTILE_KEY"\n'''
+    price = '  周日 09:00 price   "会员价 {{ group.price | yuan }}"\n'  # a filter: each group rendered for real
+    root = project({"sopc.toml": toml, "main.sop": ROSTER_SOP + price,
+                    "groups.csv": _roster(3000, long_store=1234, bad_price=2345)})
+    found = check(root, run_sopc)
+    assert sorted((code, line) for code, line, _ in found) == [("E0406", 8), ("E0502", 4), ("E0502", 5),
+                                                                ("E0502", 7)], found
+    long = next(message for code, line, message in found if code == "E0502" and line == 4)
+    assert "`energy` for group `g001234`" in long and "(and 4 more times in 1 group)" in long
+    bad = next(message for code, _, message in found if code == "E0406")
+    assert "step `price` cannot be rendered for group `g002345`" in bad and "九块九" in bad
 
 
 # ---- finding 7: a did-you-mean never walks the disk ------------------------------------------------------------
