@@ -325,3 +325,17 @@ def test_render_never_raises_and_carets_align(source, line, column, end_line, en
     assert display_width(body[: len(body) - len(carets)]) == offset
     printed = out[2].removeprefix(f"{line} |").removeprefix(" ")
     assert display_width(printed[: len(prefix.replace("\t", "    "))]) == offset
+
+
+def test_a_very_long_line_is_shown_as_a_window_with_the_caret_on_the_span():
+    from sopc.core.diagnostics import Span, error
+    from sopc.core.render import render_text
+
+    line = "甲" * 30000 + " bad " + "x" * 40000
+    column = 30000 + 2
+    text = render_text([error("E0010", "too long", Span(path="p.sop", line=1, column=column, end_line=1,
+                                                         end_column=column + 3))], {"p.sop": line})
+    source, carets = text.splitlines()[2], text.splitlines()[3]
+    assert len(source) < 400 and "…" in source and "bad" in source
+    assert carets.index("^^^") - carets.index("|") == source.index("bad") - source.index("|") + \
+        source[source.index("|"):source.index("bad")].count("甲")  # CJK cells are two wide

@@ -163,9 +163,11 @@ def _continues(span: Span) -> bool:
 def _snippet(span: Span, lines: list[str] | None) -> _Snippet | None:
     if lines is None or not 1 <= span.line <= len(lines):
         return None
-    line = _printable(lines[span.line - 1])
+    line = lines[span.line - 1]
     start = _clamp(span.column, 1, len(line) + 1) - 1
     end = _end_index(span, len(line))
+    line, start, end = _window(line, start, end)
+    line = _printable(line)
     return _Snippet(
         line_number=span.line,
         text=line.replace("\t", TAB_EXPANSION),
@@ -173,6 +175,25 @@ def _snippet(span: Span, lines: list[str] | None) -> _Snippet | None:
         caret_count=max(1, display_width(line[start:end])),
         continues=_continues(span),
     )
+
+
+SNIPPET_CHARS = 160        # a longer line is shown as a window around the span
+_SNIPPET_LEAD = 40         # characters kept before the span's start
+ELLIPSIS = "…"
+
+
+def _window(line: str, start: int, end: int) -> tuple[str, int, int]:
+    """A line of at most about SNIPPET_CHARS characters around ``start``,
+    with … where it was cut, and ``start``/``end`` moved into it: a
+    70,000-character line is not printed whole under every diagnostic."""
+    if len(line) <= SNIPPET_CHARS:
+        return line, start, end
+    first = max(0, start - _SNIPPET_LEAD)
+    last = min(len(line), first + SNIPPET_CHARS)
+    prefix = ELLIPSIS if first > 0 else ""
+    suffix = ELLIPSIS if last < len(line) else ""
+    shift = len(prefix) - first
+    return prefix + line[first:last] + suffix, start + shift, min(end, last) + shift
 
 
 # ---- text ------------------------------------------------------------------------
