@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from sopc.checks.alike import Alike
 from sopc.checks.context import CheckContext
@@ -30,7 +30,6 @@ from sopc.compile.resolve import Program, Step
 from sopc.compile.templates import memo_key_names
 from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
-from sopc.core.messages import PlannedMessage
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 from sopc.core.vocabulary import PER_SLOT_NAMES
@@ -42,6 +41,17 @@ MORNING = re.compile(r"早上好|早安|早呀|good morning", re.IGNORECASE)
 NIGHT = re.compile(r"晚安|good night", re.IGNORECASE)
 GREETING = re.compile(f"{MORNING.pattern}|{NIGHT.pattern}", re.IGNORECASE)  # either: one search for most texts
 CODES = ("E0304", "E0303", "W0302", "E0502", "E0506", "E0507")
+
+
+class _Post(NamedTuple):
+    """What the timing rules read of one message: a message without its
+    text, id or mentions."""
+
+    at: dt.datetime
+    playbook: str
+    step: str
+    group: str
+    sender: str
 
 
 @dataclass
@@ -106,7 +116,7 @@ class _Walk:
         self.verdicts: dict[tuple, str | None] = {}  # (sender, kind, text) -> the contract's refusal, read once
         self.failures: dict[int, tuple[tuple, Slot, Group]] = {}  # id(step) -> its first failure
         self.failed_groups: set[str] = set()
-        self.last_post: dict[str, PlannedMessage] = {}
+        self.last_post: dict[str, _Post] = {}
         self.per_day: dict[tuple[str, dt.date], list[str]] = {}
         self.over_cap: set[tuple[str, dt.date]] = set()
         self.assisted_per_day: dict[tuple[str, dt.date], int] = {}
@@ -121,23 +131,31 @@ class _Walk:
     # -- one slot ---------------------------------------------------------------------
 
     def _slot(self, index: int, slot: Slot, groups: tuple[Group, ...]) -> None:
+        """One slot, timing and text apart: the timing rules need only the
+        slot's time and each group's sender (no message is built, no id
+        hashed); the text is the renderer's, memoized on what its template
+        reads, and is looked at only for the content rules."""
         step = self.steps.get((slot.step.playbook, slot.step.name))
         reps = self.alike.representatives(groups)
         zone = self.zones[slot.step.playbook]
         by_group = self.texts.reads_group(slot.step)
-        for group, message in zip(reps, self.renderer.messages(slot, reps)):
+        playbook, kind, sender_for, text_of = slot.playbook, slot.step.kind, self.program.sender_for, self.renderer.text
+        local = None
+        for group in reps:
             order = (index, group.id)
-            if message.error is not None:
+            text, failure = text_of(slot, group)
+            if failure is not None:
                 self._failed(slot, group, order)
                 continue
-            if step is None or message.kind == "action":
+            if step is None or kind == "action":
                 continue
-            local = message.at.astimezone(zone)
-            self._timing(message, step, local, order, group)
+            if local is None:
+                local = slot.at.astimezone(zone)
+            post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender_for(playbook, group))
+            self._timing(post, step, local, order, group)
             weight = 1 if by_group else self.alike.size(group)  # one text for the class, or its own
             unit = group.id if by_group else ("class", group.id)
-            self._content(message.sender, message.kind, message.text, step, local, order, unit, weight, 1,
-                          message.group)
+            self._content(post.sender, kind, text, step, local, order, unit, weight, 1, group.id)
         if step is None or slot.step.kind == "action" or not by_group or len(reps) == len(groups):
             return
         per_slot = not PER_SLOT_NAMES.isdisjoint(memo_key_names(slot.step.template))
@@ -149,7 +167,7 @@ class _Walk:
             self.sources[key] = (slot, index, [])
         self.sources[key][2].append((index, slot.at.astimezone(zone)))
 
-    def _timing(self, message: PlannedMessage, step: Step, local, order: tuple, group: Group) -> None:
+    def _timing(self, message: _Post, step: Step, local, order: tuple, group: Group) -> None:
         policy = self.policies[message.playbook]
         weight, unit = self.alike.size(group), ("class", group.id)
         _cap(self.findings["E0304"], message, step, local, policy.cap, self.per_day, self.over_cap, order, unit,

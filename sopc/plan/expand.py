@@ -31,6 +31,11 @@ from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 
 RENDER_CACHE_LIMIT = 200_000
+# Per-slot names with few values (seven weekdays, a step's few send times): a
+# text reading only these besides fixed names is memoized on their values,
+# across slots. `date`, `now`, `T`, `member`, `event` differ (nearly) every
+# slot, so a text reading one of them is kept for its slot alone.
+FEW_VALUED_NAMES = frozenset({"weekday_cn", "time"})
 
 
 ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
@@ -133,6 +138,7 @@ class _StepPieces:
     fixed_text: str | None       # the text of a step without a template
     by_group: bool = False       # the template reads `group`
     shared: bool = False         # its texts are kept across slots (it reads nothing slot-specific)
+    keyed_on: tuple[str, ...] = ()  # the few-valued per-slot names it reads (shared: kept per their values)
 
 
 @dataclass(slots=True)
@@ -168,9 +174,22 @@ class Renderer:
         self._failed_steps: set[int] = set()
         self._group_dicts: dict[str, dict] = {}
         self._pieces: _SlotPieces | None = None
+        self._text_pieces: _SlotPieces | None = None
 
     def message(self, slot: Slot, group: Group) -> PlannedMessage | None:
         return next(self.messages(slot, (group,)), None)
+
+    def text(self, slot: Slot, group: Group) -> tuple[str | None, str | None]:
+        """The slot's text for ``group`` without the rest of a message (no
+        id, no mentions): (text, None), or (None, why it cannot be rendered).
+        For checks that look at timing and text apart (the timing needs no
+        render at all: :func:`planned_slots`). The same memo as
+        :meth:`messages`, so a text is rendered once for both."""
+        pieces = self._text_pieces
+        if pieces is None or pieces.slot is not slot:
+            pieces = self._text_pieces = self._prepare(slot, with_ids=False)
+        text = self._text(pieces, group)
+        return (text, None) if text is not None else (None, self._last_error)
 
     def messages(self, slot: Slot, groups: Iterable[Group]) -> Iterator[PlannedMessage]:
         """The slot's message to each of ``groups``, leaving out texts that
@@ -194,18 +213,20 @@ class Renderer:
                 mentions=_owner_put_in(pieces.mentions, group) if OWNER in pieces.mentions else pieces.mentions,
                 text=text, error=error_text)
 
-    def _prepare(self, slot: Slot) -> _SlotPieces:
+    def _prepare(self, slot: Slot, with_ids: bool = True) -> _SlotPieces:
         step = self._step_pieces(slot.step)
         member_id = slot.member["id"] if slot.member else None
-        mentions = step.mentions if step.mentions is not None else _mentions(slot.step, member_id)
-        # Ids hash "playbook␟step␟group␟member␟local time"; the step's pieces hold the first two.
-        local = slot.scheduled.astimezone(slot.playbook.zone).replace(tzinfo=None).isoformat()
         if slot.step.template is None:
             texts = None
         elif step.shared:
-            texts = self._shared_texts(slot)
+            texts = self._shared_texts(slot, step)
         else:
             texts = {}
+        if not with_ids:
+            return _SlotPieces(slot, step, member_id, (), "", texts)
+        mentions = step.mentions if step.mentions is not None else _mentions(slot.step, member_id)
+        # Ids hash "playbook␟step␟group␟member␟local time"; the step's pieces hold the first two.
+        local = slot.scheduled.astimezone(slot.playbook.zone).replace(tzinfo=None).isoformat()
         return _SlotPieces(slot, step, member_id, mentions, f"\x1f{member_id or ''}\x1f{local}", texts)
 
     def _step_pieces(self, step: Step) -> _StepPieces:
@@ -220,12 +241,18 @@ class Renderer:
                 # variables, the playbook, its schedule summary) is fixed by the
                 # step and the slot's variables.
                 names = memo_key_names(step.template)
+                per_slot = PER_SLOT_NAMES.intersection(names)
                 pieces.by_group = "group" in names
-                pieces.shared = PER_SLOT_NAMES.isdisjoint(names)
+                pieces.shared = per_slot <= FEW_VALUED_NAMES
+                pieces.keyed_on = tuple(sorted(per_slot)) if pieces.shared else ()
         return pieces
 
-    def _shared_texts(self, slot: Slot) -> dict[str | None, str]:
-        key = (id(slot.step), id(slot.variables))
+    def _shared_texts(self, slot: Slot, step: _StepPieces) -> dict[str | None, str]:
+        key: tuple = (id(slot.step), id(slot.variables))
+        if step.keyed_on:
+            local = slot.at.astimezone(slot.playbook.zone)
+            key += tuple(WEEKDAY_CN[local.weekday()] if name == "weekday_cn" else local.strftime("%H:%M")
+                         for name in step.keyed_on)
         entry = self._cache.get(key)
         if entry is None:
             entry = self._cache[key] = (slot.step, slot.variables, {})
@@ -252,7 +279,7 @@ class Renderer:
             if self._cached > RENDER_CACHE_LIMIT:  # bound memory: start over
                 self._cache.clear()
                 self._cached = 1
-                pieces.texts = self._shared_texts(pieces.slot)
+                pieces.texts = self._shared_texts(pieces.slot, pieces.step)
         pieces.texts[key] = text
 
     def _render(self, slot: Slot, group: Group) -> str | None:
