@@ -26,9 +26,43 @@ MOVE_MARGIN = dt.timedelta(days=21)
 CRON_LIMIT = 100_000  # firings of one cron line per window (`* * * * *` is 525,600 a year)
 
 
+OCCURRENCES_MEMO_LIMIT = 4096  # distinct (schedule, policy, window) kept; a project has a few hundred
+_memo: dict[tuple, tuple[HolidayCalendar, tuple[dt.datetime, ...]]] = {}
+
+
 def occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
                 first: dt.date, last: dt.date) -> list[dt.datetime]:
-    """Sorted naive local datetimes in [first, last] (inclusive dates)."""
+    """Sorted naive local datetimes in [first, last] (inclusive dates).
+
+    Memoized on what the answer depends on: the schedule's value (not its
+    place in a file: `周一 10:00` in 300 playbooks is worked out once), the
+    holiday and `active` policies, the calendar and the window."""
+    key = (_when_key(when), policy.holidays, policy.active_start, policy.active_end, id(calendar), first, last)
+    entry = _memo.get(key)
+    if entry is None or entry[0] is not calendar:
+        if len(_memo) >= OCCURRENCES_MEMO_LIMIT:
+            _memo.clear()
+        entry = _memo[key] = (calendar, tuple(_occurrences(when, policy, calendar, first, last)))
+    return list(entry[1])
+
+
+def _when_key(when: ast.When) -> tuple:
+    """A schedule's value without its spans: equal keys fire at equal times."""
+    if isinstance(when, ast.OnCron):
+        return ("cron", when.expression)
+    if isinstance(when, ast.OnDays):
+        days = tuple((frozenset(d.weekdays), d.workdays, d.holidays) for d in when.days)
+        return ("days", days, tuple(t.time for t in when.times))
+    if isinstance(when, ast.OnMonthDays):
+        return ("month", tuple(when.days), tuple(t.time for t in when.times))
+    if isinstance(when, ast.EveryNDays):
+        return ("every", when.interval.delta if when.interval else None, when.start.date if when.start else None,
+                tuple(t.time for t in when.times))
+    return ("other", id(when))
+
+
+def _occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
+                 first: dt.date, last: dt.date) -> list[dt.datetime]:
     if isinstance(when, ast.OnCron):
         candidates = _cron_times(when.expression, first - MOVE_MARGIN, last + MOVE_MARGIN)
     else:

@@ -1,0 +1,115 @@
+"""The cadence check times slots without rendering (issue 9, item 5): its
+cap and gap findings must be the ones the fully rendered plan gives, on every
+example and golden project; and the few-valued render memo and the
+occurrences memo must not change a text or a firing time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sopc import pipeline
+from sopc.checks import CheckContext
+from sopc.checks.cadence import check_cadence
+from sopc.plan.expand import Renderer, expand, planned_slots
+from sopc.plan.schedule import occurrences
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = sorted([p for p in (ROOT / "examples").iterdir() if (p / "sopc.toml").is_file()] +
+                  [p for p in (ROOT / "tests" / "golden" / "diagnostics").iterdir() if p.is_dir()])
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _rendered_cap_and_gap(program, start, end) -> set[tuple[str, str, str]]:
+    """(code, playbook, step) of every cap and gap breach, found the slow and
+    obvious way: over every rendered message of every group."""
+    steps = {(p.name, s.name): s for p in program.playbooks for s in p.all_steps()}
+    policies = {p.name: p.policy for p in program.playbooks}
+    zones = {p.name: p.zone for p in program.playbooks}
+    found, last, per_day, over = set(), {}, {}, set()
+    for message in expand(program, start, end):
+        if message.kind == "action" or (message.playbook, message.step) not in steps:
+            continue
+        policy = policies[message.playbook]
+        day = (message.group, message.at.astimezone(zones[message.playbook]).date())
+        per_day[day] = per_day.get(day, 0) + 1
+        if policy.cap and per_day[day] > policy.cap and day not in over:
+            over.add(day)
+            found.add(("E0304", message.playbook, message.step))
+        previous = last.get(message.group)
+        if previous is not None and policy.gap and message.at - previous.at < policy.gap:
+            found.add(("E0303", message.playbook, message.step))
+        last[message.group] = message
+    return found
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_timing_only_pass_finds_what_the_rendered_plan_finds(project):
+    built = pipeline.build([project])
+    program = built.program
+    end = NOW + pipeline.CHECK_WINDOW
+    timing = {(d.code, d.span.path, d.span.line) for d in
+              check_cadence(program, CheckContext(now=NOW, start=NOW, end=end)) if d.code in ("E0303", "E0304")}
+    steps = {(p.name, s.name): s for p in program.playbooks for s in p.all_steps()}
+    rendered = set()
+    for code, playbook, step in _rendered_cap_and_gap(program, NOW, end):
+        span = steps[(playbook, step)].span
+        rendered.add((code, span.path, span.line))
+    # findings in imported timelines are reported at the `run` line: compare the project's own
+    own = {str(f.path) for f in program.project.files}
+    assert {f for f in timing if f[1] in own} == {f for f in rendered if f[1] in own}
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_timing_only_slots_and_texts_are_the_rendered_messages(project):
+    """What the check reads (slot times, Renderer.text) is what the planner
+    sends: the same moments (quiet hours applied) and the same texts."""
+    program = pipeline.build([project]).program
+    end = NOW + dt.timedelta(days=21)
+    messages = [(m.at, m.playbook, m.step, m.group, m.text) for m in expand(program, NOW, end)]
+    renderer = Renderer(program, [])
+    timed = []
+    for slot, groups in planned_slots(program, NOW, end):
+        for group in groups:
+            text, failure = renderer.text(slot, group)
+            if failure is None:
+                timed.append((slot.at, slot.step.playbook, slot.step.name, group.id, text))
+    assert timed == messages
+
+
+def test_a_weekday_text_is_rendered_once_per_weekday_and_right_every_week(tmp_path, monkeypatch):
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\ng2,二店,t\n", encoding="utf-8")
+    (tmp_path / "p.sop").write_text(
+        'playbook p "p"\n  to groups tagged t\n\n'
+        '  每天 10:00  hi  "{{ group.name }} {{ weekday_cn }} {{ time }}"\n', encoding="utf-8")
+    program = pipeline.build([tmp_path]).program
+    start = dt.datetime(2026, 11, 23, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    renders = []
+    original = Renderer._render
+    monkeypatch.setattr(Renderer, "_render", lambda self, slot, group: renders.append(1) or original(self, slot, group))
+    texts = [(m.at.weekday(), m.group, m.text) for m in expand(program, start, start + dt.timedelta(days=28))]
+    assert len(texts) == 56 and len(renders) == 14  # 7 weekdays x 2 groups, not 56
+    weekdays = "一二三四五六日"
+    assert texts == [(day, group, f"{'一店' if group == 'g1' else '二店'} 周{weekdays[day]} 10:00")
+                     for day, group, _ in texts]
+
+
+def test_occurrences_are_memoized_by_value_and_callers_cannot_spoil_the_memo(tmp_path):
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\n", encoding="utf-8")
+    (tmp_path / "p.sop").write_text(
+        'playbook a "a"\n  to groups tagged t\n  周一 10:00  x  "x"\n\n'
+        'playbook b "b"\n  to groups tagged t\n  active 2026-12-01 to 2026-12-31\n  周一 10:00  y  "y"\n',
+        encoding="utf-8")
+    program = pipeline.build([tmp_path]).program
+    a, b = program.playbooks
+    calendar = program.project.calendar
+    first, last = dt.date(2026, 11, 23), dt.date(2026, 12, 14)
+    fires_a = occurrences(a.schedule[0][0].when, a.policy, calendar, first, last)
+    fires_a.clear()  # a caller's list is its own
+    assert [d.day for d in occurrences(a.schedule[0][0].when, a.policy, calendar, first, last)] == [23, 30, 7, 14]
+    # the same `周一 10:00` under another `active` window is its own answer
+    assert [d.day for d in occurrences(b.schedule[0][0].when, b.policy, calendar, first, last)] == [7, 14]
