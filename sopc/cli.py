@@ -299,7 +299,7 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
 
 
 def _root(paths: list[Path]) -> Path:
-    from sopc.project.loader import find_root
+    from sopc.project.paths import find_root  # not the loader: it imports the parser
 
     return find_root(paths)
 
@@ -407,7 +407,7 @@ def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, 
 @click.option("--data", "data", metavar="KEY=VALUE", multiple=True,
               help="Extra fields for templates ({{ event.KEY }}); repeatable.")
 @click.option("--file", "events_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Record every event of a JSONL file instead (one JSON object per line).")
+              help="Record every event of a JSONL file instead (one JSON object per line; any size).")
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
 def event(kind: str | None, path: Path | None, group: str | None, member: str | None, name: str | None,
           at: str | None, tag: str | None, stage: str | None, data: tuple[str, ...], events_file: Path | None,
@@ -419,6 +419,13 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     plans what the event starts at once. Events about groups that are not in
     the roster are ignored (and said so).
 
+    --file reads the whole file first: if any line is refused, nothing is
+    recorded. Then it records the file in chunks of 5,000 lines, each in one
+    transaction (a running `sopc run` keeps sending meanwhile). A chunk
+    recorded before is not recorded again: after a crash or a full disk,
+    run the same file again and only the rest is recorded. An event with an
+    "id" is recorded once, as by `sopc serve`.
+
     \b
     Examples:
       sopc event member.joined --group hz_001 --member m1 --name 小王
@@ -427,42 +434,36 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
       sopc event --file events.jsonl my-sop
     """
     from sopc.events import intake, reader
-    from sopc import pipeline
-    from sopc.run.runlock import notify_runner
 
     if events_file is not None and kind is not None and path is None:
         path, kind = Path(kind), None  # `sopc event --file x.jsonl PROJECT`
     root = _root([path] if path else [])
-    build = pipeline.build([root])
-    zone = build.zone
-    now = _now(None, zone)
+    facts = intake.project_facts(root)  # zone, roster and stages: no build of the project
+    now = _now(None, facts.zone)
     if events_file is not None:
         if kind is not None:
             raise click.UsageError("give either EVENT with its options, or --file, not both")
-        records, lines = _event_file_records(events_file)
-    else:
-        if kind is None:
-            raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
-        try:
-            records = [reader.record_from_options(kind, group=group, member=member, name=name,
-                                                  at=_now(at, zone, "--at") if at else None, tag=tag,
-                                                  stage=stage, data=data)]
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--data") from None
-        lines = None
-    result = intake.parse_records(records, zone=zone, now=now, roster_ids=build.project.roster.by_id,
-                                  stages=_stage_names(build.program))
-    where = (lambda i: f"{events_file}:{lines[i]}: ") if lines else (lambda i: "")
+        _record_events_file(events_file, root, facts, now, state_file)
+    if kind is None:
+        raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
+    try:
+        records = [reader.record_from_options(kind, group=group, member=member, name=name,
+                                              at=_now(at, facts.zone, "--at") if at else None, tag=tag,
+                                              stage=stage, data=data)]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--data") from None
+    result = intake.parse_records(records, zone=facts.zone, now=now, roster_ids=facts.roster_ids,
+                                  stages=facts.stages)
     for rejected in result.rejected:
-        click.echo(f"{where(rejected.index)}error: {rejected.message}", err=True)
+        click.echo(f"error: {rejected.message}", err=True)
     if result.rejected:
         click.echo("nothing recorded; fix the events above and run again", err=True)
         sys.exit(1)
     for index, reason in result.ignored:
-        click.echo(f"{where(index)}ignored: {reason}", err=True)
+        click.echo(f"ignored: {reason}", err=True)
     # Written before anything is stored: nothing after the write can fail
     # and make a user retry (and record it twice).
-    confirmations = [_recorded_line(recorded, zone) for recorded in result.recorded[:20]]
+    confirmations = [_recorded_line(recorded, facts.zone) for recorded in result.recorded]
     state, store = _open_state(root, state_file, must_exist=False)
     try:
         intake.record(store, result, now)
@@ -470,38 +471,128 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
         store.close()
     for line in confirmations:
         click.echo(line)
-    if len(result.recorded) > 20:
-        click.echo(f"... and {len(result.recorded) - 20} more")
-    woke = notify_runner(state) if result.recorded else False
+    _wake_runner(state, bool(result.recorded))
+    sys.exit(1 if result.ignored and not result.recorded else 0)
+
+
+def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_file: Path | None) -> None:
+    """`sopc event --file`: check the whole file, then record it a chunk at a
+    time (:mod:`sopc.events.intake`); exits."""
+    import sqlite3
+
+    from sopc.events import intake
+
+    try:
+        check = intake.check_file(path, facts, now)
+    except intake.EventFileError as exc:
+        raise click.ClickException(f"{path}{exc.where}: {exc.message}; nothing recorded") from None
+    with check:
+        for line, message in check.rejected:
+            click.echo(f"{path}:{line}: error: {message}", err=True)
+        if not check.ok:
+            _and_more(check.rejected_count - len(check.rejected), "error", "errors")
+            click.echo("nothing recorded; fix the events above and run again", err=True)
+            sys.exit(1)
+        for line, reason in check.ignored:
+            click.echo(f"{path}:{line}: ignored: {reason}", err=True)
+        _and_more(check.ignored_count - len(check.ignored), "line ignored", "lines ignored")
+        state, store = _open_state(root, state_file, must_exist=False)
+        recorded = _Recorded(facts.zone)
+        try:
+            for chunk in check.file_chunks():
+                if not recorded.add(chunk, _record_chunk(store, chunk, now)):
+                    break
+        except sqlite3.Error as exc:  # a full disk, a lock held too long: this chunk is not recorded, nor the rest
+            recorded.stop(chunk, f"the state database refused the write ({exc})")
+        finally:
+            store.close()
+    recorded.report(path)
+    _wake_runner(state, recorded.added > 0)
+    sys.exit(1 if recorded.stopped_at is not None or (check.ignored_count and not check.to_record) else 0)
+
+
+def _record_chunk(store, chunk, now: dt.datetime):
+    """One chunk of an events file in one transaction (sopc serve's way, a
+    batch): keyed by its lines (recorded before: not again), each event by
+    its "id" if it has one."""
+    import json
+
+    from sopc.run.store import Batch
+
+    return store.add_batches([Batch(events=chunk.events, ids=chunk.ids, digests=chunk.digests, key=chunk.key,
+                                    key_digest=chunk.digest,
+                                    answer=json.dumps({"recorded": len(chunk.events)}))], now)[0]
+
+
+class _Recorded:
+    """What recording an events file's chunks did, told as `sopc event` tells it."""
+
+    SHOWN = 20  # events listed one by one
+
+    def __init__(self, zone):
+        self.zone = zone
+        self.added = self.repeated = self.before = 0
+        self.lines: list[str] = []
+        self.conflicts: list[tuple[int, str]] = []   # (line, the id recorded before with other content)
+        self.stopped_at: int | None = None          # the first line of the chunk not recorded
+        self.why = ""                               # why it was not
+
+    def add(self, chunk, result) -> bool:
+        """Count what ``result`` says of ``chunk``; False: stop (nothing more is recorded)."""
+        if result.answer is not None:
+            self.before += len(chunk.events)
+        elif result.conflicts:
+            self.conflicts = [(chunk.lines[i], chunk.ids[i]) for i in result.conflicts]
+            self.stop(chunk, "an id was recorded before with other content")
+            return False
+        else:
+            self.added += result.added
+            self.repeated += result.repeated
+            if not result.repeated:
+                room = max(self.SHOWN - len(self.lines), 0)
+                self.lines += [_recorded_line(event, self.zone) for event in chunk.events[:room]]
+        return True
+
+    def stop(self, chunk, why: str) -> None:
+        self.stopped_at, self.why = chunk.lines[0], why
+
+    def report(self, path: Path) -> None:
+        for line in self.lines:
+            click.echo(line)
+        if self.added > len(self.lines):
+            click.echo(f"... and {self.added - len(self.lines):,} more" if self.lines else
+                       f"recorded {self.added:,} events")
+        if self.before:
+            click.echo(f"{self.before:,} events of these lines were recorded before (by an earlier `sopc event "
+                       "--file`): not recorded again", err=True)
+        if self.repeated:
+            click.echo(f"{self.repeated:,} events with an \"id\" recorded before: not recorded again", err=True)
+        for line, event_id in self.conflicts:
+            click.echo(f"{path}:{line}: error: \"id\": `{event_id}` was recorded before with other content; "
+                       "a new event needs a new id", err=True)
+        if self.stopped_at is not None:
+            click.echo(f"{path}:{self.stopped_at}: {self.why}: nothing recorded from this line on ({self.added:,} "
+                       "events before it were); run the file again (fixed, if need be): what was recorded is not "
+                       "recorded twice", err=True)
+
+
+def _and_more(count: int, one: str, many: str) -> None:
+    """The count of what was not listed one by one (after the first intake.SHOWN)."""
+    if count > 0:
+        click.echo(f"... and {count:,} more {one if count == 1 else many}", err=True)
+
+
+def _wake_runner(state: Path, recorded: bool) -> None:
+    from sopc.run.runlock import notify_runner
+
+    woke = notify_runner(state) if recorded else False
     click.echo("the running `sopc run` picks them up now" if woke else
                "no `sopc run` is running: it picks them up when it starts", err=True)
-    sys.exit(1 if result.ignored and not result.recorded else 0)
 
 
 def _recorded_line(recorded, zone) -> str:
     who = f" {recorded.member}" + (f" ({recorded.name})" if recorded.name else "") if recorded.member else ""
     return f"recorded {recorded.kind}{who} in {recorded.group} at {recorded.at.astimezone(zone):%Y-%m-%d %H:%M}"
-
-
-def _stage_names(program) -> tuple[str, ...]:
-    """The stages the project's `stages` block declares (a group.stage event names one)."""
-    return tuple(rule.name.value for rule in program.stages.rules) if program.stages else ()
-
-
-def _event_file_records(path: Path) -> tuple[list, list[int]]:
-    from sopc.events.reader import read_events_file, read_jsonl
-
-    text, problem, where = read_events_file(path)
-    if text is None:
-        location = "".join(f":{n}" for n in where or ())
-        raise click.ClickException(f"{path}{location}: {problem}; nothing recorded")
-    records, lines = [], []
-    for number, record, problem in read_jsonl(text):
-        if problem:
-            raise click.ClickException(f"{path}:{number}: {problem}; nothing recorded")
-        records.append(record)
-        lines.append(number)
-    return records, lines
 
 
 @cli.command()

@@ -29,7 +29,7 @@ MAX_NESTING = 32            # arrays and tables/objects inside one another (TOML
 # ---- sizes -----------------------------------------------------------------------------
 MAX_CONFIG_BYTES = 1024 * 1024              # sopc.toml
 MAX_ROSTER_BYTES = 64 * 1024 * 1024         # one roster file (.csv or .toml)
-MAX_EVENTS_FILE_BYTES = 64 * 1024 * 1024    # an events file (check/plan --events, sopc event --file)
+MAX_EVENTS_FILE_BYTES = 64 * 1024 * 1024    # an events file read whole (check/plan --events; not sopc event --file)
 MAX_EVENT_LINE = 64 * 1024                  # characters of one event record (one JSONL line)
 MAX_COLUMNS = 1000                          # columns of a CSV roster
 

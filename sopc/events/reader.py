@@ -99,7 +99,9 @@ def decode_json(text: str) -> tuple[Any, str | None]:
     if depth > MAX_NESTING:
         return None, f"not a JSON object: nested {depth} deep; at most {MAX_NESTING}"
     try:
-        return json.loads(text, parse_int=_bounded_int), None
+        if text.startswith("\ufeff"):  # what json.loads says of it (the decoder alone would not)
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text), None
     except json.JSONDecodeError as exc:
         return None, f"not a JSON object: {exc.msg} (column {exc.colno})"
     except _TooManyDigits as exc:
@@ -117,6 +119,11 @@ def _bounded_int(text: str) -> int:
     if digits > MAX_DIGITS:
         raise _TooManyDigits(f"a number has {digits} digits; at most {MAX_DIGITS}")
     return int(text)
+
+
+# Built once: json.loads(text, parse_int=...) builds a decoder for every call
+# (a third of the time of decoding a record).
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -8,7 +8,6 @@ roster and calendar, with every diagnostic collected on the way.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Sequence
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
 from sopc.project.config import Config, load_config
+from sopc.project.paths import display_path, find_root  # here too: callers import them from the loader
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.limits import MAX_SOP_BYTES
@@ -46,23 +46,6 @@ def std_library_dir() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "playbooks"
-
-
-def find_root(paths: Sequence[Path]) -> Path:
-    """The folder holding sopc.toml above the first path, else that path's folder."""
-    first = (paths[0] if paths else Path.cwd()).resolve()
-    start = first if first.is_dir() else first.parent
-    for folder in (start, *start.parents):
-        if (folder / "sopc.toml").is_file():
-            return folder
-    return start
-
-
-def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd()) if path.is_absolute() else str(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
 
 
 def load_project(paths: Sequence[Path]) -> Project:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sopc.core.messages import STATES, StoredMessage
-from sopc.project.loader import display_path
+from sopc.project.paths import display_path
 from sopc.run.runlock import open_state, runner_pid
 from sopc.run.store import SQLiteStore
 from sopc.core.timeutil import WEEKDAY_CN

@@ -23,6 +23,15 @@ The states and their transitions are :mod:`sopc.core.messages`. Each state
 change has its method (``claim``, ``settle``, ``recover_in_doubt``,
 ``requeue_in_doubt``; ``sync`` cancels), and ``settle`` refuses one the state
 machine has no arrow for.
+
+Counts are kept, not counted (``sopc status`` on a million messages must not
+read a million rows): triggers tally the messages by state, reason (of the
+skipped and cancelled) and 企业群发 confirmation in the transaction of each
+change, whoever makes it; the transactions that record events count them.
+Every other query of the runner and of ``sopc status`` reads an index
+(tests/test_store_indexes.py asks SQLite's query plan). A state file from
+an older sopc gains the indexes and the counts (one count of each table)
+when first opened.
 """
 
 from __future__ import annotations
@@ -69,6 +78,8 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_pending;
 CREATE INDEX IF NOT EXISTS messages_due ON messages (state, due, planned);  -- due() sorts by these
 CREATE INDEX IF NOT EXISTS messages_planned ON messages (planned);
+CREATE INDEX IF NOT EXISTS messages_finished ON messages (state, finished);  -- recent failures, sent since
+CREATE INDEX IF NOT EXISTS messages_confirm ON messages (confirm, finished) WHERE confirm IS NOT NULL;  -- 企业群发
 CREATE TABLE IF NOT EXISTS events (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
     kind     TEXT NOT NULL,
@@ -153,6 +164,43 @@ class LifecycleRows:
     rows: Sequence[tuple[str, str | None]] = ()
     replace: bool = False
     meta: Sequence[tuple[str, str]] = ()
+
+
+# ---- kept counts ---------------------------------------------------------------------------
+# A message's place in the tally: its state; its reason if skipped or
+# cancelled (status lists those by reason; other reasons, such as a sender's
+# error, are too many to tally); its confirmation ('' for none).
+_TALLIED_REASONS = (S.SKIPPED.value, S.CANCELLED.value)
+
+
+def _tally_key(row: str) -> str:
+    reasons = ", ".join(f"'{state}'" for state in _TALLIED_REASONS)
+    return (f"{row}.state, CASE WHEN {row}.state IN ({reasons}) THEN COALESCE({row}.reason, '') ELSE '' END, "
+            f"COALESCE({row}.confirm, '')")
+
+
+_TALLY_ADD = ("INSERT INTO message_tally (state, reason, confirm, n) VALUES ({key}, 1) "
+              "ON CONFLICT (state, reason, confirm) DO UPDATE SET n = n + 1;").format(key=_tally_key("NEW"))
+_TALLY_TAKE = "UPDATE message_tally SET n = n - 1 WHERE (state, reason, confirm) = ({key});".format(
+    key=_tally_key("OLD"))
+# The events are counted by the transactions that record them (_count_new_events),
+# not by a trigger: inside the savepoint of each batch of add_batches, a
+# trigger's statement journal would triple the cost of recording an event.
+EVENT_COUNT = "event_count"          # meta key: how many events are recorded,
+EVENT_COUNT_SEQ = "event_count_seq"  # up to and including this event number
+_EVENTS_UNCOUNTED = "SELECT COUNT(*) FROM events WHERE seq > (SELECT CAST(value AS INTEGER) FROM meta WHERE key=?)"
+
+# Created, and filled from the tables, in one transaction (_keep_counts): from
+# then on the triggers keep the tally in the transaction of every change.
+_KEPT_COUNTS = (
+    """CREATE TABLE IF NOT EXISTS message_tally (
+        state TEXT NOT NULL, reason TEXT NOT NULL, confirm TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (state, reason, confirm)) WITHOUT ROWID""",
+    f"CREATE TRIGGER IF NOT EXISTS message_tally_insert AFTER INSERT ON messages BEGIN {_TALLY_ADD} END",
+    f"CREATE TRIGGER IF NOT EXISTS message_tally_delete AFTER DELETE ON messages BEGIN {_TALLY_TAKE} END",
+    f"""CREATE TRIGGER IF NOT EXISTS message_tally_update AFTER UPDATE OF state, reason, confirm ON messages
+        WHEN ({_tally_key("OLD")}) <> ({_tally_key("NEW")}) BEGIN {_TALLY_TAKE} {_TALLY_ADD} END""",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +312,7 @@ class SQLiteStore:
         # machine's power) -- the crash we promise exactly-once across.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._keep_counts()
 
     @classmethod
     def copy_to_memory(cls, path: Path) -> "SQLiteStore":
@@ -279,6 +328,7 @@ class SQLiteStore:
             finally:
                 real.close()
             store.db.executescript(SCHEMA)  # a state file from an older sopc gains what is new
+            store._keep_counts()
         return store
 
     def close(self) -> None:
@@ -286,6 +336,37 @@ class SQLiteStore:
 
     def _transaction(self):
         return _Transaction(self.db)
+
+    def _keep_counts(self) -> None:
+        """Make sure the counts are kept: in a state file from an older sopc
+        (or a new one), create the tally and its triggers and count each
+        table once, in one transaction, so no change falls between the count
+        and the triggers."""
+        if self._counts_kept():
+            return
+        with self._transaction():
+            if self._counts_kept():  # another process did it meanwhile
+                return
+            for statement in _KEPT_COUNTS:
+                self.db.execute(statement)
+            self.db.execute("DELETE FROM message_tally")
+            self.db.execute(f"INSERT INTO message_tally (state, reason, confirm, n) SELECT {_tally_key('messages')}, "
+                            "COUNT(*) FROM messages GROUP BY 1, 2, 3")
+            self.db.execute("INSERT INTO meta (key, value) SELECT ?, COUNT(*) FROM events", (EVENT_COUNT,))
+            self.db.execute("INSERT INTO meta (key, value) SELECT ?, COALESCE(MAX(seq), 0) FROM events",
+                            (EVENT_COUNT_SEQ,))
+
+    def _counts_kept(self) -> bool:
+        return self.db.execute("SELECT 1 FROM meta WHERE key=?", (EVENT_COUNT,)).fetchone() is not None
+
+    def _count_new_events(self) -> None:
+        """In a transaction that recorded events: add the events numbered
+        after the last count to it (this transaction's, and any recorded
+        meanwhile by a writer that does not count: an older sopc)."""
+        self.db.execute(f"UPDATE meta SET value = CAST(value AS INTEGER) + ({_EVENTS_UNCOUNTED}) WHERE key=?",
+                        (EVENT_COUNT_SEQ, EVENT_COUNT))
+        self.db.execute("UPDATE meta SET value = (SELECT COALESCE(MAX(seq), 0) FROM events) WHERE key=?",
+                        (EVENT_COUNT_SEQ,))
 
     # ---- planned messages ----------------------------------------------------------
 
@@ -320,13 +401,11 @@ class SQLiteStore:
             added = self._insert(pending)
             finished = self._insert(late)
             # Same id, still pending: the content may have changed (a text edit keeps the id).
-            before = self.db.total_changes
-            self.db.executemany(
+            updated = self.db.executemany(
                 "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, updated=? "
                 f"WHERE id=? AND state='{S.PENDING}' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
                 [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], stamp, r[0], r[11], r[8], r[9], r[10], r[1])
-                 for r in pending])
-            updated = self.db.total_changes - before
+                 for r in pending]).rowcount
             marks = ",".join("?" * len(origins))
             sql = (f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
                    "AND planned >= ? AND planned < ?")
@@ -357,12 +436,11 @@ class SQLiteStore:
                             f"WHERE id=? AND state='{S.PENDING}'", [(reason, stamp, stamp, i) for i in ids])
 
     def _insert(self, rows: list[tuple]) -> int:
-        before = self.db.total_changes
-        self.db.executemany(
+        # rowcount: the rows this statement inserted (total_changes would add the tally's, by its trigger)
+        return self.db.executemany(
             "INSERT OR IGNORE INTO messages (id, at, planned, due, playbook, step, grp, member, sender, kind, "
             "mentions, text, origin, state, reason, updated, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows)
-        return self.db.total_changes - before
+            rows).rowcount
 
     @staticmethod
     def _row(message: PlannedMessage, origin: str, stamp: float, reason: str | None,
@@ -465,14 +543,16 @@ class SQLiteStore:
 
     def add_event(self, event: Event, now: dt.datetime) -> int:
         with self._transaction():
-            return self._insert_event(event, _epoch(now))
+            seq = self._insert_event(event, _epoch(now))
+            self._count_new_events()
+            return seq
 
     def _insert_event(self, event: Event, stamp: float) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)",
-            (event.kind, event.group, event.member, event.at.isoformat(), event.name,
-             json.dumps(event.data, ensure_ascii=False, default=str), event.argument, stamp))
-        return cursor.lastrowid
+        return self.db.execute(_INSERT_EVENT, _event_row(event, stamp)).lastrowid
+
+    def _insert_events(self, events: Sequence[Event], stamp: float) -> None:
+        """Events in order, in one statement (half the cost of one each)."""
+        self.db.executemany(_INSERT_EVENT, [_event_row(event, stamp) for event in events])
 
     def add_batches(self, batches: Sequence[Batch], now: dt.datetime) -> list[BatchResult]:
         """Record each batch whole or not at all, all of them in one
@@ -491,6 +571,8 @@ class SQLiteStore:
                     self.db.execute("ROLLBACK TO batch")
                 self.db.execute("RELEASE batch")
                 results.append(result)
+            if any(result.added for result in results):
+                self._count_new_events()
         return results
 
     def _add_batch(self, batch: Batch, stamp: float) -> BatchResult:
@@ -500,21 +582,27 @@ class SQLiteStore:
                 return BatchResult(answer=row[1]) if row[0] == batch.key_digest else BatchResult(key_conflict=True)
         added = repeated = 0
         conflicts = []
+        plain: list[Event] = []  # events without an id: inserted together, before the next one with an id
         for index, event in enumerate(batch.events):
             event_id = batch.ids[index] if index < len(batch.ids) else None
+            if event_id is None:
+                plain.append(event)
+                added += 1
+                continue
             digest = batch.digests[index] if index < len(batch.digests) else ""
-            if event_id is not None:
-                row = self.db.execute("SELECT digest FROM event_ids WHERE id=?", (event_id,)).fetchone()
-                if row is not None:
-                    if row[0] == digest:
-                        repeated += 1
-                    else:
-                        conflicts.append(index)
-                    continue
+            row = self.db.execute("SELECT digest FROM event_ids WHERE id=?", (event_id,)).fetchone()
+            if row is not None:
+                if row[0] == digest:
+                    repeated += 1
+                else:
+                    conflicts.append(index)
+                continue
+            self._insert_events(plain, stamp)
+            plain = []
             seq = self._insert_event(event, stamp)
-            if event_id is not None:
-                self.db.execute("INSERT INTO event_ids (id, seq, digest) VALUES (?, ?, ?)", (event_id, seq, digest))
+            self.db.execute("INSERT INTO event_ids (id, seq, digest) VALUES (?, ?, ?)", (event_id, seq, digest))
             added += 1
+        self._insert_events(plain, stamp)
         if conflicts:
             return BatchResult(conflicts=tuple(conflicts))
         if batch.key is not None:
@@ -558,7 +646,10 @@ class SQLiteStore:
             yield group, events
 
     def event_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        """How many events are recorded: the kept count, and any event
+        recorded since by a writer that does not count (none, or a few)."""
+        return self.db.execute(f"SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key=?) + ({_EVENTS_UNCOUNTED})",
+                               (EVENT_COUNT, EVENT_COUNT_SEQ)).fetchone()[0]
 
     def earliest_event_after(self, seq: int) -> dt.datetime | None:
         """When the earliest of the events numbered after ``seq`` happened,
@@ -614,13 +705,19 @@ class SQLiteStore:
     # ---- reading, for `sopc status` ----------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        found = dict(self.db.execute("SELECT state, COUNT(*) FROM messages GROUP BY state").fetchall())
+        """How many messages are in each state (from the tally)."""
+        found = dict(self.db.execute("SELECT state, SUM(n) FROM message_tally GROUP BY state").fetchall())
         return {state: found.get(state, 0) for state in STATES}
 
     def reasons(self, state: str) -> dict[str, int]:
-        """How many messages ended in ``state``, by reason."""
-        rows = self.db.execute("SELECT reason, COUNT(*) FROM messages WHERE state=? GROUP BY reason "
-                               "ORDER BY COUNT(*) DESC", (state,))
+        """How many messages ended in ``state``, by reason, most first
+        (skipped and cancelled from the tally, other states from the index)."""
+        if state in _TALLIED_REASONS:
+            rows = self.db.execute("SELECT reason, SUM(n) FROM message_tally WHERE state=? GROUP BY reason "
+                                   "HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, reason", (state,))
+        else:
+            rows = self.db.execute("SELECT reason, COUNT(*) FROM messages WHERE state=? GROUP BY reason "
+                                   "ORDER BY COUNT(*) DESC, reason", (state,))
         return {reason or "": count for reason, count in rows}
 
     def upcoming(self, limit: int) -> list[StoredMessage]:
@@ -635,8 +732,9 @@ class SQLiteStore:
             (*states, limit))]
 
     def confirmation_counts(self) -> dict[str, int]:
-        return dict(self.db.execute(
-            "SELECT confirm, COUNT(*) FROM messages WHERE confirm IS NOT NULL GROUP BY confirm").fetchall())
+        """How many 企业群发 sends are waiting for, confirmed or refused by the owner (from the tally)."""
+        return dict(self.db.execute("SELECT confirm, SUM(n) FROM message_tally WHERE confirm <> '' "
+                                    "GROUP BY confirm HAVING SUM(n) > 0").fetchall())
 
     def messages(self, states: Sequence[str] | None = None) -> Iterator[StoredMessage]:
         if states is None:
@@ -701,6 +799,14 @@ def _stored(row) -> StoredMessage:
         group=row[5], member=row[6], sender=row[7], kind=row[8], mentions=tuple(json.loads(row[9])), text=row[10],
         origin=row[11], state=row[12], reason=row[13], attempts=row[14], remote_id=row[15], confirm=row[16],
         confirm_detail=row[17], finished=_from_epoch(row[18]))
+
+
+_INSERT_EVENT = "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)"
+
+
+def _event_row(event: Event, stamp: float) -> tuple:
+    return (event.kind, event.group, event.member, event.at.isoformat(), event.name,
+            json.dumps(event.data, ensure_ascii=False, default=str) if event.data else "{}", event.argument, stamp)
 
 
 class _Transaction:
