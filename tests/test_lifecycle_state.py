@@ -90,8 +90,14 @@ stages
 NAMES = {"m1": "甲", "m2": "乙", "m3": "丙"}
 
 
-def life_project(root: Path) -> Path:
-    return write_project(root, {"sopc.toml": TOML, "groups.csv": GROUPS, "life.sop": LIFE})
+# The same with every `until` a reported event: no stop the runner must
+# foresee (see the planner's property below).
+LIFE_REPORTED_STOPS = LIFE.replace("until member.silent 1d", "until member.purchased").replace(
+    "until group.stage 沉默期", "until member.left")
+
+
+def life_project(root: Path, sop: str = LIFE) -> Path:
+    return write_project(root, {"sopc.toml": TOML, "groups.csv": GROUPS, "life.sop": sop})
 
 
 def build_of(root: Path) -> pipeline.Build:
@@ -196,17 +202,28 @@ def test_the_state_fed_in_chunks_plans_what_sopc_plan_events_prints(events, chun
         state = advanced_in_chunks(rules_of(program), pipeline.read_events(build_of(root), root / "events.jsonl"),
                                    chunks)
         renderer = Renderer(program, [])
-        ours = {m.id: (m.at.isoformat(), m.text) for slot in state.slots(T0, T0 + 10 * DAY)
-                for m in renderer.messages(slot, slot.groups)}
+        ours: dict[str, tuple] = {}
+        for slot in state.slots(T0, T0 + 10 * DAY):
+            for m in renderer.messages(slot, slot.groups):
+                # Two events at one moment starting one step give one id; the
+                # plan keeps the first (as the gate takes them).
+                ours.setdefault(m.id, (m.at.isoformat(), m.text))
         assert ours == plan
 
 
 @settings(max_examples=max(10, EXAMPLES // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=arrivals(), chunks=st.lists(st.integers(1, 6), max_size=10),
-       restarts=st.lists(st.booleans(), max_size=10))
-def test_a_planner_taking_events_in_chunks_and_restarting_stores_the_plan(events, chunks, restarts):
+       restarts=st.lists(st.booleans(), max_size=10), reported_stops=st.booleans())
+def test_a_planner_taking_events_in_chunks_and_restarting_stores_the_plan(events, chunks, restarts, reported_stops):
+    """The store holds the plan: every pending event-driven message is the
+    plan's, and every message of the plan is pending, but for one the store
+    cancelled when the events known then had it out of the plan and those
+    recorded later bring it back (a cancelled message stays cancelled: the
+    runner cannot know that a later event will undo a silence it foresees,
+    or that one recorded late moves a stage). With events recorded in time
+    and only reported `until` events, that cannot happen: the store is the plan."""
     with tempfile.TemporaryDirectory() as folder:
-        root = life_project(Path(folder) / "p")
+        root = life_project(Path(folder) / "p", LIFE_REPORTED_STOPS if reported_stops else LIFE)
         build = build_of(root)
         store = SQLiteStore(Path(folder) / "state.db")
         now = T0 - DAY  # every event and step ahead: nothing is due, all is pending or cancelled
@@ -225,11 +242,15 @@ def test_a_planner_taking_events_in_chunks_and_restarting_stores_the_plan(events
             running.take_events(now)
             if number < len(restarts) and restarts[number]:
                 running = planner()  # a restart reads the state back from the store
-        stored = {m.id: (m.at, m.text) for m in store.messages(("pending",)) if m.origin == "event"}
+        pending = {m.id: (m.at, m.text) for m in store.messages(("pending",)) if m.origin == "event"}
+        cancelled = {m.id for m in store.messages(("cancelled",)) if m.origin == "event"}
         grace = running.deployment.grace()
         expected = {m.id: (m.at, m.text) for m in expand(build.program, now - grace, now + 12 * DAY,
                                                           events=in_time_order(events), parts=frozenset({"trigger"}))}
-        assert stored == expected
+        assert {i: expected.get(i) for i in pending} == pending
+        assert expected.keys() - pending.keys() <= cancelled
+        if reported_stops and events == in_time_order(events):
+            assert pending == expected
         store.close()
 
 
