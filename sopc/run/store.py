@@ -381,19 +381,22 @@ class SQLiteStore:
         ``late_reason``: record a new message whose time has passed (before
         ``now`` and before ``materialized_until``, the end of what was planned
         before) as skipped with this reason instead of sending it late: the
-        plan changed after its moment.
+        plan changed after its moment. One already stored and still pending
+        (due, not sent yet) is updated like any other: it goes out with the
+        edited text.
 
         ``groups``: only these groups' messages are in ``planned``; the
         others' are left as they are. ``lifecycle``: state to write in the
         same transaction (:class:`LifecycleRows`)."""
         stamp = _epoch(now)
         cutoff = min(now, materialized_until) if materialized_until is not None else None
-        pending, late = [], []
+        pending, late, passed = [], [], []
         for message, origin in planned:
             if message.error:
                 late.append(self._row(message, origin, stamp, message.error, state=S.FAILED))
             elif late_reason and cutoff is not None and message.at < cutoff:
-                late.append(self._row(message, origin, stamp, late_reason))
+                passed.append(self._row(message, origin, stamp, late_reason))
+                late.append(passed[-1])
             else:
                 pending.append(self._row(message, origin, stamp, None))
         wanted = {row[0] for row in pending} | {row[0] for row in late}
@@ -405,7 +408,7 @@ class SQLiteStore:
                 "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, updated=? "
                 f"WHERE id=? AND state='{S.PENDING}' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
                 [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], stamp, r[0], r[11], r[8], r[9], r[10], r[1])
-                 for r in pending]).rowcount
+                 for r in (*pending, *passed)]).rowcount
             marks = ",".join("?" * len(origins))
             sql = (f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
                    "AND planned >= ? AND planned < ?")
