@@ -90,20 +90,51 @@ def check(paths: Sequence[Path], *, now: dt.datetime, events_path: Path | None =
 def check_build(result: Build, *, now: dt.datetime, events_path: Path | None = None) -> Build:
     """:func:`check` on a project already built (whose zone told `now`)."""
     events = read_events(result, events_path)
-    end = max([now + CHECK_WINDOW, *_launch_ends(result.program)])
-    context = CheckContext(now=now, start=now, end=end, events=events)
-    result.diagnostics += run_checks(result.program, context)
+    seen: set[tuple] = set()
+    for number, (start, end) in enumerate(check_windows(result.program, now)):
+        context = CheckContext(now=now, start=start, end=end, events=events)
+        found = run_checks(result.program, context)
+        if number:  # a far launch's own days: only what the windows before did not find already
+            found = [d for d in found if (d.code, d.span) not in seen]
+        seen.update((d.code, d.span) for d in found)
+        result.diagnostics += found
     return result
 
 
-def _launch_ends(program: Program) -> list[dt.datetime]:
-    ends = []
+def check_windows(program: Program, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The plan windows the checks look at: five weeks from ``now``, and the
+    days of each launch after that. Windows less than five weeks apart are
+    one: the check walks the days between them. A launch years ahead (a
+    typo, 2096 for 2026) is checked on its own days, not by walking every
+    week until then (which took minutes)."""
+    windows = [(now, now + CHECK_WINDOW)]
+    for start, end in sorted(_launch_windows(program)):
+        first, last = windows[-1]
+        if end <= last:
+            continue
+        if start - last < CHECK_WINDOW:
+            windows[-1] = (first, end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _launch_windows(program: Program) -> list[tuple[dt.datetime, dt.datetime]]:
+    """From the day before a dated launch's first step (a `T-3d` step comes
+    before the launch) to two days after the launch day, or a day after its
+    last step."""
+    windows = []
     for playbook in program.playbooks:
         for launch in playbook.launches:
             a = launch.launch
             if a.at_date:
-                ends.append(dt.datetime.combine(a.at_date.date + dt.timedelta(days=2), dt.time(), playbook.zone))
-    return ends
+                anchor = dt.datetime.combine(a.at_date.date, a.at_time.time if a.at_time else dt.time())
+                offsets = [dt.timedelta(0), *(s.offset for s, _ in launch.steps if s.offset is not None)]
+                first = (anchor + min(offsets)).date() - dt.timedelta(days=1)
+                last = max(a.at_date.date + dt.timedelta(days=2), (anchor + max(offsets)).date() + dt.timedelta(days=1))
+                windows.append((dt.datetime.combine(first, dt.time(), playbook.zone),
+                                dt.datetime.combine(last, dt.time(), playbook.zone)))
+    return windows
 
 
 def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:

@@ -261,14 +261,17 @@ class _Resolver:
     # ---- audience ------------------------------------------------------------------
     def _audience(self, audience: ast.Audience, owner_span: Span) -> tuple[Group, ...]:
         roster = self.project.roster
+        reported: set[str] = set()  # each unknown name once per audience (`a,a,a,...` 10,000 times is one mistake)
         if isinstance(audience, ast.GroupIds):
             for gid in audience.ids:
-                if gid.value not in roster.by_id:
+                if gid.value not in roster.by_id and gid.value not in reported:
+                    reported.add(gid.value)
                     self.diagnostics.append(error("E0204", f"unknown group `{gid.value}`", gid.span,
                                                   did_you_mean(gid.value, roster.by_id) or "add it to the roster"))
         if isinstance(audience, ast.GroupsTagged):
             for tag in _tags_in(audience.expr):
-                if tag.value not in roster.tags:
+                if tag.value not in roster.tags and tag.value not in reported:
+                    reported.add(tag.value)
                     self.diagnostics.append(error("E0205", f"no group in the roster has the tag `{tag.value}`", tag.span,
                                                   did_you_mean(tag.value, roster.tags) or "check the roster's tags column"))
         groups = roster.select(audience)

@@ -74,6 +74,10 @@ _MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
 RENDER_BUDGET_HINT = (f"a message renders within {MAX_TEXT:,} characters, {MAX_LOOPS:,} loop iterations, numbers of "
                       f"{MAX_INT_DIGITS:,} digits and {RENDER_SECONDS:g} s (README, Limits)")
 _CLOCK_EVERY = 16             # budget checks between two readings of the clock
+# Expressions, tags and runs of text in one template: compiling and checking
+# cost grows with them (a 64 KB `{{ a,a,a,... }}` took seconds); a real
+# message template has a few hundred.
+MAX_TEMPLATE_NODES = 5_000
 
 
 class TemplateRenderError(Exception):
@@ -797,6 +801,10 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     """Parse, analyse and compile one source text; never raises."""
     try:
         tree = env.parse(text)
+        size = sum(1 for _ in tree.find_all(nodes.Node))
+        if size > MAX_TEMPLATE_NODES:
+            return _Parsed(None, 1, f"template is too large: {size:,} expressions, tags and runs of text "
+                                    f"(at most {MAX_TEMPLATE_NODES:,})", "split it into smaller templates")
         variables = frozenset(meta.find_undeclared_variables(tree))  # globals excluded
         attributes = _attribute_uses(tree, variables)
         references = _references(tree)

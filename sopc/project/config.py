@@ -45,6 +45,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.fs import exists
 from sopc.core.limits import MAX_CAP, MAX_CONFIG_BYTES, MAX_DIGITS, MAX_NESTING, size_text
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 from sopc.core.vocabulary import DEFAULT_ZONE
@@ -518,7 +519,7 @@ def _playbook_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path)
         return tuple(defaults)
     paths = tuple(project_dir / entry for entry in written)
     for entry, path in zip(written, paths):
-        if not path.exists():
+        if not exists(path):  # also a name the system refuses (too long)
             reader.diagnostics.append(warning(
                 "W0608", f"playbook path `{entry}` does not exist", reader.locate.key((), "playbooks"),
                 hint="paths in `playbooks` are relative to the project folder"))

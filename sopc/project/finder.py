@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc.core.diagnostics import Diagnostic, Span, warning
+from sopc.core.fs import is_dir, is_file
 from sopc.project.config import Config
 
 # `x.sop.txt` (an editor adding its extension), `x.SOP` / `x.Sop`, and
@@ -58,7 +59,7 @@ def misnamed_in(folder: Path, *, recursive: bool) -> list[tuple[Path, str]]:
 def _playbook_folders(config: Config) -> Iterator[tuple[Path, bool]]:
     """(folder, recursive) for each folder entry of ``config.playbook_paths``."""
     for entry in config.playbook_paths:
-        if entry.is_dir():
+        if is_dir(entry):  # a name the system refuses (too long) is W0608's, not a crash
             yield entry, not _same_dir(entry, config.project_dir)
 
 
@@ -86,9 +87,9 @@ def playbook_files(config: Config) -> tuple[Path, ...]:
     recursively; sorted within each entry, entries in the order written."""
     seen: dict[Path, None] = {}
     for entry in config.playbook_paths:
-        if entry.is_file():
+        if is_file(entry):
             seen.setdefault(entry)
-        elif entry.is_dir():
+        elif is_dir(entry):
             for path in sop_files_in(entry, recursive=not _same_dir(entry, config.project_dir)):
                 seen.setdefault(path)
     return tuple(seen)

@@ -19,6 +19,7 @@ from sopc.project.config import Config, load_config
 from sopc.project.paths import display_path, find_root  # here too: callers import them from the loader
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
 from sopc.lang.parser import parse, too_large
 from sopc.project.roster import Roster, load_roster
@@ -82,12 +83,12 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
     targets = [p for p in paths] or [project.root]
     files: list[Path] = []
     for target in targets:
-        if target.is_file():
+        if is_file(target):
             files.append(target)
-        elif target.is_dir() and target.resolve() == project.root.resolve():
+        elif is_dir(target) and target.resolve() == project.root.resolve():
             files.extend(playbook_files(config))
             project.diagnostics += project_misnamed_warnings(config, display_path)
-        elif target.is_dir():
+        elif is_dir(target):
             files.extend(sop_files_in(target, recursive=True))
             project.diagnostics += misnamed_warnings([(target, True)], display_path)
         else:
@@ -178,10 +179,10 @@ def resolve_import(name: str, importer: str, root: Path) -> tuple[Path, str] | N
     importing file, then from the project root."""
     if name.startswith(STD_PREFIX):
         candidate = std_library_dir() / name[len(STD_PREFIX):]
-        return (candidate.resolve(), name) if candidate.is_file() else None
+        return (candidate.resolve(), name) if is_file(candidate) else None
     for base in (Path(importer).parent, root):
         candidate = (base / name)
-        if candidate.is_file():
+        if is_file(candidate):  # a name the system refuses (too long) is not found either
             return candidate.resolve(), display_path(candidate.resolve())
     return None
 

@@ -43,6 +43,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from sopc.lang import ast
 from sopc.project.config import TomlLocator, decode_toml, load_toml, size_error, toml_type_name
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_COLUMNS, MAX_ROSTER_BYTES
 from sopc.core.timeutil import range_problem
 
@@ -231,7 +232,7 @@ def load_roster(paths: Sequence[Path], project_dir: Path) -> tuple[Roster, list[
 
 
 def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
-    if not path.is_file():
+    if not is_file(path):  # also a name the system refuses (too long)
         sink.diagnostics.append(_missing(path, project_dir))
         return
     suffix = path.suffix.lower()
@@ -257,7 +258,7 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
 
 
 def _missing(path: Path, project_dir: Path) -> Diagnostic:
-    if path.is_dir():
+    if is_dir(path):
         return error("E0610", f"roster `{path}` is a folder, not a file",
                      hint='set `roster = "groups.csv"` (or a list of files) in sopc.toml')
     nearby = []
