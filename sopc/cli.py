@@ -222,6 +222,8 @@ def init(directory: Path, now: str | None) -> None:
         written = write_project(directory, today)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc}; choose an empty or new folder") from None
+    except OSError as exc:  # a read-only place, no permission, a name longer than the system allows
+        raise click.ClickException(f"cannot write the project in {directory}: {exc.strerror or exc}") from None
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}  then  sopc run {directory} --dry-run")

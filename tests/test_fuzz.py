@@ -194,3 +194,16 @@ def test_an_unknown_name_repeated_in_an_audience_is_reported_once(project, run_s
         ("E0204", "unknown group `nope`"), ("E0205", "no group in the roster has the tag `无此标签`")]
     first = next(d for d in found if d["code"] == "E0204")
     assert (first["line"], first["column"]) == (2, len("  to groups hz_001,") + 1)
+
+
+@pytest.mark.parametrize("args, code", [
+    (("check", LONG), 1), (("check", f"{LONG}/a.sop"), 1), (("plan", f"{LONG}/a.sop", "--now", "2026-11-23T09:00"), 1),
+    (("run", f"{LONG}/a.sop", "--once", "--dry-run", "--now", "2026-11-23T09:00"), 1), (("init", LONG), 1),
+], ids=["check", "check-file", "plan", "run", "init"])
+def test_a_path_argument_the_system_refuses_is_an_error_not_a_crash(tmp_path, run_sopc, args, code):
+    """The same names on the command line: `sopc check` of a 300-character
+    name stopped with `internal error: OSError` (exit 70)."""
+    result = run_sopc(*args, cwd=tmp_path)  # in process: a crash would raise here
+    assert result.exit_code == code, result.stderr
+    assert "E0607" in result.stderr or "File name too long" in result.stderr  # init names the system's reason
+    assert "internal error" not in result.stderr

@@ -9,6 +9,7 @@ is no such file"; the caller reports it where the path was written.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -31,3 +32,15 @@ def exists(path: Path) -> bool:
         return path.exists()
     except (OSError, ValueError):
         return False
+
+
+def refused(path: Path) -> bool:
+    """The system will not even look the path up: a name (or the whole
+    path) longer than it allows, or a NUL byte."""
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.errno == errno.ENAMETOOLONG
+    except ValueError:
+        return True
+    return False

@@ -45,7 +45,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from sopc.core.fs import exists
+from sopc.core.fs import exists, is_dir, is_file
 from sopc.core.limits import MAX_CAP, MAX_CONFIG_BYTES, MAX_DIGITS, MAX_NESTING, size_text
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 from sopc.core.vocabulary import DEFAULT_ZONE
@@ -401,7 +401,7 @@ def _key_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
 def load_config(project_dir: Path) -> tuple[Config, list[Diagnostic]]:
     """Read ``project_dir/sopc.toml``; a missing file means all defaults."""
     path = project_dir / CONFIG_FILE
-    if not path.is_file():
+    if not is_file(path):
         return _config_from({}, project_dir, None, None), []
     too_big = size_error(path, MAX_CONFIG_BYTES, CONFIG_FILE)
     if too_big is not None:
@@ -514,7 +514,7 @@ def _playbook_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path)
     written = _path_list(reader, data, "playbooks")
     if written is None:
         defaults = [project_dir]
-        if (project_dir / "playbooks").is_dir():
+        if is_dir(project_dir / "playbooks"):
             defaults.append(project_dir / "playbooks")
         return tuple(defaults)
     paths = tuple(project_dir / entry for entry in written)
@@ -531,7 +531,7 @@ def _roster_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path) -
     if written is not None:
         return tuple(project_dir / entry for entry in written)
     csv_path, toml_path = project_dir / "groups.csv", project_dir / "groups.toml"
-    if toml_path.is_file() and not csv_path.is_file():
+    if is_file(toml_path) and not is_file(csv_path):
         return (toml_path,)
     return (csv_path,)
 

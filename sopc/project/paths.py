@@ -11,13 +11,17 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from sopc.core.fs import is_dir, is_file, refused
+
 
 def find_root(paths: Sequence[Path]) -> Path:
     """The folder holding sopc.toml above the first path, else that path's folder."""
     first = (paths[0] if paths else Path.cwd()).resolve()
-    start = first if first.is_dir() else first.parent
+    start = first if is_dir(first) else first.parent
+    while refused(start) and start != start.parent:  # a name too long: look from the folder above, as
+        start = start.parent                          # for a path that does not exist
     for folder in (start, *start.parents):
-        if (folder / "sopc.toml").is_file():
+        if is_file(folder / "sopc.toml"):
             return folder
     return start
 
