@@ -207,3 +207,42 @@ def test_a_path_argument_the_system_refuses_is_an_error_not_a_crash(tmp_path, ru
     assert result.exit_code == code, result.stderr
     assert "E0607" in result.stderr or "File name too long" in result.stderr  # init names the system's reason
     assert "internal error" not in result.stderr
+
+
+def test_templates_that_include_one_another_in_a_circle_are_refused(project, run_sopc):
+    """A template file including itself (or b.j2 -> c.j2 -> b.j2): every
+    render recursed until Python gave up, ~1 s per message at check time
+    (and at run time), reported as a missing variable. Now one E0402 at
+    the include that closes the circle; a file included twice is fine."""
+    root = project({"main.sop": 'playbook p "测试"\n  to all groups\n  sender console\n'
+                                '  周一 10:00 a template "a.j2"\n  周二 10:00 b "x {% include \'b.j2\' %}"\n'
+                                '  周三 10:00 c template "d.j2"\n',
+                    "sopc.toml": TOML + 'templates = "templates"\n' + SENDER,
+                    "templates/a.j2": 'A {% include "a.j2" %}', "templates/b.j2": 'B\n{% include "c.j2" %}',
+                    "templates/c.j2": 'C {% import "b.j2" as x %}', "templates/d.j2": 'D {% include "f.j2" %}'
+                                                                                       '{% include "f.j2" %}',
+                    "templates/f.j2": "F"})
+    started = time.monotonic()
+    result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", "--format", "json", cwd=root)
+    found = [(d["code"], Path(d["path"]).name, d["line"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [
+        ("E0402", "a.j2", 1, "templates include one another in a circle (a.j2 → a.j2): rendering would never end"),
+        ("E0402", "c.j2", 1, "templates include one another in a circle (b.j2 → c.j2 → b.j2): "
+                             "rendering would never end")], found
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_circle_an_if_does_not_end_fails_its_render_at_once(project, run_sopc):
+    """An include under an `if` may end a circle, so it compiles; when it
+    does not, the render fails with the reason (not a missing variable),
+    and every later render of that template fails at once."""
+    root = project({"main.sop": 'playbook p "测试"\n  to all groups\n  sender console\n  vars deep=1\n'
+                                '  周一 10:00 a template "a.j2"\n  周二 10:00 b template "a.j2"\n',
+                    "sopc.toml": TOML + 'templates = "templates"\n' + SENDER,
+                    "templates/a.j2": 'A {% if deep %}{% include "a.j2" %}{% endif %}'})
+    started = time.monotonic()
+    result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", "--format", "json", cwd=root)
+    found = json.loads(result.stdout)["diagnostics"]
+    assert {d["code"] for d in found} == {"E0408"}, found
+    assert all("nested too deep (does a template include itself?)" in d["message"] for d in found)
+    assert time.monotonic() - started < 2.0

@@ -695,6 +695,7 @@ class _Reference:
     names: tuple[str, ...] | None  # None: the name is an expression
     lineno: int
     ignore_missing: bool
+    always: bool = False           # not inside an if, a loop or a macro: every render takes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -751,10 +752,27 @@ def _referenced_names(template: nodes.Node) -> tuple[str, ...] | None:
 
 def _references(tree: nodes.Template) -> tuple[_Reference, ...]:
     found = []
+    always = _unconditional(tree)
     for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
         ignore = bool(getattr(node, "ignore_missing", False))
-        found.append(_Reference(_referenced_names(node.template), node.lineno, ignore))
+        found.append(_Reference(_referenced_names(node.template), node.lineno, ignore, id(node) in always))
     return tuple(found)
+
+
+# Statements whose body runs whenever they do; an `if`, a loop, a macro or a
+# call block may not run its body.
+_ALWAYS_RUN = (nodes.Scope, nodes.ScopedEvalContextModifier, nodes.With, nodes.FilterBlock, nodes.Block)
+
+
+def _unconditional(tree: nodes.Template) -> set[int]:
+    """The ids of the statements every render of ``tree`` reaches."""
+    reached, bodies = set(), [tree.body]
+    while bodies:
+        for node in bodies.pop():
+            reached.add(id(node))
+            if isinstance(node, _ALWAYS_RUN):
+                bodies.append(node.body)
+    return reached
 
 
 def _guarded_operands(tree: nodes.Template) -> set[int]:
@@ -863,6 +881,9 @@ class CompiledTemplate:
             if exc.timed_out:
                 self._timed_out = exc.what
             raise
+        except RecursionError:  # an include circle an `if` did not end: fail at once from now on, as on a timeout
+            self._timed_out = "includes, imports or macro calls nested too deep (does a template include itself?)"
+            raise RenderBudgetError(self._timed_out, timed_out=True) from None
         except Exception as exc:
             raise TemplateRenderError(_render_message(exc)) from exc
         finally:
@@ -1033,12 +1054,21 @@ class TemplateStore:
     def _reachable(self, root: _Location, parsed: _Parsed, diagnostics: list[Diagnostic]
                    ) -> Iterator[tuple[_Location, _Parsed]]:
         queue, seen = [(root, parsed)], set()
+        edges: dict[str, list[tuple[str, str, Span]]] = {}  # file -> (file it always names, that name, where)
         while queue:
             where, item = queue.pop()
             for ref in item.references:
+                for name in (ref.names or ()) if ref.always else ():
+                    edges.setdefault(where.path, []).append((self._file_path(name), name, where.span_at(ref.lineno)))
                 for child in self._follow(where, ref, seen, diagnostics):
                     yield child
                     queue.append(child)
+        circle = _include_circle(root.path, edges)
+        if circle is not None:  # each render would recurse until Python gives up (seconds per message)
+            names, span = circle
+            diagnostics.append(error("E0402", f"templates include one another in a circle ({' → '.join(names)}): "
+                                              "rendering would never end", span,
+                                     "remove one of these includes, or put it under an `if` that ends the circle"))
 
     def _follow(self, where: _Location, ref: _Reference, seen: set[str],
                 diagnostics: list[Diagnostic]) -> list[tuple[_Location, _Parsed]]:
@@ -1064,6 +1094,34 @@ class TemplateStore:
             found.append((child, parsed))
         diagnostics.extend(_missing_problems(ref, missing, loaded=len(ref.names) - len(missing)))
         return found
+
+
+def _include_circle(start: str, edges: Mapping[str, list[tuple[str, str, Span]]]
+                    ) -> tuple[list[str], Span] | None:
+    """A chain of include/import/extends from ``start`` back to a file on
+    it: the names along the circle, and the reference that closes it."""
+    chain: list[tuple[str, str]] = []   # (file, the name it was reached by), below ``start``
+    on_chain, done = {start}, set()
+    stack = [iter(edges.get(start, ()))]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            if chain:
+                path, _ = chain.pop()
+                on_chain.discard(path)
+                done.add(path)
+            continue
+        path, name, span = step
+        if path in on_chain:
+            below = [n for _, n in chain]
+            names = below[[p for p, _ in chain].index(path):] if path != start else [name, *below]
+            return [*names, name], span
+        if path not in done:
+            chain.append((path, name))
+            on_chain.add(path)
+            stack.append(iter(edges.get(path, ())))
+    return None
 
 
 def _missing_problems(ref: _Reference, problems: list[Diagnostic], loaded: int) -> list[Diagnostic]:

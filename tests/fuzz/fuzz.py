@@ -34,7 +34,10 @@ Each input then goes where a user's would:
   now and then with the skipped ones);
 * event lines: `sopc event --file` (the command itself, via click's
   CliRunner, into a state file), `sopc event KIND --group ... --at ...`
-  from a line's fields, and `check --events` / `plan --events`.
+  from a line's fields, `sopc run --once --dry-run` on what they
+  recorded, and `check --events` / `plan --events`;
+* a project that checks clean now and then goes through `sopc run --once
+  --dry-run` too.
 
 A crash is an exception out of any of these (an exit code of 1 or 2 is an
 answer, not a crash); a slow input one over --slow seconds (2) of CPU
@@ -713,7 +716,7 @@ class Workspace:
         try:
             if seed.kind == "events":
                 return self._events(folder, target, rng, now)
-            return check_and_plan(folder, rng, now=now)
+            return check_and_plan(folder, rng, now=now, state=self.state)
         finally:
             target.write_bytes(seed.original)
 
@@ -728,6 +731,9 @@ class Workspace:
         for args in _event_options(path, rng) if rng.random() < 0.5 else ():
             said.add(_said("options", sopc_cli("event", *args[:1], str(folder), *args[1:],
                                                "--state", str(self.state), now=now)))
+        if rng.random() < 0.25:  # what `sopc run` plans from the events the commands recorded
+            said.add(_said("run", sopc_cli("run", str(folder), "--once", "--dry-run", "--state", str(self.state),
+                                           "--now", now, now=now)))
         if rng.random() < 0.25:
             said |= check_and_plan(folder, rng, events=path, now=now)
         return said
@@ -773,11 +779,13 @@ def _option_text(value) -> str:
 
 
 def check_and_plan(folder: Path, rng: random.Random, *, events: Path | None = None,
-                   now: str | None = None) -> set[str]:
+                   now: str | None = None, state: Path | None = None) -> set[str]:
     """What `sopc check` and `sopc plan` do with the project (one build for
-    both); the diagnostic codes it found."""
+    both), and now and then `sopc run --once --dry-run` (with the state
+    file ``state``); the diagnostic codes it found."""
     built = pipeline.build([folder])
-    moment = parse_now(now or rng.choice(NOWS), built.zone)
+    now = now or rng.choice(NOWS)
+    moment = parse_now(now, built.zone)
     result = pipeline.check_build(built, now=moment, events_path=events)
     diagnostics, sources = pipeline.displayed(result)
     render_text(diagnostics, sources, color=rng.random() < 0.1)
@@ -793,6 +801,8 @@ def check_and_plan(folder: Path, rng: random.Random, *, events: Path | None = No
         output.write_fates(pipeline.plan_fates(result, start, end, events=plan_events), out, fmt, built.zone)
     else:
         output.write(pipeline.plan(result, start, end, events=plan_events), out, fmt, built.zone)
+    if state is not None and rng.random() < 0.1:  # the runner's start, gate and senders' contracts
+        sopc_cli("run", str(folder), "--once", "--dry-run", "--state", str(state), "--now", now, now=now)
     return codes
 
 
