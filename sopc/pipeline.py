@@ -122,14 +122,16 @@ def check_windows(program: Program, now: dt.datetime) -> list[tuple[dt.datetime,
 def _launch_windows(program: Program) -> list[tuple[dt.datetime, dt.datetime]]:
     """From the day before a dated launch's first step (a `T-3d` step comes
     before the launch) to two days after the launch day, or a day after its
-    last step."""
+    last step; steps more than five weeks from the launch are left to the
+    window they fall in (a `T+99999d` typo must not make one of decades)."""
     windows = []
     for playbook in program.playbooks:
         for launch in playbook.launches:
             a = launch.launch
             if a.at_date:
                 anchor = dt.datetime.combine(a.at_date.date, a.at_time.time if a.at_time else dt.time())
-                offsets = [dt.timedelta(0), *(s.offset for s, _ in launch.steps if s.offset is not None)]
+                offsets = [dt.timedelta(0), *(max(-CHECK_WINDOW, min(s.offset, CHECK_WINDOW))
+                                              for s, _ in launch.steps if s.offset is not None)]
                 first = (anchor + min(offsets)).date() - dt.timedelta(days=1)
                 last = max(a.at_date.date + dt.timedelta(days=2), (anchor + max(offsets)).date() + dt.timedelta(days=1))
                 windows.append((dt.datetime.combine(first, dt.time(), playbook.zone),

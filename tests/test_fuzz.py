@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import sopc.checks.cadence as cadence
+import sopc.compile.templates as templates
 from sopc import pipeline
 from sopc.core.clock import parse_now
 
@@ -246,3 +248,35 @@ def test_a_circle_an_if_does_not_end_fails_its_render_at_once(project, run_sopc)
     assert {d["code"] for d in found} == {"E0408"}, found
     assert all("nested too deep (does a template include itself?)" in d["message"] for d in found)
     assert time.monotonic() - started < 2.0
+
+
+def test_a_template_that_cannot_render_is_tried_once_per_context_not_per_slot(project, monkeypatch):
+    """A missing variable makes Jinja build a traceback (~0.1 ms): the
+    check rendered a failing step again for every group and every day of
+    its five weeks (300 such steps: 2.8 s). The same context fails the same
+    way: it is tried once, and still reported, naming each group."""
+    root = project({"main.sop": 'playbook p "测试"\n  to groups tagged 福利群\n  sender console\n'
+                                '  每天 10:00  a  "你好 {{ nope }}"\n'})
+    renders = []
+    real = templates.CompiledTemplate.render
+
+    def counted(self, context):
+        renders.append(context.get("date"))
+        return real(self, context)
+
+    monkeypatch.setattr(templates.CompiledTemplate, "render", counted)
+    built = pipeline.build([root])
+    result = pipeline.check_build(built, now=parse_now("2026-11-23T09:00", built.zone))
+    assert [d.code for d in result.diagnostics if d.code.startswith("E04")] == ["E0405"]
+    assert len(renders) <= 5, f"{len(renders)} renders"  # three groups x 35 days before
+
+
+def test_a_launch_step_far_from_its_launch_keeps_the_launch_window_small(project):
+    """`T-2147483648m` (4,000 years) overflowed the window's arithmetic; a
+    window is at most five weeks either side of its launch."""
+    text = FAR_LAUNCH.replace('  T-1h  preheat "今晚开抢"', '  T-2147483648m  preheat "今晚开抢"\n  T+99999d  late "很久以后"')
+    built = pipeline.build([project({"main.sop": text})])
+    now = parse_now("2026-11-23T09:00", built.zone)
+    windows = pipeline.check_windows(built.program, now)
+    assert len(windows) == 2 and windows[1][1] - windows[1][0] <= dt.timedelta(days=72)
+    pipeline.check_build(built, now=now)  # and the check goes through
