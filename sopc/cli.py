@@ -159,6 +159,16 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     sys.exit(1 if result.failed else 0)
 
 
+def _check_playbooks(result, names: tuple[str, ...]) -> None:
+    from sopc.core.diagnostics import did_you_mean
+
+    known = [p.name for p in result.program.playbooks]
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known) or f"playbooks: {', '.join(known) or '(none)'}"
+            raise click.BadParameter(f"no playbook `{name}`; {hint}", param_hint="--paused")
+
+
 def _known_group(group: str | None, roster) -> None:
     """`--group` names a roster group (a typo would plan nothing, silently)."""
     if group is None or group in roster.by_id:
@@ -169,16 +179,6 @@ def _known_group(group: str | None, roster) -> None:
     hint = did_you_mean(group, ids) or (f"the groups are {', '.join(ids[:10])}" + (" ..." if len(ids) > 10 else "")
                                         if ids else "the roster has no groups")
     raise click.BadParameter(f"no group `{group}` in the roster; {hint}", param_hint="--group")
-
-
-def _check_playbooks(result, names: tuple[str, ...]) -> None:
-    from sopc.core.diagnostics import did_you_mean
-
-    known = [p.name for p in result.program.playbooks]
-    for name in names:
-        if name not in known:
-            hint = did_you_mean(name, known) or f"playbooks: {', '.join(known) or '(none)'}"
-            raise click.BadParameter(f"no playbook `{name}`; {hint}", param_hint="--paused")
 
 
 def _date(text: str, option: str) -> dt.date:

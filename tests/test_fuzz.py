@@ -87,6 +87,8 @@ def test_every_input_the_fuzzer_saved_now_runs_clean(saved):
 # ---- the findings, as a user meets them -------------------------------------------------
 
 LONG = "x" * 300  # longer than a file name may be (255 bytes): the system refuses it (ENAMETOOLONG)
+# Times below are this process's CPU time (the commands run in it): a busy
+# machine stretches wall time, not the work an input costs.
 PLAYBOOK = 'playbook p "测试"\n  to all groups\n  sender console\n  周一 10:00 a "hi"\n'
 TOML = 'timezone = "Asia/Shanghai"\n'
 SENDER = '\n[senders.console]\nkind = "console"\n'
@@ -175,12 +177,12 @@ def test_a_template_too_large_to_check_is_a_located_error(project, run_sopc):
                                 '  周一 10:00 a template "big.j2"\n  周二 10:00 b "{{ group.name }}"\n',
                     "sopc.toml": TOML + 'templates = "templates"\n' + SENDER,
                     "templates/big.j2": "{{ " + "a," * 32768 + " }}"})
-    started = time.monotonic()
+    started = time.process_time()
     result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", cwd=root)
     assert result.exit_code == 1
     assert "error[E0402]" in result.stderr and "template is too large" in result.stderr
     assert "big.j2" in result.stderr and "split it into smaller templates" in result.stderr
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_an_unknown_name_repeated_in_an_audience_is_reported_once(project, run_sopc):
@@ -224,14 +226,14 @@ def test_templates_that_include_one_another_in_a_circle_are_refused(project, run
                     "templates/c.j2": 'C {% import "b.j2" as x %}', "templates/d.j2": 'D {% include "f.j2" %}'
                                                                                        '{% include "f.j2" %}',
                     "templates/f.j2": "F"})
-    started = time.monotonic()
+    started = time.process_time()
     result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", "--format", "json", cwd=root)
     found = [(d["code"], Path(d["path"]).name, d["line"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]]
     assert found == [
         ("E0402", "a.j2", 1, "templates include one another in a circle (a.j2 → a.j2): rendering would never end"),
         ("E0402", "c.j2", 1, "templates include one another in a circle (b.j2 → c.j2 → b.j2): "
                              "rendering would never end")], found
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_a_circle_an_if_does_not_end_fails_its_render_at_once(project, run_sopc):
@@ -242,12 +244,12 @@ def test_a_circle_an_if_does_not_end_fails_its_render_at_once(project, run_sopc)
                                 '  周一 10:00 a template "a.j2"\n  周二 10:00 b template "a.j2"\n',
                     "sopc.toml": TOML + 'templates = "templates"\n' + SENDER,
                     "templates/a.j2": 'A {% if deep %}{% include "a.j2" %}{% endif %}'})
-    started = time.monotonic()
+    started = time.process_time()
     result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", "--format", "json", cwd=root)
     found = json.loads(result.stdout)["diagnostics"]
     assert {d["code"] for d in found} == {"E0408"}, found
     assert all("nested too deep (does a template include itself?)" in d["message"] for d in found)
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_a_template_that_cannot_render_is_tried_once_per_context_not_per_slot(project, monkeypatch):
