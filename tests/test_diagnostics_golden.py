@@ -44,6 +44,7 @@ REQUIRED = {
     "dst": {"W0309"},
     "config_syntax": {"E0601"},
     "config_sender_kind": {"E0501"},
+    "member_steps": {"E0001", "E0130", "E0230", "E0520", "E0521"},
     "clean": set(),
 }
 

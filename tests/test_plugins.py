@@ -262,8 +262,10 @@ def test_senders_as_json(tmp_path):
                                "external_groups": True, "text_chars": 40000, "markdown_chars": 40000,
                                "mentions": {"all": ["link", "markdown", "text"], "user": ["link", "markdown", "text"],
                                             "mobile": []},
-                               "image_from": None, "link_needs": ["title", "url"], "needs": []}
+                               "image_from": None, "link_needs": ["title", "url"], "needs": [], "private": False}
     assert by_kind["wecom-groupmsg"]["daily_cap"] == 1 and slack["daily_cap"] is None
+    assert {kind for kind, entry in by_kind.items() if entry["limits"]["private"]} == \
+        {"console", "file", "webhook", "wecom-groupmsg", "remind"}  # who can send `to member`
 
 
 def test_senders_shows_plugins_and_broken_ones(pigeon_post, tmp_path):

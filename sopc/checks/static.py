@@ -508,6 +508,7 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
 def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
     """Each step's kind and mentions against the sender's contract."""
     for step in playbook.all_steps():
+        yield from _member_steps_carried(step, sender, limits, reported)
         if step.kind == "action":
             continue
         if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
@@ -516,6 +517,23 @@ def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Dia
                         step.span, f"it sends: {', '.join(sorted(limits.kinds))}")
         if step.kind in limits.kinds:
             yield from _mentions_carried(step, sender, limits, reported)
+
+
+def _member_steps_carried(step: Step, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
+    """`to member` through a sender that can message one member, and `remove
+    member` through one that hands actions to a person."""
+    if step.private and not limits.private and ("private", step.name, sender) not in reported:
+        reported.add(("private", step.name, sender))
+        yield error("E0520", f"step `{step.name}` is sent `to member`, but sender `{sender}` cannot send a private "
+                    "(1:1) message: it posts only in the group", step.body.to_member.span,
+                    "a group bot (wecom-bot, feishu, dingtalk, slack) cannot message one member: send the playbook "
+                    "through a `wecom-groupmsg` sender (企业群发 to the member) or a `remind` sender (the owner "
+                    "sends it privately), or drop `to member` to post it in the group")
+    if step.action == "remove" and "action" not in limits.kinds and ("remove", step.name, sender) not in reported:
+        reported.add(("remove", step.name, sender))
+        yield error("E0521", f"step `{step.name}` removes a member, but sender `{sender}` cannot hand that to a "
+                    "person: no bot or API removes members for sopc", step.body.span,
+                    "send the playbook through a `remind` sender: it asks the group's owner to remove the member")
 
 
 def _mentions_carried(step: Step, sender: str, limits, reported: set) -> Iterable[Diagnostic]:

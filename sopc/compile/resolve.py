@@ -23,6 +23,12 @@ from sopc.core.vocabulary import DEFAULT_ZONE
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 
 DEFAULT_SENDER = "console"
+# Where a step has no member to address (E0230), in the words of the message.
+NOT_A_MEMBER_EVENT = {
+    "schedule": "a scheduled step, posted to whole groups",
+    "launch": "in timeline `{timeline}`, launched with `run` for whole groups",
+    "event": "under `on {event}`, an event about the group, not a member",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,12 +59,15 @@ class Step:
     playbook: str
     name: str
     kind: str                 # text | markdown | image | link | action
-    action: str | None        # dissolve | remind (kind == action)
+    action: str | None        # dissolve | remind | remove (kind == action)
     template: CompiledTemplate | None
     mentions: tuple[str, ...]
     variables: dict
     span: Span
     body: ast.StepBody
+    # `to member`: sent privately (1:1) to the event's member, not posted in
+    # the group (so the group's cap and gap neither hold nor count it)
+    private: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -170,6 +179,7 @@ class _Resolver:
         senders = project.config.senders
         self.default_sender = next(iter(senders), DEFAULT_SENDER)
         self._compiled: dict[int, tuple[CompiledTemplate | None, list[Diagnostic]]] = {}
+        self._member_reported: set[Span] = set()
 
     def _unique(self, table: dict, items: Iterable, what: str, code: str) -> dict:
         seen: dict[str, ast.Name] = {}
@@ -201,7 +211,8 @@ class _Resolver:
         compiled = CompiledPlaybook(
             ast=pb, name=pb.name.value, zone=zone, zone_name=zone_name, groups=groups, sender=sender,
             policy=self._policy(pb), variables=variables,
-            schedule=tuple((s, self.step(pb.name.value, s.name, s.body)) for s in pb.steps),
+            schedule=tuple((s, self.step(pb.name.value, s.name, s.body, NOT_A_MEMBER_EVENT["schedule"]))
+                           for s in pb.steps),
             launches=tuple(l for l in (self._launch(pb, launch) for launch in pb.launches) if l),
             triggers=tuple(self._trigger(pb, t) for t in pb.triggers))
         self._duplicate_steps(pb)
@@ -281,7 +292,15 @@ class _Resolver:
         return groups
 
     # ---- steps ----------------------------------------------------------------------
-    def step(self, playbook: str, name: ast.Name, body: ast.StepBody) -> Step:
+    def step(self, playbook: str, name: ast.Name, body: ast.StepBody, not_member: str | None = None) -> Step:
+        """``not_member``: why the step has no member to address (a weekly
+        step, a launched timeline's, a group event's), None in a trigger on a
+        member event: `to member` and `remove member` need one (E0230)."""
+        if not_member is not None:
+            self._member_forms(name, body, not_member)
+        if isinstance(body, ast.RemoveMember):
+            return Step(playbook=playbook, name=name.value, kind="action", action="remove", template=None,
+                        mentions=(), variables={}, span=name.span, body=body)
         if isinstance(body, ast.DissolveGroup):
             return Step(playbook=playbook, name=name.value, kind="action", action="dissolve", template=None,
                         mentions=(), variables={}, span=name.span, body=body)
@@ -296,7 +315,25 @@ class _Resolver:
         return Step(playbook=playbook, name=name.value, kind=kind, action=None,
                     template=self._template(body.content, body.span),
                     mentions=tuple(m.target for m in body.mentions),
-                    variables={a.key: a.value for a in body.variables}, span=name.span, body=body)
+                    variables={a.key: a.value for a in body.variables}, span=name.span, body=body,
+                    private=body.to_member is not None and not_member is None)  # else E0230 says it all
+
+    def _member_forms(self, name: ast.Name, body: ast.StepBody, where: str) -> None:
+        """`to member` / `remove member` where no event names a member."""
+        where_to = ("put the step under a trigger on a member event (`on member.joined`, `on member.tagged 违规`, "
+                    "`on member.silent 7d`, ...)")
+        if isinstance(body, ast.RemoveMember):
+            span, form, hint = body.span, "`remove member` removes", where_to
+        elif isinstance(body, ast.Message) and body.to_member is not None:
+            span, form = body.to_member.span, "`to member` sends privately to"
+            hint = f"{where_to}, or drop `to member` to post it in the group"
+        else:
+            return
+        if span in self._member_reported:  # a timeline launched or used twice: said once
+            return
+        self._member_reported.add(span)
+        self.diagnostics.append(error(
+            "E0230", f"{form} the member an event is about, but step `{name.value}` is {where}", span, hint))
 
     def _template(self, content: ast.Content, span: Span) -> CompiledTemplate | None:
         key = id(content)
@@ -343,7 +380,8 @@ class _Resolver:
         groups = self._audience(launch.audience, launch.span)
         if timeline is None:
             return None
-        steps = tuple((s, self.step(pb.name.value, s.name, s.body)) for s in timeline.steps)
+        where = NOT_A_MEMBER_EVENT["launch"].format(timeline=timeline.name.value)
+        steps = tuple((s, self.step(pb.name.value, s.name, s.body, where)) for s in timeline.steps)
         return CompiledLaunch(launch=launch, timeline=timeline, groups=groups, steps=steps,
                               variables={a.key: a.value for a in launch.variables})
 
@@ -351,6 +389,13 @@ class _Resolver:
         self._event(trigger.event)
         for until in trigger.until:
             self._event(until)
+        kind = trigger.event.kind.value
+        about_group = kind in ast.EVENT_KINDS and not kind.startswith("member.")  # (unknown: E0207 says so)
+        not_member = NOT_A_MEMBER_EVENT["event"].format(event=kind) if about_group else None
+        if trigger.ordinal is not None and not_member is not None:
+            self.diagnostics.append(error(
+                "E0230", f"`{trigger.ordinal.text}` counts a member's events, but `{kind}` is about no member",
+                trigger.ordinal.span, "count member events, e.g. `on member.tagged 违规 2nd`; drop the count here"))
         steps: list[tuple[dt.timedelta, dt.time | None, Step]] = []
         for item in trigger.steps:
             if isinstance(item, ast.UseTimeline):
@@ -362,10 +407,10 @@ class _Resolver:
                                                       item.span, "use a timeline whose steps are all at T or later"))
                         continue
                     steps.append((s.offset or dt.timedelta(0), s.at_time.time if s.at_time else None,
-                                  self.step(pb.name.value, s.name, s.body)))
+                                  self.step(pb.name.value, s.name, s.body, not_member)))
             elif item.offset is not None:
                 steps.append((item.offset, item.at_time.time if item.at_time else None,
-                              self.step(pb.name.value, item.name, item.body)))
+                              self.step(pb.name.value, item.name, item.body, not_member)))
         return CompiledTrigger(trigger=trigger, steps=tuple(steps))
 
     def _event(self, event: ast.EventSpec) -> None:

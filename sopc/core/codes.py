@@ -72,6 +72,7 @@ _CODES = (
     Code("E0110", E, "an `active` window that ends before it starts"),
     Code("E0111", E, "a date outside the years sopc plans (2000-01-01 to 2099-12-31)"),
     Code("E0112", E, "a number beyond sopc's limits: a daily cap over 1000, a number of more than 30 digits"),
+    Code("E0130", E, "a trigger's count (`2nd`, `第2次`) below 1: occurrences are counted from the 1st"),
 
     Code("E0201", E, "unknown sender (not declared in sopc.toml)"),
     Code("E0202", E, "unknown timeline"),
@@ -91,6 +92,7 @@ _CODES = (
     Code("E0217", E, "the group stages declared twice"),
     Code("E0218", E, "a playbook that does not say which groups it posts to"),
     Code("E0219", E, "an event starts a timeline with a step before T"),
+    Code("E0230", E, "`to member`, `remove member` or a count (`2nd`) where no event names a member"),
 
     Code("E0301", E, "a message falls in the playbook's quiet hours"),
     Code("W0302", W, "a greeting that does not fit the hour it is sent at"),
@@ -122,6 +124,8 @@ _CODES = (
     Code("E0506", E, "more WeCom mass sends to a customer group in a day than the sender's `daily_cap`"),
     Code("E0507", E, "an image or link its sender cannot take (an image URL or missing file, a link with no URL)"),
     Code("E0508", E, "a group without a roster value its sender needs (企业群发 needs the `owner`)"),
+    Code("E0520", E, "a `to member` (1:1) step through a sender that posts only in groups (a group bot)"),
+    Code("E0521", E, "`remove member` through a sender that cannot hand an action to a person (use `remind`)"),
 
     Code("E0601", E, "sopc.toml (or a TOML roster) is not valid TOML or not UTF-8"),
     Code("W0602", W, "unknown key in sopc.toml or a TOML roster"),

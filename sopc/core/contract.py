@@ -86,15 +86,23 @@ def kinds_carrying(limits: SenderLimits, form: str) -> list[str]:
 
 def refusal(sender: str, limits: SenderLimits, *, kind: str, text: str, mentions: Iterable[str] = (),
             fields: Mapping[str, str | None] | None = None, group: str = "",
-            base_dir: Path | None = None) -> str | None:
+            base_dir: Path | None = None, private: bool = False) -> str | None:
     """Why ``sender`` (a label: its kind, or ``sender `name``` in a check)
     cannot send this message, or None. ``fields`` are the group's roster
     values the sender may need (``owner``); None when not known here.
     ``base_dir`` is what a relative image path is read from."""
-    return (kind_refusal(sender, limits, kind)
+    return ((private_refusal(sender, limits) if private else None)
+            or kind_refusal(sender, limits, kind)
             or mentions_refusal(sender, limits, kind, mentions)
             or (fields_refusal(sender, limits, fields, group) if fields is not None else None)
             or content_refusal(sender, limits, kind, text, base_dir))
+
+
+def private_refusal(sender: str, limits: SenderLimits) -> str | None:
+    """A private (1:1) message through a sender that posts only in groups."""
+    if limits.private:
+        return None
+    return f"{sender} cannot send a private (1:1) message to a member: it posts only in the group"
 
 
 def kind_refusal(sender: str, limits: SenderLimits, kind: str) -> str | None:

@@ -124,6 +124,7 @@ WECOM_GROUPMSG = SenderSpec(
         link_bytes={"title": 128, "url": 2048, "description": 512},
         needs={"owner": "企业群发 is created for the group owner (群主) to confirm; give the roster's `owner` "
                         "column their WeCom userid"},
+        private=True,  # chat_type "single" to the member's external_userid, sent by the owner
     ),
     factory="sopc.senders.wecom_groupmsg:WecomGroupMsgSender",
     daily_cap=1,  # the platform delivers one 企业群发 per customer group per day

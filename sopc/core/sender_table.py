@@ -47,6 +47,7 @@ def _sender_json(installed: InstalledSender) -> dict[str, Any]:
             "image_from": limits.image_from,
             "link_needs": sorted(limits.link_needs),
             "needs": sorted(limits.needs),
+            "private": limits.private,  # can send `to member` (1:1) messages
         },
         "daily_cap": spec.daily_cap,
     }

@@ -57,6 +57,11 @@ class SenderLimits:
     link_needs: frozenset[str] = frozenset()     # of "url", "title": what a link's text must give
     link_bytes: Mapping[str, int] = field(default_factory=dict)   # LINK_PARTS -> the most UTF-8 bytes
     needs: Mapping[str, str] = field(default_factory=dict)        # roster column -> why the sender needs it
+    # Whether it can send a private (1:1) message to a member (`to member`).
+    # False unless declared: a sender written before `to member` existed
+    # would post it in the group, and a warning meant for one member must
+    # never reach them all.
+    private: bool = False
 
 
 # What a sender with no channel limits declares (console, file, generic webhook).
@@ -68,6 +73,7 @@ UNLIMITED = SenderLimits(
     per_minute=None,
     per_second=None,
     external_groups=True,
+    private=True,  # console and file write the recipient down; a webhook hands it on (`"private": true`)
 )
 
 

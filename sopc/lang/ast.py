@@ -148,6 +148,14 @@ class Mention:
 
 
 @node
+class ToMember:
+    """`to member` (`to 成员`) after a message: sent privately (1:1) to the
+    member a lifecycle event is about, not posted in the group."""
+
+    span: Span
+
+
+@node
 class Message:
     kind: str  # text | markdown | image | link
     content: Content
@@ -155,6 +163,7 @@ class Message:
     variables: tuple[Assignment, ...]
     span: Span
     kind_given: bool = False
+    to_member: ToMember | None = None  # None: posted in the group
 
 
 @node
@@ -169,8 +178,16 @@ class RemindStaff:
     span: Span
 
 
-Action = Union[DissolveGroup, RemindStaff]
-StepBody = Union[Message, DissolveGroup, RemindStaff]
+@node
+class RemoveMember:
+    """`remove member`: staff remove the member the event is about from the
+    group (an action, handed to a person by a `remind` sender)."""
+
+    span: Span
+
+
+Action = Union[DissolveGroup, RemindStaff, RemoveMember]
+StepBody = Union[Message, DissolveGroup, RemindStaff, RemoveMember]
 
 
 # ---- schedules -------------------------------------------------------------------
@@ -324,12 +341,23 @@ class UseTimeline:
 
 
 @node
+class Ordinal:
+    """`2nd` (`第2次`) after a trigger's event: only the member's Nth such
+    event in the group starts the steps."""
+
+    number: int
+    text: str
+    span: Span
+
+
+@node
 class Trigger:
     event: EventSpec
     until: tuple[EventSpec, ...]
     repeat: bool
     steps: tuple[TriggerStep | UseTimeline, ...]
     span: Span
+    ordinal: Ordinal | None = None  # None: every such event (as `once`/`repeat` say)
 
 
 @node

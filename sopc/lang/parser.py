@@ -79,6 +79,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "COMPARE": "a comparison (`<`, `<=`, `>`, `>=`)",
     "EVENT": "an event such as `member.joined`",
     "EVENT_ARG": "the event's argument (`7d`, a tag, a stage)",
+    "ORDINAL": "an occurrence like `2nd` or `第2次`",
     "ZONE": "a time zone such as `Asia/Shanghai`",
     "DATE": "a date like `2026-11-25`",
     "TIME": "a time like `10:00`",
@@ -1056,6 +1057,8 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return "`+30m`-style steps belong indented under an event, e.g. under `on member.joined`"
     if {"AND", "OR"} <= expected and token.type != "_NL":
         return _tag_expression_hint(token, lines)
+    if expected <= {"_NL", "_DEDENT"} and token.type != "_NL" and _after_to_member(lines, token):
+        return "`to member` comes last on the line, after the mentions and `key=value` variables"
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:
@@ -1065,6 +1068,12 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if "STRING" in expected and token.type in ("NAME", "TAG", "GROUP_ID", "BARE_VALUE"):
         return f'put message text in double quotes: "{value} ..."'
     return None
+
+
+def _after_to_member(lines: list[str], token: Token) -> bool:
+    """Whether ``token`` comes right after a `to member` (`to 成员`)."""
+    before = lines[token.line - 1][:token.column - 1].split()
+    return before[-2:] in (["to", "member"], ["to", "成员"])
 
 
 def _tag_expression_hint(token: Token, lines: list[str]) -> str:

@@ -357,8 +357,14 @@ class AstBuilder(Transformer):
         kind, content, *rest = children
         mentions = tuple(ast.Mention(target=str(t)[1:], span=self.span(t)) for t in rest if isinstance(t, Token))
         variables = tuple(v for v in rest if isinstance(v, ast.Assignment))
+        to_member = next((r for r in rest if isinstance(r, ast.ToMember)), None)
         return ast.Message(kind=str(kind) if kind else "text", content=content, mentions=mentions,
-                           variables=variables, span=self.span(meta), kind_given=kind is not None)
+                           variables=variables, span=self.span(meta), kind_given=kind is not None,
+                           to_member=to_member)
+
+    @v_args(meta=True)
+    def to_member(self, meta, children):
+        return ast.ToMember(span=self.span(meta))
 
     def inline_text(self, children):
         return self.text(children[0])
@@ -379,6 +385,10 @@ class AstBuilder(Transformer):
     def remind_action(self, meta, children):
         text, *variables = children
         return ast.RemindStaff(content=self.text(text), variables=tuple(variables), span=self.span(meta))
+
+    @v_args(meta=True)
+    def remove_action(self, meta, children):
+        return ast.RemoveMember(span=self.span(meta))
 
     @v_args(meta=True)
     def assignment(self, meta, children):
@@ -433,11 +443,23 @@ class AstBuilder(Transformer):
     # ---- triggers -----------------------------------------------------------------
     @v_args(meta=True)
     def trigger(self, meta, children):
-        event, *rest = children
+        event, ordinal, *rest = children
         until = tuple(r[1] for r in rest if isinstance(r, tuple) and r[0] == "until")
         repeat = any(r == ("repeat",) for r in rest if isinstance(r, tuple))
         steps = tuple(r for r in rest if isinstance(r, (ast.TriggerStep, ast.UseTimeline)))
-        return ast.Trigger(event=event, until=until, repeat=repeat, steps=steps, span=self.span(meta))
+        return ast.Trigger(event=event, until=until, repeat=repeat, steps=steps, span=self.span(meta),
+                           ordinal=self.ordinal(ordinal) if ordinal else None)
+
+    def ordinal(self, token: Token) -> ast.Ordinal | None:
+        """`2nd`, `第2次`: the member's Nth such event (1 or more)."""
+        if self._too_many_digits(token):
+            return None
+        number = int(re.search(r"\d+", str(token)).group())
+        if number < 1:
+            self.report("E0130", f"`{token}` is not an occurrence: they are counted from the 1st", token,
+                        "write `1st` for the first time, `2nd` for the second (or `第1次`, `第2次`)")
+            return None
+        return ast.Ordinal(number=number, text=str(token), span=self.span(token))
 
     @v_args(meta=True)
     def event(self, meta, children):

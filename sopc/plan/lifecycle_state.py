@@ -11,7 +11,11 @@ that, per group:
   when the project's `stages` rules turn to S;
 * the sequences the triggers started, each with the time its `until` event
   (or the member's leaving) stopped it, and which non-`repeat` triggers
-  already fired for whom.
+  already fired for whom;
+* for the event kinds a trigger counts (`on member.tagged 违规 2nd`), how
+  many such events each member had in the group, per kind and argument: a
+  counter per (member, kind, argument), so an event costs the same however
+  many came before it.
 
 :class:`LifecycleState` is advanced by each event in time order
 (:meth:`~LifecycleState.advance`), so an event costs the same whatever the
@@ -77,7 +81,7 @@ class OutOfOrder(ValueError):
 class TriggerRef:
     """One trigger of one playbook, with what the state needs of it at hand."""
 
-    __slots__ = ("index", "playbook", "trigger", "spec", "until", "repeat", "groups", "stop_kinds")
+    __slots__ = ("index", "playbook", "trigger", "spec", "until", "repeat", "groups", "stop_kinds", "ordinal")
 
     def __init__(self, index: tuple[int, int], playbook: CompiledPlaybook, trigger: CompiledTrigger):
         self.index = index
@@ -88,6 +92,8 @@ class TriggerRef:
         self.repeat = trigger.trigger.repeat
         self.groups = {g.id: g for g in playbook.groups}
         self.stop_kinds = tuple(dict.fromkeys(spec.kind.value for spec in self.until))
+        # `2nd`: only the member's 2nd such event in the group (None: any)
+        self.ordinal = trigger.trigger.ordinal.number if trigger.trigger.ordinal else None
 
 
 class Rules:
@@ -112,6 +118,10 @@ class Rules:
         self.refs: dict[tuple[int, int], TriggerRef] = {}
         self._by_group: dict[str, dict[str, list[TriggerRef]]] = {}
         texts: dict[str, None] = {}
+        # The event kinds some trigger counts (`on member.tagged 违规 2nd`): each
+        # member's events of these kinds are counted, per kind and argument.
+        self.counted_kinds: frozenset[str] = frozenset(
+            t.trigger.event.kind.value for p in program.playbooks for t in p.triggers if t.trigger.ordinal)
         for pi, playbook in enumerate(program.playbooks):
             for ti, trigger in enumerate(playbook.triggers):
                 ref = self.refs[(pi, ti)] = TriggerRef((pi, ti), playbook, trigger)
@@ -160,6 +170,7 @@ class Rules:
             policy = playbook.policy
             triggers = [[_spec(t.trigger.event), t.trigger.repeat, [_spec(u) for u in t.trigger.until],
                          [[_seconds(o), a.isoformat() if a else None, s.name] for o, a, s in t.steps]]
+                        + ([["nth", t.trigger.ordinal.number]] if t.trigger.ordinal else [])  # (none: as before)
                         for t in playbook.triggers]
             playbooks.append([pi, playbook.name, playbook.zone_name, sorted(g.id for g in playbook.groups),
                               [str(policy.quiet_start), str(policy.quiet_end), policy.quiet_mode], triggers])
@@ -356,7 +367,7 @@ class GroupState:
 
     __slots__ = ("id", "created", "created_by_event", "upto", "upto_key", "members", "last_message",
                  "last_message_key", "stage", "stage_upto", "stage_next", "stage_next_at", "fired", "sequences",
-                 "retired", "_heap", "_stoppers", "_created", "_created_keys", "_kept")
+                 "retired", "counts", "_heap", "_stoppers", "_created", "_created_keys", "_kept")
 
     def __init__(self, group: str, created: dt.datetime, created_by_event: bool):
         self.id = group
@@ -374,6 +385,8 @@ class GroupState:
         self.stage_next: int | None = None          # the next moment it may change: key and moment
         self.stage_next_at: dt.datetime | None = None
         self.fired: set[tuple[int, int, str]] = set()  # non-repeat triggers that fired: (playbook, trigger, member)
+        # (member, event kind, argument) -> how many such events so far, for the kinds a trigger counts
+        self.counts: dict[tuple[str, str, str | None], int] = {}
         self.sequences: list[Sequence] = []
         self.retired: dt.datetime | None = None     # sequences ending before this were let go
         # (deadline key, member, silence index): at most one entry a member
@@ -396,6 +409,7 @@ class GroupState:
         twin._heap = list(self._heap)
         twin.members = {member: list(state) for member, state in self.members.items()}
         twin.fired = set(self.fired)
+        twin.counts = dict(self.counts)
         twin.sequences = [s.copy() for s in self.sequences]
         twin._stoppers = {}
         for sequence in twin.sequences:
@@ -630,12 +644,15 @@ class LifecycleState:
             done.derived.append(event)
         if group._stoppers:
             self._stop(group, event, done)
+        count = self._count(group, event)
         refs = triggers.get(event.kind)
         if not refs:
             return
         for ref in refs:
             if not matches(ref.spec, event):
                 continue
+            if ref.ordinal is not None and count != ref.ordinal:
+                continue  # `2nd`: another occurrence of the member's
             if not ref.repeat:
                 fired = (*ref.index, event.member or "")
                 if fired in group.fired:
@@ -653,6 +670,15 @@ class LifecycleState:
             if self.retire_before is not None and len(group.sequences) > 2 * group._kept + 64:
                 self.retire(self.retire_before, (group.id,))
                 group._kept = len(group.sequences)
+
+    def _count(self, group: GroupState, event: Event) -> int | None:
+        """The member's count of such events in the group, ``event`` included
+        (None: no trigger counts them)."""
+        if event.member is None or event.kind not in self.rules.counted_kinds:
+            return None
+        key = (event.member, event.kind, event.argument)
+        count = group.counts[key] = group.counts.get(key, 0) + 1
+        return count
 
     def _stop(self, group: GroupState, event: Event, done: Advanced | None) -> None:
         stoppers = group._stoppers
@@ -761,6 +787,8 @@ def _to_json(group: GroupState) -> dict:
         "stage": group.stage, "stage_upto": group.stage_upto, "retired": _iso(group.retired),
         "members": {m: [_iso(s[0]), s[1]] for m, s in group.members.items() if s[0] is not None or s[1]},
         "fired": sorted([pi, ti, m] for pi, ti, m in group.fired),
+        **({"counts": sorted(([m, k, a, n] for (m, k, a), n in group.counts.items()),
+                                  key=lambda row: (row[0], row[1], row[2] or ""))} if group.counts else {}),
         "sequences": [[*s.ref.index, s.event.kind, s.event.member, _iso(s.event.at), s.event.name,
                        s.event.argument, s.event.data, _iso(s.stop)] for s in group.sequences],
     }
@@ -779,6 +807,7 @@ def _from_json(rules: Rules, group_id: str, data: dict) -> GroupState:
     group.stage_upto = data["stage_upto"]
     group.retired = _time(data["retired"])
     group.fired = {(pi, ti, m) for pi, ti, m in data["fired"]}
+    group.counts = {(m, k, a): n for m, k, a, n in data.get("counts", ())}
     for member, (last, name) in data["members"].items():
         last = _time(last)
         state = group.members[member] = [last, name, None if last is None else _key(last), 0]
