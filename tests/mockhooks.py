@@ -8,7 +8,10 @@ thread) that answers like the vendors do:
                 ``POST /cgi-bin/externalcontact/add_msg_template?access_token=``,
                 ``POST /cgi-bin/externalcontact/get_groupmsg_send_result?access_token=``
                 (企业群发: tokens that expire, created tasks in ``groupmsgs``,
-                owners' confirmations set with ``mark_groupmsg``)
+                owners' confirmations set with ``mark_groupmsg``; group sends
+                to ``chat_id_list``, and sends to customers, ``chat_type``
+                single to ``external_userid``, with ``unreachable`` customers
+                answered in ``fail_list``)
 - Feishu bot    ``POST /open-apis/bot/v2/hook/TOKEN`` (signature in the body)
 - DingTalk bot  ``POST /robot/send?access_token=T&timestamp=&sign=`` (signature in the URL)
 - Slack hook    ``POST /services/T/B/X``
@@ -147,6 +150,7 @@ class MockGroupMsg:
     body: dict[str, Any]
     chats: list[str]
     results: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # chat_id -> (status, send_time)
+    customers: list[str] = field(default_factory=list)  # chat_type single: external_userids (results keyed by them)
 
 
 # ---- vendor error bodies --------------------------------------------------------------------
@@ -189,6 +193,7 @@ class MockHooks:
         self.token_fetches = 0
         self.groupmsg_page_max = 1000
         self.groupmsgs: list[MockGroupMsg] = []
+        self.unreachable: set[str] = set()  # external_userids a single send lists in fail_list
         self.hostile: str | None = None  # one of HOSTILE_MODES: every request gets that error,
         self.hostile_spared: set[str] = set()  # except requests to these paths
         self._lock = threading.Lock()
@@ -279,7 +284,7 @@ class MockHooks:
             task = self.groupmsg(msgid)
             assert task is not None, f"no task {msgid}"
             when = send_time if send_time is not None else int(self.clock.time()) if status == 1 else None
-            for chat in [chat_id] if chat_id else task.chats or [MOCK_CHAT]:
+            for chat in [chat_id] if chat_id else task.customers or task.chats or [MOCK_CHAT]:
                 task.results[chat] = (status, when)
 
     def token_corp(self, token: str) -> str | Answer:
@@ -431,8 +436,11 @@ def wecom_gettoken(mock: MockHooks, query: dict[str, str]) -> Answer:
 
 
 def wecom_add_msg_template(mock: MockHooks, corp: str, body: dict[str, Any]) -> Answer:
-    if body.get("chat_type", "single") != "group":
-        return wecom_error(40035, "invalid chat_type (the mock only knows group sends)")
+    chat_type = body.get("chat_type", "single")
+    if chat_type == "single":
+        return wecom_single_template(mock, corp, body)
+    if chat_type != "group":
+        return wecom_error(40035, "invalid chat_type")
     sender, users = body.get("sender"), mock._corps[corp].users
     if not isinstance(sender, str) or not sender or (users and sender not in users):
         return wecom_error(40003, "invalid userid")
@@ -445,6 +453,33 @@ def wecom_add_msg_template(mock: MockHooks, corp: str, body: dict[str, Any]) -> 
     msgid = f"msgGCAAAXtWyujaWJHDDGi0m{len(mock.groupmsgs) + 1:06d}"
     mock.groupmsgs.append(MockGroupMsg(msgid=msgid, corp=corp, sender=sender, body=body, chats=list(chats)))
     return Answer.json({"errcode": 0, "errmsg": "ok", "fail_list": [], "msgid": msgid})
+
+
+def wecom_single_template(mock: MockHooks, corp: str, body: dict[str, Any]) -> Answer:
+    """A send to customers (chat_type single): ``external_userid`` (at most
+    10,000), ``sender`` optional (the mock requires it when it lists users);
+    customers it cannot reach come back in ``fail_list``."""
+    customers = body.get("external_userid")
+    if not isinstance(customers, list) or not customers or len(customers) > 10000 \
+            or not all(isinstance(c, str) and c for c in customers):
+        return wecom_error(40035, "invalid external_userid")
+    if "chat_id_list" in body:
+        return wecom_error(40035, "chat_id_list is for group sends")
+    sender, users = body.get("sender"), mock._corps[corp].users
+    if sender is not None and (not isinstance(sender, str) or not sender or (users and sender not in users)):
+        return wecom_error(40003, "invalid userid")
+    problem = wecom_template_content(body)
+    if problem:
+        return problem
+    failed = [c for c in customers if c in mock.unreachable]
+    reached = [c for c in customers if c not in mock.unreachable]
+    if not reached:
+        return Answer.json({"errcode": 0, "errmsg": "ok", "fail_list": failed, "msgid": ""})
+    msgid = f"msgGCAAAXtWyujaWJHDDGi0m{len(mock.groupmsgs) + 1:06d}"
+    task = MockGroupMsg(msgid=msgid, corp=corp, sender=sender or "", body=body, chats=[], customers=reached)
+    task.results.update({c: (0, None) for c in reached})  # customer sends list every record, unsent ones too
+    mock.groupmsgs.append(task)
+    return Answer.json({"errcode": 0, "errmsg": "ok", "fail_list": failed, "msgid": msgid})
 
 
 def wecom_template_content(body: dict[str, Any]) -> Answer | None:
@@ -481,9 +516,12 @@ def wecom_groupmsg_result(mock: MockHooks, corp: str, body: dict[str, Any]) -> A
     if not cursor.isdigit():
         return wecom_error(40035, "invalid cursor")
     offset = int(cursor)
-    # For group sends WeCom lists only the records that were sent (or failed).
-    rows = [{"chat_id": chat, "userid": task.sender, "status": status, **({"send_time": when} if status == 1 else {})}
-            for chat, (status, when) in task.results.items() if status != 0 and task.sender == userid]
+    # For group sends WeCom lists only the records that were sent (or failed);
+    # for sends to customers every record, by external_userid.
+    key = "external_userid" if task.customers else "chat_id"
+    rows = [{key: chat, "userid": task.sender, "status": status, **({"send_time": when} if status == 1 else {})}
+            for chat, (status, when) in task.results.items()
+            if (status != 0 or task.customers) and task.sender == userid]
     following = str(offset + limit) if offset + limit < len(rows) else ""
     return Answer.json({"errcode": 0, "errmsg": "ok", "next_cursor": following, "send_list": rows[offset:offset + limit]})
 

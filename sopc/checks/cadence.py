@@ -152,7 +152,8 @@ class _Walk:
             if local is None:
                 local = slot.at.astimezone(zone)
             post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender_for(playbook, group))
-            self._timing(post, step, local, order, group)
+            if not slot.step.private:  # a 1:1 message is no post in the group: its cap and gap leave it alone
+                self._timing(post, step, local, order, group)
             weight = 1 if by_group else self.alike.size(group)  # one text for the class, or its own
             unit = group.id if by_group else ("class", group.id)
             self._content(post.sender, kind, text, step, local, order, unit, weight, 1, group.id)

@@ -85,9 +85,14 @@ class PlannedMessage:
     # Set (and text empty) only when expand(keep_unrenderable=True) reports a
     # message whose template failed: the runner records it as failed.
     error: str | None = None
+    # `to member`: a private (1:1) message to ``member`` (who is in ``group``),
+    # not a post in the group. JSON: ``"target": {..., "private": true}``.
+    private: bool = False
 
     def to_dict(self) -> dict:
         target = {"group": self.group} if self.member is None else {"group": self.group, "member": self.member}
+        if self.private:
+            target["private"] = True
         return {"id": self.id, "at": self.at.isoformat(), "playbook": self.playbook, "step": self.step,
                 "target": target, "sender": self.sender, "kind": self.kind,
                 "mentions": list(self.mentions), "text": self.text}
@@ -108,6 +113,8 @@ class PlannedMessage:
         # and joins "key":value pairs with the separators given: the same here.
         text = _json_text
         target = text(self.group) if self.member is None else f'{text(self.group)},"member":{text(self.member)}'
+        if self.private:
+            target += ',"private":true'
         return ('{"id":', text(self.id), ',"at":', text(at_text), ',"playbook":', text(self.playbook),
                 ',"step":', text(self.step), ',"target":{"group":', target, '},"sender":', text(self.sender),
                 ',"kind":', text(self.kind), ',"mentions":[', ",".join(map(text, self.mentions)),
@@ -135,6 +142,7 @@ class StoredMessage:
     confirm: str | None = None
     confirm_detail: str | None = None
     finished: dt.datetime | None = None
+    private: bool = False   # a 1:1 message to ``member`` (see PlannedMessage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,7 +220,7 @@ class Renderer:
                 id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
                 member=pieces.member_id, sender=sender_for(playbook, group), kind=step.kind,
                 mentions=_owner_put_in(pieces.mentions, group) if OWNER in pieces.mentions else pieces.mentions,
-                text=text, error=error_text)
+                text=text, error=error_text, private=step.private)
 
     def _prepare(self, slot: Slot, with_ids: bool = True) -> _SlotPieces:
         step = self._step_pieces(slot.step)
@@ -357,7 +357,13 @@ def _owner_put_in(mentions: tuple[str, ...], group: Group) -> tuple[str, ...]:
 
 
 def _fixed_text(step: Step) -> str | None:
-    """The text of a step without a template: its action, else empty."""
+    """The text of a step without a template: its action (`dissolve`,
+    `remove member`: the member is the message's), else empty."""
     if step.template is not None:
         return None
-    return step.action if step.action == "dissolve" or step.kind == "action" else ""
+    if step.kind == "action":
+        return ACTION_TEXTS.get(step.action, step.action)
+    return ""
+
+
+ACTION_TEXTS = {"dissolve": "dissolve", "remove": "remove member"}

@@ -23,7 +23,8 @@ from sopc.plan.simulate import Fate
 
 T = TypeVar("T")
 
-CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "sender", "kind", "mentions", "text")
+# `private`: `yes` for a 1:1 message to `member` (`to member`), empty for a post in `group`
+CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "private", "sender", "kind", "mentions", "text")
 FATE_COLUMNS = ("status", "reason", "scheduled")
 
 
@@ -61,8 +62,8 @@ def write_csv(messages: Iterable[PlannedMessage], out: TextIO) -> int:
 
 
 def _csv_row(m: PlannedMessage, at_text: str) -> tuple:
-    return (m.id, at_text, m.playbook, m.step, m.group, m.member or "", m.sender, m.kind,
-            " ".join(m.mentions), m.text)
+    return (m.id, at_text, m.playbook, m.step, m.group, m.member or "", "yes" if m.private else "", m.sender,
+            m.kind, " ".join(m.mentions), m.text)
 
 
 def write_table(messages: Iterable[PlannedMessage], out: TextIO, zone) -> int:
@@ -81,12 +82,20 @@ def _table_message(out: TextIO, m: PlannedMessage, local: dt.datetime, day: dt.d
     if local.date() != day:
         day = local.date()
         out.write(("\n" if count else "") + f"{day} {WEEKDAY_CN[day.weekday()]}\n")
-    target = m.group + (f" → {m.member}" if m.member else "")
+    target = _target(m)
     mentions = "".join(f" @{x}" for x in m.mentions)
     out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  [{m.kind} via {m.sender}]{mentions}{mark}\n")
     for line in (m.text or "").splitlines() or [""]:
         out.write(f"         {line}\n")
     return day
+
+
+def _target(m: PlannedMessage) -> str:
+    """``g1``, ``g1 → m1`` (a post in g1 about m1), or ``1:1 → m1 (g1)``: a
+    private message to m1, a member of g1, not posted in the group."""
+    if m.private:
+        return f"1:1 → {m.member} ({m.group})"
+    return m.group + (f" → {m.member}" if m.member else "")
 
 
 def write(messages: Iterable[PlannedMessage], out: TextIO, fmt: str, zone) -> int:

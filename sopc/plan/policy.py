@@ -17,8 +17,12 @@ A deferred message keeps its id (a hash of the time it was scheduled for)
 and goes out at the time it was deferred to: that is its ``at`` in the plan
 and in what the runner hands its sender (:func:`placed_at`).
 
-Actions (dissolve, remind staff) are not posts: they skip 4 and 5, and the
-cap and gap do not count them.
+Actions (dissolve, remind staff, remove member) are not posts: they skip 4
+and 5, and the cap and gap do not count them. Nor are private messages (`to
+member`: 1:1 to a member, for recall and moderation, so as not to spam the
+group): the group's cap and gap are about what its members see in the group,
+and a private message is not in it. Pauses, the grace and quiet hours hold
+for them as for any message (nobody wants a warning at 02:00).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class DueMessage(Protocol):
     member: str | None
     kind: str
     origin: str          # plan | event
+    private: bool        # `to member`: 1:1, not a post in the group
 
 
 def apply_quiet(moment: dt.datetime, policy: Policy, zone) -> dt.datetime | None:
@@ -124,8 +129,9 @@ def _count_between(times: list[dt.datetime], start: dt.datetime, end: dt.datetim
 
 
 def counts_as_post(message: DueMessage) -> bool:
-    """Whether the cap and gap count the message: actions are not posts."""
-    return message.kind != "action"
+    """Whether the cap and gap count the message: actions and private (1:1)
+    messages are not posts in the group."""
+    return message.kind != "action" and not message.private
 
 
 def gate_order(message: DueMessage) -> tuple:
@@ -180,7 +186,7 @@ class Gate:
             return [Outcome(message.id, *timing) for message in messages]
         outcomes: list[Outcome | None] = []
         for message in messages:
-            if message.kind == "action":  # not a post (counts_as_post)
+            if not counts_as_post(message):  # an action, or a private message: not a post in the group
                 outcomes.append(None)
                 continue
             outcome = self._cadence(message, playbook, now)

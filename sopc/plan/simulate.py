@@ -80,13 +80,15 @@ class _Due:
     the gate reads of a stored message): for a deferred message, or one that
     falls due with others to its group."""
 
-    __slots__ = ("id", "at", "due", "playbook", "group", "kind", "origin", "message", "slot", "reason", "seq")
+    __slots__ = ("id", "at", "due", "playbook", "group", "kind", "private", "origin", "message", "slot", "reason",
+                 "seq")
 
     def __init__(self, message: PlannedMessage, slot: _Slot, seq: int):
         self.id = message.id
         self.playbook = message.playbook
         self.group = message.group
         self.kind = message.kind
+        self.private = message.private
         self.at = self.due = slot.at
         self.origin = slot.origin
         self.message = message

@@ -78,4 +78,6 @@ class ConfirmationPoller:
 
     def _asked(self, row: StoredMessage) -> Asked:
         group = self.deployment.groups.get(row.group)
+        if row.private:  # 1:1 to a customer: WeCom's records of it name the member
+            return (row.remote_id, group.owner if group else None, row.member)
         return (row.remote_id, group.owner if group else None, group.address if group else None)

@@ -57,7 +57,7 @@ def _brief(message: StoredMessage) -> dict[str, Any]:
             "playbook": message.playbook, "step": message.step, "group": message.group, "member": message.member,
             "sender": message.sender, "state": message.state, "reason": message.reason,
             "attempts": message.attempts, "remote_id": message.remote_id, "confirm": message.confirm,
-            "confirm_detail": message.confirm_detail}
+            "confirm_detail": message.confirm_detail, **({"private": True} if message.private else {})}
 
 
 def render_json(status: dict[str, Any]) -> str:
@@ -100,6 +100,8 @@ def _when(text: str, zone) -> str:
 
 
 def _target(row: dict) -> str:
+    if row.get("private"):  # `to member`: 1:1, not in the group
+        return f"{row['playbook']}/{row['step']} -> 1:1 {row['member']} of {row['group']}"
     return f"{row['playbook']}/{row['step']} -> {row['group']}" + (f" @{row['member']}" if row["member"] else "")
 
 

@@ -73,7 +73,8 @@ CREATE TABLE IF NOT EXISTS messages (
     finished    REAL,               -- when it reached its final state
     remote_id   TEXT,
     confirm     TEXT,               -- wecom-groupmsg: waiting | confirmed | failed
-    confirm_detail TEXT
+    confirm_detail TEXT,
+    private     INTEGER NOT NULL DEFAULT 0  -- 1: `to member`, a 1:1 message to member (not a group post)
 );
 DROP INDEX IF EXISTS messages_pending;
 CREATE INDEX IF NOT EXISTS messages_due ON messages (state, due, planned);  -- due() sorts by these
@@ -114,6 +115,10 @@ CREATE TABLE IF NOT EXISTS request_keys (
     received REAL NOT NULL
 );
 """
+
+
+# Columns added to `messages` since its first version: (name, declaration).
+ADDED_COLUMNS = (("private", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +317,7 @@ class SQLiteStore:
         # machine's power) -- the crash we promise exactly-once across.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._add_columns()
         self._keep_counts()
 
     @classmethod
@@ -328,11 +334,20 @@ class SQLiteStore:
             finally:
                 real.close()
             store.db.executescript(SCHEMA)  # a state file from an older sopc gains what is new
+            store._add_columns()
             store._keep_counts()
         return store
 
     def close(self) -> None:
         self.db.close()
+
+    def _add_columns(self) -> None:
+        """The columns a state file from an older sopc lacks (CREATE TABLE IF
+        NOT EXISTS leaves its table as it was): each with its default."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+        for column, declaration in ADDED_COLUMNS:
+            if column not in have:
+                self.db.execute(f"ALTER TABLE messages ADD COLUMN {column} {declaration}")
 
     def _transaction(self):
         return _Transaction(self.db)
@@ -405,9 +420,10 @@ class SQLiteStore:
             finished = self._insert(late)
             # Same id, still pending: the content may have changed (a text edit keeps the id).
             updated = self.db.executemany(
-                "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, updated=? "
-                f"WHERE id=? AND state='{S.PENDING}' AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>?)",
-                [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], stamp, r[0], r[11], r[8], r[9], r[10], r[1])
+                "UPDATE messages SET at=?, planned=?, due=?, sender=?, kind=?, mentions=?, text=?, private=?, updated=? "
+                f"WHERE id=? AND state='{S.PENDING}' "
+                "AND (text<>? OR sender<>? OR kind<>? OR mentions<>? OR at<>? OR private<>?)",
+                [(r[1], r[2], r[3], r[8], r[9], r[10], r[11], r[17], stamp, r[0], r[11], r[8], r[9], r[10], r[1], r[17])
                  for r in (*pending, *passed)]).rowcount
             marks = ",".join("?" * len(origins))
             sql = (f"SELECT id FROM messages WHERE state='{S.PENDING}' AND origin IN ({marks}) "
@@ -442,7 +458,8 @@ class SQLiteStore:
         # rowcount: the rows this statement inserted (total_changes would add the tally's, by its trigger)
         return self.db.executemany(
             "INSERT OR IGNORE INTO messages (id, at, planned, due, playbook, step, grp, member, sender, kind, "
-            "mentions, text, origin, state, reason, updated, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "mentions, text, origin, state, reason, updated, finished, private) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows).rowcount
 
     @staticmethod
@@ -453,7 +470,7 @@ class SQLiteStore:
         return (message.id, message.at.isoformat(), planned, planned, message.playbook, message.step,
                 message.group, message.member, message.sender, message.kind,
                 json.dumps(list(message.mentions), ensure_ascii=False), message.text, origin, state,
-                reason, stamp, finished)
+                reason, stamp, finished, int(message.private))
 
     # ---- delivering ------------------------------------------------------------------
 
@@ -539,7 +556,8 @@ class SQLiteStore:
 
     def sent_since(self, moment: dt.datetime) -> list[tuple[str, dt.datetime]]:
         return [(row[0], _from_epoch(row[1])) for row in self.db.execute(
-            f"SELECT grp, finished FROM messages WHERE state='{S.SENT}' AND kind<>'action' AND finished >= ? "
+            f"SELECT grp, finished FROM messages WHERE state='{S.SENT}' AND kind<>'action' AND private=0 "
+            "AND finished >= ? "
             "ORDER BY finished", (_epoch(moment),))]
 
     # ---- events --------------------------------------------------------------------------
@@ -793,7 +811,7 @@ def _settled(outcome: Outcome, state: MessageState, stamp: float, now: dt.dateti
 
 
 _COLUMNS = ("id, at, due, playbook, step, grp, member, sender, kind, mentions, text, origin, state, reason, "
-            "attempts, remote_id, confirm, confirm_detail, finished")
+            "attempts, remote_id, confirm, confirm_detail, finished, private")
 
 
 def _stored(row) -> StoredMessage:
@@ -801,7 +819,7 @@ def _stored(row) -> StoredMessage:
         id=row[0], at=dt.datetime.fromisoformat(row[1]), due=_from_epoch(row[2]), playbook=row[3], step=row[4],
         group=row[5], member=row[6], sender=row[7], kind=row[8], mentions=tuple(json.loads(row[9])), text=row[10],
         origin=row[11], state=row[12], reason=row[13], attempts=row[14], remote_id=row[15], confirm=row[16],
-        confirm_detail=row[17], finished=_from_epoch(row[18]))
+        confirm_detail=row[17], finished=_from_epoch(row[18]), private=bool(row[19]))
 
 
 _INSERT_EVENT = "INSERT INTO events (kind, grp, member, at, name, data, argument, received) VALUES (?,?,?,?,?,?,?,?)"

@@ -194,7 +194,8 @@ class Worker:
 
     def _log_outcome(self, row: StoredMessage, outcome: Outcome) -> None:
         local = self.deployment.local
-        target = row.group + (f" @{row.member}" if row.member else "")
+        target = (f"1:1 {row.member} of {row.group}" if row.private else  # `to member`: not in the group
+                  row.group + (f" @{row.member}" if row.member else ""))
         where = f"{row.playbook}/{row.step} -> {target}"
         if outcome.state == S.SENT:
             self.log(f"sent {local(row.at):%m-%d %H:%M} {where}")
@@ -255,4 +256,4 @@ def outgoing(row: StoredMessage, group: Group | None, at: dt.datetime | None = N
         id=row.id, at=row.at if at is None else at, playbook=row.playbook, step=row.step, group=row.group,
         group_name=(group.name if group and group.name else row.group), member=row.member, kind=row.kind,
         mentions=row.mentions, text=row.text, address=group.address if group else None,
-        owner=group.owner if group else None)
+        owner=group.owner if group else None, private=row.private)

@@ -71,6 +71,7 @@ class OutgoingMessage:
     text: str
     address: str | None
     owner: str | None
+    private: bool = False  # `to member`: 1:1 to ``member``, not posted in the group
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +169,7 @@ def message_to_json(message: OutgoingMessage) -> dict[str, Any]:
         "text": message.text,
         "address": message.address,
         "owner": message.owner,
+        **({"private": True} if message.private else {}),  # a 1:1 message to `member`
     }
 
 
@@ -178,7 +180,8 @@ def refused(message: OutgoingMessage, sender_kind: str, limits: SenderLimits,
     or a link); None when it keeps it. The one check before sending, shared
     with ``sopc check`` and the dry run."""
     problem = contract.refusal(sender_kind, limits, kind=message.kind, text=message.text, mentions=message.mentions,
-                               fields={"owner": message.owner}, group=message.group, base_dir=project_dir)
+                               fields={"owner": message.owner}, group=message.group, base_dir=project_dir,
+                               private=message.private)
     return failed(problem) if problem else None
 
 

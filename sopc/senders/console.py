@@ -42,4 +42,9 @@ def console_line(message: OutgoingMessage) -> str:
     when = message.at.isoformat(sep=" ", timespec="minutes")
     tags = " ".join([message.kind, *(f"@{m}" for m in message.mentions)])
     text = message.text.replace("\n", "\n    ")
-    return f"{when} {message.playbook}/{message.step} -> {message.group_name} ({message.group}) [{tags}]: {text}"
+    where = f"{message.group_name} ({message.group})"
+    if message.kind == "action" and message.member:  # `remove member`: whom
+        text = f"{text} {message.member}"
+    if message.private:  # 1:1 to a member of the group, not posted in it
+        where = f"1:1 {message.member} of {where}"
+    return f"{when} {message.playbook}/{message.step} -> {where} [{tags}]: {text}"

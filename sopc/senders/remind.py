@@ -20,6 +20,11 @@ unknown name). ``via`` is looked up on the first delivery, so the order the
 senders are built in does not matter; the ``via`` sender belongs to the
 runner, which closes it.
 
+A private message (`to member`) becomes "请在 HH:MM 把下面的文字私聊发给
+群「…」的成员 m1": the owner sends it 1:1, not in the group. The action
+`remove member` becomes "请在 HH:MM 把成员 m1 移出群「…」": a staff task,
+recorded ``sent`` once the reminder is delivered (as `dissolve group`).
+
 The reminder keeps the message's ``id`` (so the ``via`` sender's idempotency
 holds), its group and group name; it goes out as ``text`` (``markdown`` when
 the ``via`` sender cannot send text) to the ``via`` sender's default
@@ -89,6 +94,7 @@ class RemindSender:
         mention = self.mention_owner and message.owner and carries(sender.limits, kind, message.owner)
         return dataclasses.replace(
             message, kind=kind, text=reminder_text(message), mentions=(message.owner,) if mention else (), address=None,
+            private=False,  # the reminder is posted for the owner; the owner sends the message 1:1
         )
 
     def _carrier(self) -> Sender | DeliveryResult:
@@ -115,7 +121,11 @@ def reminder_text(message: OutgoingMessage) -> str:
     """``请在 MM-DD HH:MM 把下面的内容发到群「群名」(id)``, what to send, and the content."""
     when = f"{message.at:%m-%d %H:%M}"
     where = f"群「{message.group_name}」({message.group})"
-    if message.kind == "action":
+    if message.kind == "action" and message.text == "remove member":
+        return f"请在 {when} 把成员 {message.member} 移出{where}。"
+    if message.private:
+        head = f"请在 {when} 把下面的{KIND_WORDS.get(message.kind, '内容')}私聊发给{where}的成员 {message.member}"
+    elif message.kind == "action":
         head = f"请在 {when} 在{where}执行下面的操作"
     else:
         head = f"请在 {when} 把下面的{KIND_WORDS.get(message.kind, '内容')}发到{where}"

@@ -31,7 +31,8 @@ The API, as WeCom documents it:
   fail_list, msgid}``.
 - ``POST {base_url}/cgi-bin/externalcontact/get_groupmsg_send_result?access_token=T``
   with ``msgid``, ``userid`` (the sender), ``limit`` (at most 1000) and
-  ``cursor``; answers ``send_list`` (``chat_id``, ``userid``, ``status``,
+  ``cursor``; answers ``send_list`` (``chat_id`` or, for a send to
+  customers, ``external_userid``; ``userid``, ``status``,
   ``send_time``) and ``next_cursor`` (empty on the last page). Status 0 not
   sent, 1 sent (``send_time`` given), 2 failed: not a contact, 3 failed: the
   receiver already got another 企业群发. For group sends WeCom lists only
@@ -57,6 +58,14 @@ Settings:
   ``max_attempts``, ``retry_base_delay``, ``retry_max_delay``,
   ``per_minute`` / ``per_second``, ``max_pacing_wait``: as for the bots
   (:mod:`sopc.senders.bot`).
+
+A private message (`to member`: 1:1 to the member an event is about, for
+recall and moderation) is the same API with ``chat_type: "single"``,
+``external_userid: [member id]`` and ``sender`` (the group's owner: the
+member must be the owner's customer, else WeCom reports status 2). It
+counts against WeCom's cap for that customer, not the group's, so the
+group's ``daily_cap`` does not count it; ``fail_list`` naming the member
+fails it at once.
 
 A message needs ``owner`` (roster ``owner`` / 群主: the owner's WeCom userid);
 its ``address`` (roster) is the group's chat id and targets that group. Kinds:
@@ -190,10 +199,15 @@ class WecomGroupMsgSender:
 
     def payload(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
         """The add_msg_template body: a group send by the owner, to the
-        roster's chat id when there is one."""
-        target: dict[str, Any] = {"chat_type": "group", "sender": message.owner}
-        if message.address:
-            target["chat_id_list"] = [message.address]
+        roster's chat id when there is one; a private message (`to member`)
+        a send by the owner to that one customer."""
+        if message.private:
+            target: dict[str, Any] = {"chat_type": "single", "external_userid": [message.member],
+                                      "sender": message.owner}
+        else:
+            target = {"chat_type": "group", "sender": message.owner}
+            if message.address:
+                target["chat_id_list"] = [message.address]
         content = text_content(message) if message.kind == "text" else link_attachment(message)
         return content if isinstance(content, DeliveryResult) else {**target, **content}
 
@@ -201,7 +215,8 @@ class WecomGroupMsgSender:
 
     async def confirmations(self, pending: Sequence[tuple[str, str | None, str | None]]) -> dict[str, Confirmation]:
         """Per ``msgid``: has the owner sent it? ``pending`` holds
-        ``(msgid, owner userid, chat id)``. Never raises: trouble asking
+        ``(msgid, owner userid, chat id)`` (for a private message the
+        member's external userid in place of the chat id). Never raises: trouble asking
         WeCom leaves a send ``waiting`` with the reason in ``detail``."""
         answers: dict[str, Confirmation] = {}
         for msgid, owner, chat_id in pending:
@@ -379,7 +394,10 @@ def checked(body: dict[str, Any], vendor: str,
 
 def created_result(body: dict[str, Any], message: OutgoingMessage) -> DeliveryResult:
     refused = body.get("fail_list") or ()
-    if message.address and message.address in refused:
+    if message.private and message.member in refused:
+        return failed(f"WeCom created no 企业群发 for member `{message.member}` of group `{message.group}` "
+                      "(it is in fail_list: not a customer of the owner, or not reachable)")
+    if not message.private and message.address and message.address in refused:
         return failed(f"WeCom created no 企业群发 for chat `{message.address}` of group `{message.group}` (it is in fail_list)")
     msgid = body.get("msgid")
     return sent(remote_id=msgid if isinstance(msgid, str) and msgid else None)
@@ -400,8 +418,12 @@ def renewal_delay(expires_in: Any) -> float:
 
 
 def confirmation_from(records: list[dict[str, Any]], chat_id: str | None) -> Confirmation:
-    """The owner's send for ``chat_id`` (any chat of the task when None)."""
-    mine = [record for record in records if chat_id is None or record.get("chat_id") == chat_id]
+    """The owner's send for ``chat_id`` (any chat of the task when None), or
+    to the customer of that external userid (a private send's records name
+    ``external_userid``, a group send's ``chat_id``; WeCom's ids of the two
+    never look alike)."""
+    mine = [record for record in records
+            if chat_id is None or record.get("chat_id") == chat_id or record.get("external_userid") == chat_id]
     statuses = [record.get("status") for record in mine]
     for record in mine:
         if record.get("status") == 1:

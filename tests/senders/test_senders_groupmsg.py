@@ -312,3 +312,41 @@ def test_the_mock_answers_like_wecom(mockhooks):
                        json={"chat_type": "group", "sender": "a"}).json()
     assert empty["errcode"] == 41086
     assert httpx.get(f"{mockhooks.url}{CREATE}", params={"access_token": token["access_token"]}).json()["errcode"] == 43002
+
+
+# ---- private (1:1) messages: `to member` ---------------------------------------------------
+
+MEMBER = "wmOgQhDgAAuXQ2m0nY8XbRkN1aBCDE"
+
+
+def test_a_private_message_is_a_send_to_one_customer_by_the_owner(send, settings, mockhooks, make_message):
+    message = make_message(address=CHAT, member=MEMBER, private=True, text="小王你好,请遵守群规")
+    [result] = send("wecom-groupmsg", settings, ENV, message)
+    assert result.status == "sent"
+    [task] = mockhooks.groupmsgs
+    assert result.remote_id == task.msgid
+    # chat_type single to the member's external userid; the group's chat id is not named
+    assert task.body == {"chat_type": "single", "external_userid": [MEMBER], "sender": "xiaomei",
+                         "text": {"content": "小王你好,请遵守群规"}}
+
+
+def test_a_private_message_wecom_cannot_deliver_fails_at_once(send, settings, mockhooks, make_message):
+    mockhooks.unreachable.add(MEMBER)
+    [result] = send("wecom-groupmsg", settings, ENV, make_message(member=MEMBER, private=True))
+    assert result.status == "failed"
+    assert "fail_list" in result.error and MEMBER in result.error
+    assert mockhooks.groupmsgs == []
+
+
+def test_a_private_sends_confirmation_is_found_by_the_members_id(settings, mockhooks, make_message, runtime):
+    async def scenario(sender):
+        created = await sender.deliver(make_message(address=CHAT, member=MEMBER, private=True))
+        before = await sender.confirmations([(created.remote_id, "xiaomei", MEMBER)])
+        mockhooks.mark_groupmsg(created.remote_id, 1, send_time=1_700_000_600)
+        after = await sender.confirmations([(created.remote_id, "xiaomei", MEMBER)])
+        return created.remote_id, before, after
+
+    msgid, before, after = run(runtime, settings, scenario)
+    assert before[msgid].state == "waiting"
+    assert after[msgid].state == "confirmed"
+    assert after[msgid].at == dt.datetime.fromtimestamp(1_700_000_600, tz=dt.timezone.utc)

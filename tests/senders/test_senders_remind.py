@@ -165,3 +165,21 @@ def test_settings_and_a_runner_without_lookup(runtime, make_message):
     alone = load_sender("remind", "remind", {"via": "staff"}, {}, runtime=runtime)
     result = asyncio.run(alone.deliver(make_message()))
     assert result.status == "failed" and "no way to reach other senders" in result.error
+
+
+def test_a_private_message_asks_the_owner_to_send_it_one_to_one(runtime, senders, mockhooks, make_message):
+    message = make_message(member="m_xiaowang", private=True, text="小王你好,请遵守群规")
+    [result] = deliver(runtime, senders, "remind", message)
+    assert result.status == "sent"
+    [body] = mockhooks.bodies("wecom")
+    assert body["text"]["content"].startswith("请在 05-01 10:00 把下面的文字私聊发给群「VIP 福利群 1」(vip-1)的成员 m_xiaowang：")
+    assert body["text"]["content"].endswith("\n\n小王你好,请遵守群规")
+    assert body["text"]["mentioned_list"] == ["xiaomei"]
+
+
+def test_remove_member_is_a_staff_task_naming_the_member(runtime, senders, mockhooks, make_message):
+    [result] = deliver(runtime, senders, "remind", make_message(kind="action", text="remove member", member="m_xiaowang"))
+    assert result.status == "sent"
+    [body] = mockhooks.bodies("wecom")
+    assert body["text"]["content"] == "请在 05-01 10:00 把成员 m_xiaowang 移出群「VIP 福利群 1」(vip-1)。"
+    assert body["text"]["mentioned_list"] == ["xiaomei"]

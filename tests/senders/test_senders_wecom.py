@@ -234,3 +234,13 @@ def test_concurrent_deliveries_share_the_robots_pace(settings, mockhooks, make_m
     assert [r.status for r in results] == ["sent"] * 25
     assert not [r for r in mockhooks.requests if "45009" in r.answer_body]
     assert len(mockhooks.accepted["wecom"]) == 25
+
+
+def test_a_group_robot_refuses_a_private_message_before_any_request(send, settings, mockhooks, make_message):
+    """`to member` through a group bot: it would post a warning meant for one
+    member in the whole group, so the sender refuses it (as `sopc check`
+    does, E0520) and nothing reaches WeCom."""
+    [result] = send("wecom-bot", settings, ENV, make_message(member="m_xiaowang", private=True))
+    assert result.status == "failed"
+    assert result.error == "wecom-bot cannot send a private (1:1) message to a member: it posts only in the group"
+    assert mockhooks.requests == []
