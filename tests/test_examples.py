@@ -45,10 +45,10 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO / "examples"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "plans"
 
-EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "reading", "supermarket", "taco")
+EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "moderation", "reading", "supermarket", "taco")
 NOW = "2026-11-23T09:00"
 WINDOW = ("--from", "2026-11-23", "--to", "2026-12-06")
-EVENTS = {"lifecycle": "examples/lifecycle/events.jsonl"}
+EVENTS = {"lifecycle": "examples/lifecycle/events.jsonl", "moderation": "examples/moderation/events.jsonl"}
 
 KEYS = {"id", "at", "playbook", "step", "target", "sender", "kind", "mentions", "text"}
 KINDS = {"text", "markdown", "image", "link", "action"}
@@ -154,8 +154,9 @@ def test_plan_jsonl_contract(name):
         assert isinstance(message["playbook"], str) and message["playbook"]
         assert isinstance(message["step"], str) and message["step"]
         target = message["target"]
-        assert set(target) in ({"group"}, {"group", "member"}), target
-        assert all(isinstance(v, str) and v for v in target.values())
+        assert set(target) in ({"group"}, {"group", "member"}, {"group", "member", "private"}), target
+        assert target.get("private", True) is True, target  # present only for a 1:1 message (`to member`)
+        assert all(isinstance(v, str) and v for k, v in target.items() if k != "private")
         assert isinstance(message["sender"], str) and message["sender"]
         assert message["kind"] in KINDS
         assert isinstance(message["mentions"], list)
@@ -389,3 +390,22 @@ def test_supermarket_rotates_every_60_days():
     lines = plan_lines("supermarket")
     rotations = {m["at"] for m in lines if m["step"] == "rotate"}
     assert rotations == {"2026-11-30T19:00:00+08:00"}  # 2026-10-01 + 60 days
+
+
+def test_moderation_warns_privately_first_and_removes_on_the_second_offence():
+    """The 1st 「违规」 tag of a member: a private warning (企业群发 to that
+    customer); the 2nd: a `remove member` staff task and a group notice, and
+    no second warning. Counts are per member: 陈姐's one tag is her 1st."""
+    lines = plan_lines("moderation")
+    offences = [(m["step"], m["target"], m["sender"]) for m in lines if m["step"] != "recall"]
+    assert offences == [
+        ("rule_warning", {"group": "hy_hz_01", "member": "wmA1xiaowang", "private": True}, "qunfa"),
+        ("rule_warning", {"group": "hy_sh_01", "member": "wmB1chen", "private": True}, "qunfa"),
+        ("remove_member", {"group": "hy_hz_01", "member": "wmA1xiaowang"}, "staff"),
+        ("rule_notice", {"group": "hy_hz_01", "member": "wmA1xiaowang"}, "qunfa"),
+    ]
+    kick = next(m for m in lines if m["step"] == "remove_member")
+    assert (kick["kind"], kick["text"]) == ("action", "remove member")
+    # a tag at 23:10 is warned at the end of the quiet hours, privately all the same
+    assert lines[2]["at"] == "2026-11-27T08:00:00+08:00" and lines[2]["step"] == "rule_warning"
+    assert all(m["target"].get("private") for m in lines if m["step"] == "recall")
