@@ -22,6 +22,7 @@ from sopc.core.events import Event
 from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
+from sopc.plan.schedule import launch_occurrences
 from sopc.plan.simulate import Fate, sent_messages, simulate
 from sopc.core.timeutil import zone_or_default
 
@@ -108,7 +109,7 @@ def check_windows(program: Program, now: dt.datetime) -> list[tuple[dt.datetime,
     typo, 2096 for 2026) is checked on its own days, not by walking every
     week until then (which took minutes)."""
     windows = [(now, now + CHECK_WINDOW)]
-    for start, end in sorted(_launch_windows(program)):
+    for start, end in sorted(_launch_windows(program, now)):
         first, last = windows[-1]
         if end <= last:
             continue
@@ -119,24 +120,39 @@ def check_windows(program: Program, now: dt.datetime) -> list[tuple[dt.datetime,
     return windows
 
 
-def _launch_windows(program: Program) -> list[tuple[dt.datetime, dt.datetime]]:
+def _launch_windows(program: Program, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
     """From the day before a dated launch's first step (a `T-3d` step comes
     before the launch) to two days after the launch day, or a day after its
     last step; steps more than five weeks from the launch are left to the
-    window they fall in (a `T+99999d` typo must not make one of decades)."""
+    window they fall in (a `T+99999d` typo must not make one of decades).
+    A recurring launch that begins after the first five weeks: its first
+    launch, and the days up to the next week's."""
     windows = []
     for playbook in program.playbooks:
         for launch in playbook.launches:
             a = launch.launch
-            if a.at_date:
-                anchor = dt.datetime.combine(a.at_date.date, a.at_time.time if a.at_time else dt.time())
-                offsets = [dt.timedelta(0), *(max(-CHECK_WINDOW, min(s.offset, CHECK_WINDOW))
-                                              for s, _ in launch.steps if s.offset is not None)]
-                first = (anchor + min(offsets)).date() - dt.timedelta(days=1)
-                last = max(a.at_date.date + dt.timedelta(days=2), (anchor + max(offsets)).date() + dt.timedelta(days=1))
-                windows.append((dt.datetime.combine(first, dt.time(), playbook.zone),
-                                dt.datetime.combine(last, dt.time(), playbook.zone)))
+            anchor = _first_anchor(program, playbook, a, now) if a.recurring else (
+                dt.datetime.combine(a.at_date.date, a.at_time.time if a.at_time else dt.time()) if a.at_date else None)
+            if anchor is None:
+                continue
+            offsets = [dt.timedelta(0), *(max(-CHECK_WINDOW, min(s.offset + step.shift, CHECK_WINDOW))
+                                          for s, step in launch.steps if s.offset is not None)]
+            first = (anchor + min(offsets)).date() - dt.timedelta(days=1)
+            days_after = dt.timedelta(days=9 if a.recurring else 2)
+            last = max(anchor.date() + days_after, (anchor + max(offsets)).date() + dt.timedelta(days=1))
+            windows.append((dt.datetime.combine(first, dt.time(), playbook.zone),
+                            dt.datetime.combine(last, dt.time(), playbook.zone)))
     return windows
+
+
+def _first_anchor(program: Program, playbook, launch, now: dt.datetime) -> dt.datetime | None:
+    """The first launch (naive local) of a recurring launch whose `from`
+    lies past the first check window; None when that window sees it."""
+    begins = launch.window.start.date if launch.window and launch.window.start else None
+    if begins is None or begins <= (now + CHECK_WINDOW).astimezone(playbook.zone).date():
+        return None
+    found = launch_occurrences(launch, playbook.policy, program.project.calendar, begins, begins + dt.timedelta(days=14))
+    return found[0] if found else None
 
 
 def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:

@@ -45,6 +45,7 @@ REQUIRED = {
     "config_syntax": {"E0601"},
     "config_sender_kind": {"E0501"},
     "member_steps": {"E0001", "E0130", "E0230", "E0520", "E0521"},
+    "repeats": {"E0001", "E0110", "E0131", "E0301", "E0303", "E0305", "E0306", "W0307", "W0320", "W0321", "E0405"},
     "clean": set(),
 }
 

@@ -18,7 +18,7 @@ def test_language_tour_parses_without_diagnostics():
     source_file, literal_problems = build_ast(tree, "README.md")
     assert literal_problems == []
     assert [p.name.value for p in source_file.playbooks] == ["bk_welfare"]
-    assert [t.name.value for t in source_file.timelines] == ["flash_sale"]
+    assert [t.name.value for t in source_file.timelines] == ["flash_sale", "live_show"]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -175,7 +175,7 @@ def test_memo_keys_determine_output(store):
 
 def test_builtin_names():
     assert {"weekday_cn", "date", "time", "now", "schedule_summary", "playbook",
-            "group", "member", "event", "T"} == BUILTIN_NAMES
+            "group", "member", "event", "T", "round"} == BUILTIN_NAMES
 
 
 # ---- includes --------------------------------------------------------------------

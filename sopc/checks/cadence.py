@@ -26,7 +26,7 @@ from sopc.checks.alike import Alike
 from sopc.checks.context import CheckContext
 from sopc.checks.group_texts import GroupTexts, source_key
 from sopc.checks.static import static_render_problems
-from sopc.compile.resolve import Program, Step
+from sopc.compile.resolve import Program, Step, round_name, rounds
 from sopc.compile.templates import memo_key_names
 from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
@@ -73,7 +73,7 @@ class _Findings:
         or its class), ``times`` over in each. The finding's message is the
         one of the first occurrence in plan order (slot, then group id),
         whatever order they are found in."""
-        key = (code, step.playbook, step.name)
+        key = (code, step.playbook, step.written_name)  # a repeated step's rounds are one finding
         finding = self.by_key.get(key)
         if finding is None:
             finding = self.by_key[key] = _Finding(step=step, first=describe(), order=order)
@@ -361,15 +361,16 @@ def _library_anchors(program: Program) -> dict[tuple[str, str], tuple[str, objec
     for playbook in program.playbooks:
         for launch in playbook.launches:
             if launch.timeline.path not in own:
-                for timeline_step, _ in launch.steps:
-                    anchors.setdefault((playbook.name, timeline_step.name.value),
-                                       (launch.timeline.name.value, launch.launch.span))
+                for _, step in launch.steps:  # by the compiled step's name: a repeated step's rounds are `name#2`
+                    anchors.setdefault((playbook.name, step.name), (launch.timeline.name.value, launch.launch.span))
         for trigger in playbook.ast.triggers:
             for item in trigger.steps:
                 timeline = program.timelines.get(item.timeline.value) if hasattr(item, "timeline") else None
                 if timeline is not None and timeline.path not in own:
                     for timeline_step in timeline.steps:
-                        anchors.setdefault((playbook.name, timeline_step.name.value), (timeline.name.value, item.span))
+                        for number, _ in rounds(timeline_step):
+                            anchors.setdefault((playbook.name, round_name(timeline_step.name.value, number)),
+                                               (timeline.name.value, item.span))
     return anchors
 
 

@@ -14,8 +14,10 @@ from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.senders import read_registry, sender_specs
+from sopc.compile.resolve import rounds
+from sopc.plan.expand import launch_anchor
 from sopc.plan.slots import step_time
-from sopc.plan.schedule import occurrences
+from sopc.plan.schedule import launch_occurrences, occurrences
 from sopc.project.calendar import normalize_policy
 from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.core.timeutil import is_ambiguous, is_nonexistent, localize
@@ -46,20 +48,38 @@ def check_quiet_hours(program: Program, context: CheckContext) -> Iterator[Diagn
                                 f"`{playbook.name}`'s quiet hours ({_quiet_text(playbook)})", moment.span,
                                 _quiet_hint(playbook))
         for launch in playbook.launches:
-            yield from _launch_quiet(playbook, launch)
+            yield from _launch_quiet(program, playbook, launch, context)
 
 
-def _launch_quiet(playbook: CompiledPlaybook, launch) -> Iterator[Diagnostic]:
-    a = launch.launch
-    if a.at_date is None or a.at_time is None:
-        return
-    anchor = localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
-    for timeline_step, _ in launch.steps:
-        moment = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone)
-        if moment and playbook.policy.in_quiet_hours(moment.astimezone(playbook.zone).time()):
-            yield error("E0301", f"step `{timeline_step.name.value}` of this launch falls at "
-                        f"{moment.astimezone(playbook.zone):%m-%d %H:%M}, in `{playbook.name}`'s quiet hours "
-                        f"({_quiet_text(playbook)})", a.span, _quiet_hint(playbook))
+def _launch_quiet(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
+                  ) -> Iterator[Diagnostic]:
+    """Each step of the launch that falls in quiet hours, once per step: for a
+    recurring launch, at its first such launch in the check window."""
+    reported: set[str] = set()
+    for anchor in _checked_anchors(program, playbook, launch, context):
+        for timeline_step, step in launch.steps:
+            if step.written_name in reported:  # a repeated step: its first round in quiet hours
+                continue
+            moment = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone, step.shift)
+            if moment and playbook.policy.in_quiet_hours(moment.astimezone(playbook.zone).time()):
+                reported.add(step.written_name)
+                launched = f" (launched {anchor:%m-%d %H:%M})" if launch.launch.recurring else ""
+                yield error("E0301", f"step `{step.name}` of this launch falls at "
+                            f"{moment.astimezone(playbook.zone):%m-%d %H:%M}{launched}, in `{playbook.name}`'s "
+                            f"quiet hours ({_quiet_text(playbook)})", launch.launch.span, _quiet_hint(playbook))
+
+
+def _checked_anchors(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
+                     ) -> list[dt.datetime]:
+    """T of each launch the checks look at: a dated launch's, or a recurring
+    launch's within the check window (from a day before it: a `T-10m` step)."""
+    if not launch.launch.recurring:
+        anchor = launch_anchor(playbook, launch)
+        return [] if anchor is None else [anchor]
+    first = (context.start - dt.timedelta(days=1)).astimezone(playbook.zone).date()
+    last = context.end.astimezone(playbook.zone).date()
+    return [localize(wall, playbook.zone) for wall in
+            launch_occurrences(launch.launch, playbook.policy, program.project.calendar, first, last)]
 
 
 def check_local_times(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
@@ -126,8 +146,27 @@ def check_timelines(program: Program, context: CheckContext) -> Iterator[Diagnos
                 yield error("E0305", f"timeline `{timeline.name.value}` runs {_fmt(length)} from its first step "
                             f"to its last, longer than its maximum of {timeline.max_length.text}",
                             timeline.max_length.span, "move steps closer to T, or raise `max`")
+            else:
+                yield from _rounds_past_max(timeline, min(offsets), max(offsets))
         yield from _after_dissolve(timeline)
         yield from _duplicate_timeline_steps(timeline)
+
+
+def _rounds_past_max(timeline: ast.Timeline, first: dt.timedelta, last: dt.timedelta) -> Iterator[Diagnostic]:
+    """A repeated step whose later rounds take the timeline past its `max`:
+    reported at the step's `every ... xN`, naming the first round too late."""
+    limit = timeline.max_length.delta
+    for step in timeline.steps:
+        if step.offset is None or step.repeat is None:
+            continue
+        for number, shift in rounds(step)[1:]:
+            offset = step.offset + shift
+            if max(last, offset) - min(first, offset) > limit:
+                yield error("E0305", f"round {number} of `{step.name.value}` comes at T{_signed(offset)}, "
+                            f"{_fmt(offset - first)} after the first step of timeline `{timeline.name.value}`, "
+                            f"past its maximum of {timeline.max_length.text}", step.repeat.span,
+                            f"send fewer rounds (`x{number - 1}`), closer together, or raise `max`")
+                break
 
 
 def _fmt(delta: dt.timedelta) -> str:
@@ -144,6 +183,13 @@ def _after_dissolve(timeline: ast.Timeline) -> Iterator[Diagnostic]:
         if step.offset is not None and step.offset > end:
             yield error("E0306", f"step `{step.name.value}` ({step.offset_text}) comes after the group is dissolved "
                         f"(T{_signed(end)})", step.span, "move it before the `dissolve group` step, or drop it")
+            continue
+        late = next(((n, s) for n, s in rounds(step)[1:] if step.offset is not None and step.offset + s > end), None)
+        if late is not None:
+            number, shift = late
+            yield error("E0306", f"round {number} of `{step.name.value}` (T{_signed(step.offset + shift)}) comes "
+                        f"after the group is dissolved (T{_signed(end)})", step.repeat.span,
+                        f"send fewer rounds (`x{number - 1}`), or move the `dissolve group` step later")
 
 
 def _signed(delta: dt.timedelta) -> str:
@@ -165,12 +211,86 @@ def check_launches(program: Program, context: CheckContext) -> Iterator[Diagnost
     for playbook in program.playbooks:
         for launch in playbook.launches:
             a = launch.launch
+            if a.recurring:
+                yield from _recurring_launch(program, playbook, launch, context)
+                continue
             if a.at_date is None or a.at_time is None:
                 continue
             at = localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
             if at < context.now:
                 yield warning("W0307", f"this launch of `{a.timeline.value}` at {a.at_date.date} {a.at_time.text()} "
                               f"is in the past", a.span, "change the date, or delete the line once the sale is over")
+
+
+def _recurring_launch(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
+                      ) -> Iterator[Diagnostic]:
+    """`run NAME every ...`: its last launch already past (W0307), a window
+    with no launch in it (W0321), or launches that overlap one another in
+    the same groups (W0320)."""
+    a = launch.launch
+    today = context.now.astimezone(playbook.zone).date()
+    last_day = _last_launch_day(a, playbook)
+    if last_day is not None and last_day < today:
+        yield warning("W0307", f"this recurring launch of `{a.timeline.value}` ended on {last_day}, in the past",
+                      a.span, "change its `until` date, or delete the line")
+        return
+    reversed_window = a.window and a.window.start and a.window.end and a.window.end.date < a.window.start.date
+    if last_day is not None and not reversed_window and not _launches_between(program, playbook, a, today, last_day):
+        first_day = a.window.start.date if a.window and a.window.start else today
+        yield warning("W0321", f"this recurring launch of `{a.timeline.value}` never launches: none of its days "
+                      f"falls between {max(first_day, today)} and {last_day}", a.span,
+                      "widen its `from` / `until` dates, or check its days and the playbook's `on holidays`")
+        return
+    yield from _overlapping_launches(program, playbook, launch, context)
+
+
+def _last_launch_day(launch: ast.Launch, playbook: CompiledPlaybook) -> dt.date | None:
+    ends = [launch.window.end.date] if launch.window and launch.window.end else []
+    ends += [playbook.policy.active_end] if playbook.policy.active_end else []
+    return min(ends) if ends else None
+
+
+NEVER_LAUNCHES_HORIZON = dt.timedelta(days=400)  # past a year, some day of any day set comes
+
+
+def _launches_between(program: Program, playbook: CompiledPlaybook, launch: ast.Launch,
+                      today: dt.date, last: dt.date) -> bool:
+    first = max(today, launch.window.start.date if launch.window and launch.window.start else today)
+    if last - first > NEVER_LAUNCHES_HORIZON:
+        return True
+    return bool(launch_occurrences(launch, playbook.policy, program.project.calendar, first, last))
+
+
+def _overlapping_launches(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
+                          ) -> Iterator[Diagnostic]:
+    """Two launches of one `run ... every` line whose steps interleave in
+    the groups it reaches: the later starts before the earlier is done."""
+    zone, name = playbook.zone, launch.launch.timeline.value
+    previous = None  # (T, its last step's (time, name)) of the launch before
+    for anchor in _checked_anchors(program, playbook, launch, context):
+        times = _step_times(playbook, launch, anchor)
+        if not times:
+            return
+        first = min(times)
+        if previous is not None and first[0] < previous[1][0] and anchor >= context.start:
+            (earlier, (end, end_step)), (begin, begin_step) = previous, first
+            yield warning("W0320", f"the launches of `{name}` at {earlier.astimezone(zone):%m-%d %H:%M} and "
+                          f"{anchor.astimezone(zone):%m-%d %H:%M} overlap in the same groups: the later one's "
+                          f"`{begin_step}` ({begin.astimezone(zone):%m-%d %H:%M}) comes before the earlier one's "
+                          f"`{end_step}` ({end.astimezone(zone):%m-%d %H:%M})", launch.launch.span,
+                          "launch it less often, or shorten the timeline so one launch ends before the next begins")
+            return
+        previous = (anchor, max(times))
+
+
+def _step_times(playbook: CompiledPlaybook, launch, anchor: dt.datetime) -> list[tuple[dt.datetime, str]]:
+    """(when, step name) of each step (each round) of one launch at ``anchor``."""
+    times = []
+    for timeline_step, step in launch.steps:
+        moment = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone, step.shift)
+        if moment is not None:
+            times.append((moment, step.name))
+    return times
 
 
 def check_calendar_coverage(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
@@ -357,6 +477,8 @@ def _unknown_variable(name: str, step: Step, provided, where: str, playbook: Com
         hint = f"`{name}` exists only in lifecycle steps (under `on member.joined` and the like)"
     elif name == "T":
         hint = "`T` exists only in timeline steps launched with `run`"
+    elif name == "round":
+        hint = "`round` exists only in repeated steps: `T+15m every 15m x3 lottery \"第 {{ round }} 轮\"`"
     else:
         hint = did_you_mean(name, provided) or (
             f"give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "

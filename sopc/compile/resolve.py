@@ -54,7 +54,11 @@ class Policy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
-    """One sendable step, compiled: what to send, however it is scheduled."""
+    """One sendable step, compiled: what to send, however it is scheduled.
+
+    A repeated step (`T+15m every 15m x3 lottery ...`) is one Step per round:
+    named `lottery#2` (so its messages have their own ids), with `round` in
+    its variables, and ``shift`` after the first round's time."""
 
     playbook: str
     name: str
@@ -68,6 +72,27 @@ class Step:
     # `to member`: sent privately (1:1) to the event's member, not posted in
     # the group (so the group's cap and gap neither hold nor count it)
     private: bool = False
+    round: int | None = None  # 1, 2, 3 ... of a repeated step; None: not repeated
+    shift: dt.timedelta = dt.timedelta(0)  # how long after the first round this one comes
+
+    @property
+    def written_name(self) -> str:
+        """The name as the step is written: `lottery` for each round `lottery#2`."""
+        return self.name.partition("#")[0]
+
+
+def round_name(name: str, number: int | None) -> str:
+    """The name of one round of a repeated step: `lottery#2` (its messages' `step`, and part of their ids)."""
+    return name if number is None else f"{name}#{number}"
+
+
+def rounds(step: ast.TimelineStep | ast.TriggerStep) -> tuple[tuple[int | None, dt.timedelta], ...]:
+    """(round, shift) for each time a timeline or lifecycle step is sent:
+    ((None, 0),) for a step without `every ... xN`."""
+    shifts = step.repeat.shifts() if step.repeat is not None else ()
+    if not shifts:
+        return ((None, dt.timedelta(0)),)
+    return tuple((index + 1, shift) for index, shift in enumerate(shifts))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -292,6 +317,21 @@ class _Resolver:
         return groups
 
     # ---- steps ----------------------------------------------------------------------
+    def rounds_of(self, playbook: str, step: ast.TimelineStep | ast.TriggerStep,
+                  not_member: str | None = None) -> list[Step]:
+        """The step compiled once per round it is sent in (``not_member``: as for :meth:`step`)."""
+        compiled = self.step(playbook, step.name, step.body, not_member)
+        if step.repeat is not None and not step.repeat.shifts():  # a repeat already reported: sent once, as round 1
+            return [dataclasses.replace(compiled, variables={**compiled.variables, "round": 1})]
+        result = []
+        for number, shift in rounds(step):
+            if number is None:
+                result.append(compiled)
+            else:
+                result.append(dataclasses.replace(compiled, name=round_name(compiled.name, number), round=number,
+                                                  shift=shift, variables={**compiled.variables, "round": number}))
+        return result
+
     def step(self, playbook: str, name: ast.Name, body: ast.StepBody, not_member: str | None = None) -> Step:
         """``not_member``: why the step has no member to address (a weekly
         step, a launched timeline's, a group event's), None in a trigger on a
@@ -381,7 +421,7 @@ class _Resolver:
         if timeline is None:
             return None
         where = NOT_A_MEMBER_EVENT["launch"].format(timeline=timeline.name.value)
-        steps = tuple((s, self.step(pb.name.value, s.name, s.body, where)) for s in timeline.steps)
+        steps = tuple((s, step) for s in timeline.steps for step in self.rounds_of(pb.name.value, s, where))
         return CompiledLaunch(launch=launch, timeline=timeline, groups=groups, steps=steps,
                               variables={a.key: a.value for a in launch.variables})
 
@@ -406,11 +446,11 @@ class _Resolver:
                                                       f"(`{s.offset_text}`); a trigger cannot send before its event",
                                                       item.span, "use a timeline whose steps are all at T or later"))
                         continue
-                    steps.append((s.offset or dt.timedelta(0), s.at_time.time if s.at_time else None,
-                                  self.step(pb.name.value, s.name, s.body, not_member)))
+                    steps += ((s.offset or dt.timedelta(0), s.at_time.time if s.at_time else None, step)
+                              for step in self.rounds_of(pb.name.value, s, not_member))
             elif item.offset is not None:
-                steps.append((item.offset, item.at_time.time if item.at_time else None,
-                              self.step(pb.name.value, item.name, item.body, not_member)))
+                steps += ((item.offset, item.at_time.time if item.at_time else None, step)
+                          for step in self.rounds_of(pb.name.value, item, not_member))
         return CompiledTrigger(trigger=trigger, steps=tuple(steps))
 
     def _event(self, event: ast.EventSpec) -> None:

@@ -22,6 +22,9 @@ LAST_DAY = dt.date(2099, 12, 31)
 # ---- numbers ---------------------------------------------------------------------------
 MAX_DIGITS = 30             # digits of a whole number (sopc.toml, a TOML roster, event data, step variables)
 MAX_CAP = 1000              # a daily cap (`cap` in sopc.toml, `cap N/day` in a playbook)
+MAX_OFFSET = LAST_DAY - FIRST_DAY  # a step's offset from T or its event (`T+15m`, `+1d`): within the years planned
+MAX_REPEATS = 100           # rounds of one repeated step (`every 15m x3`)
+MAX_REPEAT_SPAN = dt.timedelta(days=366)  # from a repeated step's first round to its last
 
 # ---- structure -------------------------------------------------------------------------
 MAX_NESTING = 32            # arrays and tables/objects inside one another (TOML, event JSON)

@@ -14,7 +14,7 @@ DEFAULT_ZONE = "Asia/Shanghai"   # a project's zone when sopc.toml names none
 class ContextName:
     name: str
     meaning: str
-    scope: str          # "always" | "trigger" (lifecycle steps) | "timeline" (timeline steps)
+    scope: str          # "always" | "trigger" (lifecycle steps) | "timeline" (timeline steps) | "repeat" (repeated steps)
     per_slot: bool      # its value changes from one send moment to the next
 
 
@@ -29,6 +29,7 @@ CONTEXT_NAMES = (
     ContextName("member", "dict: id, name (lifecycle steps only)", "trigger", True),
     ContextName("event", "dict of the triggering event's data (lifecycle steps only)", "trigger", True),
     ContextName("T", "anchor datetime (timeline steps only)", "timeline", True),
+    ContextName("round", "1, 2, 3 ... the round of a repeated step (`every 15m x3`)", "repeat", False),
 )
 BUILTIN_NAMES = frozenset(c.name for c in CONTEXT_NAMES)
 ALWAYS_PROVIDED = frozenset(c.name for c in CONTEXT_NAMES if c.scope == "always")

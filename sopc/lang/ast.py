@@ -277,6 +277,22 @@ class HolidayPolicy:
 # ---- timelines and launches ----------------------------------------------------
 
 @node
+class Repeat:
+    """`every 15m x3` on a timeline or lifecycle step: the step and more
+    rounds after it, ``every`` apart (None: a value already reported)."""
+
+    every: Duration | None
+    count: int | None
+    span: Span
+
+    def shifts(self) -> tuple[dt.timedelta, ...]:
+        """How long after the first round each round comes: (0, 15m, 30m)."""
+        if self.every is None or self.count is None:
+            return ()
+        return tuple(self.every.delta * index for index in range(self.count))
+
+
+@node
 class TimelineStep:
     offset: dt.timedelta | None
     offset_text: str
@@ -284,6 +300,7 @@ class TimelineStep:
     name: Name
     body: StepBody
     span: Span
+    repeat: Repeat | None = None
 
 
 @node
@@ -298,12 +315,22 @@ class Timeline:
 
 @node
 class Launch:
+    """`run NAME at DATE TIME ...` (a dated launch: ``at_date``/``at_time``),
+    or `run NAME every 周三 20:00 [from D] [until D] ...` (a recurring one:
+    ``every``, within ``window``, then ``at_date``/``at_time`` are None)."""
+
     timeline: Name
     at_date: DateValue | None
     at_time: TimeOfDay | None
     audience: Audience
     variables: tuple[Assignment, ...]
     span: Span
+    every: "OnDays | None" = None
+    window: "ActiveWindow | None" = None
+
+    @property
+    def recurring(self) -> bool:
+        return self.every is not None
 
 
 # ---- lifecycle triggers --------------------------------------------------------
@@ -330,6 +357,7 @@ class TriggerStep:
     name: Name
     body: StepBody
     span: Span
+    repeat: Repeat | None = None
 
 
 @node

@@ -87,6 +87,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "T_OFFSET": "a timeline offset like `T-3h`, `T` or `T+15m`",
     "OFFSET": "an offset like `+0`, `+30m` or `+1d`",
     "INT": "a whole number",
+    "REPEAT_COUNT": "how many rounds in all, like `x3`",
     "NUMBER": "a number",
     "MENTION": "a mention like `@all` or `@member`",
     "NAME": "a name",
@@ -1044,6 +1045,9 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return _fullwidth_hint(fullwidth)
     if _is_bad_weekday(value, expected):
         return "weekdays are written 周一 … 周日 (or 星期一 …, mon … sun)"
+    repeat_hint = _repeat_hint(token, expected, lines)
+    if repeat_hint:
+        return repeat_hint
     if "OFFSET" in expected and _is_schedule_step(lines, token):
         return ("to post on this schedule to every group of the playbook, move the line out of the event: indent it "
                 "like the `on` line; to send it after the event, start it with an offset such as `+1d at 10:00`")
@@ -1074,6 +1078,24 @@ def _after_to_member(lines: list[str], token: Token) -> bool:
     """Whether ``token`` comes right after a `to member` (`to 成员`)."""
     before = lines[token.line - 1][:token.column - 1].split()
     return before[-2:] in (["to", "member"], ["to", "成员"])
+
+
+REPEAT_WORD = re.compile(r"[xX×]\d+")
+
+
+def _repeat_hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
+    """A repeat written without its interval (`T+15m x3 lottery`), or a
+    recurring launch's window written both before `in` and at the end."""
+    if token.type in ("_NL", "$END") or not 0 < token.line <= len(lines):
+        return None
+    before = lines[token.line - 1][:token.column - 1].split()
+    if expected == {"REPEAT_COUNT"}:
+        return f"after how often, write how many times in all: `{' '.join(before[-2:])} x3` sends it 3 times"
+    if "STRING" in expected and len(before) >= 2 and REPEAT_WORD.fullmatch(before[-1]):
+        return f"a repeat says how often, then how many times: `every 15m {before[-1]}` after the step's time"
+    if expected == {"_NL"} and str(token.value) in ("from", "until", "to") and "every" in before:
+        return "write a recurring launch's `from` / `until` once: before `in`, or at the end of the line"
+    return None
 
 
 def _tag_expression_hint(token: Token, lines: list[str]) -> str:

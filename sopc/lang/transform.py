@@ -9,10 +9,10 @@ a bad literal becomes a diagnostic and its node holds ``None``.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 import textwrap
-from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -20,8 +20,8 @@ from lark.exceptions import VisitError
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, error
-from sopc.core.limits import MAX_CAP, MAX_DIGITS
-from sopc.core.timeutil import parse_duration, range_problem
+from sopc.core.limits import MAX_CAP, MAX_DIGITS, MAX_OFFSET, MAX_REPEAT_SPAN, MAX_REPEATS, day_range_text
+from sopc.core.timeutil import format_duration, parse_duration, range_problem
 
 WEEKDAY_INDEX = {
     **{w: i for i, w in enumerate(ast.WEEKDAYS)},
@@ -32,7 +32,7 @@ HOLIDAY_MODES = {"跳过": "skip", "提前": "before", "顺延": "after", "照�
 QUIET_MODES = {"推迟": "defer", "跳过": "skip"}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Setting:
     """A playbook line that sets something; gathered into the Playbook node."""
 
@@ -416,10 +416,57 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def timeline_step(self, meta, children):
-        offset, at_time, name, body = children
+        offset, at_time, repeat, name, body = children
+        at = self.time(at_time) if at_time else None
         return ast.TimelineStep(offset=self._offset(offset, str(offset)[1:]), offset_text=str(offset),
-                                at_time=self.time(at_time) if at_time else None,
-                                name=self.name(name), body=body, span=self.span(meta))
+                                at_time=at, name=self.name(name), body=body, span=self.span(meta),
+                                repeat=self._repeat_fits(repeat, at, body))
+
+    @v_args(meta=True)
+    def step_repeat(self, meta, children):
+        every_token, count_token = children
+        every = self.duration(every_token)
+        if every is not None and not every.delta:
+            self.report("E0131", f"`every {every_token}` repeats the step at the same moment", every_token,
+                        "write how long between rounds, e.g. `every 15m x3`")
+            every = None
+        return ast.Repeat(every=every, count=self._repeat_count(count_token), span=self.span(meta))
+
+    def _repeat_count(self, token: Token) -> int | None:
+        digits = str(token)[1:]
+        count = int(digits) if len(digits) <= MAX_DIGITS else MAX_REPEATS + 1  # int() of 4,301 digits raises
+        if 1 <= count <= MAX_REPEATS:
+            return count
+        problem = "a step is sent at least once" if count < 1 else f"a step repeats at most {MAX_REPEATS} times"
+        self.report("E0131", f"`{_shown_token(token)}`: {problem}", token,
+                    "write how many rounds in all, e.g. `x3` for the step and two more")
+        return None
+
+    def _repeat_fits(self, repeat: ast.Repeat | None, at: ast.TimeOfDay | None, body) -> ast.Repeat | None:
+        """The repeat, without a count once a problem with it is reported (the
+        step is then planned once): its rounds must fit the time of day they
+        are sent at and the limits on a span."""
+        if repeat is None or repeat.every is None or repeat.count is None:
+            return repeat
+        every = repeat.every
+        if at is not None and every.delta % dt.timedelta(days=1):
+            self.report("E0131", f"`every {every.text}` with `at {at.text()}`: every round is sent at "
+                        f"{at.text()}, so rounds must be whole days apart", every.span,
+                        f"write e.g. `every 1d x{repeat.count}`, or drop `at {at.text()}`")
+            return dataclasses.replace(repeat, count=None)
+        if every.delta * (repeat.count - 1) > MAX_REPEAT_SPAN:
+            self.report("E0131", f"`every {every.text} x{repeat.count}`: its last round comes "
+                        f"{format_duration(every.delta * (repeat.count - 1))} after its first; a repeat may span "
+                        f"at most {MAX_REPEAT_SPAN.days} days", repeat.span,
+                        "fewer or closer rounds; a longer cadence is a schedule step (`周三 20:00 ...`) "
+                        "or a recurring launch (`run ... every 周三 20:00 ...`)")
+            return dataclasses.replace(repeat, count=None)
+        for assignment in getattr(body, "variables", ()):
+            if assignment.key == "round":
+                self.report("E0131", "`round` is the repeated step's round (1, 2, 3 ...) and cannot be given "
+                            "a value", assignment.span, "name the variable otherwise, e.g. `session=...`")
+                return dataclasses.replace(repeat, count=None)
+        return repeat
 
     def _offset(self, token: Token, text: str) -> dt.timedelta | None:
         if text in ("", "+0", "0"):
@@ -431,6 +478,11 @@ class AstBuilder(Transformer):
         if delta is None:
             self.report("E0103", f"`{token}` is not a valid offset", token, "e.g. `T-3h`, `T+15m`, `+1d12h`")
             return None
+        if delta > MAX_OFFSET:  # no launch or event in the years sopc plans has a step this far from it
+            self.report("E0112", f"`{_shown_token(token)}` is further from its anchor than the years sopc plans "
+                        f"({day_range_text()}: {MAX_OFFSET.days:,} days)", token,
+                        "e.g. `T-3h`, `T+15m`, `+1d12h`")
+            return None
         return sign * delta
 
     @v_args(meta=True)
@@ -439,6 +491,35 @@ class AstBuilder(Transformer):
         return ast.Launch(timeline=self.name(name), at_date=self.date(date_token), at_time=self.time(time_token),
                           audience=audience, variables=tuple(v for v in variables if v is not None),
                           span=self.span(meta))
+
+    @v_args(meta=True)
+    def recurring_launch(self, meta, children):
+        name, every, *rest = children
+        audience = next(c for c in rest if not isinstance(c, (tuple, ast.Assignment)) and c is not None)
+        bounds = dict(c for c in rest if isinstance(c, tuple))
+        window = None
+        if bounds:
+            start, end = bounds.get("from"), bounds.get("until")
+            spans = [b.span for b in (start, end) if b is not None]
+            span = Span(path=self.path, line=spans[0].line, column=spans[0].column,
+                        end_line=spans[-1].end_line, end_column=spans[-1].end_column) if spans else self.span(meta)
+            if start and end and end.date < start.date:
+                self.report("E0110", "this launch's window ends before it starts", span,
+                            f"swap the dates: `from {end.date} until {start.date}`")
+            window = ast.ActiveWindow(start=start, end=end, span=span)
+        return ast.Launch(timeline=self.name(name), at_date=None, at_time=None, audience=audience,
+                          variables=tuple(c for c in rest if isinstance(c, ast.Assignment)), span=self.span(meta),
+                          every=every, window=window)
+
+    @v_args(meta=True)
+    def launch_days(self, meta, children):
+        return self.on_days(meta, children)
+
+    def launch_from(self, children):
+        return ("from", self.date(children[0]))
+
+    def launch_until(self, children):
+        return ("until", self.date(children[0]))
 
     # ---- triggers -----------------------------------------------------------------
     @v_args(meta=True)
@@ -478,10 +559,11 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def trigger_step(self, meta, children):
-        offset, at_time, name, body = children
+        offset, at_time, repeat, name, body = children
+        at = self.time(at_time) if at_time else None
         return ast.TriggerStep(offset=self._offset(offset, str(offset)), offset_text=str(offset),
-                               at_time=self.time(at_time) if at_time else None,
-                               name=self.name(name), body=body, span=self.span(meta))
+                               at_time=at, name=self.name(name), body=body, span=self.span(meta),
+                               repeat=self._repeat_fits(repeat, at, body))
 
     @v_args(meta=True)
     def trigger_use(self, meta, children):
@@ -513,6 +595,11 @@ class AstBuilder(Transformer):
         metric, op, value = children
         duration = self.duration(value) or ast.Duration(delta=dt.timedelta(0), text=str(value), span=self.span(value))
         return ast.StageCompare(metric=str(metric), op=str(op), value=duration, span=self.span(meta))
+
+
+def _shown_token(token: Token) -> str:
+    text = str(token)
+    return text if len(text) <= 24 else f"{text[:12]}…{text[-4:]}"
 
 
 def _unescape(body: str) -> str:

@@ -20,12 +20,13 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, error
+from sopc.core.limits import FIRST_DAY, LAST_DAY
 from sopc.core.messages import PlannedMessage
 from sopc.plan.policy import apply_quiet
 from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
-from sopc.plan.schedule import occurrences, summarize_weekly
+from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
 from sopc.compile.templates import RENDER_BUDGET_HINT, RenderBudgetError, TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
@@ -72,7 +73,7 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
         if "schedule" in parts:
             sources += [_schedule_slots(program, playbook, entry, start, end, keep) for entry in playbook.schedule]
         if "launch" in parts:
-            sources += [_launch_slots(playbook, launch, start, end, keep) for launch in playbook.launches]
+            sources += [_launch_slots(program, playbook, launch, start, end, keep) for launch in playbook.launches]
     if "trigger" in parts:
         sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep))
     for slot in heapq.merge(*sources, key=Slot.sort_key):
@@ -107,18 +108,73 @@ def _schedule_slots(program: Program, playbook: CompiledPlaybook, entry, start, 
             yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=playbook.groups)
 
 
-def _launch_slots(playbook: CompiledPlaybook, launch, start, end, keep_quiet_skipped: bool = False) -> Iterator[Slot]:
-    ast_launch = launch.launch
-    if ast_launch.at_date is None or ast_launch.at_time is None or not launch.groups:
+def _launch_slots(program: Program, playbook: CompiledPlaybook, launch, start, end,
+                  keep_quiet_skipped: bool = False) -> Iterator[Slot]:
+    if not launch.groups:
         return
-    anchor = localize(dt.datetime.combine(ast_launch.at_date.date, ast_launch.at_time.time), playbook.zone)
+    if launch.launch.recurring:
+        yield from _recurring_slots(program, playbook, launch, start, end, keep_quiet_skipped)
+        return
+    anchor = launch_anchor(playbook, launch)
+    if anchor is None:
+        return
     slots = []
     for timeline_step, step in launch.steps:
-        scheduled = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone)
-        at = _placed(scheduled, playbook, keep_quiet_skipped) if scheduled else None
-        if at is not None and start <= at < end:
-            slots.append(Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=launch.groups,
-                              anchor=anchor, variables=launch.variables))
+        slot = _launch_slot(playbook, launch, anchor, timeline_step, step, start, end, keep_quiet_skipped)
+        if slot is not None:
+            slots.append(slot)
+    yield from sorted(slots, key=Slot.sort_key)
+
+
+def launch_anchor(playbook: CompiledPlaybook, launch) -> dt.datetime | None:
+    """T of a dated launch (`run NAME at DATE TIME`); None for a recurring one or a date already reported."""
+    a = launch.launch
+    if a.at_date is None or a.at_time is None:
+        return None
+    return localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
+
+
+def _launch_slot(playbook: CompiledPlaybook, launch, anchor: dt.datetime, timeline_step, step: Step,
+                 start, end, keep_quiet_skipped: bool) -> Slot | None:
+    scheduled = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone, step.shift)
+    at = _placed(scheduled, playbook, keep_quiet_skipped) if scheduled else None
+    if at is None or not start <= at < end:
+        return None
+    return Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=launch.groups,
+                anchor=anchor, variables=launch.variables)
+
+
+# A step is sent at most this far from T + its offset: `at HH:MM` puts it on
+# that day (and a day later if that is before T), quiet hours defer it a day.
+LAUNCH_SLACK = dt.timedelta(days=2)
+# A step further than this from T cannot reach the years sopc plans from any T in them.
+LAUNCH_REACH = dt.timedelta(days=366 * 101)
+
+
+def _recurring_slots(program: Program, playbook: CompiledPlaybook, launch, start, end,
+                     keep_quiet_skipped: bool) -> Iterator[Slot]:
+    """The slots of a recurring launch in [start, end): for each step, only
+    the launches whose T puts that step in the window are worked out, so a
+    launch with no end date (or a daily one over a year) costs what the
+    window holds, not what the launch could ever send."""
+    zone, calendar = playbook.zone, program.project.calendar
+    slots: list[Slot] = []
+    anchors: dict[dt.datetime, dt.datetime] = {}
+    for timeline_step, step in launch.steps:
+        if timeline_step.offset is None:
+            continue
+        delta = timeline_step.offset + step.shift
+        if abs(delta) > LAUNCH_REACH:
+            continue
+        first = max((start - delta - LAUNCH_SLACK).astimezone(zone).date(), FIRST_DAY)
+        last = min((end - delta + LAUNCH_SLACK).astimezone(zone).date(), LAST_DAY)
+        for wall in launch_occurrences(launch.launch, playbook.policy, calendar, first, last):
+            anchor = anchors.get(wall)
+            if anchor is None:
+                anchor = anchors[wall] = localize(wall, zone)
+            slot = _launch_slot(playbook, launch, anchor, timeline_step, step, start, end, keep_quiet_skipped)
+            if slot is not None:
+                slots.append(slot)
     yield from sorted(slots, key=Slot.sort_key)
 
 

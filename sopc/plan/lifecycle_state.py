@@ -169,7 +169,8 @@ class Rules:
                 continue
             policy = playbook.policy
             triggers = [[_spec(t.trigger.event), t.trigger.repeat, [_spec(u) for u in t.trigger.until],
-                         [[_seconds(o), a.isoformat() if a else None, s.name] for o, a, s in t.steps]]
+                         [[_seconds(o), a.isoformat() if a else None, s.name, *([_seconds(s.shift)] if s.shift else [])]
+                          for o, a, s in t.steps]]
                         + ([["nth", t.trigger.ordinal.number]] if t.trigger.ordinal else [])  # (none: as before)
                         for t in playbook.triggers]
             playbooks.append([pi, playbook.name, playbook.zone_name, sorted(g.id for g in playbook.groups),
@@ -323,8 +324,8 @@ class Sequence:
 def _step_times(ref: TriggerRef, anchor: dt.datetime) -> tuple:
     playbook = ref.playbook
     times = []
-    for index, (offset, at_time, _) in enumerate(ref.trigger.steps):
-        scheduled = step_time(anchor, offset, at_time, playbook.zone)
+    for index, (offset, at_time, step) in enumerate(ref.trigger.steps):
+        scheduled = step_time(anchor, offset, at_time, playbook.zone, step.shift)
         if scheduled is not None:
             times.append((index, scheduled, apply_quiet(scheduled, playbook.policy, playbook.zone)))
     return tuple(times)

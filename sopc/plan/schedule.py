@@ -9,6 +9,7 @@ group: every group of a playbook shares its zone and calendar.
 from __future__ import annotations
 
 import calendar as month_calendar
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -74,6 +75,27 @@ def _occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
         candidates = (_apply_holiday_policy(c, policy.holidays, calendar) for c in candidates)
     low, high = _window(first, last, policy)
     return sorted({c for c in candidates if c is not None and low <= c.date() <= high})
+
+
+def launch_occurrences(launch: ast.Launch, policy: Policy, calendar: HolidayCalendar,
+                       first: dt.date, last: dt.date) -> list[dt.datetime]:
+    """The naive local times in [first, last] a recurring launch (`run NAME
+    every 周三 20:00 [from D] [until D]`) launches its timeline at: its days and
+    times as a schedule step's (the playbook's holiday policy too), inside
+    its own window and the playbook's `active` dates. Worked out for the
+    dates asked only, so a launch with no end costs what its window costs."""
+    if launch.every is None:
+        return []
+    window = launch.window
+    low = window.start.date if window and window.start else None
+    high = window.end.date if window and window.end else None
+    if low is not None and policy.active_start is not None:
+        low = max(low, policy.active_start)
+    if high is not None and policy.active_end is not None:
+        high = min(high, policy.active_end)
+    bounded = dataclasses.replace(policy, active_start=low or policy.active_start,
+                                  active_end=high or policy.active_end)
+    return occurrences(launch.every, bounded, calendar, first, last)
 
 
 def _window(first: dt.date, last: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:

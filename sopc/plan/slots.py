@@ -36,10 +36,13 @@ class Slot:
         return (self.at, self.playbook.name, self.step.name, first, (self.member or {}).get("id", ""))
 
 
-def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone) -> dt.datetime | None:
+def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone,
+              shift: dt.timedelta = dt.timedelta(0)) -> dt.datetime | None:
     """T+offset; with `at HH:MM`, that day at that local time. A step never
     goes out before its anchor: `T at 10:00` after a 15:00 event means the
-    next day at 10:00."""
+    next day at 10:00. ``shift``: a later round of a repeated step, that long
+    after the first round (with `at`, whole days later on the local calendar,
+    so every round keeps its time of day and none falls on the first's day)."""
     if offset is None:
         return None
     moment = (anchor + offset).astimezone(zone)
@@ -47,5 +50,10 @@ def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone) -
         wall = dt.datetime.combine(moment.date(), getattr(at_time, "time", at_time))
         moment = localize(wall, zone)
         if moment < anchor <= anchor + offset:
-            moment = localize(wall + dt.timedelta(days=1), zone)
+            wall += dt.timedelta(days=1)
+            moment = localize(wall, zone)
+        if shift:
+            moment = localize(wall + dt.timedelta(days=shift.days), zone)
+    elif shift:
+        moment = (moment + shift).astimezone(zone)
     return moment
