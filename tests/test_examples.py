@@ -45,7 +45,8 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO / "examples"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "plans"
 
-EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "moderation", "reading", "supermarket", "taco")
+EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "live_stream", "moderation", "reading", "supermarket",
+            "taco")
 NOW = "2026-11-23T09:00"
 WINDOW = ("--from", "2026-11-23", "--to", "2026-12-06")
 EVENTS = {"lifecycle": "examples/lifecycle/events.jsonl", "moderation": "examples/moderation/events.jsonl"}
@@ -264,6 +265,21 @@ def test_livestream_lotteries_every_15_minutes():
     lines = plan_lines("flash_sale")
     live = [local(m) for m in lines if m["playbook"] == "hy_live" and m["at"].startswith("2026-11-28")]
     assert [t.strftime("%H:%M") for t in live] == ["19:20", "19:45", "20:00", "20:15"]
+
+
+def test_live_stream_is_announced_then_three_lotteries_every_week():
+    lines = [m for m in plan_lines("live_stream") if m["target"]["group"] == "hy_live_hz"]
+    wednesdays = [m for m in lines if local(m).weekday() == 2]
+    assert [(local(m).strftime("%m-%d %H:%M"), m["step"]) for m in wednesdays] == [
+        (f"{day} {at}", step) for day in ("11-25", "12-02")
+        for at, step in (("19:50", "notice"), ("20:15", "lottery#1"), ("20:30", "lottery#2"),
+                         ("20:45", "lottery#3"), ("21:00", "thanks"))]
+    lotteries = [m["text"] for m in wednesdays if m["step"].startswith("lottery")]
+    assert [text.split("轮")[0] for text in lotteries] == ["🎁 第 1 ", "🎁 第 2 ", "🎁 第 3 "] * 2
+    assert "最后一轮" in lotteries[2] and "最后一轮" not in lotteries[1]
+    assert len({m["id"] for m in lines}) == len(lines)  # each round, each week: its own message
+    saturdays = sorted({local(m).strftime("%m-%d") for m in lines if local(m).weekday() == 5})
+    assert saturdays == ["11-28", "12-05"]  # `from 2026-11-28 until 2026-12-06`
 
 
 # ---- (f) lifecycle --------------------------------------------------------------------------
