@@ -241,3 +241,27 @@ def test_a_step_further_from_t_than_the_planned_years_is_a_located_error(tmp_pat
         assert "p/live.sop:3:3: error[E0112]: `T+999999999d` is further from its anchor than the years sopc plans" \
             in result.stderr
         assert "E0999" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_from_to_reads_as_from_until_and_the_holiday_policy_applies(tmp_path, run_sopc):
+    """`from D to D` is `from D until D`; a launch day that is a public
+    holiday is skipped under `on holidays skip`, as a schedule step's is
+    (2026-10-01..07: National Day)."""
+    text = LIVE.replace("  sender outbox", "  sender outbox\n  on holidays skip").replace(
+        "every 周三 20:00 in groups tagged 快闪群 with host=小美",
+        "every daily 20:00 from 2026-09-29 to 2026-10-09 in groups tagged 快闪群 with host=小美")
+    root = write_project(tmp_path / "p", {"sopc.toml": OUTBOX_TOML, "live.sop": text})
+    result = run_sopc("plan", str(root), "--from", "2026-09-20", "--to", "2026-10-20", "--format", "jsonl",
+                      "--now", "2026-09-01T09:00", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    days = [_local(json.loads(line))[:5] for line in result.stdout.splitlines() if '"notice"' in line]
+    assert days == ["09-29", "09-30", "10-08", "10-09"]
+
+
+def test_a_launch_past_the_playbooks_active_end_says_so(tmp_path, run_sopc):
+    text = LIVE.replace("  sender outbox", "  sender outbox\n  active until 2026-11-01")
+    root = write_project(tmp_path / "p", {"sopc.toml": OUTBOX_TOML, "live.sop": text})
+    result = run_sopc("check", str(root), "--now", NOW, cwd=tmp_path)
+    assert ("warning[W0307]: this recurring launch of `live_show` ended on 2026-11-01, in the past "
+            "(the end of `live`'s `active` dates)") in result.stderr
+    assert "change the playbook's `active` line" in result.stderr

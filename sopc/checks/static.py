@@ -231,8 +231,11 @@ def _recurring_launch(program: Program, playbook: CompiledPlaybook, launch, cont
     today = context.now.astimezone(playbook.zone).date()
     last_day = _last_launch_day(a, playbook)
     if last_day is not None and last_day < today:
-        yield warning("W0307", f"this recurring launch of `{a.timeline.value}` ended on {last_day}, in the past",
-                      a.span, "change its `until` date, or delete the line")
+        by_until = a.window is not None and a.window.end is not None and a.window.end.date == last_day
+        yield warning("W0307", f"this recurring launch of `{a.timeline.value}` ended on {last_day}, in the past"
+                      + ("" if by_until else f" (the end of `{playbook.name}`'s `active` dates)"), a.span,
+                      "change its `until` date, or delete the line" if by_until else
+                      "change the playbook's `active` line, or delete the launch")
         return
     reversed_window = a.window and a.window.start and a.window.end and a.window.end.date < a.window.start.date
     if last_day is not None and not reversed_window and not _launches_between(program, playbook, a, today, last_day):
