@@ -22,7 +22,7 @@ from sopc.core.diagnostics import Severity
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
-FORMATS_PLAN = ("table", "jsonl", "csv")
+FORMATS_PLAN = ("table", "jsonl", "csv", "ics", "xlsx")  # sopc.plan.output.FORMATS (not imported for --help)
 
 
 def _now(value: str | None, zone, option: str = "--now") -> dt.datetime:
@@ -109,15 +109,20 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
               help="Simulate lifecycle events from this JSONL file, e.g. "
                    '{"event": "member.joined", "group": "g1", "member": "m1", "name": "小王", "at": "2026-11-24T10:00"}')
 @click.option("--format", "fmt", type=click.Choice(FORMATS_PLAN), default="table", show_default=True,
-              help="table for people; jsonl (one message per line, the stable contract) or csv for tools.")
+              help="table for people; jsonl (one message per line, the stable contract) or csv for tools; "
+                   "xlsx (one sheet per day) for Excel; ics for Outlook, Feishu or Google Calendar.")
+@click.option("-o", "--output", "output_path", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the plan to FILE instead of stdout (needed for xlsx on a terminal).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="csv: start with a UTF-8 byte-order mark, so Excel shows Chinese right; --no-bom for tools.")
 @click.option("--now", metavar="DATETIME", help="Treat this as the current time (default: now; env SOPC_NOW).")
 @click.option("--show-skipped", is_flag=True,
               help="Also list what the gate skips or defers (cap, gap, quiet hours, pauses), with the reason.")
 @click.option("--paused", "paused", metavar="PLAYBOOK", multiple=True,
               help="Plan as if this playbook were paused for the whole window (repeatable).")
 def plan(path: Path | None, date_from: str | None, date_to: str | None, group: str | None,
-         events_path: Path | None, fmt: str, now: str | None, show_skipped: bool,
-         paused: tuple[str, ...]) -> None:
+         events_path: Path | None, fmt: str, output_path: Path | None, bom: bool, now: str | None,
+         show_skipped: bool, paused: tuple[str, ...]) -> None:
     """Show every message the playbooks send, rendered, in time order.
 
     The plan goes through the same gate as `sopc run` (quiet hours, the daily
@@ -129,13 +134,19 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
       sopc plan examples/burger --from 2026-11-23 --to 2026-11-29
       sopc plan . --group hz_001 --format jsonl > week.jsonl
       sopc plan examples/lifecycle --events joins.jsonl --show-skipped
+      sopc plan . --format xlsx -o plan.xlsx
+      sopc plan . --format ics -o plan.ics
     """
     from sopc.plan import output
     from sopc import pipeline
 
+    if fmt in output.BINARY_FORMATS and output_path is None and sys.stdout.isatty():
+        raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
+                               f"give -o plan.{fmt} (or redirect: > plan.{fmt})")
     result = pipeline.build([path] if path else [])
     zone = result.zone
-    today = _now(now, zone).astimezone(zone).date()
+    moment = _now(now, zone)
+    today = moment.astimezone(zone).date()
     first = _date(date_from, "--from") if date_from else today
     try:
         start, end = pipeline.plan_window(zone, first, _date(date_to, "--to") if date_to else None)
@@ -148,15 +159,43 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
         sys.exit(1)
     _known_group(group, result.project.roster)
     _check_playbooks(result, paused)
-    out = click.get_text_stream("stdout")
     if show_skipped:
-        output.write_fates(pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused),
-                           out, fmt, zone)
+        items = pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused)
     else:
-        output.write(pipeline.plan(result, start, end, events=events, group=group, paused=paused), out, fmt, zone)
-    out.flush()
+        items = pipeline.plan(result, start, end, events=events, group=group, paused=paused)
+    if output_path is None and fmt in ("table", "jsonl"):
+        out = click.get_text_stream("stdout")  # the terminal's own encoding
+        (output.write_fates if show_skipped else output.write)(items, out, fmt, zone)
+        out.flush()
+    else:
+        how = output.PlanFile(zone=zone, window=(start, end), bom=bom, stamp=moment,
+                              group_names={g.id: g.name for g in result.project.roster.groups if g.name},
+                              title=result.project.root.resolve().name)
+        _write_plan_file(output_path, lambda out: output.export(items, out, fmt, how, fates=show_skipped))
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
+
+
+def _write_plan_file(path: Path | None, write) -> None:
+    """``write(binary stream)`` to stdout, or to ``path``: through a
+    ``.part`` file renamed when complete, so an interrupted plan never leaves
+    half a workbook where the last good one was."""
+    if path is None:
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        write(out)
+        out.flush()
+        return
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as out:
+            write(out)
+        os.replace(part, path)
+    except OSError as exc:
+        raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
+    finally:
+        if part.exists():
+            part.unlink()
 
 
 def _check_playbooks(result, names: tuple[str, ...]) -> None:

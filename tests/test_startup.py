@@ -53,3 +53,9 @@ def test_help_loads_no_compiler():
                           "except SystemExit:\n    pass")
     assert "click" in loaded
     assert not loaded & {"lark", "jinja2", "croniter", "chinese_calendar", "aiohttp"}
+
+
+def test_checking_and_planning_a_csv_project_loads_no_spreadsheet_or_calendar_library():
+    # openpyxl and icalendar are for an .xlsx roster and the xlsx/ics plan formats only
+    loaded = loaded_after(CHECK.format(path="examples/burger"))
+    assert not loaded & {"openpyxl", "icalendar", "et_xmlfile", "dateutil"}

@@ -1,5 +1,11 @@
 """Plan output: the same messages as a table for people, JSONL as the
-contract for tools, and CSV for spreadsheets. Each writer streams.
+contract for tools, CSV for spreadsheets and tools, and (in modules beside
+this one) an Excel workbook (:mod:`sopc.plan.sheets`) and an iCalendar file
+(:mod:`sopc.plan.ics`). Each writer streams.
+
+:func:`export` writes any format as UTF-8 bytes (a CSV file starts with a
+byte-order mark unless told not to: Excel on Chinese Windows reads a CSV
+without one as GBK and shows garbage).
 
 ``--show-skipped`` (:func:`write_fates`): every message the gate decides
 about, with its status (``planned``, ``deferred``, ``skipped``, or ``later``:
@@ -13,8 +19,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
-from typing import Callable, Iterable, Iterator, TextIO, TypeVar
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, TextIO, TypeVar
 
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
@@ -26,6 +35,47 @@ T = TypeVar("T")
 # `private`: `yes` for a 1:1 message to `member` (`to member`), empty for a post in `group`
 CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "private", "sender", "kind", "mentions", "text")
 FATE_COLUMNS = ("status", "reason", "scheduled")
+
+TEXT_FORMATS = ("table", "jsonl", "csv")
+FORMATS = (*TEXT_FORMATS, "ics", "xlsx")
+BINARY_FORMATS = ("xlsx",)   # not for a terminal
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanFile:
+    """What a plan file needs beyond its messages."""
+
+    zone: dt.tzinfo                          # local times: table rows, sheet days, calendar events
+    window: tuple[dt.datetime, dt.datetime]  # the planned [start, end): the calendar's time zone covers it
+    bom: bool = True                         # csv: start with a UTF-8 byte-order mark (for Excel)
+    group_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # id -> roster name
+    stamp: dt.datetime | None = None         # when the plan was made (the calendar's DTSTAMP)
+    title: str = ""                          # the project's name (the calendar's name)
+
+
+def export(items: Iterable, out: BinaryIO, fmt: str, how: PlanFile, *, fates: bool = False) -> int:
+    """Write ``items`` (planned messages, or with ``fates`` the gate's
+    decisions: ``--show-skipped``) as ``fmt`` to a binary stream, text in
+    UTF-8 whatever the terminal's encoding. Returns what :func:`write`
+    (or :func:`write_fates`) returns."""
+    if fmt == "xlsx":
+        from sopc.plan.sheets import write_xlsx
+
+        return write_xlsx(items, out, how, fates=fates)
+    if fmt == "ics":
+        from sopc.plan.ics import write_ics
+
+        return write_ics(items, out, how, fates=fates)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        if fmt == "csv" and how.bom:
+            text.write(BOM)
+        count = (write_fates if fates else write)(items, text, fmt, how.zone)
+        text.flush()
+    finally:
+        text.detach()  # the caller's stream stays open
+    return count
 
 
 def _with_at(messages: Iterable[PlannedMessage], convert: Callable[[dt.datetime], T]
