@@ -146,12 +146,13 @@ def test_missing_roster_suggests_a_nearby_file(tmp_path):
     assert diagnostics[0].hint == "did you mean `group.csv`?"
 
 
-def test_xlsx_roster_is_rejected_with_export_hint(tmp_path):
-    path = tmp_path / "groups.xlsx"
-    path.write_bytes(b"PK\x03\x04")
+def test_old_excel_roster_is_rejected_with_export_hint(tmp_path):
+    # .xlsx is read (tests/test_roster_xlsx.py); the old binary .xls is not
+    path = tmp_path / "groups.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     _, diagnostics = load(tmp_path, path)
     assert codes(diagnostics) == ["E0617"]
-    assert "CSV" in diagnostics[0].hint
+    assert "CSV" in diagnostics[0].hint and ".xlsx" in diagnostics[0].hint
 
 
 def test_missing_id_column(tmp_path):

@@ -34,7 +34,9 @@ MAX_CONFIG_BYTES = 1024 * 1024              # sopc.toml
 MAX_ROSTER_BYTES = 64 * 1024 * 1024         # one roster file (.csv or .toml)
 MAX_EVENTS_FILE_BYTES = 64 * 1024 * 1024    # an events file read whole (check/plan --events; not sopc event --file)
 MAX_EVENT_LINE = 64 * 1024                  # characters of one event record (one JSONL line)
-MAX_COLUMNS = 1000                          # columns of a CSV roster
+MAX_COLUMNS = 1000                          # columns of a roster (CSV or a workbook's sheet)
+MAX_WORKBOOK_UNPACKED = 256 * 1024 * 1024   # a roster workbook (.xlsx, a zip) unpacked
+MAX_CELL_CHARS = 32_767                     # characters of one cell of a roster workbook (Excel's own limit)
 
 
 def day_range_text() -> str:

@@ -16,8 +16,9 @@ project folder):
   folder is searched recursively (hidden folders skipped). The default is
   ``["."]`` plus ``"playbooks"`` when that folder exists. See
   :func:`sopc.project.finder.playbook_files`.
-* ``roster`` -- one file or a list of files (``.csv`` or ``.toml``). The
-  default is ``groups.csv``, or ``groups.toml`` when only that one exists.
+* ``roster`` -- one file or a list of files (``.csv``, ``.xlsx`` or
+  ``.toml``). The default is ``groups.csv``; without it ``groups.toml``, else
+  ``groups.xlsx``, when one exists.
 
 Codes: E0601 TOML syntax, W0602 unknown key, E0603 wrong type or malformed
 value, E0604 unknown time zone, E0605 secret written inline, W0608 playbook
@@ -530,9 +531,11 @@ def _roster_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path) -
     written = _path_list(reader, data, "roster")
     if written is not None:
         return tuple(project_dir / entry for entry in written)
-    csv_path, toml_path = project_dir / "groups.csv", project_dir / "groups.toml"
-    if is_file(toml_path) and not is_file(csv_path):
-        return (toml_path,)
+    csv_path = project_dir / "groups.csv"
+    if not is_file(csv_path):  # else the first of these that exists
+        for other in (project_dir / "groups.toml", project_dir / "groups.xlsx"):
+            if is_file(other):
+                return (other,)
     return (csv_path,)
 
 

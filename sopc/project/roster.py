@@ -6,13 +6,20 @@ without BOM, or GBK/GB18030 as Chinese Excel saves it; comma- or
 tab-separated) or as TOML (``[[groups]]`` tables). :meth:`Roster.select`
 evaluates a playbook's audience against it.
 
-CSV columns are matched case-insensitively, ignoring spaces, ``_`` and ``-``;
+It may also be an Excel workbook (``.xlsx``: the 企业微信 admin console's
+export, or any sheet saved by Excel or WPS): its first sheet is read as a CSV
+file is, by the same reader (:class:`_Table`), so the same rows give the same
+groups and the same diagnostics, located at ``groups.xlsx[sheet]:row:column``
+(:mod:`sopc.project.workbook` turns cells into text).
+
+Columns are matched case-insensitively, ignoring spaces, ``_`` and ``-``;
 Chinese headers work too::
 
-    id       群ID 群编号             name     群名 群名称 群聊名称
-    tags     标签 群标签             sender   发送方
+    id       群ID 群编号 客户群ID 群聊ID chat_id
+    name     群名 群名称 群聊名称 客户群名称
+    tags     标签 群标签 客户群标签  sender   发送方
     address  bot 机器人              external 外部群 是否外部群
-    owner    群主                    created  建群日期 创建日期 创建时间
+    owner    群主                    created  建群日期 建群时间 创建日期 创建时间
 
 Every other column becomes a per-group variable under its header text
 (``store``, ``city``, ``门店``). Tags split on ``; ； , ， | ｜ 、`` and
@@ -22,9 +29,10 @@ ignores a trailing time.
 
 Codes: E0610 file missing, E0611 no id column, E0612 empty id, E0613
 duplicate id, E0614 bad value, W0615 row with the wrong number of cells,
-E0616 unreadable file, E0617 unsupported file type, E0619 a file beyond
-sopc's limits (over 64 MiB, over 1,000 columns; in TOML, nested over 32 deep
-or a number over 30 digits), E0620 a header naming one column twice; a TOML
+E0616 unreadable file (a broken workbook too), E0617 unsupported file type,
+E0619 a file beyond sopc's limits (over 64 MiB, over 1,000 columns; a
+workbook unpacking to over 256 MiB or a cell over 32,767 characters; in
+TOML, nested over 32 deep or a number over 30 digits), E0620 a header naming one column twice; a TOML
 roster also uses E0601 (syntax) and W0602 (unknown key) like ``sopc.toml``.
 ``created`` lies in the dates sopc plans (2000-01-01 to 2099-12-31).
 """
@@ -44,7 +52,7 @@ from sopc.lang import ast
 from sopc.project.config import TomlLocator, decode_toml, load_toml, size_error, toml_type_name
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.fs import is_dir, is_file
-from sopc.core.limits import MAX_COLUMNS, MAX_ROSTER_BYTES
+from sopc.core.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROSTER_BYTES
 from sopc.core.timeutil import range_problem
 
 __all__ = ["Group", "Roster", "load_roster", "split_tags", "COLUMN_ALIASES"]
@@ -195,6 +203,8 @@ def _parse_date(text: str) -> dt.date | None | bool:
 # ---- loading ---------------------------------------------------------------------
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+SHEET_SUFFIXES = (".xlsx",)
+ROSTER_SUFFIXES = (*CSV_SUFFIXES, *SHEET_SUFFIXES, ".toml")
 
 
 class _Sink:
@@ -236,10 +246,10 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
         sink.diagnostics.append(_missing(path, project_dir))
         return
     suffix = path.suffix.lower()
-    if suffix not in (".toml", *CSV_SUFFIXES):
+    if suffix not in ROSTER_SUFFIXES:
         sink.diagnostics.append(error(
-            "E0617", f"roster `{path}` is not a .csv or .toml file", Span.point(str(path)),
-            hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
+            "E0617", f"roster `{path}` is not a .csv, .xlsx or .toml file", Span.point(str(path)),
+            hint="in Excel or WPS use File > Save As > Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited)"))
         return
     too_big = size_error(path, MAX_ROSTER_BYTES, "a roster file")
     if too_big is not None:
@@ -253,6 +263,8 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
         return
     if suffix == ".toml":
         _load_toml(path, data, sink)
+    elif suffix in SHEET_SUFFIXES:
+        _load_sheet(path, data, sink)
     else:
         _load_csv(path, data, sink)
 
@@ -264,7 +276,7 @@ def _missing(path: Path, project_dir: Path) -> Diagnostic:
     nearby = []
     if project_dir.is_dir():
         nearby = [p.name for p in project_dir.iterdir()
-                  if p.suffix.lower() in (*CSV_SUFFIXES, ".toml") and p.name != "sopc.toml"]
+                  if p.suffix.lower() in ROSTER_SUFFIXES and p.name != "sopc.toml"]
     hint = did_you_mean(path.name, nearby) if nearby else None
     return error("E0610", f"roster file `{path}` not found", hint=hint or (
         "export the group list from your SCRM as CSV and save it as groups.csv in the project "
@@ -284,15 +296,18 @@ def _decode(data: bytes) -> str | None:
 
 # ---- CSV -----------------------------------------------------------------------
 
+# The 企业微信 admin console's customer-group export (客户联系 > 客户群 > 导出) and the
+# API's field names (chat_id, group chat name) are here beside sopc's own; 群人数,
+# 所属部门 and the other columns of that export become variables like any column.
 COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "id": ("id", "groupid", "群id", "群编号"),
-    "name": ("name", "groupname", "群名", "群名称", "群聊名称"),
-    "tags": ("tags", "tag", "标签", "群标签"),
+    "id": ("id", "groupid", "群id", "群编号", "客户群id", "群聊id", "chatid"),
+    "name": ("name", "groupname", "群名", "群名称", "群聊名称", "客户群名称", "客户群名", "群聊名"),
+    "tags": ("tags", "tag", "标签", "群标签", "客户群标签"),
     "sender": ("sender", "发送方"),
     "address": ("address", "bot", "机器人"),
     "external": ("external", "外部群", "是否外部群"),
     "owner": ("owner", "群主"),
-    "created": ("created", "建群日期", "创建日期", "创建时间"),
+    "created": ("created", "建群日期", "创建日期", "创建时间", "建群时间"),
 })
 _ALIAS_TO_FIELD = {alias: name for name, aliases in COLUMN_ALIASES.items() for alias in aliases}
 _HEADER_NOISE_RE = re.compile(r"[\s_\-]+")
@@ -343,90 +358,57 @@ class _Columns:
         return tuple(self[name] for name in COLUMN_ALIASES)
 
 
-class _CsvFile:
-    """One CSV roster being read: its lines (numbered as the renderer numbers
-    them, on ``\\n``), its columns, and where to report problems."""
+class _Table:
+    """One table of rows being read as a roster: a CSV file or a sheet of a
+    workbook. Everything about rows (the header, ids, values, padding, the
+    diagnostics) is here, once; a subclass says where a row and a cell are
+    (:meth:`row_span`, :meth:`cell_span`) and feeds rows to :meth:`take`."""
 
-    def __init__(self, path: Path, text: str, sink: _Sink) -> None:
-        self.path = str(path)
-        self.lines = text.split("\n")
-        first = next((line for line in self.lines if line.strip()), "")
-        self.delimiter = "\t" if "\t" in first and "," not in first else ","
+    name: str                  # the file as messages name it
+
+    def __init__(self, sink: _Sink) -> None:
         self.sink = sink
         self.columns: _Columns | None = None
         self.indices: tuple[int, ...] = ()
 
-    # -- spans --
     def row_span(self, start: int, end: int) -> Span:
-        last = self.lines[end - 1] if end <= len(self.lines) else ""
-        width = len(last) - last.endswith("\r")
-        return Span(path=self.path, line=start, column=1, end_line=end, end_column=max(2, width + 1))
+        raise NotImplementedError
 
     def cell_span(self, start: int, end: int, index: int) -> Span:
-        """The cell's own characters, found by re-scanning the raw record
-        (quotes respected); only called when there is a problem to show."""
-        line, column, cell, quoted = start, 1, 0, False
-        begin: tuple[int, int] | None = (start, 1) if index == 0 else None
-        for text in self.lines[start - 1:end]:
-            for char in text.rstrip("\r"):
-                if char == '"':
-                    quoted = not quoted
-                elif char == self.delimiter and not quoted:
-                    if begin is not None:
-                        return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
-                                    end_column=max(column, begin[1] + 1))
-                    cell += 1
-                    if cell == index:
-                        begin = (line, column + 1)
-                column += 1
-            if begin is not None and not quoted:
-                return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
-                            end_column=max(column, begin[1] + 1))
-            line, column = line + 1, 1
-        return Span.point(self.path, start, column if begin is None else begin[1])
+        raise NotImplementedError
 
     def report(self, diagnostic: Diagnostic) -> None:
         self.sink.diagnostics.append(diagnostic)
 
-    # -- reading --
-    def read(self) -> None:
-        reader = csv.reader((line + "\n" for line in self.lines), delimiter=self.delimiter)
-        previous = 0
-        try:
-            for cells in reader:
-                start, previous = previous + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if self.columns is None:
-                    if not self.header(cells, start):
-                        return
-                    continue
-                self.row(cells, start, previous)
-        except csv.Error as exc:
-            self.report(error("E0616", f"cannot read {Path(self.path).name} as CSV: {exc}",
-                              Span.point(self.path, reader.line_num),
-                              hint='a cell with a line break or a `"` must be wrapped in double quotes'))
+    def take(self, cells: list[str], start: int, end: int) -> bool:
+        """Read one row (lines or rows ``start``..``end``); False when the
+        rest of the table cannot be read (no usable header)."""
+        if self.columns is None:
+            return self.header(cells, start, end)
+        self.row(cells, start, end)
+        return True
 
-    def header(self, cells: list[str], line: int) -> bool:
+    def header(self, cells: list[str], start: int, end: int) -> bool:
         if len(cells) > MAX_COLUMNS:
-            self.report(error("E0619", f"{Path(self.path).name} has {len(cells)} columns; a roster may have at most "
-                                       f"{MAX_COLUMNS}", self.row_span(line, line),
+            self.report(error("E0619", f"{self.name} has {len(cells)} columns; a roster may have at most "
+                                       f"{MAX_COLUMNS}", self.row_span(start, end),
                               hint="the first row must be the header; keep only the columns the playbooks use"))
             return False
-        self.columns = _Columns.from_header(cells)
-        self.indices = self.columns.indices()
-        for index, text, first in self.columns.repeated:
+        columns = _Columns.from_header(cells)
+        self.columns = columns
+        self.indices = columns.indices()
+        for index, text, first in columns.repeated:
             self.report(error(
                 "E0620", f"the header names column `{text}` twice (columns {first + 1} and {index + 1})",
-                self.cell_span(line, line, index),
+                self.cell_span(start, end, index),
                 hint="each column needs its own name (`群ID` and `id` are the same column); "
                      "rename or delete one of them"))
-        if "id" in self.columns.fields:
+        if "id" in columns.fields:
             return True
         unknown = [c.strip() for c in cells if c.strip() and _normalise_header(c) not in _ALIAS_TO_FIELD]
         close = next((h for h in (did_you_mean(_normalise_header(n), COLUMN_ALIASES["id"]) for n in unknown) if h), None)
         self.report(error(
-            "E0611", f"{Path(self.path).name} has no group id column", self.row_span(line, line),
+            "E0611", f"{self.name} has no group id column", self.row_span(start, end),
             hint=close or "the first row must be the header and name an `id` (or `群ID`) column; "
                           "delete any title rows above it"))
         return False
@@ -494,6 +476,64 @@ class _CsvFile:
         return value
 
 
+class _CsvFile(_Table):
+    """One CSV roster being read: its lines (numbered as the renderer numbers
+    them, on ``\\n``), and where a row and a cell are in them."""
+
+    def __init__(self, path: Path, text: str, sink: _Sink) -> None:
+        super().__init__(sink)
+        self.path = str(path)
+        self.name = path.name
+        self.lines = text.split("\n")
+        first = next((line for line in self.lines if line.strip()), "")
+        self.delimiter = "\t" if "\t" in first and "," not in first else ","
+
+    # -- spans --
+    def row_span(self, start: int, end: int) -> Span:
+        last = self.lines[end - 1] if end <= len(self.lines) else ""
+        width = len(last) - last.endswith("\r")
+        return Span(path=self.path, line=start, column=1, end_line=end, end_column=max(2, width + 1))
+
+    def cell_span(self, start: int, end: int, index: int) -> Span:
+        """The cell's own characters, found by re-scanning the raw record
+        (quotes respected); only called when there is a problem to show."""
+        line, column, cell, quoted = start, 1, 0, False
+        begin: tuple[int, int] | None = (start, 1) if index == 0 else None
+        for text in self.lines[start - 1:end]:
+            for char in text.rstrip("\r"):
+                if char == '"':
+                    quoted = not quoted
+                elif char == self.delimiter and not quoted:
+                    if begin is not None:
+                        return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
+                                    end_column=max(column, begin[1] + 1))
+                    cell += 1
+                    if cell == index:
+                        begin = (line, column + 1)
+                column += 1
+            if begin is not None and not quoted:
+                return Span(path=self.path, line=begin[0], column=begin[1], end_line=line,
+                            end_column=max(column, begin[1] + 1))
+            line, column = line + 1, 1
+        return Span.point(self.path, start, column if begin is None else begin[1])
+
+    # -- reading --
+    def read(self) -> None:
+        reader = csv.reader((line + "\n" for line in self.lines), delimiter=self.delimiter)
+        previous = 0
+        try:
+            for cells in reader:
+                start, previous = previous + 1, reader.line_num
+                if not any(c.strip() for c in cells):
+                    continue
+                if not self.take(cells, start, previous):
+                    return
+        except csv.Error as exc:
+            self.report(error("E0616", f"cannot read {self.name} as CSV: {exc}",
+                              Span.point(self.path, reader.line_num),
+                              hint='a cell with a line break or a `"` must be wrapped in double quotes'))
+
+
 def _load_csv(path: Path, data: bytes, sink: _Sink) -> None:
     text = _decode(data)
     if text is None:
@@ -503,6 +543,91 @@ def _load_csv(path: Path, data: bytes, sink: _Sink) -> None:
         return
     sink.sources[str(path)] = text
     _CsvFile(path, text, sink).read()
+
+
+# ---- a workbook's sheet (.xlsx) ---------------------------------------------------
+
+
+class _SheetTable(_Table):
+    """The first sheet of a roster workbook being read. Spans name the
+    sheet beside the file (``groups.xlsx[群列表]``), the row as the line and
+    the column's number as the column: ``groups.xlsx[群列表]:5:3`` is cell C5."""
+
+    def __init__(self, path: Path, sheet: str, sink: _Sink) -> None:
+        super().__init__(sink)
+        self.path = f"{path}[{sheet}]"
+        self.name = path.name
+        self.width = 1  # cells in the row being read (a row's span covers them)
+
+    def row_span(self, start: int, end: int) -> Span:
+        return Span(path=self.path, line=start, column=1, end_line=end, end_column=max(2, self.width + 1))
+
+    def cell_span(self, start: int, end: int, index: int) -> Span:
+        return Span(path=self.path, line=start, column=index + 1, end_line=start, end_column=index + 2)
+
+    def header(self, cells: list[str], start: int, end: int) -> bool:
+        if len(cells) > MAX_COLUMNS:  # the reader stops one column past the limit: the real width is unknown
+            self.report(error("E0619", f"{self.name} has more than {MAX_COLUMNS} columns; a roster may have at most "
+                                       f"{MAX_COLUMNS}", self.row_span(start, end),
+                              hint="the first row must be the header; keep only the columns the playbooks use"))
+            return False
+        return super().header(cells, start, end)
+
+    def read(self, rows) -> None:
+        from sopc.project.workbook import cell_text
+
+        gap = None  # openpyxl gives every row missing from the sheet as one same tuple of Nones
+        for number, values in rows:
+            if values is gap:
+                continue
+            cells = self.texts(values, cell_text)
+            if cells is None:
+                gap = values
+                continue
+            self.width = len(cells)
+            if self.too_long(cells, number) or not self.take(cells, number, number):
+                return
+
+    def texts(self, values: tuple, cell_text) -> list[str] | None:
+        """The row's cells as text up to its last non-empty one (the header's
+        width at least, once there is a header); None for an empty row."""
+        width = len(values)
+        if values.count(None) == width:
+            return None  # rows between the cells a sheet holds, and past its last column
+        if self.columns is not None and values[self.columns.width:].count(None) == width - self.columns.width:
+            width = self.columns.width  # the common case: nothing right of the header's columns
+        cells = [cell_text(v) for v in values[:width]]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not cells:
+            return None
+        if self.columns is not None and len(cells) < self.columns.width:
+            cells += [""] * (self.columns.width - len(cells))  # an empty cell at the end is not a missing one
+        return cells
+
+    def too_long(self, cells: list[str], number: int) -> bool:
+        """E0619 for a cell over Excel's own limit (another program wrote it);
+        the rest of the sheet is not read."""
+        for index, text in enumerate(cells):
+            if len(text) > MAX_CELL_CHARS:
+                self.report(error("E0619", f"a cell of {self.name} holds {len(text)} characters; a roster cell may "
+                                           f"hold at most {MAX_CELL_CHARS}", self.cell_span(number, number, index),
+                                  hint="a roster cell holds an id, a name, tags or a short value"))
+                return True
+        return False
+
+
+def _load_sheet(path: Path, data: bytes, sink: _Sink) -> None:
+    from sopc.project.workbook import Sheet, WorkbookError
+
+    table = None
+    try:
+        sheet = Sheet(data, path.name)
+        table = _SheetTable(path, sheet.title, sink)
+        table.read(sheet.rows())
+    except WorkbookError as exc:
+        where = Span.point(table.path, exc.row) if table is not None and exc.row else Span.point(str(path))
+        sink.diagnostics.append(error(exc.code, exc.message, where, hint=exc.hint))
 
 
 # ---- TOML ----------------------------------------------------------------------
