@@ -45,11 +45,12 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO / "examples"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "plans"
 
-EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "live_stream", "moderation", "reading", "supermarket",
-            "taco")
+EXAMPLES = ("bank", "burger", "flash_sale", "lifecycle", "live_stream", "moderation", "reading", "stage_cadence",
+            "supermarket", "taco")
 NOW = "2026-11-23T09:00"
 WINDOW = ("--from", "2026-11-23", "--to", "2026-12-06")
-EVENTS = {"lifecycle": "examples/lifecycle/events.jsonl", "moderation": "examples/moderation/events.jsonl"}
+EVENTS = {"lifecycle": "examples/lifecycle/events.jsonl", "moderation": "examples/moderation/events.jsonl",
+          "stage_cadence": "examples/stage_cadence/events.jsonl"}
 
 KEYS = {"id", "at", "playbook", "step", "target", "sender", "kind", "mentions", "text"}
 KINDS = {"text", "markdown", "image", "link", "action"}

@@ -528,7 +528,7 @@ def test_a_broken_audience_line_is_reported_once_not_also_as_missing():
     tree, diagnostics = syntax(text)
     (d,) = diagnostics
     assert (d.code, d.span.line, d.span.column) == ("E0001", 2, 34)
-    assert "not by stage" in d.hint and "`on group.stage <stage>`" in d.hint
+    assert "`to groups tagged 福利群 in stage 成熟期`" in d.hint and "`on group.stage <stage>`" in d.hint
     (pb,) = build_ast(tree, "t.sop")[0].playbooks
     assert pb.audience is None and pb.audience_unreadable
 

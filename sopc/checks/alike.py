@@ -15,7 +15,7 @@ see :mod:`sopc.checks.group_texts`.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from sopc.compile.resolve import Program
 from sopc.project.roster import Group
@@ -27,8 +27,13 @@ class Alike:
     every slot), so the first finding the representatives give is the first
     all the groups would give."""
 
-    def __init__(self, program: Program, events: Sequence = (), alone: frozenset[str] = frozenset()):
-        """``alone``: ids of groups each in a class of its own (besides those with events)."""
+    def __init__(self, program: Program, events: Sequence = (), alone: frozenset[str] = frozenset(),
+                 stages: Callable[[str], tuple] | None = None, staged: frozenset[str] = frozenset()):
+        """``alone``: ids of groups each in a class of its own (besides those
+        with events). ``stages``: a group id -> its stages over the window
+        (:meth:`~sopc.plan.lifecycle_state.LifecycleState.stages_between`),
+        asked for the ``staged`` groups (those `in stage` steps reach): they
+        are alike only if their stages are, whatever their `created` day."""
         keys: dict[int, list] = {}
         groups: dict[int, Group] = {}
         for playbook in program.playbooks:
@@ -41,7 +46,8 @@ class Alike:
         for key, sources in keys.items():
             group = groups[key]
             alone = (group.id,) if group.id in with_events else ()  # events plan for one group
-            classes.setdefault((tuple(sources), group.sender, alone), []).append(group)
+            timeline = stages(group.id) if stages is not None and group.id in staged and not alone else ()
+            classes.setdefault((tuple(sources), group.sender, alone, timeline), []).append(group)
         self._size: dict[int, int] = {}      # id(representative) -> groups in its class
         self._rep_of: dict[int, Group] = {}  # id(group) -> its class's representative
         for members in classes.values():

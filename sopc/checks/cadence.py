@@ -34,6 +34,8 @@ from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 from sopc.core.vocabulary import PER_SLOT_NAMES
 from sopc.plan.expand import Renderer, planned_slots
+from sopc.plan.policy import stage_refusal
+from sopc.plan.triggers import plan_state
 from sopc.plan.slots import Slot
 from sopc.project.roster import Group
 
@@ -110,7 +112,12 @@ class _Walk:
         self.limits = _sender_limits(program)
         self.daily_caps = daily_caps
         self.findings = {code: _Findings() for code in CODES}
-        self.alike = Alike(program, context.events, alone=alone)
+        # The groups' stages, for `in stage` steps: a post the gate skips for the stage is no post.
+        self.lifecycle = plan_state(program, context.events, context.start, context.end)
+        self.playbooks = {p.name: p for p in program.playbooks}
+        lifecycle = self.lifecycle
+        self.alike = Alike(program, context.events, alone=alone, staged=lifecycle.rules.staged,
+                           stages=lambda group: lifecycle.stages_between(group, context.start, context.end))
         self.renderer = Renderer(program, [], keep_unrenderable=True)
         self.texts = GroupTexts(program, self.renderer)
         self.verdicts: dict[tuple, str | None] = {}  # (sender, kind, text) -> the contract's refusal, read once
@@ -123,7 +130,7 @@ class _Walk:
         self.over_assisted: set[tuple[str, dt.date]] = set()
         self.sources: dict[tuple, tuple] = {}  # source key -> (first slot, its number, [(slot number, local time)])
         for index, (slot, groups) in enumerate(planned_slots(program, context.start, context.end,
-                                                             events=context.events)):
+                                                             events=context.events, lifecycle=self.lifecycle)):
             self._slot(index, slot, groups)
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))
@@ -152,7 +159,8 @@ class _Walk:
             if local is None:
                 local = slot.at.astimezone(zone)
             post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender_for(playbook, group))
-            if not slot.step.private:  # a 1:1 message is no post in the group: its cap and gap leave it alone
+            if not slot.step.private and (  # a 1:1 message is no post in the group: its cap and gap leave it alone
+                    not playbook.stage_limited or stage_refusal(post, playbook, self.lifecycle.stage_at) is None):
                 self._timing(post, step, local, order, group)
             weight = 1 if by_group else self.alike.size(group)  # one text for the class, or its own
             unit = group.id if by_group else ("class", group.id)

@@ -124,6 +124,22 @@ class CompiledPlaybook:
     schedule: tuple[tuple[ast.ScheduleStep, Step], ...]
     launches: tuple[CompiledLaunch, ...]
     triggers: tuple[CompiledTrigger, ...]
+    # `to ... in stage A, B`: every message only to groups in these stages (None: any stage)
+    stages: frozenset[str] | None = None
+    # steps of `in stage` blocks -> their stages (with the playbook's, both must hold)
+    step_stages: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def allowed_stages(self, step: str) -> frozenset[str] | None:
+        """The stages a group must be in for ``step`` to go to it when it
+        falls due (None: it goes whatever the stage)."""
+        own = self.step_stages.get(step) if self.step_stages else None
+        if own is None:
+            return self.stages
+        return own if self.stages is None else own & self.stages
+
+    @property
+    def stage_limited(self) -> bool:
+        return self.stages is not None or bool(self.step_stages)
 
     def all_steps(self) -> Iterator[Step]:
         """Every sendable step: scheduled, launched timelines', lifecycle."""
@@ -179,6 +195,7 @@ def compile_program(project: Project) -> Program:
                  "`playbooks` folder, or the files you name; `sopc init DIR` writes a working example"))
     playbooks = tuple(resolver.playbook(pb) for f in project.files for pb in f.playbooks)
     resolver.check_duplicate_playbooks(playbooks)
+    resolver.check_member_counts()
     return Program(project=project, playbooks=playbooks, timelines=resolver.timelines,
                    stages=resolver.stages, templates=resolver.templates,
                    default_sender=resolver.default_sender, diagnostics=resolver.diagnostics)
@@ -239,9 +256,71 @@ class _Resolver:
             schedule=tuple((s, self.step(pb.name.value, s.name, s.body, NOT_A_MEMBER_EVENT["schedule"]))
                            for s in pb.steps),
             launches=tuple(l for l in (self._launch(pb, launch) for launch in pb.launches) if l),
-            triggers=tuple(self._trigger(pb, t) for t in pb.triggers))
+            triggers=tuple(self._trigger(pb, t) for t in pb.triggers),
+            stages=self._stage_limit(pb.audience_stages),
+            step_stages={s.name.value: limit for s in pb.steps
+                         if (limit := self._stage_limit(s.stages)) is not None})
         self._duplicate_steps(pb)
+        if compiled.stage_limited and self.stages is not None:
+            self._stage_blocks_never_sent(pb, compiled)
+            self._stages_unknown(pb, compiled)
         return compiled
+
+    def _stage_blocks_never_sent(self, pb: ast.Playbook, compiled: CompiledPlaybook) -> None:
+        """W0236: an `in stage` block none of whose stages the playbook's own `in stage` allows."""
+        if compiled.stages is None:
+            return
+        reported: set[int] = set()
+        known = {r.name.value for r in self.stages.rules}
+        for step in pb.steps:
+            limit = step.stages
+            if limit is None or id(limit) in reported or compiled.allowed_stages(step.name.value):
+                continue
+            if any(n.value not in known for n in limit.names):
+                continue  # a misspelt stage: E0203 says so
+            reported.add(id(limit))
+            self.diagnostics.append(warning(
+                "W0236", f"these steps never go out: they are for {', '.join(n.value for n in limit.names)}, "
+                f"and playbook `{pb.name.value}` sends only in {', '.join(sorted(compiled.stages))}",
+                limit.span, "name a stage the `to ... in stage` line allows, or widen that line"))
+
+    def _stages_unknown(self, pb: ast.Playbook, compiled: CompiledPlaybook) -> None:
+        """W0237: groups an `in stage` step reaches with no roster `created`
+        day: until an event of theirs is recorded they have no age, so no
+        stage, and the step skips them."""
+        groups = {g.id: g for g in (*compiled.groups, *(g for l in compiled.launches for g in l.groups))}
+        undated = sorted(g for g, group in groups.items() if group.created is None)
+        if not undated:
+            return
+        limit = pb.audience_stages or next(s.stages for s in pb.steps if s.stages is not None)
+        who = (f"group `{undated[0]}` has" if len(undated) == 1 else
+               f"groups `{undated[0]}` and {len(undated) - 1} more have")
+        self.diagnostics.append(warning(
+            "W0237", f"{who} no `created` day in the roster: until an event of theirs is recorded they have "
+            "no stage, and `in stage` steps skip them", limit.span,
+            "add a `created` column (建群日期) to the roster with the day each group was created"))
+
+    def _stage_limit(self, limit: ast.StageLimit | None) -> frozenset[str] | None:
+        """`in stage A, B`: its names, each a stage of the `stages` block
+        (E0203), and a `stages` block there to be in (E0235)."""
+        if limit is None:
+            return None
+        if self.stages is None:
+            self.diagnostics.append(error(
+                "E0235", "`in stage` needs the group stages, and no `stages` block declares them", limit.span,
+                "declare them in a `stages` block at the left margin, e.g. `stages` with `成熟期 otherwise` "
+                "indented under it; or delete `in stage ...`"))
+            return frozenset(n.value for n in limit.names)
+        for name in limit.names:
+            self._known_stage(name.value, name.span)
+        return frozenset(n.value for n in limit.names)
+
+    def _known_stage(self, name: str, span: Span | None) -> None:
+        names = [r.name.value for r in self.stages.rules] if self.stages else []
+        if name not in names:
+            hint = did_you_mean(name, names) or (
+                "declare the stages in a `stages` block" if not names else f"stages: {', '.join(names)}")
+            self.diagnostics.append(error("E0203", f"unknown stage `{name}`", span, hint))
 
     def _no_audience(self, pb: ast.Playbook) -> tuple[Group, ...]:
         if pb.steps and not pb.audience_unreadable:  # a broken `to` line has its own syntax error
@@ -469,11 +548,20 @@ class _Resolver:
                 self.diagnostics.append(error("E0103", f"`{event.argument}` is not a duration", event.argument_span,
                                               "e.g. `member.silent 7d`"))
         if kind == "group.stage" and event.argument is not None:
-            names = [r.name.value for r in self.stages.rules] if self.stages else []
-            if event.argument not in names:
-                hint = did_you_mean(event.argument, names) or (
-                    "declare the stages in a `stages` block" if not names else f"stages: {', '.join(names)}")
-                self.diagnostics.append(error("E0203", f"unknown stage `{event.argument}`", event.argument_span, hint))
+            self._known_stage(event.argument, event.argument_span)
+
+    def check_member_counts(self) -> None:
+        """A stage rule on `members` starts from the roster's `members`
+        column: a value there that is not a whole number would count as 0."""
+        if self.stages is None or not any(c.metric == "members" for r in self.stages.rules
+                                          for c in _stage_compares(r.condition)):
+            return
+        for group in self.project.roster.groups:
+            text = str(group.variables.get("members", "")).strip()
+            if text and not (text.isdigit() and len(text) <= 9):
+                self.diagnostics.append(error(
+                    "E0614", f"`members` of group `{group.id}` is `{text}`, not a whole number", group.span,
+                    "write the group's member count (the `stages` rules on `members` start from it), e.g. 120"))
 
     def check_duplicate_playbooks(self, playbooks: tuple[CompiledPlaybook, ...]) -> None:
         self._unique({}, (p.ast for p in playbooks), "playbook", "E0210")
@@ -487,6 +575,14 @@ def _with_template_hint(diagnostic: Diagnostic) -> Diagnostic:
     if diagnostic.code == "E0402" and not diagnostic.hint:
         return dataclasses.replace(diagnostic, hint=TEMPLATE_SYNTAX_HINT)
     return diagnostic
+
+
+def _stage_compares(condition) -> Iterable[ast.StageCompare]:
+    if isinstance(condition, ast.StageCompare):
+        yield condition
+    elif condition is not None:
+        for term in condition.terms:
+            yield from _stage_compares(term)
 
 
 def _tags_in(expr: ast.TagExpr) -> Iterable[ast.Name]:

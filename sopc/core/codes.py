@@ -72,6 +72,7 @@ _CODES = (
     Code("E0110", E, "an `active` window or a recurring launch's `from`/`until` that ends before it starts"),
     Code("E0111", E, "a date outside the years sopc plans (2000-01-01 to 2099-12-31)"),
     Code("E0112", E, "a number beyond sopc's limits: a cap over 1000, over 30 digits, an offset over 100 years"),
+    Code("E0120", E, "a stage rule's value in the wrong unit (`silent > 50`, `members >= 3d`)"),
     Code("E0130", E, "a trigger's count (`2nd`, `第2次`) below 1: occurrences are counted from the 1st"),
     Code("E0131", E, "a repeat (`every 15m x3`) out of bounds: `x0`, over 100 rounds, `every 0m` (README, Limits)"),
 
@@ -94,6 +95,9 @@ _CODES = (
     Code("E0218", E, "a playbook that does not say which groups it posts to"),
     Code("E0219", E, "an event starts a timeline with a step before T"),
     Code("E0230", E, "`to member`, `remove member` or a count (`2nd`) where no event names a member"),
+    Code("E0235", E, "`in stage` in a project with no `stages` block"),
+    Code("W0236", W, "an `in stage` block whose stages the playbook's own `in stage` never allows"),
+    Code("W0237", W, "`in stage` steps reach groups with no roster `created` day (no stage until an event)"),
 
     Code("E0301", E, "a message falls in the playbook's quiet hours"),
     Code("W0302", W, "a greeting that does not fit the hour it is sent at"),

@@ -104,6 +104,15 @@ class GroupsTagged:
 Audience = Union[AllGroups, GroupIds, GroupsTagged]
 
 
+@node
+class StageLimit:
+    """`in stage 成熟期` (after a `to` line, or heading a block of steps): the
+    messages go only to groups in one of ``names`` when they fall due."""
+
+    names: tuple[Name, ...]
+    span: Span
+
+
 # ---- message content -----------------------------------------------------------
 
 @node
@@ -243,6 +252,7 @@ class ScheduleStep:
     name: Name
     body: StepBody
     span: Span
+    stages: StageLimit | None = None  # the `in stage` block it is indented under
 
 
 # ---- policies --------------------------------------------------------------------
@@ -388,12 +398,17 @@ class Trigger:
     ordinal: Ordinal | None = None  # None: every such event (as `once`/`repeat` say)
 
 
+STAGE_DURATION_METRICS = ("age", "silent")
+STAGE_COUNT_METRICS = ("members", "messages/day")
+
+
 @node
 class StageCompare:
-    metric: str  # age | silent
+    metric: str  # age | silent (durations) | members | messages/day (counts)
     op: str      # < <= > >=
-    value: Duration
+    value: Duration  # age, silent: the duration; members, messages/day: 0
     span: Span
+    count: int = 0   # members, messages/day: the number
 
 
 @node
@@ -451,6 +466,8 @@ class Playbook:
     # Its `to` line is there but broken (a syntax error said so): the audience
     # is unknown, not missing, so it is not reported again as missing.
     audience_unreadable: bool = False
+    # `to ... in stage 成熟期`: every message only to groups in these stages.
+    audience_stages: StageLimit | None = None
 
 
 @node

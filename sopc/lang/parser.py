@@ -63,7 +63,7 @@ TERMINAL_WORDS: dict[str, tuple[str, ...]] = {
     "KIND": ("text", "markdown", "image", "link"),
     "QUIET_MODE": ("defer", "skip", "推迟", "跳过"),
     "HOLIDAY_MODE": ("skip", "before", "after", "keep", "跳过", "提前", "顺延", "照常"),
-    "METRIC": ("age", "silent"),
+    "METRIC": ("age", "silent", "members", "messages/day"),
     "MONTH_DAY": ("last", "最后一天"),
 }
 
@@ -75,7 +75,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "KIND": "a message kind (`text`, `markdown`, `image`, `link`)",
     "QUIET_MODE": "`defer` or `skip`",
     "HOLIDAY_MODE": "`skip`, `before`, `after` or `keep`",
-    "METRIC": "`age` or `silent`",
+    "METRIC": "`age`, `silent`, `members` or `messages/day`",
     "COMPARE": "a comparison (`<`, `<=`, `>`, `>=`)",
     "EVENT": "an event such as `member.joined`",
     "EVENT_ARG": "the event's argument (`7d`, a tag, a stage)",
@@ -102,7 +102,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
 # Expected-sets that mean "the start of a line in block X": described as a whole.
 LINE_STARTS: tuple[tuple[str, str], ...] = (
     ("TIMEZONE", "a step (`周一 10:00 name \"text\"`), a setting (`to`, `sender`, `quiet`, `cap`, `gap`, "
-                 "`active`, `timezone`, `vars`), `run` or `on <event>`"),
+                 "`active`, `timezone`, `vars`), `run`, `on <event>` or `in stage <stage>`"),
     ("T_OFFSET", "a timeline step (`T-10m name \"text\"`)"),
     ("OFFSET", "a lifecycle step (`+30m name \"text\"`) or `use <timeline>`"),
     ("OTHERWISE", "`when <condition>` or `otherwise`"),
@@ -779,8 +779,8 @@ def _indented_too_deep(lines: list[str], index: int, path: str) -> Diagnostic:
     where = f"indent it {width} spaces" if width else "start it at the left margin"
     return error("E0007", f"this line is indented deeper than line {above + 1} (`{_excerpt(lines[above])}`), "
                  "which does not open a block", span,
-                 f"{where}, like line {above + 1}; only `playbook`, `timeline`, `stages` and `on <event>` lines "
-                 "have lines indented under them")
+                 f"{where}, like line {above + 1}; only `playbook`, `timeline`, `stages`, `on <event>` and "
+                 "`in stage` lines have lines indented under them")
 
 
 def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
@@ -1102,8 +1102,9 @@ def _tag_expression_hint(token: Token, lines: list[str]) -> str:
     line = lines[token.line - 1]
     before = line[:token.column - 1].split()
     if before and before[-1] in ("stage", "stages", "阶段"):
-        return ("an audience picks groups by id or by tag, not by stage; to act when a group reaches a stage, "
-                "write `on group.stage <stage>` with its steps indented under it")
+        return (f"a stage is not a tag: write `in stage {_shown(str(token.value))}` after the groups, e.g. "
+                f"`to groups tagged 福利群 in stage {_shown(str(token.value))}` (sends only while a group is in it); "
+                "to act when a group reaches a stage, write `on group.stage <stage>` with its steps under it")
     return ("a tag is one word; join tags with `and`, `or`, `not` and parentheses, "
             "e.g. `groups tagged 福利群 and not city:上海`")
 

@@ -33,6 +33,13 @@ QUIET_MODES = {"推迟": "defer", "跳过": "skip"}
 
 
 @dataclasses.dataclass(frozen=True)
+class _StageBlock:
+    """`in stage ...` with its steps, each already holding the limit."""
+
+    steps: tuple
+
+
+@dataclasses.dataclass(frozen=True)
 class _Setting:
     """A playbook line that sets something; gathered into the Playbook node."""
 
@@ -158,6 +165,7 @@ class AstBuilder(Transformer):
     @v_args(meta=True)
     def playbook(self, meta, children):
         name, title, *lines = children
+        lines = [item for line in lines for item in (line if isinstance(line, list) else (line,))]
         settings: dict[str, _Setting] = {}
         repeated: list[Span] = []
         variables: list[ast.Assignment] = []
@@ -166,7 +174,7 @@ class AstBuilder(Transformer):
                 if item.key == "vars":
                     variables.extend(item.value)
                     continue
-                if item.key in settings:
+                if item.key in settings and item.key != "audience_stages":  # (a `to` line's: said once)
                     repeated.append(item.span)
                 settings[item.key] = item
         value = lambda key: settings[key].value if key in settings else None
@@ -175,11 +183,12 @@ class AstBuilder(Transformer):
             timezone=value("timezone"), audience=value("audience"), sender=value("sender"),
             quiet=value("quiet"), cap=value("cap"), gap=value("gap"), active=value("active"),
             holidays=value("holidays"), grace=value("grace"), variables=tuple(variables),
-            steps=tuple(i for i in lines if isinstance(i, ast.ScheduleStep)),
+            steps=tuple(_schedule_steps(lines)),
             launches=tuple(i for i in lines if isinstance(i, ast.Launch)),
             triggers=tuple(i for i in lines if isinstance(i, ast.Trigger)),
             span=self.span(meta), path=self.path, repeated_settings=tuple(repeated),
-            audience_unreadable=getattr(meta, "audience_unreadable", False))
+            audience_unreadable=getattr(meta, "audience_unreadable", False),
+            audience_stages=value("audience_stages"))
 
     def _setting(self, key, value, meta) -> _Setting:
         return _Setting(key, value, self.span(meta))
@@ -190,7 +199,18 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def audience(self, meta, children):
-        return self._setting("audience", children[0], meta)
+        target, limit = children
+        # The stage part is a setting of its own: a second `to` line replaces both (W0215 says so).
+        return [self._setting("audience", target, meta), self._setting("audience_stages", limit, meta)]
+
+    @v_args(meta=True)
+    def stage_limit(self, meta, children):
+        return ast.StageLimit(names=tuple(self.name(c) for c in children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def stage_block(self, meta, children):
+        limit, *steps = children
+        return _StageBlock(tuple(dataclasses.replace(step, stages=limit) for step in steps))
 
     @v_args(meta=True)
     def sender(self, meta, children):
@@ -592,9 +612,49 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def stage_cmp(self, meta, children):
-        metric, op, value = children
-        duration = self.duration(value) or ast.Duration(delta=dt.timedelta(0), text=str(value), span=self.span(value))
-        return ast.StageCompare(metric=str(metric), op=str(op), value=duration, span=self.span(meta))
+        metric_token, op, value = children
+        metric = "messages/day" if str(metric_token).startswith("messages") else str(metric_token)
+        span = self.span(meta)
+        if metric in ast.STAGE_COUNT_METRICS:
+            return ast.StageCompare(metric=metric, op=str(op), value=_NO_DURATION(span), span=span,
+                                    count=self._stage_count(metric, value))
+        duration = None
+        if value.type == "INT":  # (`0` is a duration: DURATION's `0`)
+            self.report("E0120", f"`{metric}` is a duration: `{value}` has no unit", value,
+                        f"write it with its unit, e.g. `{metric} {op} {value}d` (d, h, m, s)")
+        else:
+            duration = self.duration(value)
+        duration = duration or _NO_DURATION(self.span(value))
+        return ast.StageCompare(metric=metric, op=str(op), value=duration, span=span)
+
+    def _stage_count(self, metric: str, token: Token) -> int:
+        """The number a `members` or `messages/day` rule compares with (0 after a diagnostic)."""
+        text = str(token)
+        what = "members" if metric == "members" else "messages a day"
+        if token.type != "INT" and text != "0":
+            self.report("E0120", f"`{metric}` counts {what}, not time: `{text}` is a duration", token,
+                        f"write a number, e.g. `{metric} >= {re.sub(r'[^0-9].*', '', text) or 20}`")
+            return 0
+        if len(text) > MAX_DIGITS:
+            self.report("E0112", f"`{metric}`: a number of more than {MAX_DIGITS} digits", token,
+                        f"write a number, e.g. `{metric} >= 50`")
+            return 0
+        return int(text)
+
+
+def _NO_DURATION(span: Span) -> ast.Duration:
+    return ast.Duration(delta=dt.timedelta(0), text="0", span=span)
+
+
+def _schedule_steps(lines) -> list:
+    """The playbook's schedule steps in the order written, those of `in stage` blocks among them."""
+    steps = []
+    for item in lines:
+        if isinstance(item, ast.ScheduleStep):
+            steps.append(item)
+        elif isinstance(item, _StageBlock):
+            steps += item.steps
+    return steps
 
 
 def _shown_token(token: Token) -> str:

@@ -62,11 +62,16 @@ def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Se
 
 def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
                   group_filter: Callable[[Group], bool] | None = None, parts: frozenset[str] = ALL_PARTS,
-                  keep_quiet_skipped: bool = False) -> Iterator[tuple[Slot, tuple[Group, ...]]]:
+                  keep_quiet_skipped: bool = False, lifecycle=None) -> Iterator[tuple[Slot, tuple[Group, ...]]]:
     """The slots due in [start, end) in time order, each with the groups it
     reaches (those ``group_filter`` keeps): what :func:`expand` renders.
     ``keep_quiet_skipped``: also the slots that quiet hours in `skip` mode
-    leave out, at their scheduled time (for the gate to say it skips them)."""
+    leave out, at their scheduled time (for the gate to say it skips them).
+    ``lifecycle``: the :func:`~sopc.plan.triggers.plan_state` of ``events``
+    over [start, end), when the caller has made it (it asks it for stages).
+    A step limited to stages is planned for every group it reaches: the
+    gate (:class:`~sopc.plan.policy.Gate`) skips it where the group is in
+    another stage when it falls due."""
     sources: list[Iterable[Slot]] = []
     keep = keep_quiet_skipped
     for playbook in program.playbooks:
@@ -75,7 +80,7 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
         if "launch" in parts:
             sources += [_launch_slots(program, playbook, launch, start, end, keep) for launch in playbook.launches]
     if "trigger" in parts:
-        sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep))
+        sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep, state=lifecycle))
     for slot in heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
         if groups:

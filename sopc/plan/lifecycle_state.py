@@ -64,10 +64,11 @@ from sopc.lang import ast
 from sopc.plan.policy import apply_quiet
 from sopc.plan.slots import Slot, step_time
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 ACTIVE = frozenset(("member.joined", "member.message"))               # start a quiet spell's clock again
 ENDS_QUIET = frozenset(("member.joined", "member.message", "member.left"))
 SECOND = dt.timedelta(seconds=1)
+WEEK_DAYS = 7  # `messages/day`: the average over the last 7 whole local days
 
 Refusal = tuple[Event, str]  # an event no step is started from, and why
 
@@ -106,15 +107,21 @@ class Rules:
         self.program = program
         self.zone = load_zone(program.project.config.timezone)
         self.stages: ast.Stages | None = program.stages
+        compares = [c for rule in (self.stages.rules if self.stages else ()) for c in _compares(rule.condition)]
         self.thresholds: tuple[dt.timedelta, ...] = tuple(sorted({
-            c.value.delta for rule in (self.stages.rules if self.stages else ()) for c in _compares(rule.condition)}))
+            c.value.delta for c in compares if c.metric in ast.STAGE_DURATION_METRICS}))
+        # The counts the rules compare members with, and the week's messages with (7 × the daily figure).
+        self._member_keys: list[int] = sorted({c.count for c in compares if c.metric == "members"})
+        self._weekly_keys: list[int] = sorted({WEEK_DAYS * c.count for c in compares if c.metric == "messages/day"})
+        self.counts_members = bool(self._member_keys)
+        self.counts_messages = bool(self._weekly_keys)
         # When a threshold counted from a moment is reached, and passed: in
         # microseconds (sorted, for bisect) and as durations.
         offsets = sorted({step for t in self.thresholds for step in (t, t + SECOND)})
         self.stage_offsets: tuple[dt.timedelta, ...] = tuple(offsets)
         self.stage_offset_keys: list[int] = [_micros(t) for t in offsets]
         self._threshold_keys: list[int] = [_micros(t) for t in self.thresholds]
-        self._stage_by_class: dict[tuple[int, int], str | None] = {}
+        self._stage_by_class: dict[tuple[int, ...], str | None] = {}
         self.refs: dict[tuple[int, int], TriggerRef] = {}
         self._by_group: dict[str, dict[str, list[TriggerRef]]] = {}
         texts: dict[str, None] = {}
@@ -133,24 +140,52 @@ class Rules:
         self.silences: tuple[tuple[str, dt.timedelta], ...] = tuple(
             (text, span) for text in texts if (span := parse_duration(text)))
         self.silence_keys: tuple[int, ...] = tuple(_micros(span) for _, span in self.silences)
+        # Groups whose stage a playbook's `in stage` asks about: their events are kept, triggers or not.
+        self.staged: frozenset[str] = frozenset(
+            g.id for p in program.playbooks if p.stage_limited
+            for g in (*p.groups, *(g for launch in p.launches for g in launch.groups))
+        ) if self.stages is not None else frozenset()
         self.fingerprint = self._fingerprint()
+
+    def tracks(self, group: str) -> bool:
+        """Whether the state keeps ``group``: a trigger can start from its
+        events, or an `in stage` asks for its stage."""
+        return group in self._by_group or group in self.staged
+
+    def starting_members(self, group: str) -> int:
+        """The roster's `members` of ``group``: its member count before its first event (0: none given)."""
+        found = self.program.project.roster.by_id.get(group)
+        text = str(found.variables.get("members", "")).strip() if found is not None else ""
+        return int(text) if text.isdigit() and len(text) <= 9 else 0
 
     def triggers_for(self, group: str) -> dict[str, list[TriggerRef]] | None:
         """The triggers ``group``'s events can start, by event kind; None when
         it is in no playbook with triggers (its events start nothing)."""
         return self._by_group.get(group)
 
-    def stage(self, age: int, silent: int) -> str | None:
-        """:func:`stage_of` for an age and a silence in microseconds. The
-        rules only compare them with the thresholds, so the stage is worked
-        out once for each pair of places the two have among the thresholds."""
-        place = (_place(self._threshold_keys, age), _place(self._threshold_keys, silent))
+    def stage(self, age: int, silent: int, members: int = 0, weekly: int = 0) -> str | None:
+        """:func:`stage_of` for an age and a silence in microseconds, a
+        member count and the messages of the last 7 whole days. The rules
+        only compare them with their thresholds, so the stage is worked out
+        once for each combination of places they have among the thresholds."""
+        place = (_place(self._threshold_keys, age), _place(self._threshold_keys, silent),
+                 _place(self._member_keys, members), _place(self._weekly_keys, weekly))
         try:
             return self._stage_by_class[place]
         except KeyError:
             stage = self._stage_by_class[place] = stage_of(
-                self.stages, age=dt.timedelta(microseconds=age), silent=dt.timedelta(microseconds=silent))
+                self.stages, age=dt.timedelta(microseconds=age), silent=dt.timedelta(microseconds=silent),
+                members=members, weekly=weekly)
             return stage
+
+    def day(self, moment: dt.datetime) -> int:
+        """The local day (in the project's zone) ``moment`` falls on, as an ordinal."""
+        return moment.astimezone(self.zone).date().toordinal()
+
+    def midnight_after(self, moment: dt.datetime) -> dt.datetime:
+        """The first local midnight after ``moment``."""
+        day = moment.astimezone(self.zone).date() + dt.timedelta(days=1)
+        return localize(dt.datetime.combine(day, dt.time()), self.zone)
 
     def created(self, group: str) -> dt.datetime | None:
         """The roster's `created` day of ``group``, at local midnight (None: not known)."""
@@ -175,10 +210,12 @@ class Rules:
                         for t in playbook.triggers]
             playbooks.append([pi, playbook.name, playbook.zone_name, sorted(g.id for g in playbook.groups),
                               [str(policy.quiet_start), str(policy.quiet_end), policy.quiet_mode], triggers])
-        created = {g: (c.isoformat() if (c := self.created(g)) else None) for g in sorted(self._by_group)}
+        tracked = sorted(set(self._by_group) | self.staged)
+        created = {g: (c.isoformat() if (c := self.created(g)) else None) for g in tracked}
+        members = {g: self.starting_members(g) for g in tracked} if self.counts_members else None
         stages = [[r.name.value, _condition(r.condition)] for r in self.stages.rules] if self.stages else None
-        text = json.dumps([STATE_VERSION, self.program.project.config.timezone, playbooks, created, stages],
-                          ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps([STATE_VERSION, self.program.project.config.timezone, playbooks, created, stages,
+                           sorted(self.staged), members], ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -200,7 +237,7 @@ def _condition(condition) -> list | None:
     if condition is None:
         return None
     if isinstance(condition, ast.StageCompare):
-        return ["cmp", condition.metric, condition.op, condition.value.delta.total_seconds()]
+        return ["cmp", condition.metric, condition.op, condition.value.delta.total_seconds(), condition.count]
     return ["all" if isinstance(condition, ast.StageAll) else "any", [_condition(t) for t in condition.terms]]
 
 
@@ -221,20 +258,30 @@ def rules_of(program: Program) -> Rules:
 
 # ---- stages ----------------------------------------------------------------------------------
 
-def stage_of(stages: ast.Stages, *, age: dt.timedelta, silent: dt.timedelta) -> str | None:
+def stage_of(stages: ast.Stages, *, age: dt.timedelta, silent: dt.timedelta, members: int = 0,
+             weekly: int = 0) -> str | None:
+    """The first rule that holds for a group ``age`` old, ``silent`` since
+    its last message, with ``members`` members and ``weekly`` messages in
+    the last 7 whole local days (`messages/day >= 20`: ``weekly >= 140``)."""
     for rule in stages.rules:
-        if rule.condition is None or _holds(rule.condition, age=age, silent=silent):
+        if rule.condition is None or _holds(rule.condition, (age, silent, members, weekly)):
             return rule.name.value
     return None
 
 
-def _holds(condition, *, age, silent) -> bool:
+def _holds(condition, values: tuple) -> bool:
     if isinstance(condition, ast.StageAll):
-        return all(_holds(t, age=age, silent=silent) for t in condition.terms)
+        return all(_holds(t, values) for t in condition.terms)
     if isinstance(condition, ast.StageAny):
-        return any(_holds(t, age=age, silent=silent) for t in condition.terms)
-    value = age if condition.metric == "age" else silent
-    limit = condition.value.delta
+        return any(_holds(t, values) for t in condition.terms)
+    age, silent, members, weekly = values
+    metric = condition.metric
+    if metric == "members":
+        value, limit = members, condition.count
+    elif metric == "messages/day":
+        value, limit = weekly, WEEK_DAYS * condition.count  # exact: no average in floats
+    else:
+        value, limit = (age if metric == "age" else silent), condition.value.delta
     op = condition.op
     if op == "<":
         return value < limit
@@ -368,7 +415,8 @@ class GroupState:
 
     __slots__ = ("id", "created", "created_by_event", "upto", "upto_key", "members", "last_message",
                  "last_message_key", "stage", "stage_upto", "stage_next", "stage_next_at", "fired", "sequences",
-                 "retired", "counts", "_heap", "_stoppers", "_created", "_created_keys", "_kept")
+                 "retired", "counts", "member_count", "day_counts", "timeline_keys", "timeline_stages",
+                 "_heap", "_stoppers", "_created", "_created_keys", "_kept")
 
     def __init__(self, group: str, created: dt.datetime, created_by_event: bool):
         self.id = group
@@ -377,7 +425,7 @@ class GroupState:
         self.upto: dt.datetime | None = None        # the latest event taken
         self.upto_key: int | None = None
         # member ("" for none) -> [last activity (None: left), name, its key, silence entries in the heap
-        # (a bit for each span)]
+        # (a bit for each span), in the group (True; False: left; None: not known)]
         self.members: dict[str, list] = {}
         self.last_message: dt.datetime | None = None
         self.last_message_key: int | None = None
@@ -390,6 +438,12 @@ class GroupState:
         self.counts: dict[tuple[str, str, str | None], int] = {}
         self.sequences: list[Sequence] = []
         self.retired: dt.datetime | None = None     # sequences ending before this were let go
+        self.member_count = 0                       # `members`: the roster's count, + joined - left
+        self.day_counts: dict[int, int] = {}        # `messages/day`: local day (ordinal) -> its messages
+        # The stage over time: from each key on, its stage (bisect; the
+        # stage before the first: none, the group is not created yet).
+        self.timeline_keys: list[int] = []
+        self.timeline_stages: list[str] = []
         # (deadline key, member, silence index): at most one entry a member
         # and span; one whose member was active since is put back with the
         # new deadline when it comes up, rather than one pushed per message.
@@ -408,6 +462,8 @@ class GroupState:
         for name in GroupState.__slots__:
             setattr(twin, name, getattr(self, name))
         twin._heap = list(self._heap)
+        twin.timeline_keys, twin.timeline_stages = list(self.timeline_keys), list(self.timeline_stages)
+        twin.day_counts = dict(self.day_counts)
         twin.members = {member: list(state) for member, state in self.members.items()}
         twin.fired = set(self.fired)
         twin.counts = dict(self.counts)
@@ -416,6 +472,20 @@ class GroupState:
         for sequence in twin.sequences:
             _register(twin, sequence)
         return twin
+
+    def stage_copy(self) -> "GroupState":
+        """A copy to project the stage on (and nothing else: it shares
+        the members, sequences and silences, which the stage does not change)."""
+        twin = object.__new__(GroupState)
+        for name in GroupState.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin.timeline_keys, twin.timeline_stages = list(self.timeline_keys), list(self.timeline_stages)
+        return twin
+
+    def stage_at_key(self, key: int) -> str | None:
+        """The stage at ``key`` as far as it is worked out (None: before the creation)."""
+        at = bisect.bisect_right(self.timeline_keys, key)
+        return self.timeline_stages[at - 1] if at else None
 
 
 def _register(group: GroupState, sequence: Sequence) -> None:
@@ -458,6 +528,10 @@ class LifecycleState:
         # A plan of a window from here needs no sequence ending before it: let
         # such go as they pile up (None: keep them; the runner lets go itself).
         self.retire_before: dt.datetime | None = None
+        self._eventless: dict[str, GroupState | None] = {}  # the stage of groups with no event yet
+        self._views: dict[str, GroupState] = {}              # the stage projected past a group's latest event
+        self._moment: dt.datetime | None = None             # the last moment stage_at was asked about, its key
+        self._moment_key = 0
 
     # ---- taking events --------------------------------------------------------------------
 
@@ -468,10 +542,14 @@ class LifecycleState:
         done = Advanced()
         triggers = self.rules.triggers_for(event.group)
         if triggers is None:
-            return done  # in no playbook with triggers: nothing to keep
+            if not self.rules.tracks(event.group):
+                return done  # in no playbook with triggers or `in stage`: nothing to keep
+            triggers = _NO_TRIGGERS
         group = self.groups.get(event.group)
         if group is None:
             group = self.groups[event.group] = self._new_group(event)
+            self._eventless.pop(event.group, None)
+        self._views.pop(event.group, None)
         key = _key(event.at)
         if group.upto_key is not None and key < group.upto_key:
             raise OutOfOrder(f"event at {event.at.isoformat()} is older than {group.upto.isoformat()}, "
@@ -485,6 +563,7 @@ class LifecycleState:
         """Build ``group_id``'s state again from all its events (any order:
         sorted by time here, ties in the order given)."""
         self.groups.pop(group_id, None)
+        self._views.pop(group_id, None)
         self.dirty.add(group_id)
         for event in sorted(events, key=_at):
             self.advance(event)
@@ -509,6 +588,11 @@ class LifecycleState:
                 group.sequences = kept
                 group.retired = before if group.retired is None else max(group.retired, before)
                 self.dirty.add(group_id)
+            # The stage before ``before``: only the last one counts (the stage at ``before``).
+            gone = bisect.bisect_right(group.timeline_keys, _key(before)) - 1
+            if gone > 0:
+                del group.timeline_keys[:gone], group.timeline_stages[:gone]
+                self.dirty.add(group_id)
 
     def needs_rebuild(self, group_id: str, moment: dt.datetime) -> bool:
         """Whether taking an event of ``group_id`` at ``moment`` (and
@@ -522,6 +606,69 @@ class LifecycleState:
         """Whether the state holds every sequence of ``group_id`` with a step going out from ``moment`` on."""
         group = self.groups.get(group_id)
         return group is None or group.retired is None or group.retired <= moment
+
+    # ---- the stage ------------------------------------------------------------------------
+
+    def stage_at(self, group_id: str, moment: dt.datetime) -> str | None:
+        """``group_id``'s stage at ``moment`` by the events taken so far (and,
+        past its latest, none coming meanwhile): what `in stage` asks when a
+        message falls due. None: the group has no stage then (before its
+        creation; no roster `created` day and no event yet; or no `stages`).
+        A bisect in the group's stage timeline, the timeline projected past
+        its latest event once (and kept until the group's next event)."""
+        if self.rules.stages is None:
+            return None
+        if moment is self._moment:  # a slot's messages share their time
+            key = self._moment_key
+        else:
+            key = self._moment_key = _key(moment)
+            self._moment = moment
+        group = self.groups.get(group_id)
+        if group is None:
+            group = self._eventless.get(group_id, _UNSEEN)
+            if group is _UNSEEN:
+                group = self._eventless_group(group_id)
+            if group is None:
+                return None
+            if group.stage_next is not None and group.stage_next <= key:
+                _stages_until(group, key, self.rules)  # no event: what it projects is what holds
+        elif group.stage_next is not None and group.stage_next <= key:
+            view = self._views.get(group_id)
+            if view is None:
+                view = self._views[group_id] = group.stage_copy()
+            _stages_until(view, key, self.rules)
+            group = view
+        return group.stage_at_key(key)
+
+    def stages_between(self, group_id: str, start: dt.datetime, end: dt.datetime) -> tuple:
+        """``group_id``'s stages over [start, end): the stage at ``start``
+        and each change after it, (key, stage). Two groups with the same
+        have the same `in stage` verdicts in that window (the checks treat
+        them alike)."""
+        first = self.stage_at(group_id, start)
+        group = self._views.get(group_id) or self.groups.get(group_id) or self._eventless.get(group_id)
+        if group is None:
+            return (first,)
+        self.stage_at(group_id, end)  # worked out that far
+        group = self._views.get(group_id) or self.groups.get(group_id) or self._eventless.get(group_id)
+        keys = group.timeline_keys
+        low, high = bisect.bisect_right(keys, _key(start)), bisect.bisect_left(keys, _key(end))
+        return (first, *zip(keys[low:high], group.timeline_stages[low:high]))
+
+    def _eventless_group(self, group_id: str) -> GroupState | None:
+        """The state of a group with no event: created on its roster
+        `created` day (None without one: its stage is not known)."""
+        try:
+            return self._eventless[group_id]
+        except KeyError:
+            created = self.rules.created(group_id)
+            group = None
+            if created is not None:
+                group = GroupState(group_id, created, False)
+                group.member_count = self.rules.starting_members(group_id)
+                _prepare_stages(group, self.rules)
+            self._eventless[group_id] = group
+            return group
 
     # ---- what it plans --------------------------------------------------------------------
 
@@ -554,6 +701,7 @@ class LifecycleState:
     def load_group(self, group_id: str, text: str) -> None:
         """Take ``group_id``'s state from :meth:`group_json`'s text."""
         self.groups[group_id] = _from_json(self.rules, group_id, json.loads(text))
+        self._views.pop(group_id, None)
 
     def rebind(self, rules: Rules) -> None:
         """The same rules (same fingerprint) from another build of the
@@ -569,6 +717,7 @@ class LifecycleState:
     def _new_group(self, first: Event) -> GroupState:
         created = self.rules.created(first.group)
         group = GroupState(first.group, created or first.at, created is None)
+        group.member_count = self.rules.starting_members(first.group)
         _prepare_stages(group, self.rules)
         return group
 
@@ -600,7 +749,7 @@ class LifecycleState:
                     continue
             else:
                 return
-            self._fire(group, event, self.rules.triggers_for(group.id), done)
+            self._fire(group, event, self.rules.triggers_for(group.id) or _NO_TRIGGERS, done)
 
     def _take(self, group: GroupState, event: Event, key: int, triggers, done: Advanced) -> None:
         self._fire(group, event, triggers, done)
@@ -609,7 +758,7 @@ class LifecycleState:
             member = event.member or ""
             state = group.members.get(member)
             if state is None:
-                state = group.members[member] = [None, None, None, 0]
+                state = group.members[member] = [None, None, None, 0, None]
             if event.name:
                 state[1] = event.name
             if kind in ACTIVE:
@@ -617,10 +766,14 @@ class LifecycleState:
                 _queue_silences(group, member, state, self.rules)
             elif kind == "member.left":
                 state[0] = state[2] = None
+            if self.rules.counts_members and event.member:
+                _count_member(group, kind, state)
         group.upto, group.upto_key = event.at, key
         if self.rules.stages is not None:
             if kind == "member.message":
                 group.last_message, group.last_message_key = _elapsed(event.at), key
+                if self.rules.counts_messages:
+                    _count_message(group, self.rules.day(event.at))
             if key >= group._created_keys[0]:
                 # every event's moment is looked at (after the events at it)
                 group.stage_next, group.stage_next_at = key, event.at
@@ -629,14 +782,9 @@ class LifecycleState:
         """The stage at ``moment`` if it changed there, as a group.stage event."""
         # As datetimes subtract: wall clock between two times in the
         # project's zone (the creation, a threshold counted from it), else elapsed.
-        age = _micros(moment - group.created)
-        silent = age if group.last_message_key is None else key - group.last_message_key
-        stage = self.rules.stage(age, silent)
-        group.stage_upto = key
-        _schedule_stage(group, self.rules)
-        if stage is None or stage == group.stage:
+        stage = _stage_then(group, key, moment, self.rules)
+        if stage is None:
             return None
-        group.stage = stage
         return Event(kind="group.stage", group=group.id, member=None, at=moment, argument=stage)
 
     def _fire(self, group: GroupState, event: Event, triggers, done: Advanced | None) -> None:
@@ -728,6 +876,62 @@ def _queue_silences(group: GroupState, member: str, state: list, rules: Rules, a
                 state[3] |= bit
 
 
+_NO_TRIGGERS: dict = {}
+_UNSEEN = object()
+
+
+def _stage_then(group: GroupState, key: int, moment: dt.datetime, rules: Rules) -> str | None:
+    """Work out ``group``'s stage at ``moment`` (``key``) and when it may
+    next change; the new stage if it changed there, else None."""
+    # As datetimes subtract: wall clock between two times in the
+    # project's zone (the creation, a threshold counted from it), else elapsed.
+    age = _micros(moment - group.created)
+    silent = age if group.last_message_key is None else key - group.last_message_key
+    weekly = _weekly(group, rules.day(moment)) if rules.counts_messages else 0
+    stage = rules.stage(age, silent, group.member_count, weekly)
+    group.stage_upto = key
+    _schedule_stage(group, rules)
+    if stage is None or stage == group.stage:
+        return None
+    group.stage = stage
+    group.timeline_keys.append(key)
+    group.timeline_stages.append(stage)
+    return stage
+
+
+def _stages_until(group: GroupState, key: int, rules: Rules) -> None:
+    """``group``'s stage worked out up to ``key`` (included), no event coming meanwhile."""
+    while group.stage_next is not None and group.stage_next <= key:
+        _stage_then(group, group.stage_next, group.stage_next_at, rules)
+
+
+def _count_member(group: GroupState, kind: str, state: list) -> None:
+    """`members`: a join adds one, a leave takes one away (once each: a
+    member joined twice is one member); a member seen writing is in."""
+    if kind == "member.joined":
+        if state[4] is not True:
+            group.member_count += 1
+    elif kind == "member.left":
+        if state[4] is not False:  # (unknown: one of the roster's count)
+            group.member_count = max(0, group.member_count - 1)
+        state[4] = False
+        return
+    state[4] = True if kind in ACTIVE else state[4]
+
+
+def _count_message(group: GroupState, day: int) -> None:
+    counts = group.day_counts
+    counts[day] = counts.get(day, 0) + 1
+    if len(counts) > WEEK_DAYS + 1:
+        for old in [d for d in counts if d < day - WEEK_DAYS]:
+            del counts[old]
+
+
+def _weekly(group: GroupState, today: int) -> int:
+    """The group's messages on the 7 whole local days before ``today``."""
+    return sum(count for day, count in group.day_counts.items() if today - WEEK_DAYS <= day < today)
+
+
 def _prepare_stages(group: GroupState, rules: Rules) -> None:
     if rules.stages is None:
         return
@@ -767,6 +971,14 @@ def _schedule_stage(group: GroupState, rules: Rules) -> None:
     upto = group.upto_key
     if upto is not None and upto >= first and (after is None or upto > after) and (best_key is None or upto < best_key):
         best_key, best = upto, group.upto
+    if rules.counts_messages and group.day_counts and after is not None:
+        # The week's messages change at each local midnight until the last day with messages leaves the week.
+        moment = _EPOCH + dt.timedelta(microseconds=after)
+        if rules.day(moment) <= max(group.day_counts) + WEEK_DAYS:
+            midnight = rules.midnight_after(moment)
+            midnight_key = _key(midnight)
+            if best_key is None or midnight_key < best_key:
+                best_key, best = midnight_key, midnight
     group.stage_next, group.stage_next_at = best_key, best
 
 
@@ -786,7 +998,10 @@ def _to_json(group: GroupState) -> dict:
         "created": _iso(group.created) if group.created_by_event else None,
         "upto": _iso(group.upto), "last_message": _iso(group.last_message),
         "stage": group.stage, "stage_upto": group.stage_upto, "retired": _iso(group.retired),
-        "members": {m: [_iso(s[0]), s[1]] for m, s in group.members.items() if s[0] is not None or s[1]},
+        "members": {m: [_iso(s[0]), s[1], s[4]] for m, s in group.members.items()
+                    if s[0] is not None or s[1] or s[4] is not None},
+        "member_count": group.member_count, "days": sorted(group.day_counts.items()),
+        "timeline": list(zip(group.timeline_keys, group.timeline_stages)),
         "fired": sorted([pi, ti, m] for pi, ti, m in group.fired),
         **({"counts": sorted(([m, k, a, n] for (m, k, a), n in group.counts.items()),
                                   key=lambda row: (row[0], row[1], row[2] or ""))} if group.counts else {}),
@@ -809,9 +1024,13 @@ def _from_json(rules: Rules, group_id: str, data: dict) -> GroupState:
     group.retired = _time(data["retired"])
     group.fired = {(pi, ti, m) for pi, ti, m in data["fired"]}
     group.counts = {(m, k, a): n for m, k, a, n in data.get("counts", ())}
-    for member, (last, name) in data["members"].items():
+    group.member_count = data["member_count"]
+    group.day_counts = {day: count for day, count in data["days"]}
+    group.timeline_keys = [key for key, _ in data["timeline"]]
+    group.timeline_stages = [stage for _, stage in data["timeline"]]
+    for member, (last, name, inside) in data["members"].items():
         last = _time(last)
-        state = group.members[member] = [last, name, None if last is None else _key(last), 0]
+        state = group.members[member] = [last, name, None if last is None else _key(last), 0, inside]
         if last is not None:  # those before the latest event began (or were cut short) already
             _queue_silences(group, member, state, rules, after=group.upto_key)
     for pi, ti, kind, member, at, name, argument, event_data, stop in data["sequences"]:

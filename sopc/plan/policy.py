@@ -10,15 +10,23 @@ its group:
 1. its playbook is paused (or was, when it fell due)  -> skipped: paused
 2. later than its grace after its due time            -> skipped: missed
 3. going out (now, or its due time) in quiet hours   -> deferred to their end, or skipped: quiet
-4. the group already had the day's cap                -> skipped: cap
-5. the group's previous post was less than the gap ago -> deferred until the gap has passed
+4. its step is for groups `in stage` S, and the group
+   is in another stage at the message's time          -> skipped: stage
+5. the group already had the day's cap                -> skipped: cap
+6. the group's previous post was less than the gap ago -> deferred until the gap has passed
+
+The stage (4) is the group's at the message's planned time, by the events
+recorded so far: the gate asks ``stage_at`` (the lifecycle state's, which
+`sopc plan --events` builds from the events file and the runner keeps in its
+store), so a plan and a run given the same events agree, and the run asks
+when the message falls due, with the events that came after it was planned.
 
 A deferred message keeps its id (a hash of the time it was scheduled for)
 and goes out at the time it was deferred to: that is its ``at`` in the plan
 and in what the runner hands its sender (:func:`placed_at`).
 
-Actions (dissolve, remind staff, remove member) are not posts: they skip 4
-and 5, and the cap and gap do not count them. Nor are private messages (`to
+Actions (dissolve, remind staff, remove member) are not posts: they skip 5
+and 6, and the cap and gap do not count them. Nor are private messages (`to
 member`: 1:1 to a member, for recall and moderation, so as not to spam the
 group): the group's cap and gap are about what its members see in the group,
 and a private message is not in it. Pauses, the grace and quiet hours hold
@@ -30,7 +38,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Policy
 from sopc.core.messages import Outcome, StoredMessage
@@ -42,6 +50,7 @@ DEFERRED = "deferred: "         # how every deferral's reason starts
 QUIET_DEFERRAL = DEFERRED + "quiet hours"
 
 Pause = tuple[str, dt.datetime, dt.datetime | None]  # playbook, paused at, resumed at (None: still paused)
+StageAt = Callable[[str, dt.datetime], "str | None"]  # (group, moment) -> its stage then (None: none known)
 
 
 class DueMessage(Protocol):
@@ -150,6 +159,26 @@ def paused_at(pauses: Sequence[Pause], playbook: str, moment: dt.datetime) -> bo
     return any(name == playbook and (until is None or since <= moment < until) for name, since, until in pauses)
 
 
+def stage_refusal(message: DueMessage, playbook: CompiledPlaybook, stage_at: StageAt | None) -> str | None:
+    """Rule 4: why ``message`` does not go to its group, whose stage at the
+    message's time is not one its step is for; None if it goes (or its step
+    is for any stage). The one place `in stage` is applied: the gate (plan
+    and run) and the checks that count posts ask it."""
+    allowed = playbook.allowed_stages(message.step) if playbook.stage_limited else None
+    if allowed is None:
+        return None
+    stage = stage_at(message.group, message.at) if stage_at is not None else None
+    return None if stage in allowed else _stage_reason(message.group, stage, allowed)
+
+
+def _stage_reason(group: str, stage: str | None, allowed: frozenset[str]) -> str:
+    wanted = ", ".join(sorted(allowed)) or "no stage (its block's stages and the playbook's have none in common)"
+    if stage is None:
+        return (f"stage: group `{group}` has no stage yet (not created then, or no roster `created` "
+                f"day and no event); the step is for {wanted}")
+    return f"stage: group `{group}` is in {stage}, the step is for {wanted}"
+
+
 def placed_at(message: StoredMessage, zone) -> dt.datetime:
     """When the policy has a stored message go out: the time the gate
     deferred it to (in ``zone``, as the plan shows it), else its planned
@@ -165,9 +194,11 @@ class Gate:
     gap) and the pauses. :meth:`decide` counts a post the moment it lets it
     through; :meth:`undo` takes it back if it did not go out after all."""
 
-    def __init__(self, history: GroupHistory | None = None, pauses: Sequence[Pause] = ()):
+    def __init__(self, history: GroupHistory | None = None, pauses: Sequence[Pause] = (),
+                 stage_at: StageAt | None = None):
         self.history = history if history is not None else GroupHistory()
         self.pauses: Sequence[Pause] = pauses
+        self.stage_at: StageAt | None = stage_at  # rule 4 asks it (None: no stage is known)
         self._day: tuple = (None, None, None)  # (now, zone, its local day): one slot's messages share it
 
     def decide(self, message: DueMessage, playbook: CompiledPlaybook, now: dt.datetime) -> Verdict:
@@ -185,7 +216,17 @@ class Gate:
         if timing is not None:
             return [Outcome(message.id, *timing) for message in messages]
         outcomes: list[Outcome | None] = []
+        staged = playbook.stage_limited
+        step, allowed, stage_at = None, None, self.stage_at
         for message in messages:
+            if staged:  # rule 4, as stage_refusal words it (a slot's messages share their step: looked up once)
+                if message.step is not step:
+                    step, allowed = message.step, playbook.allowed_stages(message.step)
+                if allowed is not None:
+                    stage = stage_at(message.group, message.at) if stage_at is not None else None
+                    if stage not in allowed:
+                        outcomes.append(Outcome(message.id, "skipped", _stage_reason(message.group, stage, allowed)))
+                        continue
             if not counts_as_post(message):  # an action, or a private message: not a post in the group
                 outcomes.append(None)
                 continue

@@ -13,7 +13,8 @@ What the plan cannot know, it assumes:
   retries), so the grace, which only forgives lateness, never comes into it;
 * no playbook is paused, except those it is told are (``paused``: for the
   whole window);
-* the events are the ones given, each recorded at its time;
+* the events are the ones given, each recorded at its time (a group's stage,
+  for `in stage`, is the one they give it at each message's time);
 * nothing was sent before the lead-in (the day before the window): the
   evening before the window counts for the first day's gap, older posts
   count for nothing.
@@ -32,6 +33,7 @@ from sopc.core.diagnostics import Diagnostic
 from sopc.core.messages import PlannedMessage
 from sopc.plan.expand import ALL_PARTS, Renderer, planned_slots
 from sopc.plan.policy import QUIET_DEFERRAL, Gate, gate_order
+from sopc.plan.triggers import plan_state
 from sopc.project.roster import Group
 
 LEAD_IN = dt.timedelta(days=1)
@@ -146,10 +148,11 @@ def _gated(program: Program, start: dt.datetime, end: dt.datetime, events: Seque
     order of :func:`simulate`; those deferred past ``end`` last, each at its
     new time."""
     lead = start - LEAD_IN
-    gate = Gate(pauses=[(name, lead, None) for name in paused])
+    lifecycle = plan_state(program, events, lead, end)  # one state: the triggers' slots, the groups' stages
+    gate = Gate(pauses=[(name, lead, None) for name in paused], stage_at=lifecycle.stage_at)
     renderer = Renderer(program, diagnostics if diagnostics is not None else [])
     slots = _planned(renderer, planned_slots(program, lead, end, events=events, group_filter=group_filter,
-                                             parts=ALL_PARTS, keep_quiet_skipped=True))
+                                             parts=ALL_PARTS, keep_quiet_skipped=True, lifecycle=lifecycle))
     waiting: list[tuple[dt.datetime, int, _Due]] = []  # deferred, by their new due time
     upcoming = next(slots, None)
     while upcoming is not None or waiting:

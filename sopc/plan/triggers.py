@@ -29,7 +29,7 @@ from sopc.core.timeutil import range_problem
 from sopc.plan.lifecycle_state import Advanced, LifecycleState, Refusal, rules_of, stage_of
 from sopc.plan.slots import Slot
 
-__all__ = ["Refusal", "derived_events", "plannable", "stage_of", "trigger_slots"]
+__all__ = ["Refusal", "derived_events", "plan_state", "plannable", "stage_of", "trigger_slots"]
 
 
 # ---- derived events ------------------------------------------------------------------------
@@ -42,8 +42,8 @@ def derived_events(program: Program, events: Sequence[Event], end: dt.datetime) 
     state.record_derived = True
     done = Advanced()
     for event in sorted(plannable(events)[0], key=_at):
-        if state.rules.triggers_for(event.group) is None:
-            done.derived.append(event)  # in no playbook with triggers: nothing is derived from it
+        if not state.rules.tracks(event.group):
+            done.derived.append(event)  # in no playbook with triggers or `in stage`: nothing is derived from it
         else:
             done.derived += state.advance(event).derived
     state.finish(end, done)
@@ -73,23 +73,40 @@ def plannable(events: Sequence[Event]) -> tuple[list[Event], list[Refusal]]:
 
 
 def trigger_slots(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime, *,
-                  keep_quiet_skipped: bool = False, refused: list[Refusal] | None = None) -> list[Slot]:
+                  keep_quiet_skipped: bool = False, refused: list[Refusal] | None = None,
+                  state: LifecycleState | None = None) -> list[Slot]:
     """The slots the events start in [start, end), in time order: every
     event through one :class:`~sopc.plan.lifecycle_state.LifecycleState`, in
     time order (ties: in the order given). An event that cannot be planned
     is left out, and added to ``refused`` (when given) with why; the others
-    are planned as if it were not there."""
+    are planned as if it were not there. ``state``: one :func:`plan_state`
+    made of these events already (the plan asks it for stages too)."""
+    if not any(p.triggers for p in program.playbooks):
+        if refused is not None:
+            refused.extend(plannable(events)[1])
+        return []
+    if state is None:
+        state = plan_state(program, events, start, end, refused=refused)
+    elif refused is not None:
+        refused.extend(plannable(events)[1])
+    return state.slots(start, end, keep_quiet_skipped=keep_quiet_skipped, project=False)
+
+
+def plan_state(program: Program, events: Sequence[Event], start: dt.datetime, end: dt.datetime, *,
+               refused: list[Refusal] | None = None) -> LifecycleState:
+    """The lifecycle state of a plan of [start, end): every event that can
+    be planned, in time order, and what they imply up to ``end`` (the stage
+    timelines `in stage` asks, the sequences the triggers start)."""
     events, refusals = plannable(events)
     if refused is not None:
         refused.extend(refusals)
-    if not events or not any(p.triggers for p in program.playbooks):
-        return []
     state = LifecycleState(rules_of(program), on_refused=None if refused is None else _append_to(refused))
     state.retire_before = start
-    for event in sorted(events, key=_at):
-        state.advance(event)
-    state.finish(end)
-    return state.slots(start, end, keep_quiet_skipped=keep_quiet_skipped, project=False)
+    if events and (state.rules.staged or any(p.triggers for p in program.playbooks)):
+        for event in sorted(events, key=_at):
+            state.advance(event)
+        state.finish(end)
+    return state
 
 
 def _append_to(refused: list[Refusal]):

@@ -125,6 +125,12 @@ class Planner:
         horizon = self.horizon()
         return None if horizon is None else horizon - self.lookahead / 2
 
+    def stage_at(self, group: str, moment: dt.datetime) -> str | None:
+        """``group``'s stage at ``moment`` by the events taken so far: the
+        worker's gate asks it when a message of an `in stage` step falls
+        due (the runner takes new events first)."""
+        return self._current_lifecycle().stage_at(group, moment)
+
     # ---- events -----------------------------------------------------------------------------
 
     def take_events(self, now: dt.datetime) -> int:
@@ -219,7 +225,7 @@ class Planner:
         taken = 0
         for group, rows in self.store.events_by_group(skipped):
             taken = max(taken, rows[-1][0])
-            if rules.triggers_for(group) is None:
+            if not rules.tracks(group):
                 continue
             kept = self._plannable(rows)
             state.rebuild(group, [event for _, event in kept])
@@ -244,7 +250,7 @@ class Planner:
         state = self._lifecycle
         by_group: dict[str, list[Event]] = {}
         for _, event in self._plannable(rows):
-            if state.rules.triggers_for(event.group) is not None:
+            if state.rules.tracks(event.group):
                 by_group.setdefault(event.group, []).append(event)
         for group, events in by_group.items():
             earliest = min(event.at for event in events)

@@ -87,6 +87,7 @@ class Runner:
         self.worker = Worker(store, clock, concurrency=options.concurrency, flush_every=options.flush_every,
                              retry=options.retry_policy(), log=self.log, tally=self.tally, on_done=self.wake)
         self.poller = ConfirmationPoller(store, every=options.confirm_every, log=self.log)
+        self.worker.gate.stage_at = self.planner.stage_at  # `in stage`: the planner's lifecycle state knows
         self._old_pools: list[SenderPool] = []
         self._wake: asyncio.Event | None = None
         self._reload_requested = False
