@@ -14,7 +14,9 @@ from sopc import pipeline
 from sopc.checks import CheckContext
 from sopc.checks.cadence import check_cadence
 from sopc.plan.expand import Renderer, expand, planned_slots
+from sopc.plan.policy import stage_refusal
 from sopc.plan.schedule import occurrences
+from sopc.plan.triggers import plan_state
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS = sorted([p for p in (ROOT / "examples").iterdir() if (p / "sopc.toml").is_file()] +
@@ -28,9 +30,13 @@ def _rendered_cap_and_gap(program, start, end) -> set[tuple[str, str, str]]:
     steps = {(p.name, s.name): s for p in program.playbooks for s in p.all_steps()}
     policies = {p.name: p.policy for p in program.playbooks}
     zones = {p.name: p.zone for p in program.playbooks}
+    playbooks = {p.name: p for p in program.playbooks}
+    stages = plan_state(program, (), start, end)  # `in stage`: a message the gate skips for it is no post
     found, last, per_day, over = set(), {}, {}, set()
     for message in expand(program, start, end):
         if message.kind == "action" or (message.playbook, message.step) not in steps:
+            continue
+        if stage_refusal(message, playbooks[message.playbook], stages.stage_at) is not None:
             continue
         policy = policies[message.playbook]
         day = (message.group, message.at.astimezone(zones[message.playbook]).date())
