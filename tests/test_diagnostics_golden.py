@@ -46,7 +46,7 @@ REQUIRED = {
     "config_sender_kind": {"E0501"},
     "member_steps": {"E0001", "E0130", "E0230", "E0520", "E0521"},
     "repeats": {"E0001", "E0110", "E0131", "E0301", "E0303", "E0305", "E0306", "W0307", "W0320", "W0321", "E0405"},
-    "stage_cadence": {"E0120", "E0203", "E0614", "W0236", "W0237"},
+    "stage_cadence": {"E0001", "E0120", "E0203", "E0614", "W0236", "W0237"},
     "stage_undeclared": {"E0235"},
     "clean": set(),
 }

@@ -256,3 +256,25 @@ def test_check_counts_only_the_posts_a_groups_stage_lets_through(project, run_so
     assert busy.exit_code == 1
     assert "error[E0304]" in busy.stderr and "group `g7` gets more than 2 posts" in busy.stderr
     assert "E0303" not in busy.stderr  # night and wake at 20:00 never go to one group together
+
+
+def test_a_playbooks_stage_limit_holds_for_its_triggers_and_launches_too(project, run_sopc):
+    root = project({
+        "groups.csv": "id,name,tags,created\nyoung,新群,福利群,2026-11-20\nold,老群,福利群,2026-01-01\n",
+        "main.sop": ('playbook p\n  to groups tagged 福利群 in stage 初建期\n'
+                     '  run t at 2026-11-24 10:00 in groups tagged 福利群\n'
+                     '  on member.joined\n    +0 hello "欢迎 {{ member.name }}"\n'
+                     'timeline t\n  T opening "开业"\n'
+                     "stages\n  初建期 when age < 7d\n  老群期 otherwise\n")})
+    events = root / "events.jsonl"
+    events.write_text("".join(json.dumps({"event": "member.joined", "group": group, "member": "m", "name": "小王",
+                                          "at": "2026-11-24T11:00:00+08:00"}) + "\n" for group in ("young", "old")),
+                      encoding="utf-8")
+    result = run_sopc("plan", str(root), "--events", str(events), "--from", "2026-11-24", "--to", "2026-11-24",
+                      "--show-skipped", "--format", "jsonl", cwd=root.parent)
+    assert result.exit_code == 0, result.stderr
+    fates = {(m["step"], m["target"]["group"]): m for m in map(json.loads, result.stdout.splitlines())}
+    assert fates[("opening", "young")]["status"] == fates[("hello", "young")]["status"] == "planned"
+    for step in ("opening", "hello"):
+        assert fates[(step, "old")]["status"] == "skipped"
+        assert fates[(step, "old")]["reason"] == "stage: group `old` is in 老群期, the step is for 初建期"

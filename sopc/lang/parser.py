@@ -1045,7 +1045,7 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return _fullwidth_hint(fullwidth)
     if _is_bad_weekday(value, expected):
         return "weekdays are written 周一 … 周日 (or 星期一 …, mon … sun)"
-    repeat_hint = _repeat_hint(token, expected, lines)
+    repeat_hint = _repeat_hint(token, expected, lines) or _stage_limit_hint(token, expected, lines)
     if repeat_hint:
         return repeat_hint
     if "OFFSET" in expected and _is_schedule_step(lines, token):
@@ -1081,6 +1081,31 @@ def _after_to_member(lines: list[str], token: Token) -> bool:
 
 
 REPEAT_WORD = re.compile(r"[xX×]\d+")
+STAGE_BLOCK = re.compile(r"[ \t\u3000]*in[ \t\u3000]+stages?\b")
+
+
+def _stage_limit_hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
+    """`in 成熟期` for `in stage 成熟期`; a trigger or a launch indented under `in stage`."""
+    if token.type in ("_NL", "$END") or not 0 < token.line <= len(lines):
+        return None
+    value = str(token.value)
+    if "STAGE" in expected and "WEEKDAY" not in expected:
+        return f"write `in stage {value}`: the word `stage`, then the stage (or several: `in stage 沉默期, 流失期`)"
+    if "WEEKDAY" in expected and "TIMEZONE" not in expected and _under_stage_block(lines, token.line - 1):
+        return ("only schedule steps (`每天 10:00 name \"text\"`) go under `in stage`; to limit triggers or "
+                "launches by stage, limit the whole playbook: `to groups tagged 福利群 in stage 成熟期`")
+    return None
+
+
+def _under_stage_block(lines: list[str], index: int) -> bool:
+    """Whether the line at ``index`` is indented under an `in stage` line (looked for a few lines up)."""
+    width = _width(lines[index])
+    for above in range(index - 1, max(-1, index - 200), -1):
+        text = lines[above]
+        if not text.strip() or text.lstrip().startswith("#") or _width(text) >= width:
+            continue
+        return bool(STAGE_BLOCK.match(text))
+    return False
 
 
 def _repeat_hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
