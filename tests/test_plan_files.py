@@ -276,3 +276,20 @@ def test_skipped_messages_show_only_with_show_skipped_and_say_why(project):
     skipped = [e for e in shown if str(e["STATUS"]) == "CANCELLED"]
     assert [str(e["SUMMARY"]) for e in skipped] == ["【已跳过】daily/noon · 3 个群"]
     assert "已跳过：" in str(skipped[0]["DESCRIPTION"]) and "cap" in str(skipped[0]["DESCRIPTION"])
+
+
+def test_text_that_looks_like_a_formula_is_text_in_every_column(tmp_path):
+    from sopc.core.messages import PlannedMessage
+    from sopc.plan.output import PlanFile
+    from sopc.plan.sheets import write_xlsx
+
+    at = dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+    message = PlannedMessage(id="m1", at=at, playbook="p", step="=step", group="=g1", member=None, sender="s",
+                             kind="text", mentions=("=cmd",), text="plain")
+    how = PlanFile(zone=SHANGHAI, window=(at, at + dt.timedelta(days=1)), group_names={"=g1": '=HYPERLINK("x")'})
+    target = tmp_path / "plan.xlsx"
+    with open(target, "wb") as out:
+        assert write_xlsx([message], out, how) == 1
+    row = list(openpyxl.load_workbook(target)["11-24 周二"].iter_rows(min_row=2))[0]
+    assert [(c.value, c.data_type) for c in row if str(c.value).startswith("=")] == [
+        ("=g1", "s"), ('=HYPERLINK("x")', "s"), ("=step", "s"), ("=cmd", "s")]

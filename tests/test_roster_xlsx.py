@@ -85,7 +85,10 @@ def test_a_sheet_and_a_csv_of_the_same_rows_give_the_same_groups_and_diagnostics
     def problems(diagnostics):
         return [(d.code, d.message, d.span.line, d.hint) for d in diagnostics]
 
-    assert problems(xlsx_problems) == problems(csv_problems)
+    # one difference: a sheet has no delimiter to quote, so W0615's help says what to do in the sheet
+    assert problems(xlsx_problems)[:-1] == problems(csv_problems)[:-1]
+    assert problems(xlsx_problems)[-1][:3] == problems(csv_problems)[-1][:3]
+    assert "header's last column" in xlsx_problems[-1].hint
     assert codes(xlsx_problems) == ["E0612", "E0613", "E0614", "E0614", "W0615"]
 
 

@@ -365,6 +365,9 @@ class _Table:
     (:meth:`row_span`, :meth:`cell_span`) and feeds rows to :meth:`take`."""
 
     name: str                  # the file as messages name it
+    # W0615's help: why a row's cells may not line up with the header
+    cells_hint = ("missing cells are read as empty, extra cells are ignored; "
+                  "a cell containing the delimiter must be wrapped in double quotes")
 
     def __init__(self, sink: _Sink) -> None:
         self.sink = sink
@@ -451,8 +454,7 @@ class _Table:
         where = self.cell_span(start, end, width) if len(cells) > width else self.row_span(start, end)
         self.report(warning(
             "W0615", f"row has {len(cells)} cells but the header has {width}", where,
-            hint="missing cells are read as empty, extra cells are ignored; "
-                 "a cell containing the delimiter must be wrapped in double quotes"))
+            hint=self.cells_hint))
         return (cells + [""] * width)[:width]
 
     def bad_boolean(self, cells: list[str], start: int, end: int) -> bool:
@@ -552,6 +554,8 @@ class _SheetTable(_Table):
     """The first sheet of a roster workbook being read. Spans name the
     sheet beside the file (``groups.xlsx[群列表]``), the row as the line and
     the column's number as the column: ``groups.xlsx[群列表]:5:3`` is cell C5."""
+
+    cells_hint = "cells right of the header's last column are ignored; give the column a name, or clear the cells"
 
     def __init__(self, path: Path, sheet: str, sink: _Sink) -> None:
         super().__init__(sink)
