@@ -19,7 +19,7 @@ METRIC_WORDS = ('age', 'silent')
 COMPARE_OPERATORS = ('<', '<=', '>', '>=')
 PUNCTUATION_MARKS = ('(', ')', ',', '-', '..', '/', '=')
 MENTION_ROLES = ('all', 'everyone', 'member', 'owner', '全体成员', '成员', '所有人', '群主')
-TEMPLATE_NAMES = ('T', 'date', 'event', 'group', 'member', 'now', 'playbook', 'schedule_summary', 'time', 'weekday_cn')
+TEMPLATE_NAMES = ('T', 'date', 'event', 'group', 'member', 'now', 'playbook', 'round', 'schedule_summary', 'time', 'weekday_cn')
 TEMPLATE_FILTERS = ('cn_date', 'hhmm', 'yuan')
 
 # The order of the rules that show one regex as one kind (after those with a context).
@@ -127,7 +127,7 @@ DATE = r'(?:(?:\d{4}-\d{1,2}-\d{1,2}))(?!\d)'
 TIME = r'(?:(?:\d{1,2}:\d{2}))(?!\d)'
 T_OFFSET = r'(?<![\w.])(?:(?:T(?:[+-](?:\d+[dhms])+)?))(?!\w)'
 OFFSET = r'(?:(?:\+(?:0|(?:\d+[dhms])+)))(?!\w)'
-ORDINAL = r'(?<![\w.])(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#])))(?![^\s#])'
+ORDINAL = r'(?<![\w.])(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))|(?:[xX×]\d+))(?![^\s#])'
 DURATION = r'(?:(?:(?:\d+[dhms])+|0\b))(?!\w)'
 DAY = r'(?<![\w.])(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天))(?:(?:\.\.)(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天)))?(?![^\W\d])'
 MENTION_ROLE = r'@(?:everyone|member|owner|全体成员|all|所有人|成员|群主)(?![^\s,"#=])'
@@ -146,7 +146,7 @@ INVALID = r'\S'
 JINJA_DELIMITER = r'\{\{-?|-?\}\}|\{%-?|-?%\}'
 JINJA_KEYWORD = r'(?<![\w.])(?:endfilter|recursive|endblock|endmacro|endcall|endwith|extends|include|missing|endfor|endraw|endset|filter|ignore|import|False|block|endif|false|macro|None|True|call|elif|else|from|loop|none|true|with|and|for|not|raw|set|as|if|in|is|or)(?!\w)'
 JINJA_FILTER = r'(\|)\s*([A-Za-z_]\w*)'
-JINJA_BUILTIN = r'(?<![\w.])(?:schedule_summary|weekday_cn|playbook|member|event|group|date|time|now|T)(?!\w)'
+JINJA_BUILTIN = r'(?<![\w.])(?:schedule_summary|weekday_cn|playbook|member|event|group|round|date|time|now|T)(?!\w)'
 JINJA_STRING = '\'(?:[^\'\\\\]|\\\\.)*\'|"(?:[^"\\\\]|\\\\.)*"'
 JINJA_NUMBER = r'(?<![\w.])\d+(?:\.\d+)?'
 JINJA_NAME = r'[^\W\d]\w*'
