@@ -456,7 +456,7 @@ def build_patterns(words: GrammarWords, roles: list[str], context_names: list[st
         "JINJA_STRING": "'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"",
         "JINJA_NUMBER": r"(?<![\w.])\d+(?:\.\d+)?",
         "JINJA_NAME": r"[^\W\d]\w*",
-        "JINJA_OPERATOR": r"[-+*/%~=<>!|.,:()\[\]]",
+        "JINJA_OPERATOR": r"==|!=|<=|>=|[-+*/%~=<>!|.,:()\[\]]",
     }
     lists = {
         "KEYWORDS": keywords,

@@ -150,4 +150,4 @@ JINJA_BUILTIN = r'(?<![\w.])(?:schedule_summary|weekday_cn|playbook|member|event
 JINJA_STRING = '\'(?:[^\'\\\\]|\\\\.)*\'|"(?:[^"\\\\]|\\\\.)*"'
 JINJA_NUMBER = r'(?<![\w.])\d+(?:\.\d+)?'
 JINJA_NAME = r'[^\W\d]\w*'
-JINJA_OPERATOR = r'[-+*/%~=<>!|.,:()\[\]]'
+JINJA_OPERATOR = r'==|!=|<=|>=|[-+*/%~=<>!|.,:()\[\]]'
