@@ -95,7 +95,7 @@ def _grammar_with(old: str, new: str) -> str:
 
 
 def test_a_new_keyword_in_the_grammar_reaches_both_highlighters():
-    grammar = _grammar_with('gap: "gap" DURATION _NL', 'gap: ("gap" | "间隔") DURATION _NL\n      | "spacing" DURATION _NL')
+    grammar = _grammar_with("_top: ", "_top: spacing | ") + '\nspacing: ("spacing" | "间隔") DURATION _NL\n'
     outputs = gen.generate(grammar)
     words = outputs[gen.WORDS_MODULE]
     assert "'spacing'" in words and "'间隔'" in words
@@ -106,11 +106,10 @@ def test_a_new_keyword_in_the_grammar_reaches_both_highlighters():
 
 
 def test_a_new_terminal_of_words_is_keywords_and_one_with_a_regex_must_be_named():
-    grammar = _grammar_with('METRIC: "age" | "silent"', 'METRIC: "age" | "silent"\nPRIORITY: "urgent" | "紧急"')
-    assert "'urgent'" in gen.generate(grammar)[gen.WORDS_MODULE]
-    grammar = _grammar_with('METRIC: "age" | "silent"', 'METRIC: "age" | "silent"\nWEEK_NO: /W\\d+/')
+    grammar = gen.GRAMMAR.read_text(encoding="utf-8")
+    assert "'urgent'" in gen.generate(grammar + '\nPRIORITY: "urgent" | "紧急"\n')[gen.WORDS_MODULE]
     with pytest.raises(gen.GrammarProblem, match="WEEK_NO .*CATEGORIES in tools/gen_editors.py"):
-        gen.generate(grammar)
+        gen.generate(grammar + "\nWEEK_NO: /W\\d+/\n")
 
 
 def test_a_word_the_highlighters_read_around_must_stay_in_the_grammar():
@@ -214,6 +213,7 @@ timeline flash "快闪群" max 4h
   T+15m lottery  dissolve group
 stages
   沉默期 when silent >= 7d and age < 30d
+  活跃期 when messages/day >= 20
   成熟期 otherwise
 '''
 
@@ -235,7 +235,7 @@ def test_the_sample_is_the_language_itself():
     ("工作日", "Name.Constant"), ("每天", "Name.Constant"), ("最后一天", "Name.Constant"),
     ("holidays", "Name.Constant"),
     ("defer", "Keyword.Constant"), ("顺延", "Keyword.Constant"), ("markdown", "Keyword.Type"),
-    ("silent", "Name.Builtin.Pseudo"), (">=", "Operator"),
+    ("silent", "Name.Builtin.Pseudo"), ("messages/day", "Name.Builtin.Pseudo"), (">=", "Operator"),
     ("10:00", "Number"), ("22:00", "Number"), ("08:00", "Number"), ("2026-11-01", "Number"),
     ("7d", "Number"), ("4h", "Number"), ("T-3h", "Number"), ("T+15m", "Number"), ("+0", "Number"),
     ("+1d", "Number"), ("2nd", "Number"), ("1日", "Number"), ("6", "Number"),

@@ -370,6 +370,12 @@ def build_patterns(words: GrammarWords, roles: list[str], context_names: list[st
         terminal = words.terminals[name]
         return any_of(terminal.regexes + [re.escape(w) for w in terminal.words])
 
+    def bounded_terms(category: str) -> str:
+        """A category's words and regexes (`messages/day`), as whole words."""
+        parts = [bounded_words(words_of(category))] if words_of(category) else []
+        parts += [WORD_BEFORE + f"(?:{noncapturing(r)})(?![^\\W\\d])" for r in regexes_of(category)]
+        return "(?:" + "|".join(parts) + ")" if parts else r"(?!)"
+
     named_words = set(words_of("day", "day_to", "month_day", "kind", "mode", "metric"))
     # A word that is also a named terminal's (`holidays` is a day set and `on holidays`)
     # is shown as the more particular thing.
@@ -436,9 +442,9 @@ def build_patterns(words: GrammarWords, roles: list[str], context_names: list[st
         "DAY": day,
         "MENTION_ROLE": mention_role,
         "MENTION": noncapturing(terminal_regex("MENTION")),
-        "KIND": bounded_words(words_of("kind")),
-        "MODE": bounded_words(words_of("mode")),
-        "METRIC": bounded_words(words_of("metric")),
+        "KIND": bounded_terms("kind"),
+        "MODE": bounded_terms("mode"),
+        "METRIC": bounded_terms("metric"),
         "LOGICAL": bounded_words(LOGICAL_WORDS),
         "KEYWORD": keyword,
         "COMPARE": f"(?:{alternation(words_of('compare'))})",
