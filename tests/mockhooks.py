@@ -194,6 +194,7 @@ class MockHooks:
         self.groupmsg_page_max = 1000
         self.groupmsgs: list[MockGroupMsg] = []
         self.unreachable: set[str] = set()  # external_userids a single send lists in fail_list
+        self.media: dict[str, tuple[bytes, str]] = {}  # GET /media/NAME -> (bytes, content type): pictures to fetch
         self.hostile: str | None = None  # one of HOSTILE_MODES: every request gets that error,
         self.hostile_spared: set[str] = set()  # except requests to these paths
         self._lock = threading.Lock()
@@ -494,11 +495,30 @@ def wecom_template_content(body: dict[str, Any]) -> Answer | None:
     if len(attachments) > 9:
         return wecom_error(40035, "too many attachments (at most 9)")
     for item in attachments:
-        link = item.get("link") if isinstance(item, dict) and item.get("msgtype") == "link" else None
-        if not isinstance(link, dict) or not link.get("title") or not str(link.get("url", "")).startswith("http"):
-            return wecom_error(40035, "invalid attachment (the mock checks link attachments only)")
-        if _utf8(link["title"]) > 128 or _utf8(link["url"]) > 2048 or _utf8(link.get("desc", "")) > 512:
-            return wecom_error(40058, "link field exceed max length. Invalid input invalid Request Parameter")
+        problem = wecom_attachment(item)
+        if problem is not None:
+            return problem
+    return None
+
+
+ATTACHMENT_FIELDS = {"link": ("title", "url"), "miniprogram": ("title", "pic_media_id", "appid", "page"), "image": ()}
+
+
+def wecom_attachment(item: Any) -> Answer | None:
+    """One add_msg_template attachment: a link (title, url; 128/2048/512 bytes),
+    a mini-program (title at most 64 bytes, pic_media_id, appid, page) or an
+    image (media_id or pic_url)."""
+    kind = item.get("msgtype") if isinstance(item, dict) else None
+    part = item.get(kind) if kind in ATTACHMENT_FIELDS else None
+    if not isinstance(part, dict) or not all(part.get(key) for key in ATTACHMENT_FIELDS[kind]):
+        return wecom_error(40035, "invalid attachment")
+    if kind == "link" and (not str(part["url"]).startswith("http") or _utf8(part["title"]) > 128
+                           or _utf8(part["url"]) > 2048 or _utf8(part.get("desc", "")) > 512):
+        return wecom_error(40058, "link field exceed max length. Invalid input invalid Request Parameter")
+    if kind == "miniprogram" and _utf8(part["title"]) > 64:
+        return wecom_error(40058, "miniprogram.title exceed max length 64")
+    if kind == "image" and not (part.get("media_id") or part.get("pic_url")):
+        return wecom_error(40035, "image needs media_id or pic_url")
     return None
 
 
@@ -607,10 +627,16 @@ def dingtalk_message(body: Any) -> Answer:
     if not isinstance(body, dict):
         return dingtalk_error(40035, "缺少参数 json")
     kind = body.get("msgtype")
-    required = {"text": ("content",), "markdown": ("title", "text"), "link": ("title", "text", "messageUrl")}
+    required = {"text": ("content",), "markdown": ("title", "text"), "link": ("title", "text", "messageUrl"),
+                "feedCard": ("links",)}
     if kind not in required:
         return dingtalk_error(400105, "不支持的消息类型")
     part = body.get(kind)
+    if kind == "feedCard" and isinstance(part, dict) and not (
+            isinstance(part.get("links"), list) and part["links"]
+            and all(isinstance(x, dict) and x.get("title") and x.get("messageURL") and x.get("picURL")
+                    for x in part["links"])):
+        return dingtalk_error(40035, "缺少参数 feedCard.links")
     if not isinstance(part, dict) or not all(part.get(key) for key in required[kind]):
         return dingtalk_error(40035, f"缺少参数 {kind}")
     return DINGTALK_OK
@@ -641,8 +667,19 @@ def webhook_route(mock: MockHooks, r: Received) -> Answer:
     return answer
 
 
+def media_route(mock: MockHooks, r: Received) -> Answer:
+    """A picture on a CDN (``mock.media``), with its content type: what
+    sopc fetches for ``image "https://..."``."""
+    found = mock.media.get(r.path)
+    if found is None or r.method != "GET":
+        return Answer.text(404, "Not Found")
+    data, content_type = found
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+    return Answer(200, "", raw=head.encode("ascii") + data)
+
+
 ROUTES = {"wecom": wecom_route, "feishu": feishu_route, "dingtalk": dingtalk_route, "slack": slack_route,
-          "webhook": webhook_route, "wecom-api": wecom_api_route}
+          "webhook": webhook_route, "wecom-api": wecom_api_route, "media": media_route}
 BOT_VENDORS = frozenset({"wecom", "feishu", "dingtalk", "slack"})  # accepted posts count against the bot's rate
 
 
@@ -699,6 +736,8 @@ def classify(path: str, query: dict[str, str]) -> tuple[str, str]:
         return "slack", path
     if path.startswith("/hooks/"):
         return "webhook", path.rsplit("/", 1)[-1]
+    if path.startswith("/media/"):
+        return "media", path
     return "unknown", ""
 
 

@@ -66,7 +66,7 @@ TRIGGERS: dict[str, tuple[dict[str, str | bytes], tuple[str, ...]]] = {
     "E0502": ({"sopc.toml": BOT_TOML, "main.sop": PLAYBOOK.replace("console", "bot") + f'  周一 10:00 hello "{"福利" * 1200}"\n'},
               DEFAULT_ARGS),
     "E0505": ({"sopc.toml": DINGTALK_TOML,
-               "main.sop": PLAYBOOK.replace("console", "bot") + '  周一 10:00 poster image "https://example.com/a.png"\n'}, DEFAULT_ARGS),
+               "main.sop": PLAYBOOK.replace("console", "bot") + '  周一 10:00 mp miniprogram appid=wx1 page="pages/index" title="领券" pic_media_id=M1\n'}, DEFAULT_ARGS),
     "E0606": ({"sopc.toml": 'timezone = "Asia/Shanghai"\n\n[calendar]\nholidays = ["2026-13-01"]\n\n'
                             '[senders.console]\nkind = "console"\n', "main.sop": PLAYBOOK + STEP}, DEFAULT_ARGS),
     "E0607": ({"main.sop": PLAYBOOK + STEP}, ("proj/nosuch.sop", "--now", NOW)),

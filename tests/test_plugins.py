@@ -240,8 +240,8 @@ def test_senders_lists_every_kind_with_its_limits_and_origin(tmp_path):
                                  "text", "markdown", "20/min", "no"]
     assert rows["feishu"][-3:] == ["100/min,", "5/s", "yes"]
     assert rows["slack"][1:5] == ["40000", "chars", "40000", "chars"]
-    assert rows["wecom-groupmsg"] == ["wecom-groupmsg", "4000", "-", "text", "link", "none", "none", "1/day", "per",
-                                      "group", "yes"]
+    assert rows["wecom-groupmsg"] == ["wecom-groupmsg", "4000", "-", "text", "link", "miniprogram", "attachments",
+                                      "none", "none", "1/day", "per", "group", "yes"]
     assert rows["console"] == ["console", "no", "limit", "no", "limit", "any", "any", "any", "no", "limit", "yes"]
     assert "from sopc 0.1.0 (sopc.senders.wecom_bot:WecomBotSender)" in result.stdout
     assert "企业微信 group robot" in result.stdout
@@ -262,10 +262,12 @@ def test_senders_as_json(tmp_path):
                                "external_groups": True, "text_chars": 40000, "markdown_chars": 40000,
                                "mentions": {"all": ["link", "markdown", "text"], "user": ["link", "markdown", "text"],
                                             "mobile": []},
-                               "image_from": None, "link_needs": ["title", "url"], "needs": [], "private": False}
+                               "image_from": None, "link_needs": ["title", "url"], "link_articles": None,
+                               "attachments": None, "needs": [], "private": False}
     assert by_kind["wecom-groupmsg"]["daily_cap"] == 1 and slack["daily_cap"] is None
     assert {kind for kind, entry in by_kind.items() if entry["limits"]["private"]} == \
         {"console", "file", "webhook", "wecom-groupmsg", "remind"}  # who can send `to member`
+    assert (by_kind["wecom-groupmsg"]["limits"]["attachments"], by_kind["wecom-bot"]["limits"]["link_articles"]) == (9, 8)
 
 
 def test_senders_shows_plugins_and_broken_ones(pigeon_post, tmp_path):

@@ -45,20 +45,21 @@ def found(diagnostics: list[dict], code: str) -> list[dict]:
 # ---- item 3: the check holds each message to its sender's contract ------------------------------
 
 
-def test_an_image_url_for_the_robot_that_uploads_files_is_an_error(tmp_path):
-    status, diagnostics = check(tmp_path, {"main.sop": playbook("robot", '周一 10:00 poster image "https://cdn.example.com/p.png"')})
-    [problem] = found(diagnostics, "E0507")
-    assert status == 1 and problem["severity"] == "error"
-    assert "uploads images from local files, not URLs" in problem["message"]
-    assert problem["line"] == 4
+def test_a_picture_can_go_to_the_owner_through_a_reminder(tmp_path):
+    toml = ROBOT_TOML.replace("[senders.robot]", '[senders.hand]\nkind = "remind"\nvia = "robot"\n\n[senders.robot]')
+    files = {"sopc.toml": toml, "images/poster.png": PNG, "main.sop": playbook("hand", '周一 10:00 poster image "images/poster.png"')}
+    status, diagnostics = check(tmp_path, files)
+    assert (status, diagnostics) == (0, [])
 
 
 def test_an_image_file_is_looked_for_in_the_project(tmp_path):
+    # read when the playbook is compiled (issue 10): a missing file is an error at its path, once
     files = {"images/poster.png": PNG, "main.sop": playbook(
         "robot", '周一 10:00 poster image "images/poster.png"', '周二 10:00 missing image "images/gone.png"')}
     _, diagnostics = check(tmp_path, files)
-    [problem] = found(diagnostics, "E0507")
-    assert "`missing`" in problem["message"] and "cannot read image" in problem["message"]
+    [problem] = found(diagnostics, "E0425")
+    assert problem["message"] == "cannot read image `images/gone.png`: No such file or directory"
+    assert (problem["line"], problem["column"]) == (5, 26) and not found(diagnostics, "E0507")
 
 
 def test_a_link_without_url_and_title_is_an_error(tmp_path):
@@ -143,10 +144,11 @@ def test_slack_sizes_are_checked_in_characters(tmp_path):
 
 
 def test_a_dry_run_records_failed_what_the_sender_would_refuse(tmp_path):
+    nine = " ".join(f'link url="https://a.example.cn/{n}" title=第{n}篇' for n in range(1, 10))
     root = write_project(tmp_path / "proj", {"sopc.toml": ROBOT_TOML, "groups.csv": ROSTER, "main.sop": playbook(
-        "robot", '周一 10:00 poster image "https://cdn.example.com/p.png"')})
+        "robot", f'周一 10:00 poster {nine}')})
     result = run_sopc("run", ".", "--once", "--dry-run", "--now", "2026-11-23T10:00:30", cwd=root)
-    assert "refused by robot (wecom-bot): wecom-bot uploads images from local files, not URLs" in result.stdout
+    assert "refused by robot (wecom-bot): wecom-bot sends at most 8 articles in one link message, not 9" in result.stdout
     assert result.stderr.count("failed 11-23 10:00 welfare/poster") == 2
     assert "done: 0 sent, 2 failed" in result.stderr
 

@@ -353,8 +353,9 @@ HINTS = {
     "E0303": "move one of the steps, or lower the playbook's `gap`",
     "W0302": "members notice a greeting that does not fit the hour: change the text or the time",
     "E0502": "shorten the text, or split it into two steps",
-    "E0507": "an image is a file in the project (or a URL, for senders that take one); a link is three lines: "
-             "URL, title, description (`sopc senders` shows what each sender takes)",
+    "E0507": "`sopc senders` shows what each sender takes: how many articles a link message holds, which "
+             "attachments go with a text, how long a link's fields may be, how large an image; a link written as "
+             "text is three lines: URL, title, description",
     "E0506": "a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
              "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more",
 }

@@ -630,6 +630,18 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
     yield from _needed_fields(playbook, group, sender, limits, reported)
 
 
+KIND_HINTS = {
+    "image": "; a bot that needs an uploaded image key (Feishu's image_key, DingTalk's media) cannot take a picture "
+             "from sopc: send `link url=... title=... picurl=...` (a link with a picture), or use a `wecom-bot` "
+             "or `remind` sender; 企业群发 takes a picture already uploaded to WeCom as an attachment "
+             "(`image media_id=...`)",
+    "miniprogram": "; a mini-program card goes out only through 企业群发 (`wecom-groupmsg`): a group bot cannot "
+                   "send one (or use a `remind` sender, and the owner posts it)",
+    "attachments": "; a text with attachments is one 企业群发 (`wecom-groupmsg`) send: for a bot, make each "
+                   "attachment its own step",
+}
+
+
 def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
     """Each step's kind and mentions against the sender's contract."""
     for step in playbook.all_steps():
@@ -639,7 +651,7 @@ def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Dia
         if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
             reported.add(("kind", step.name, sender))
             yield error("E0505", f"sender `{sender}` cannot send `{step.kind}` messages (step `{step.name}`)",
-                        step.span, f"it sends: {', '.join(sorted(limits.kinds))}")
+                        step.span, f"it sends: {', '.join(sorted(limits.kinds))}{KIND_HINTS.get(step.kind, '')}")
         if step.kind in limits.kinds:
             yield from _mentions_carried(step, sender, limits, reported)
 

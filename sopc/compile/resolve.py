@@ -15,11 +15,14 @@ from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from sopc.lang import ast
+from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.project.loader import Project, display_path, std_timelines
 from sopc.project.roster import Group
+from sopc.compile import media
 from sopc.compile.templates import CompiledTemplate, TemplateStore
 from sopc.core.vocabulary import DEFAULT_ZONE
+from sopc.core.limits import MAX_IMAGES
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 
 DEFAULT_SENDER = "console"
@@ -29,6 +32,8 @@ NOT_A_MEMBER_EVENT = {
     "launch": "in timeline `{timeline}`, launched with `run` for whole groups",
     "event": "under `on {event}`, an event about the group, not a member",
 }
+IMAGE_HINT = ("an image is a JPG or PNG of at most 2 MiB: a path inside the project (read from the project folder) "
+              "or an http(s) URL, fetched when sopc checks, plans or runs")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +79,11 @@ class Step:
     private: bool = False
     round: int | None = None  # 1, 2, 3 ... of a repeated step; None: not repeated
     shift: dt.timedelta = dt.timedelta(0)  # how long after the first round this one comes
+    # Rich content with named fields (links, mini-program cards, attachments),
+    # checked here; the planned text is their canonical JSON (sopc.core.content).
+    parts: tuple[content.Part, ...] = ()
+    # An image step: what was read at compile time (sopc.compile.media.image_text); None for others.
+    image: str | None = None
 
     @property
     def written_name(self) -> str:
@@ -222,6 +232,9 @@ class _Resolver:
         self.default_sender = next(iter(senders), DEFAULT_SENDER)
         self._compiled: dict[int, tuple[CompiledTemplate | None, list[Diagnostic]]] = {}
         self._member_reported: set[Span] = set()
+        self._images: dict[str, str | media.ImageProblem] = {}
+        self._images_reported: set[int] = set()
+        self._parts_seen: dict[int, tuple[ast.Message, tuple[content.Part, ...]]] = {}
 
     def _unique(self, table: dict, items: Iterable, what: str, code: str) -> dict:
         seen: dict[str, ast.Name] = {}
@@ -431,10 +444,17 @@ class _Resolver:
         if isinstance(body.content, ast.TemplateRef) and not body.kind_given:
             definition = self.templates.named.get(body.content.name.value)
             kind = (definition.kind if definition and definition.kind else kind)
+        parts = self._parts(body, kind)
+        if parts:
+            kind = content.message_kind(body.content is not None, parts)
+        if kind == "image" and body.content is not None:
+            return Step(playbook=playbook, name=name.value, kind=kind, action=None, template=None,
+                        mentions=tuple(m.target for m in body.mentions), variables={}, span=name.span, body=body,
+                        image=self._image(body.content), private=body.to_member is not None and not_member is None)
         return Step(playbook=playbook, name=name.value, kind=kind, action=None,
-                    template=self._template(body.content, body.span),
+                    template=self._template(body.content, body.span) if body.content is not None else None,
                     mentions=tuple(m.target for m in body.mentions),
-                    variables={a.key: a.value for a in body.variables}, span=name.span, body=body,
+                    variables={a.key: a.value for a in body.variables}, span=name.span, body=body, parts=parts,
                     private=body.to_member is not None and not_member is None)  # else E0230 says it all
 
     def _member_forms(self, name: ast.Name, body: ast.StepBody, where: str) -> None:
@@ -453,6 +473,70 @@ class _Resolver:
         self._member_reported.add(span)
         self.diagnostics.append(error(
             "E0230", f"{form} the member an event is about, but step `{name.value}` is {where}", span, hint))
+
+    def _image(self, written: ast.Content) -> str:
+        """The picture an image step sends, read (or fetched) now, once per
+        source; a problem is reported at the source, once."""
+        if not isinstance(written, ast.InlineText) or "{{" in written.text or "{%" in written.text:
+            if id(written) not in self._images_reported:
+                self._images_reported.add(id(written))
+                self.diagnostics.append(error(
+                    "E0425", "an image is read when the playbook is compiled: write its path or URL as it is, "
+                    "not as a template", written.span, 'image "images/poster.png" or image "https://.../poster.png"'))
+            return ""
+        source = written.text.strip()
+        if source not in self._images and len(self._images) >= MAX_IMAGES:
+            self._images[source] = media.ImageProblem(
+                f"more than {MAX_IMAGES} different images in one project: sopc reads at most {MAX_IMAGES} per check, "
+                "plan or run")
+        if source not in self._images:
+            try:
+                self._images[source] = media.image_text(media.read_image(source, self.project.config.project_dir))
+            except media.ImageProblem as exc:
+                self._images[source] = exc
+        found = self._images[source]
+        if isinstance(found, media.ImageProblem):
+            if id(written) not in self._images_reported:
+                self._images_reported.add(id(written))
+                self.diagnostics.append(error("E0425", str(found), written.span, IMAGE_HINT))
+            return ""
+        return found
+
+    def _parts(self, body: ast.Message, kind: str) -> tuple[content.Part, ...]:
+        """The message's named-field parts, each field checked where it is written."""
+        if not body.parts:
+            return ()
+        key = id(body)  # a timeline's steps compile once per launch: report each problem once
+        if key not in self._parts_seen:
+            self._parts_seen[key] = (body, self._check_parts(body, kind))
+        return self._parts_seen[key][1]
+
+    def _check_parts(self, body: ast.Message, kind: str) -> tuple[content.Part, ...]:
+        if body.content is not None and kind != "text":
+            self.diagnostics.append(error(
+                "E0424", f"a `{kind}` message cannot have attachments: 企业群发 sends a plain text with them",
+                body.parts[0].span,
+                "attachments go with a text (`\"本周福利\" miniprogram ...`), or stand alone (`link url=... title=...`)"))
+        parts = []
+        for part in body.parts:
+            if part.kind not in content.PART_FIELDS:
+                self.diagnostics.append(error(
+                    "E0424", f"`{part.kind}` is written with a text, not fields", part.span,
+                    f"write `{part.kind} \"...\"`; fields are for {', '.join(content.PART_FIELDS)}"))
+                continue
+            fields = tuple((a.key, str(a.value)) for a in part.fields)
+            spans = {a.key: a.span for a in part.fields}
+            for code, field_name, message in content.field_problems(part.kind, fields):
+                hint = content.field_hint(part.kind)
+                if code == "E0420" and field_name is not None:
+                    hint = did_you_mean(field_name, content.PART_FIELDS[part.kind]) or hint
+                self.diagnostics.append(error(code, message, spans.get(field_name, part.span), hint))
+            parts.append(content.Part(part.kind, tuple(sorted(fields))))
+        if len(parts) > content.MAX_PARTS:
+            self.diagnostics.append(error(
+                "E0423", f"{len(parts)} parts in one message; a message takes at most {content.MAX_PARTS}",
+                body.parts[content.MAX_PARTS].span, "split them into two steps"))
+        return tuple(parts)
 
     def _template(self, content: ast.Content, span: Span) -> CompiledTemplate | None:
         key = id(content)

@@ -10,18 +10,24 @@ passes is one the sender takes, and a dry run fails what a real send would
 fail, in the same words.
 
 The message text rules (one for every sender): ``text`` / ``markdown`` are
-the text; ``image`` is a local file path or an http(s) URL; ``link`` is
-``"URL\\nTITLE\\nDESCRIPTION..."`` (see :func:`parse_link`). Mentions are
+the text; ``image`` is the picture read when the playbook was compiled
+(``{"image":{"bytes","md5","source","type"}}``, :func:`planned_image`), or
+a bare file path or URL from elsewhere; ``link`` is the canonical JSON of
+named-field articles (:mod:`sopc.core.content`) or
+``"URL\\nTITLE\\nDESCRIPTION..."`` (see :func:`parse_link`);
+``miniprogram`` / ``attachments`` are that canonical JSON. Mentions are
 ``"all"``, user ids, and mainland mobile numbers (eleven digits from ``1``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from sopc.core import content
 from sopc.core.senders import MENTION_FORMS, SenderLimits
 
 MOBILE = re.compile(r"^1\d{10}$")
@@ -36,6 +42,7 @@ class LinkCard:
     url: str
     title: str
     description: str
+    picurl: str = ""
 
 
 def parse_link(text: str) -> LinkCard | None:
@@ -45,6 +52,18 @@ def parse_link(text: str) -> LinkCard | None:
     if not url.startswith(URL_PREFIXES) or not title:
         return None
     return LinkCard(url=url, title=title, description=description)
+
+
+def link_cards(text: str) -> list[LinkCard] | None:
+    """The articles of a ``link`` message: its named-field articles, or the
+    one card of the ``URL\nTITLE\nDESCRIPTION`` text; None if neither."""
+    rich = content.decode(text)
+    if rich is None:
+        card = parse_link(text)
+        return [card] if card is not None else None
+    cards = [LinkCard(url=p.get("url"), title=p.get("title"), description=p.get("description"), picurl=p.get("picurl"))
+             for p in rich.parts if p.kind == "link"]
+    return cards or None
 
 
 def _link_lines(text: str) -> tuple[str, str, str]:
@@ -149,7 +168,10 @@ def content_refusal(sender: str, limits: SenderLimits, kind: str, text: str,
     if kind == "image":
         return image_refusal(sender, limits, text, base_dir)
     if kind == "link":
-        return link_refusal(sender, limits, text)
+        rich = content.decode(text)
+        return articles_refusal(sender, limits, rich) if rich is not None else link_refusal(sender, limits, text)
+    if kind in ("miniprogram", "attachments"):
+        return attachments_refusal(sender, limits, kind, text)
     return None
 
 
@@ -174,7 +196,12 @@ def over_chars(label: str, text: str, limit: int | None) -> str | None:
 
 
 def image_refusal(sender: str, limits: SenderLimits, text: str, base_dir: Path | None = None) -> str | None:
+    planned = planned_image(text)
+    if planned is not None:
+        return planned_image_refusal(sender, limits, planned)
     source = text.strip()
+    if not source:  # an image that could not be read when compiled: reported there (E0425), with its line
+        return None
     is_url = source.startswith(URL_PREFIXES)
     if limits.image_from == "file" and is_url:
         return (f"{sender} uploads images from local files, not URLs (`{source}`): save the picture in the "
@@ -184,6 +211,53 @@ def image_refusal(sender: str, limits: SenderLimits, text: str, base_dir: Path |
     if limits.image_from == "file":
         return image_file_refusal(image_path(source, base_dir), limits)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedImage:
+    """An image as read when the playbook was compiled (sopc.compile.media.image_text)."""
+
+    source: str
+    size: int
+    type: str
+    md5: str
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(URL_PREFIXES)
+
+
+def planned_image(text: str) -> PlannedImage | None:
+    """The image of a planned image message; None for a bare path or URL."""
+    if not text.startswith('{"image":'):
+        return None
+    try:
+        found = json.loads(text)["image"]
+        return PlannedImage(source=str(found["source"]), size=int(found["bytes"]), type=str(found["type"]),
+                            md5=str(found["md5"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def planned_image_refusal(sender: str, limits: SenderLimits, image: PlannedImage) -> str | None:
+    """The picture sopc read (or fetched) against what the sender takes. A
+    sender that uploads bytes takes a fetched URL too: sopc hands it the bytes."""
+    if limits.image_from == "url" and not image.is_url:
+        return f"{sender} sends images by http(s) URL, not local files (`{image.source}`)"
+    if limits.image_bytes is not None and image.size > limits.image_bytes:
+        return f"image {image.source} is {image.size} bytes, over the limit of {limits.image_bytes}"
+    if limits.image_types and image.type not in limits.image_types:
+        return f"image {image.source} is not a {' or '.join(sorted(t.upper() for t in limits.image_types))} file"
+    return None
+
+
+def image_summary(text: str) -> str | None:
+    """``[image images/poster.png 84 KB png md5 1a2b3c4d…]``, as the plan shows it."""
+    image = planned_image(text)
+    if image is None:
+        return None
+    size = f"{image.size / (1024 * 1024):.1f} MB" if image.size >= 1024 * 1024 else f"{max(1, round(image.size / 1024))} KB"
+    return f"[image {image.source} {size} {image.type} md5 {image.md5[:8]}…]"
 
 
 def image_path(source: str, base_dir: Path | None) -> Path:
@@ -217,6 +291,53 @@ def link_refusal(sender: str, limits: SenderLimits, text: str) -> str | None:
     parts = {"url": url, "title": title, "description": description}
     for part, limit in limits.link_bytes.items():
         problem = over_bytes(f"{sender} link {part}", parts.get(part, ""), limit)
+        if problem:
+            return problem
+    return None
+
+
+def articles_refusal(sender: str, limits: SenderLimits, rich: content.Rich) -> str | None:
+    """A link message of named-field articles (a news message)."""
+    articles = [part for part in rich.parts if part.kind == "link"]
+    if limits.link_articles is not None and len(articles) > limits.link_articles:
+        return (f"{sender} sends at most {limits.link_articles} article{'s' if limits.link_articles != 1 else ''} "
+                f"in one link message, not {len(articles)}")
+    for number, article in enumerate(articles, 1):
+        problem = article_refusal(sender, limits, article, number if len(articles) > 1 else None)
+        if problem:
+            return problem
+        if len(articles) > 1 and "picurl" in limits.feed_needs and not article.get("picurl"):
+            return f"{sender} link: with several articles each needs a `picurl` (article {number} has none)"
+    return None
+
+
+def article_refusal(sender: str, limits: SenderLimits, article: content.Part, number: int | None) -> str | None:
+    label = f"{sender} link" + (f" (article {number})" if number else "")
+    parts = {"url": article.get("url"), "title": article.get("title"), "description": article.get("description")}
+    for part, limit in limits.link_bytes.items():
+        problem = over_bytes(f"{label} {part}", parts.get(part, ""), limit)
+        if problem:
+            return problem
+    return None
+
+
+def attachments_refusal(sender: str, limits: SenderLimits, kind: str, text: str) -> str | None:
+    """A text with attachments, or mini-program cards (企业群发)."""
+    rich = content.decode(text)
+    if rich is None:
+        return f"{sender} {kind}: not the content sopc plans for it (re-plan from the playbook)"
+    if rich.text is not None:
+        problem = size_refusal(sender, limits, "text", rich.text)
+        if problem:
+            return problem
+    for part in rich.parts:
+        if part.kind not in limits.attachment_kinds:
+            return f"{sender} cannot send {content.PART_WORDS[part.kind]} as an attachment"
+    if limits.attachments is not None and len(rich.parts) > limits.attachments:
+        return f"{sender} sends at most {limits.attachments} attachments with a message, not {len(rich.parts)}"
+    links = [part for part in rich.parts if part.kind == "link"]
+    for number, link in enumerate(links, 1):
+        problem = article_refusal(sender, limits, link, number if len(links) > 1 else None)
         if problem:
             return problem
     return None

@@ -60,3 +60,7 @@ MAX_TAG_NESTING = MAX_NESTING     # `not`s and parentheses inside one another in
 # ---- walks for did-you-mean hints (sopc/project/walk.py) -------------------------------
 MAX_WALK_DEPTH = 8                # folders down from the one a hint lists (templates, the project)
 MAX_WALK_ENTRIES = 10_000         # files and folders looked at for one hint
+
+# ---- pictures (read when a playbook is compiled: sopc/compile/media.py) -----------------
+MAX_IMAGE_BYTES = 2 * 1024 * 1024           # an image file or fetched URL (the WeCom robot's limit, before base64)
+MAX_IMAGES = 100                            # different pictures (paths and URLs) one build reads or fetches

@@ -46,6 +46,7 @@ WECOM_BOT = SenderSpec(
         image_bytes=2 * 1024 * 1024,
         image_types=frozenset({"jpg", "png"}),
         link_needs=CARD_LINK,  # a news article: title and url are required
+        link_articles=8,       # a news message holds 1 to 8 articles
     ),
     factory="sopc.senders.wecom_bot:WecomBotSender",
 )
@@ -79,6 +80,7 @@ DINGTALK = SenderSpec(
         per_second=None,
         external_groups=False,
         link_needs=CARD_LINK,  # messageUrl, title and text are required
+        feed_needs=frozenset({"picurl"}),  # several articles are a feedCard: title, messageURL and picURL each
     ),
     factory="sopc.senders.dingtalk:DingtalkSender",
 )
@@ -115,13 +117,15 @@ WECOM_GROUPMSG = SenderSpec(
     limits=SenderLimits(
         text_bytes=4000,
         markdown_bytes=None,
-        kinds=frozenset({"text", "link"}),
+        kinds=frozenset({"text", "link", "miniprogram", "attachments"}),
         mentions_in=frozenset(),  # 企业群发 has no @ of any kind
         per_minute=None,
         per_second=None,
         external_groups=True,
         link_needs=CARD_LINK,
         link_bytes={"title": 128, "url": 2048, "description": 512},
+        link_articles=9,   # each article is one of the (at most 9) attachments
+        attachments=9,     # add_msg_template: text plus at most 9 attachments
         needs={"owner": "企业群发 is created for the group owner (群主) to confirm; give the roster's `owner` "
                         "column their WeCom userid"},
         private=True,  # chat_type "single" to the member's external_userid, sent by the owner

@@ -14,7 +14,7 @@ from sopc.core.senders import KINDS, InstalledSender, SenderLimits, SenderRegist
 COLUMNS = ("KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL IN", "@USER IN", "RATE", "EXTERNAL GROUPS")
 LEGEND = ("TEXT, MARKDOWN: the longest message, in UTF-8 bytes (in characters where it says chars); "
           "@USER IN: where a user id (@member, @owner) can be mentioned; RATE: per sender")
-KIND_ORDER = ("text", "markdown", "image", "link", "action")  # the order the docs list them in
+KIND_ORDER = ("text", "markdown", "image", "link", "miniprogram", "attachments", "action")  # the order the docs list them in
 
 
 def senders_json(registry: SenderRegistry) -> dict[str, Any]:
@@ -46,6 +46,8 @@ def _sender_json(installed: InstalledSender) -> dict[str, Any]:
             "mentions": {form: kinds_carrying(limits, form) for form in ("all", "user", "mobile")},
             "image_from": limits.image_from,
             "link_needs": sorted(limits.link_needs),
+            "link_articles": limits.link_articles,
+            "attachments": limits.attachments,
             "needs": sorted(limits.needs),
             "private": limits.private,  # can send `to member` (1:1) messages
         },

@@ -20,7 +20,7 @@ from typing import Mapping
 
 from sopc.core.diagnostics import did_you_mean
 
-KINDS = frozenset({"text", "markdown", "image", "link", "action"})
+KINDS = frozenset({"text", "markdown", "image", "link", "miniprogram", "attachments", "action"})
 MENTION_FORMS = frozenset({"all", "user", "mobile"})  # @all, a user id, a mainland mobile number
 LINK_PARTS = ("url", "title", "description")          # a link's text: URL, TITLE, DESCRIPTION lines
 ENTRY_POINT_GROUP = "sopc.senders"
@@ -62,6 +62,10 @@ class SenderLimits:
     # would post it in the group, and a warning meant for one member must
     # never reach them all.
     private: bool = False
+    link_articles: int | None = None             # the most articles one link message holds; None: any number
+    attachments: int | None = None               # the most attachments after a text; None: any number
+    attachment_kinds: frozenset[str] = frozenset({"link", "miniprogram", "image"})  # parts it sends as attachments
+    feed_needs: frozenset[str] = frozenset()     # {"picurl"}: each article of a several-article link needs a picture
 
 
 # What a sender with no channel limits declares (console, file, generic webhook).

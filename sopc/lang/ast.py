@@ -165,14 +165,26 @@ class ToMember:
 
 
 @node
+class Part:
+    """Rich content with named fields: ``link url="..." title="..."``,
+    ``miniprogram appid=... page=... title=... pic_media_id=...``,
+    ``image media_id=...``: a news article or a 企业群发 attachment."""
+
+    kind: str
+    fields: tuple[Assignment, ...]
+    span: Span
+
+
+@node
 class Message:
-    kind: str  # text | markdown | image | link
-    content: Content
+    kind: str  # text | markdown | image | link | miniprogram
+    content: Content | None  # None: the message is its parts alone
     mentions: tuple[Mention, ...]
     variables: tuple[Assignment, ...]
     span: Span
     kind_given: bool = False
     to_member: ToMember | None = None  # None: posted in the group
+    parts: tuple[Part, ...] = ()
 
 
 @node

@@ -60,7 +60,7 @@ WEEKDAY_WORDS = (
 TERMINAL_WORDS: dict[str, tuple[str, ...]] = {
     "WEEKDAY": WEEKDAY_WORDS,
     "DAY_SET": ("daily", "每天", "workdays", "工作日", "weekends", "周末", "holidays", "节假日"),
-    "KIND": ("text", "markdown", "image", "link"),
+    "KIND": ("text", "markdown", "image", "link", "miniprogram"),
     "QUIET_MODE": ("defer", "skip", "推迟", "跳过"),
     "HOLIDAY_MODE": ("skip", "before", "after", "keep", "跳过", "提前", "顺延", "照常"),
     "METRIC": ("age", "silent", "members", "messages/day"),
@@ -72,7 +72,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "WEEKDAY": "a weekday (`周一`, `mon`, ...)",
     "DAY_SET": "a set of days (`每天`, `工作日`, `周末`, `节假日`)",
     "MONTH_DAY": "a day of the month (`1`, `15号`, `最后一天`)",
-    "KIND": "a message kind (`text`, `markdown`, `image`, `link`)",
+    "KIND": "a message kind (`text`, `markdown`, `image`, `link`, `miniprogram`)",
     "QUIET_MODE": "`defer` or `skip`",
     "HOLIDAY_MODE": "`skip`, `before`, `after` or `keep`",
     "METRIC": "`age`, `silent`, `members` or `messages/day`",
@@ -1063,6 +1063,10 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return _tag_expression_hint(token, lines)
     if expected <= {"_NL", "_DEDENT"} and token.type != "_NL" and _after_to_member(lines, token):
         return "`to member` comes last on the line, after the mentions and `key=value` variables"
+    kind_before = _kind_word_before(token, lines)
+    if kind_before and value.startswith("="):
+        return (f"`{kind_before}` starts a part here (`link url=... title=...`, `miniprogram appid=...`): a step "
+                "variable cannot be named text, markdown, image, link or miniprogram; rename it")
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:
@@ -1078,6 +1082,14 @@ def _after_to_member(lines: list[str], token: Token) -> bool:
     """Whether ``token`` comes right after a `to member` (`to 成员`)."""
     before = lines[token.line - 1][:token.column - 1].split()
     return before[-2:] in (["to", "member"], ["to", "成员"])
+def _kind_word_before(token: Token, lines: list[str]) -> str | None:
+    """The message kind written just before ``token`` on its line (`link` in `"..." link=1`), if any."""
+    line, column = getattr(token, "line", None), getattr(token, "column", None)
+    if not line or not column or line > len(lines):
+        return None
+    before = lines[line - 1][:column - 1].rstrip()
+    return next((kind for kind in TERMINAL_WORDS["KIND"] if before.endswith(kind) and
+                 not (before[:-len(kind)][-1:].isalnum() or before[:-len(kind)][-1:] == "_")), None)
 
 
 REPEAT_WORD = re.compile(r"[xX×]\d+")

@@ -378,13 +378,27 @@ class AstBuilder(Transformer):
         mentions = tuple(ast.Mention(target=str(t)[1:], span=self.span(t)) for t in rest if isinstance(t, Token))
         variables = tuple(v for v in rest if isinstance(v, ast.Assignment))
         to_member = next((r for r in rest if isinstance(r, ast.ToMember)), None)
+        parts = tuple(p for p in rest if isinstance(p, ast.Part))
         return ast.Message(kind=str(kind) if kind else "text", content=content, mentions=mentions,
                            variables=variables, span=self.span(meta), kind_given=kind is not None,
-                           to_member=to_member)
+                           to_member=to_member, parts=parts)
 
     @v_args(meta=True)
     def to_member(self, meta, children):
         return ast.ToMember(span=self.span(meta))
+
+    @v_args(meta=True)
+    def parts_message(self, meta, children):
+        parts = tuple(p for p in children if isinstance(p, ast.Part))
+        mentions = tuple(ast.Mention(target=str(t)[1:], span=self.span(t)) for t in children if isinstance(t, Token))
+        to_member = next((c for c in children if isinstance(c, ast.ToMember)), None)
+        return ast.Message(kind=parts[0].kind, content=None, mentions=mentions, variables=(), span=self.span(meta),
+                           kind_given=True, to_member=to_member, parts=parts)
+
+    @v_args(meta=True)
+    def part(self, meta, children):
+        kind, *fields = children
+        return ast.Part(kind=str(kind), fields=tuple(fields), span=self.span(meta))
 
     def inline_text(self, children):
         return self.text(children[0])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
+from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, error
 from sopc.core.limits import FIRST_DAY, LAST_DAY
 from sopc.core.messages import PlannedMessage
@@ -342,6 +343,8 @@ class Renderer:
                 return None
             if slot.step.action == "remind":
                 text = f"remind: {text}"
+            elif slot.step.parts:  # a text with attachments: both in one canonical text
+                text = content.encode(text, slot.step.parts)
             self._remember(pieces, key, text)
         elif type(text) is _Unrenderable:  # failed before for this context: each group is named in its error
             self._last_error = f"cannot render step `{pieces.slot.step.name}` for group `{group.id}`: {text.why}"
@@ -419,11 +422,15 @@ def _owner_put_in(mentions: tuple[str, ...], group: Group) -> tuple[str, ...]:
 
 def _fixed_text(step: Step) -> str | None:
     """The text of a step without a template: its action (`dissolve`,
-    `remove member`: the member is the message's), else empty."""
+    `remove member`: the member is the message's), its parts, its picture, else empty."""
     if step.template is not None:
         return None
     if step.kind == "action":
         return ACTION_TEXTS.get(step.action, step.action)
+    if step.parts:
+        return content.encode(None, step.parts)
+    if step.image is not None:
+        return step.image
     return ""
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, TextIO, TypeVar
 
+from sopc.core import content
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
 from sopc.plan.policy import DEFERRED
@@ -135,7 +136,8 @@ def _table_message(out: TextIO, m: PlannedMessage, local: dt.datetime, day: dt.d
     target = _target(m)
     mentions = "".join(f" @{x}" for x in m.mentions)
     out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  [{m.kind} via {m.sender}]{mentions}{mark}\n")
-    for line in (m.text or "").splitlines() or [""]:
+    shown = content.summary(m.kind, m.text) if m.text else None
+    for line in (shown if shown is not None else m.text or "").splitlines() or [""]:
         out.write(f"         {line}\n")
     return day
 

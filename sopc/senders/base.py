@@ -8,12 +8,18 @@ runner should try again after ``retry_after`` seconds).
 Message text by kind (the one rule every sender follows):
 
 - ``text`` / ``markdown``: the rendered text.
-- ``image``: a local file path (senders that upload bytes read it from disk,
-  a relative path from the project folder; the WeCom robot sends base64 + md5
-  of those bytes).
+- ``image``: the picture read when the playbook was compiled, as
+  ``{"image":{"bytes","md5","source","type"}}`` (:func:`sopc.core.contract.planned_image`;
+  the source is a path in the project or a URL sopc fetched), or a bare local
+  path (a relative one from the project folder). The WeCom robot sends base64 +
+  md5 of the planned bytes.
 - ``link``: ``"URL\\nTITLE\\nDESCRIPTION..."`` -- line 1 is the http(s) URL,
   line 2 the title, every further line is the description (may be empty).
-  See :func:`parse_link`.
+  See :func:`parse_link`. A link written with named fields (``link url=...
+  title=...``, several for a news message) is the canonical JSON of
+  :mod:`sopc.core.content`; :func:`link_cards` reads either form.
+- ``miniprogram`` / ``attachments``: that canonical JSON (a text and its
+  attachments), for 企业群发.
 - ``action``: the action name, for senders that perform actions.
 
 ``mentions`` holds ``"all"`` for @all and user ids otherwise (the planner has
@@ -51,7 +57,8 @@ from typing import Any, Awaitable, Callable, Mapping, Protocol, TextIO, runtime_
 from sopc.core import contract
 from sopc.core import senders as registry
 # Re-exported: sender code reads the shared values from here.
-from sopc.core.contract import MOBILE, LinkCard, parse_link, utf8_len  # noqa: F401
+from sopc.core.contract import MOBILE, LinkCard, link_cards, parse_link, utf8_len  # noqa: F401
+from sopc.core.content import Part, decode as decode_parts  # noqa: F401
 from sopc.core.senders import ENTRY_POINT_GROUP, KINDS, UNLIMITED, SenderLimits, SenderSpec  # noqa: F401
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Mapping
 
+from sopc.core import content
 from sopc.core.sender_specs import CONSOLE
 from sopc.senders.base import DeliveryResult, OutgoingMessage, SenderRuntime, sent
 
@@ -41,7 +42,8 @@ class ConsoleSender:
 def console_line(message: OutgoingMessage) -> str:
     when = message.at.isoformat(sep=" ", timespec="minutes")
     tags = " ".join([message.kind, *(f"@{m}" for m in message.mentions)])
-    text = message.text.replace("\n", "\n    ")
+    shown = content.summary(message.kind, message.text)  # a link's articles, a text's attachments: as the plan shows them
+    text = (message.text if shown is None else shown).replace("\n", "\n    ")
     where = f"{message.group_name} ({message.group})"
     if message.kind == "action" and message.member:  # `remove member`: whom
         text = f"{text} {message.member}"

@@ -54,7 +54,7 @@ from sopc.senders.base import (
     failed,
     is_mobile,
     over_limit,
-    parse_link,
+    link_cards,
 )
 from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
 from sopc.senders.http import HttpReply, encode_json
@@ -115,10 +115,14 @@ class DingtalkSender(BotSender):
         return too_long or {"msgtype": "markdown", "markdown": markdown, **at_block(message.mentions)}
 
     def _link(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        card = parse_link(message.text)
-        if card is None:
+        cards = link_cards(message.text)
+        if cards is None:
             return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
-        link = {"title": card.title, "text": card.description or card.title, "messageUrl": card.url, "picUrl": ""}
+        if len(cards) > 1:  # several articles: a feedCard (the contract gave each a picture)
+            links = [{"title": c.title, "messageURL": c.url, "picURL": c.picurl} for c in cards]
+            return {"msgtype": "feedCard", "feedCard": {"links": links}}
+        card = cards[0]
+        link = {"title": card.title, "text": card.description or card.title, "messageUrl": card.url, "picUrl": card.picurl}
         return {"msgtype": "link", "link": link}
 
 

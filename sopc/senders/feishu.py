@@ -57,7 +57,7 @@ from sopc.senders.base import (
     failed,
     number_setting,
     over_limit,
-    parse_link,
+    link_cards,
     retry,
 )
 from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
@@ -145,12 +145,19 @@ class FeishuSender(BotSender):
         return {"msg_type": "interactive", "card": card}
 
     def _post(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        card = parse_link(message.text)
-        if card is None:
+        cards = link_cards(message.text)
+        if cards is None:
             return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
-        rows = [[{"tag": "text", "text": card.description}]] if card.description else []
-        rows.append([{"tag": "a", "text": self.link_label, "href": card.url}])
-        return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": card.title, "content": rows}}}}
+        if len(cards) == 1:
+            card = cards[0]
+            rows = [[{"tag": "text", "text": card.description}]] if card.description else []
+            rows.append([{"tag": "a", "text": self.link_label, "href": card.url}])
+            return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": card.title, "content": rows}}}}
+        rows = []  # several articles: one post, a line per article (its title links to it)
+        for card in cards:
+            rows.append([{"tag": "a", "text": card.title, "href": card.url}]
+                        + ([{"tag": "text", "text": f" {card.description}"}] if card.description else []))
+        return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": cards[0].title, "content": rows}}}}
 
 
 def with_mentions(text: str, tags: list[str]) -> str:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from sopc.core.contract import carries
+from sopc.core.contract import carries, planned_image
 from sopc.core.sender_specs import REMIND
 from sopc.senders.base import (
     DeliveryResult,
@@ -47,10 +47,13 @@ from sopc.senders.base import (
     SenderConfigError,
     SenderRuntime,
     failed,
+    Part,
+    decode_parts,
     parse_link,
 )
 
-KIND_WORDS = {"text": "文字", "markdown": "Markdown 文字", "image": "图片", "link": "链接", "action": "操作"}
+KIND_WORDS = {"text": "文字", "markdown": "Markdown 文字", "image": "图片", "link": "链接", "miniprogram": "小程序卡片",
+              "attachments": "消息和附件", "action": "操作"}
 
 
 class RemindSender:
@@ -140,10 +143,24 @@ def mention_text(mention: str) -> str:
 
 def content_text(message: OutgoingMessage) -> str:
     if message.kind == "image":
+        image = planned_image(message.text)
+        if image is not None:  # read when planned: where it is, and which picture (its md5) to post
+            return f"图片：{image.source}（{image.size} 字节，{image.type.upper()}，md5 {image.md5}）"
         return f"图片文件：{message.text}"
-    if message.kind == "link":
+    if message.kind == "link" and decode_parts(message.text) is None:
         card = parse_link(message.text)
         if card is not None:
             lines = [f"链接：{card.url}", f"标题：{card.title}"]
             return "\n".join(lines + ([f"说明：{card.description}"] if card.description else []))
+    rich = decode_parts(message.text) if message.kind in ("link", "miniprogram", "attachments") else None
+    if rich is not None:
+        return "\n\n".join(([rich.text] if rich.text is not None else []) + [part_text(p) for p in rich.parts])
     return message.text
+
+
+def part_text(part: Part) -> str:
+    """A part as the person who posts it by hand needs it."""
+    words = {"link": {"title": "标题", "url": "链接", "description": "说明", "picurl": "图片"},
+             "miniprogram": {"title": "小程序卡片", "appid": "AppID", "page": "页面", "pic_media_id": "封面 media_id"},
+             "image": {"media_id": "图片 media_id", "pic_url": "图片"}}[part.kind]
+    return "\n".join(f"{words[name]}：{part.get(name)}" for name in words if part.get(name))

@@ -36,7 +36,7 @@ from sopc.senders.base import (
     SenderRuntime,
     failed,
     over_char_limit,
-    parse_link,
+    link_cards,
     sent,
 )
 from sopc.senders.bot import Bot, BotSender, Request
@@ -79,10 +79,11 @@ class SlackSender(BotSender):
             return message.text
         if message.kind == "text":
             return slack_escape(message.text)
-        card = parse_link(message.text)
-        if card is None:
+        cards = link_cards(message.text)
+        if cards is None:
             return None
-        return f"<{card.url}|{slack_escape(card.title)}>" + (f"\n{slack_escape(card.description)}" if card.description else "")
+        return "\n".join(f"<{card.url}|{slack_escape(card.title)}>"
+                         + (f"\n{slack_escape(card.description)}" if card.description else "") for card in cards)
 
     def _routed(self, url: str) -> str:
         if self.origin is None:

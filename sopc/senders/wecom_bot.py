@@ -20,10 +20,13 @@ Message shapes (WeCom "群机器人配置说明", document 91770):
   has no ``mentioned_list``: "text/markdown类型消息支持在content中使用<@userid>
   扩展语法来@群成员", so a user is mentioned by ``<@userid>`` appended to the
   content; @all and mobile numbers cannot be (the contract refuses them).
-- image -> ``msgtype: image`` with ``base64`` and ``md5`` of the bytes of the
-  local file named by the text (JPG or PNG, at most 2 MiB; a relative path
-  is read from the project folder). A URL is refused: the robot uploads bytes.
-- link -> ``msgtype: news`` with one article (title, description, url).
+- image -> ``msgtype: image`` with ``base64`` and ``md5`` of the picture the
+  plan read when it compiled the playbook (:mod:`sopc.compile.media`): a file
+  in the project, or an http(s) URL fetched then (kept in the user's cache
+  folder, fetched again if the cache lost it). Bytes whose md5 is not the
+  planned one are refused, not sent: what the plan showed is what goes out.
+- link -> ``msgtype: news`` with its articles (title, description, url,
+  picurl; 1 to 8: `link url=... title=...` written several times).
 
 The robot cannot join an external customer group (one with WeChat users):
 ``limits.external_groups`` is False, and ``sopc check`` says so; such groups
@@ -36,6 +39,7 @@ too long... -- fails at once with WeCom's own message.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
@@ -43,7 +47,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from sopc.core.contract import image_path
+from sopc.compile import media
+from sopc.core.contract import PlannedImage, image_path, planned_image
 from sopc.core.sender_specs import WECOM_BOT
 from sopc.senders.base import (
     DeliveryResult,
@@ -53,7 +58,7 @@ from sopc.senders.base import (
     is_mobile,
     number_setting,
     over_limit,
-    parse_link,
+    link_cards,
     project_dir,
 )
 from sopc.senders.bot import Bot, BotSender, Request, body_verdict, int_field
@@ -75,6 +80,7 @@ class WecomBotSender(BotSender):
         super().__init__(name=name, settings=settings, env=env, runtime=runtime)
         self.image_max_bytes = int(number_setting(settings, "image_max_bytes", IMAGE_MAX_BYTES))
         self.limits = dataclasses.replace(self.limits, image_bytes=self.image_max_bytes)
+        self._image_bytes: dict[str, bytes] = {}  # message id -> the picture being sent
 
     def payload(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
         builders = {"text": self._text, "markdown": self._markdown, "image": self._image, "link": self._news}
@@ -98,19 +104,36 @@ class WecomBotSender(BotSender):
         too_long = over_limit("wecom-bot markdown with its <@userid> mentions", content, self.limits.markdown_bytes)
         return too_long or {"msgtype": "markdown", "markdown": {"content": content}}
 
+    async def _deliver(self, message: OutgoingMessage) -> DeliveryResult:
+        image = planned_image(message.text) if message.kind == "image" else None
+        if image is not None:  # the bytes the plan showed (read, or fetched off the event loop) for _image
+            data = await asyncio.to_thread(planned_bytes, image, project_dir(self.runtime))
+            if isinstance(data, DeliveryResult):
+                return data
+            self._image_bytes[message.id] = data
+        try:
+            return await super()._deliver(message)
+        finally:
+            self._image_bytes.pop(message.id, None)
+
     def _image(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        data = read_image(image_path(message.text.strip(), project_dir(self.runtime)))
+        data = self._image_bytes.get(message.id)
+        if data is None:
+            if not message.text.strip():
+                return failed("the image could not be read when the playbook was compiled (`sopc check` says why)")
+            data = read_image(image_path(message.text.strip(), project_dir(self.runtime)))
         if isinstance(data, DeliveryResult):
             return data
         image = {"base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()}
         return {"msgtype": "image", "image": image}
 
     def _news(self, message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
-        card = parse_link(message.text)
-        if card is None:
+        cards = link_cards(message.text)
+        if cards is None:
             return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
-        article = {"title": card.title, "description": card.description, "url": card.url}
-        return {"msgtype": "news", "news": {"articles": [article]}}
+        articles = [{"title": card.title, "description": card.description, "url": card.url,
+                     **({"picurl": card.picurl} if card.picurl else {})} for card in cards]
+        return {"msgtype": "news", "news": {"articles": articles}}
 
 
 def mention_lists(mentions: tuple[str, ...]) -> dict[str, list[str]]:
@@ -126,6 +149,28 @@ def with_user_tags(markdown: str, mentions: tuple[str, ...]) -> str:
     (the contract lets only user ids through to markdown)."""
     tags = [f"<@{m}>" for m in mentions if f"<@{m}>" not in markdown]
     return f"{markdown}\n{' '.join(tags)}" if tags else markdown
+
+
+def planned_bytes(image: PlannedImage, folder: Path | None) -> bytes | DeliveryResult:
+    """The bytes of a planned image, which must have the md5 the plan showed:
+    the project's file, or the copy fetched when it was planned (fetched
+    again if the cache lost it)."""
+    if image.is_url:
+        kept = media.fetched_path(image.md5, image.type)
+        try:
+            data = kept.read_bytes() if kept is not None and kept.exists() else media.fetch_url(image.source)
+        except (OSError, media.ImageProblem) as exc:
+            return failed(f"cannot fetch image {media.shown_url(image.source)}: {exc}")
+    else:
+        data = read_image(image_path(image.source, folder))
+        if isinstance(data, DeliveryResult):
+            return data
+    md5 = hashlib.md5(data).hexdigest()
+    if md5 != image.md5:
+        shown = media.shown_url(image.source) if image.is_url else image.source
+        return failed(f"image {shown} changed since it was planned (md5 {image.md5[:8]}… then, {md5[:8]}… now): "
+                      "the runner re-plans when the project changes; run `sopc plan` to see the new picture")
+    return data
 
 
 def read_image(path: Path) -> bytes | DeliveryResult:

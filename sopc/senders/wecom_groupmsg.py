@@ -111,7 +111,10 @@ from sopc.senders.base import (
     env_setting,
     failed,
     number_setting,
-    parse_link,
+    LinkCard,
+    Part,
+    decode_parts,
+    link_cards,
     refused,
     retry,
     sent,
@@ -208,7 +211,8 @@ class WecomGroupMsgSender:
             target = {"chat_type": "group", "sender": message.owner}
             if message.address:
                 target["chat_id_list"] = [message.address]
-        content = text_content(message) if message.kind == "text" else link_attachment(message)
+        content = text_content(message) if message.kind == "text" else \
+            link_attachment(message) if message.kind == "link" else attachments_content(message)
         return content if isinstance(content, DeliveryResult) else {**target, **content}
 
     # ---- confirmations ---------------------------------------------------------------
@@ -362,11 +366,34 @@ def text_content(message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
 def link_attachment(message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
     """One link attachment (the contract holds title, url and desc to 128,
     2048 and 512 bytes)."""
-    card = parse_link(message.text)
-    if card is None:
+    cards = link_cards(message.text)
+    if cards is None:
         return failed("link text must be 'URL\\nTITLE\\nDESCRIPTION' with an http(s) URL and a title")
-    link = {"title": card.title, "url": card.url, **({"desc": card.description} if card.description else {})}
-    return {"attachments": [{"msgtype": "link", "link": link}]}
+    return {"attachments": [{"msgtype": "link", "link": link_fields(card)} for card in cards]}
+
+
+def link_fields(card: LinkCard) -> dict[str, str]:
+    return {"title": card.title, "url": card.url, **({"desc": card.description} if card.description else {}),
+            **({"picurl": card.picurl} if card.picurl else {})}
+
+
+def attachments_content(message: OutgoingMessage) -> dict[str, Any] | DeliveryResult:
+    """A text and its attachments (links, mini-program cards, images by
+    media_id or pic_url), in the order written."""
+    rich = decode_parts(message.text)
+    if rich is None:
+        return failed(f"{message.kind}: not the content sopc plans for it")
+    body: dict[str, Any] = {"text": {"content": rich.text}} if rich.text is not None else {}
+    body["attachments"] = [attachment(part) for part in rich.parts]
+    return body
+
+
+def attachment(part: Part) -> dict[str, Any]:
+    if part.kind == "link":
+        card = LinkCard(url=part.get("url"), title=part.get("title"), description=part.get("description"),
+                        picurl=part.get("picurl"))
+        return {"msgtype": "link", "link": link_fields(card)}
+    return {"msgtype": part.kind, part.kind: dict(part.fields)}
 
 
 # ---- reading answers --------------------------------------------------------------------

@@ -117,7 +117,9 @@ def test_vendor_limits_are_the_documented_ones():
     assert limits_for("dingtalk").per_minute == 20
     assert limits_for("slack").per_second == 1
     groupmsg = limits_for("wecom-groupmsg")
-    assert (groupmsg.text_bytes, groupmsg.kinds, groupmsg.mentions_in) == (4000, {"text", "link"}, frozenset())
+    assert (groupmsg.text_bytes, groupmsg.kinds, groupmsg.mentions_in) == (
+        4000, {"text", "link", "miniprogram", "attachments"}, frozenset())
+    assert (groupmsg.attachments, groupmsg.link_articles, limits_for("wecom-bot").link_articles) == (9, 9, 8)
 
 
 def test_unknown_kind_suggests_the_closest():
