@@ -307,3 +307,22 @@ def test_the_readme_rich_content_examples_check_clean(tmp_path):
         root = write_project(tmp_path / "proj", {"sopc.toml": toml, "main.sop": sop, "images/poster.png": POSTER})
         status, found = diagnostics(root, "--strict")
         assert (status, [(d["code"], d["message"]) for d in found]) == (0, [])
+
+
+def test_a_private_welcome_with_a_mini_program_card_goes_to_the_member_alone(tmp_path, mock):
+    root = tmp_path / "rich"
+    run_rich(tmp_path, mock, "2026-11-23T09:00:00")  # sets the project up
+    (root / "playbooks" / "welcome.sop").write_text(
+        'playbook welcome "私聊欢迎"\n  to groups tagged 客户群\n  on member.joined\n'
+        '    +0 hello "欢迎！点开小程序领新人券" miniprogram appid=wx8bd80126147dfAAA page="pages/new/index" '
+        'title="新人券" pic_media_id=MEDIA_NEW to member\n', encoding="utf-8")
+    recorded = run_sopc("event", "member.joined", ".", "--group", "vip_01", "--member", "wmNewcomer",
+                        "--at", "2026-11-23T09:30:00+08:00", cwd=root)
+    assert recorded.exit_code == 0, recorded.stderr
+    run_rich(tmp_path, mock, "2026-11-23T09:30:30")
+    [task] = mock.groupmsgs
+    assert task.body == {
+        "chat_type": "single", "external_userid": ["wmNewcomer"], "sender": "laowang",
+        "text": {"content": "欢迎！点开小程序领新人券"},
+        "attachments": [{"msgtype": "miniprogram", "miniprogram": {
+            "appid": "wx8bd80126147dfAAA", "page": "pages/new/index", "pic_media_id": "MEDIA_NEW", "title": "新人券"}}]}
