@@ -13,7 +13,7 @@ KEYWORDS = ('active', 'all', 'at', 'cap', 'cron', 'day', 'dissolve', 'every', 'f
 LOGICAL_WORDS = ('and', 'or', 'not')
 DAY_WORDS = ('daily', 'holidays', 'last', 'saturday', 'thursday', 'tuesday', 'wednesday', 'weekends', 'workdays', '周末', '工作日', '最后一天', '每天', '节假日')
 DAY_RANGE_CONNECTORS = ('..',)
-KIND_WORDS = ('image', 'link', 'markdown', 'text')
+KIND_WORDS = ()
 MODE_WORDS = ('after', 'before', 'defer', 'keep', 'skip', '推迟', '提前', '照常', '跳过', '顺延')
 METRIC_WORDS = ('age', 'members', 'silent')
 COMPARE_OPERATORS = ('<', '<=', '>', '>=')
@@ -132,7 +132,7 @@ DURATION = r'(?:(?:(?:\d+[dhms])+|0\b))(?!\w)'
 DAY = r'(?<![\w.])(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天))(?:(?:\.\.)(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天)))?(?![^\W\d])'
 MENTION_ROLE = r'@(?:everyone|member|owner|全体成员|all|所有人|成员|群主)(?![^\s,"#=])'
 MENTION = r'(?:(?:@[^\s,"#=]+))'
-KIND = r'(?:(?<![\w.])(?:(?:markdown|image|link|text)(?!\w)))'
+KIND = r'(?:(?<![\w.])(?:(?:text|markdown|image|link|miniprogram)(?!\w))(?![^\W\d]))'
 MODE = r'(?:(?<![\w.])(?:(?:before|after|defer|keep|skip)(?!\w)|(?:推迟|提前|照常|跳过|顺延)(?![^\W\d])))'
 METRIC = r'(?:(?<![\w.])(?:(?:members|silent|age)(?!\w))|(?<![\w.])(?:messages ?\/ ?day)(?![^\W\d]))'
 LOGICAL = r'(?<![\w.])(?:(?:and|not|or)(?!\w))'
