@@ -326,3 +326,15 @@ def test_a_private_welcome_with_a_mini_program_card_goes_to_the_member_alone(tmp
         "text": {"content": "欢迎！点开小程序领新人券"},
         "attachments": [{"msgtype": "miniprogram", "miniprogram": {
             "appid": "wx8bd80126147dfAAA", "page": "pages/new/index", "pic_media_id": "MEDIA_NEW", "title": "新人券"}}]}
+
+
+def test_the_plan_files_for_people_show_the_parts_not_their_json(tmp_path):
+    import openpyxl
+    out = tmp_path / "week.xlsx"
+    result = run_sopc("plan", ".", "--from", "2026-11-26", "--to", "2026-11-26", "--format", "xlsx", "-o", str(out), cwd=RICH)
+    assert result.exit_code == 0, result.stderr
+    cells = [str(c.value) for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row if c.value]
+    assert any(c.startswith("本周福利：点开小程序领 20 元券\n[miniprogram 领 20 元券 → wx8bd80126147dfAAA") for c in cells)
+    assert not any('"parts"' in c for c in cells)
+    ics = run_sopc("plan", ".", "--from", "2026-11-23", "--to", "2026-11-23", "--format", "ics", cwd=RICH).stdout
+    assert "[image images/poster.png" in ics.replace("\r\n ", "") and '"image"' not in ics

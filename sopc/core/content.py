@@ -116,6 +116,14 @@ def summary(kind: str, text: str) -> str | None:
     return "\n".join(lines + [part_summary(p) for p in rich.parts])
 
 
+def shown_text(kind: str, text: str) -> str:
+    """A message's text as people read it (the plan's table and files, the
+    console): a picture, a link's articles and a text's attachments summed up
+    one per line; any other text as it is."""
+    shown = summary(kind, text) if text else None
+    return text if shown is None else shown
+
+
 def part_summary(part: Part) -> str:
     if part.kind == "link":
         picture = f" (picture {part.get('picurl')})" if part.get("picurl") else ""

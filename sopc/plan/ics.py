@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
 
 MERGE_FROM = 3            # groups sharing a step's moment that make one event
@@ -162,7 +163,7 @@ class _Writer:
         elif slot.status in ("deferred", "later") and slot.scheduled is not None:
             due = slot.scheduled.astimezone(self.zone)
             lines.append(f"推迟：原定 {due:%Y-%m-%d %H:%M}，{why}")
-        return "\n".join(lines) + "\n\n" + (message.text or "")
+        return "\n".join(lines) + "\n\n" + shown_text(message.kind, message.text or "")
 
     def unique(self, uid: str) -> str:
         """``uid``, or ``uid`` with ``-2``... if an event had it already (a

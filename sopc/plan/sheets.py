@@ -27,6 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
 
@@ -142,7 +143,7 @@ class _Book:
         sheet = self.sheet
         values: list = [local.replace(tzinfo=None), message.group, self.names.get(message.group, ""),
                         message.member or "", "是" if message.private else "", message.playbook, message.step,
-                        message.sender, message.kind, " ".join(message.mentions), message.text or ""]
+                        message.sender, message.kind, " ".join(message.mentions), shown_text(message.kind, message.text or "")]
         if self.fates:
             values += [STATUS_CN.get(status, status), reason or "",
                        scheduled.astimezone(self.zone).replace(tzinfo=None) if scheduled else ""]
