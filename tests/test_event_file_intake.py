@@ -256,3 +256,42 @@ def test_a_stage_event_naming_a_stage_of_an_imported_file_is_recorded(tmp_path, 
         in refused.stderr
     events.write_text(events.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     assert _record(run_sopc, root, events).exit_code == 0
+
+
+# ---- text that is not text: a lone surrogate (the fuzzer's input 314,257) --------------------------
+
+def test_a_lone_surrogate_escape_in_a_record_is_a_located_refusal_not_a_traceback(root, run_sopc, tmp_path):
+    # JSON allows "\ud800"; Python decodes it to a str no UTF-8 file or SQLite can hold.
+    events = tmp_path / "events.jsonl"
+    lines = [_line(0), _line(1).replace('"m1"', '"\\ud800"'), _line(2).replace('"hz_001"', '"\\udcff"', 1),
+             '{"\\ud83d": 1, "event": "member.message", "group": "hz_001", "member": "m3", '
+             '"at": "2026-11-23T10:00:00+08:00"}']
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _record(run_sopc, root, events)
+    assert result.exit_code == 1, result.output
+    assert (f'{events}:2: error: "member" holds \\ud800, half of a UTF-16 pair (a lone surrogate): '
+            "not a character; send text as UTF-8, or both halves of the pair") in result.stderr
+    assert f'{events}:3: error: "group" holds \\udcff' in result.stderr
+    assert f"{events}:4: error: a field name holds \\ud83d" in result.stderr
+    assert "Traceback" not in result.output and _members(root) == []
+
+
+def test_a_lone_surrogate_deep_in_data_is_refused_and_named(root, run_sopc, tmp_path):
+    events = tmp_path / "events.jsonl"
+    # json.dumps wrote the surrogate as an escape, which is what a careless SCRM sends
+    text = json.dumps({"event": "member.message", "group": "hz_001", "member": "m0",
+                       "at": "2026-11-23T10:00:00+08:00", "data": {"order": {"items": ["ok", "\ud800x"]}}})
+    events.write_text(text + "\n", encoding="utf-8")
+    result = _record(run_sopc, root, events)
+    assert result.exit_code == 1, result.output
+    assert f'{events}:1: error: "data" holds \\ud800' in result.stderr
+    assert _members(root) == []
+
+
+def test_a_command_line_byte_that_is_not_utf8_is_refused_before_anything_is_recorded(root, run_sopc):
+    # `--group $'\xff'`: Python hands such a byte to sopc as the lone surrogate \udcff
+    result = run_sopc("event", "member.joined", str(root), "--group", "\udcff", "--member", "m1",
+                      "--at", "2026-11-24T10:00", cwd=root.parent)
+    assert result.exit_code == 1, result.output
+    assert 'error: "group" holds \\udcff, half of a UTF-16 pair' in result.stderr
+    assert "Traceback" not in result.output and _members(root) == []

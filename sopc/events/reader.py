@@ -234,6 +234,9 @@ def _parse_at(text: str, zone) -> tuple[dt.datetime | None, str | None]:
 def _problems(record: Any) -> list[str]:
     if not isinstance(record, dict):
         return [f"each event must be a JSON object, not {_json_type(record)}"]
+    broken = _lone_surrogate(record)
+    if broken:  # alone: every other message would echo text that cannot be printed or stored
+        return [broken]
     problems: list[str] = []
     for key in record:
         if key not in FIELDS:
@@ -271,6 +274,45 @@ def _problems(record: Any) -> list[str]:
                         f"(or left out: now), not {_json_type(at)}")
     problems += _data_problems(record.get("data"))
     return problems
+
+
+def _lone_surrogate(record: dict) -> str | None:
+    """JSON may spell half of a UTF-16 pair ("\\ud800"), and a command line
+    may carry bytes that are not UTF-8: Python holds either as a lone
+    surrogate, which no UTF-8 file, terminal or SQLite database can take."""
+    for key, value in record.items():
+        where = f"\"{key}\"" if _surrogate_in(key) is None else "a field name"
+        bad = _surrogate_in(key) or _first_surrogate(value)
+        if bad:
+            return (f"{where} holds \\u{ord(bad):04x}, half of a UTF-16 pair (a lone surrogate): not a character; "
+                    "send text as UTF-8, or both halves of the pair")
+    return None
+
+
+def _first_surrogate(value: Any) -> str | None:
+    stack = [value]
+    while stack:  # without recursion: `data` may nest (bounded, but deep enough to matter)
+        item = stack.pop()
+        if isinstance(item, str):
+            bad = _surrogate_in(item)
+            if bad:
+                return bad
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _surrogate_in(text: Any) -> str | None:
+    if not isinstance(text, str) or text.isascii():
+        return None
+    match = _SURROGATE.search(text)
+    return match.group() if match else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _stage_problems(record: dict, stages: Collection[str]) -> list[str]:
