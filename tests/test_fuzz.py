@@ -273,6 +273,29 @@ def test_a_template_that_cannot_render_is_tried_once_per_context_not_per_slot(pr
     assert len(renders) <= 5, f"{len(renders)} renders"  # three groups x 35 days before
 
 
+def test_a_step_pasted_many_times_has_its_text_parsed_once_for_its_group_fields(project, monkeypatch):
+    """The fuzzer's input 513,129: one step pasted 250 times (a 1,000-item
+    Jinja tuple in its text) took check 4.0 s of CPU, parsing the same
+    text again for every copy to see which group fields it prints."""
+    import jinja2
+
+    text = "到{{ group.store" + ",a" * 50 + " }}"
+    steps = "".join(f'  周二 10:00  bogo{n}  "{text}"\n' for n in range(40))
+    root = project({"main.sop": f'playbook p "测试"\n  to groups tagged 福利群\n  sender console\n{steps}'})
+    parsed = []
+    real = jinja2.Environment.parse
+
+    def counted(self, source, *args, **kwargs):
+        parsed.append(source)
+        return real(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "parse", counted)
+    built = pipeline.build([root])
+    pipeline.check_build(built, now=parse_now("2026-11-23T09:00", built.zone))
+    # once to compile it (the copies share it), once to read its fields; 41 times before
+    assert parsed.count(text) <= 2, f"parsed {parsed.count(text)} times"
+
+
 def test_a_launch_step_far_from_its_launch_keeps_the_launch_window_small(project):
     """`T-2147483648m` (4,000 years) overflowed the window's arithmetic; a
     window is at most five weeks either side of its launch."""

@@ -54,6 +54,7 @@ class GroupTexts:
         self.renderer = renderer
         self._fields: dict[int, tuple[Step, tuple | None]] = {}  # id(step) -> (printed, used) fields or None
         self._marked: dict[tuple, dict] = {}  # key -> {values of the used fields: the text with markers, or None}
+        self._by_source: dict[str, tuple | None] = {}  # a template's text -> its fields
 
     def reads_group(self, step: Step) -> bool:
         return step.template is not None and "group" in step.template.variables
@@ -96,11 +97,12 @@ class GroupTexts:
         source = self._source(step)
         if source is None:
             return None
-        try:
-            tree = self.program.templates.env.parse(source)
-        except (jinja2.TemplateError, RecursionError):
-            return None
-        return group_fields(tree)
+        if source not in self._by_source:  # steps with one text are parsed once (a pasted step, 250 times)
+            try:
+                self._by_source[source] = group_fields(self.program.templates.env.parse(source))
+            except (jinja2.TemplateError, RecursionError):
+                self._by_source[source] = None
+        return self._by_source[source]
 
     def _source(self, step: Step) -> str | None:
         content = getattr(step.body, "content", None)
