@@ -65,7 +65,7 @@ def test_errors_exit_1_with_compiler_style_lines(project, run_sopc):
     folder = project({"main.sop": ERRORS})
     result = check(run_sopc, folder)
     assert result.exit_code == 1
-    assert re.search(r"^main\.sop:3:3: error\[E0001\]: unknown weekday `周八`$", result.stderr, re.MULTILINE)
+    assert re.search(r"^main\.sop:3:3: error\[E0140\]: unknown weekday `周八`$", result.stderr, re.MULTILINE)
     assert re.search(r"^main\.sop:4:6: error\[E0101\]: ", result.stderr, re.MULTILINE)
     assert re.search(r"^main\.sop:5:10: error\[E0201\]: unknown sender `consle`$", result.stderr, re.MULTILINE)
     assert "= help: did you mean `console`?" in result.stderr
@@ -145,7 +145,7 @@ def test_json_output_parses_and_counts_match(project, run_sopc):
         assert set(d) == {"severity", "code", "message", "hint", "path", "line", "column", "end_line", "end_column"}
         assert re.fullmatch(r"[EW]\d{4}", d["code"])
     first = diagnostics[0]
-    assert (first["path"], first["line"], first["column"], first["code"]) == ("main.sop", 3, 3, "E0001")
+    assert (first["path"], first["line"], first["column"], first["code"]) == ("main.sop", 3, 3, "E0140")
     # the text format reports the same diagnostics
     text = check(run_sopc, folder)
     assert len(re.findall(r"^\S+:\d+:\d+: (?:error|warning)\[", text.stderr, re.MULTILINE)) == len(diagnostics)
@@ -232,7 +232,7 @@ def test_utf8_with_bom_is_fine(project, run_sopc):
 def test_crlf_file_reports_the_same_positions(project, run_sopc):
     folder = project({"main.sop": ERRORS.replace("\n", "\r\n").encode("utf-8")})
     result = check(run_sopc, folder)
-    assert result.exit_code == 1 and "main.sop:3:3: error[E0001]" in result.stderr
+    assert result.exit_code == 1 and "main.sop:3:3: error[E0140]" in result.stderr
     assert "\r" not in result.stderr
 
 
@@ -302,7 +302,7 @@ def test_the_installed_sopc_command_checks_a_project(project):
     assert clean.returncode == 0 and "no problems found" in clean.stderr, clean.stderr
     broken = subprocess.run([command, "check", "--now", NOW], cwd=folder, env=_process_env(),
                             capture_output=True, text=True, encoding="utf-8", timeout=120)
-    assert broken.returncode == 1 and "broken.sop:3:3: error[E0001]" in broken.stderr, broken.stderr
+    assert broken.returncode == 1 and "broken.sop:3:3: error[E0140]" in broken.stderr, broken.stderr
     assert "Traceback" not in broken.stderr
 
 

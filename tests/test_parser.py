@@ -535,7 +535,7 @@ def test_a_broken_audience_line_is_reported_once_not_also_as_missing():
 
 def test_a_playbook_without_a_to_line_is_not_marked_unreadable():
     tree, diagnostics = syntax('playbook p\n  周八 10:00 a "x"\n  周一 10:00 b "y"\n')
-    assert [d.code for d in diagnostics] == ["E0001"]
+    assert [d.code for d in diagnostics] == ["E0140"]
     assert not build_ast(tree, "t.sop")[0].playbooks[0].audience_unreadable
 
 

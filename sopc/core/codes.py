@@ -75,6 +75,7 @@ _CODES = (
     Code("E0120", E, "a stage rule's value in the wrong unit (`silent > 50`, `members >= 3d`)"),
     Code("E0130", E, "a trigger's count (`2nd`, `第2次`) below 1: occurrences are counted from the 1st"),
     Code("E0131", E, "a repeat (`every 15m x3`) out of bounds: `x0`, over 100 rounds, `every 0m` (README, Limits)"),
+    Code("E0140", E, "a weekday, day range or day list sopc does not read (`周1`, `星期八`, `周一到五`, `周一到`)"),
 
     Code("E0201", E, "unknown sender (not declared in sopc.toml)"),
     Code("E0202", E, "unknown timeline"),

@@ -39,6 +39,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
+from sopc.lang.day_forms import day_form_problem
 
 try:
     from lark.parsers.lalr_parser_state import ParserState
@@ -59,7 +60,7 @@ WEEKDAY_WORDS = (
 # Words of the regex terminals that hold a closed set, for did-you-mean.
 TERMINAL_WORDS: dict[str, tuple[str, ...]] = {
     "WEEKDAY": WEEKDAY_WORDS,
-    "DAY_SET": ("daily", "每天", "workdays", "工作日", "weekends", "周末", "holidays", "节假日"),
+    "DAY_SET": ("daily", "每天", "workdays", "工作日", "weekends", "周末", "每周末", "holidays", "节假日"),
     "KIND": ("text", "markdown", "image", "link", "miniprogram"),
     "QUIET_MODE": ("defer", "skip", "推迟", "跳过"),
     "HOLIDAY_MODE": ("skip", "before", "after", "keep", "跳过", "提前", "顺延", "照常"),
@@ -70,6 +71,8 @@ TERMINAL_WORDS: dict[str, tuple[str, ...]] = {
 # What each regex terminal is, in the language's own words.
 TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "WEEKDAY": "a weekday (`周一`, `mon`, ...)",
+    "WEEKDAY_RUN": "weekdays after one `周` (`周一三五`)",
+    "DAY_TO": "`到`, `至`, `~` (a range of days)",
     "DAY_SET": "a set of days (`每天`, `工作日`, `周末`, `节假日`)",
     "MONTH_DAY": "a day of the month (`1`, `15号`, `最后一天`)",
     "KIND": "a message kind (`text`, `markdown`, `image`, `link`, `miniprogram`)",
@@ -101,6 +104,7 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
 
 # Expected-sets that mean "the start of a line in block X": described as a whole.
 LINE_STARTS: tuple[tuple[str, str], ...] = (
+    ("DAY_TO", "a time like `10:00`, or more days (`周一到周五`, `周一、周三`)"),
     ("TIMEZONE", "a step (`周一 10:00 name \"text\"`), a setting (`to`, `sender`, `quiet`, `cap`, `gap`, "
                  "`active`, `timezone`, `vars`), `run`, `on <event>` or `in stage <stage>`"),
     ("T_OFFSET", "a timeline step (`T-10m name \"text\"`)"),
@@ -920,15 +924,17 @@ def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diag
         last = _last_written_line(lines)
         return error("E0001", f"the file ended early: expected {describe_expected(expected)}",
                      Span.point(path, last, 1))
+    words = {_literal_of(name) for name in expected if name.startswith("__ANON")} - {None}
+    day_problem = day_form_problem(token, expected | words, lines, path)
+    if day_problem is not None:
+        return day_problem
     span = token_span(token, path)
     found = "the end of the line" if token.type == "_NL" else f"`{_shown(str(token.value))}`"
     message = f"expected {describe_expected(expected)}, found {found}"
     if expected - {"_DEDENT"} == {"NAME"} and _starts_line(lines, token):  # only a line in `stages` starts so
         message = f"expected a stage rule (`新群 when age < 7d`, `老群 otherwise`), found {found}"
     hint = _hint_for(token, expected, lines)
-    if _is_bad_weekday(str(token.value), expected):
-        message = f"unknown weekday `{token.value}`"
-    elif "OFFSET" in expected and _is_schedule_step(lines, token):
+    if "OFFSET" in expected and _is_schedule_step(lines, token):
         message = ("a schedule step cannot be indented under `on <event>`: the steps of an event start with the "
                    "time after it, like `+0` or `+1d at 10:00`")
     elif "OFFSET" in expected and T_STEP.fullmatch(str(token.value)):
@@ -1017,7 +1023,7 @@ def _is_schedule_step(lines: list[str], token: Token) -> bool:
     if not _starts_line(lines, token):
         return False
     line = lines[token.line - 1]
-    return _could_start(line, {"WEEKDAY", "DAY_SET"}) or line.split()[0] in SCHEDULE_WORDS
+    return _could_start(line, {"WEEKDAY", "WEEKDAY_RUN", "DAY_SET"}) or line.split()[0] in SCHEDULE_WORDS
 
 
 def _starts_line(lines: list[str], token: Token) -> bool:
@@ -1025,11 +1031,6 @@ def _starts_line(lines: list[str], token: Token) -> bool:
     if token.type in ("_NL", "$END") or not 0 < token.line <= len(lines) - 1:
         return False
     return not lines[token.line - 1][:token.column - 1].strip()
-
-
-def _is_bad_weekday(value: str, expected: set[str]) -> bool:
-    return "WEEKDAY" in expected and value.startswith(("周", "星期", "礼拜")) and value not in WEEKDAY_WORDS \
-        and value not in TERMINAL_WORDS["DAY_SET"]
 
 
 def _may_be_fullwidth(token: Token) -> bool:
@@ -1043,8 +1044,6 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
     fullwidth = next((c for c in value if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
     if fullwidth:
         return _fullwidth_hint(fullwidth)
-    if _is_bad_weekday(value, expected):
-        return "weekdays are written 周一 … 周日 (or 星期一 …, mon … sun)"
     repeat_hint = _repeat_hint(token, expected, lines) or _stage_limit_hint(token, expected, lines)
     if repeat_hint:
         return repeat_hint

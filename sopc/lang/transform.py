@@ -22,12 +22,14 @@ from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, error
 from sopc.core.limits import MAX_CAP, MAX_DIGITS, MAX_OFFSET, MAX_REPEAT_SPAN, MAX_REPEATS, day_range_text
 from sopc.core.timeutil import format_duration, parse_duration, range_problem
+from sopc.core.vocabulary import WEEKDAY_CN
 
 WEEKDAY_INDEX = {
     **{w: i for i, w in enumerate(ast.WEEKDAYS)},
     **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
 }
 CN_DIGIT = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+CN_NUMERALS = "".join(CN_DIGIT)
 HOLIDAY_MODES = {"跳过": "skip", "提前": "before", "顺延": "after", "照常": "keep"}
 QUIET_MODES = {"推迟": "defer", "跳过": "skip"}
 
@@ -324,16 +326,38 @@ class AstBuilder(Transformer):
 
     @v_args(meta=True)
     def day_range(self, meta, children):
-        first, last = (weekday_index(str(c)) for c in children)
+        # `周一到周五`, `周一-周五`, `mon..fri`: the word between (DAY_TO) says nothing more
+        first, last = (weekday_index(str(c)) for c in children if c.type == "WEEKDAY")
         count = (last - first) % 7 + 1
         return ast.DaySet(weekdays=frozenset((first + i) % 7 for i in range(count)), span=self.span(meta))
+
+    @v_args(meta=True)
+    def day_run(self, meta, children):
+        """`周一三五`, `每周一三五`: the days named after one `周`."""
+        token = children[0]
+        text = str(token)
+        numerals = text[len(text.rstrip(CN_NUMERALS)):]
+        days: list[int] = []
+        kept = ""
+        for numeral in numerals:
+            if CN_DIGIT[numeral] not in days:
+                days.append(CN_DIGIT[numeral])
+                kept += numeral
+        if len(kept) < len(numerals):
+            twice = next(i for i, numeral in enumerate(numerals) if CN_DIGIT[numeral] in
+                         [CN_DIGIT[n] for n in numerals[:i]])
+            column = token.column + len(text) - len(numerals) + twice
+            span = Span(path=self.path, line=token.line, column=column, end_line=token.line, end_column=column + 1)
+            self.report("E0140", f"`{text}` names {WEEKDAY_CN[CN_DIGIT[numerals[twice]]]} twice", span,
+                        f"write each day once: `{text[:len(text) - len(numerals)]}{kept}`")
+        return ast.DaySet(weekdays=frozenset(days), span=self.span(meta))
 
     @v_args(meta=True)
     def day_set(self, meta, children):
         word, span = str(children[0]), self.span(meta)
         if word in ("daily", "每天"):
             return ast.DaySet(weekdays=frozenset(range(7)), span=span)
-        if word in ("weekends", "周末"):
+        if word in ("weekends", "周末", "每周末"):
             return ast.DaySet(weekdays=frozenset({5, 6}), span=span)
         if word in ("workdays", "工作日"):
             return ast.DaySet(weekdays=frozenset(), workdays=True, span=span)

@@ -279,5 +279,23 @@ def _days_label(days: tuple[ast.DaySet, ...], names: tuple[str, ...]) -> str:
         elif len(d.weekdays) == 7:
             labels.append("每天")
         else:
-            labels.append("、".join(names[i] for i in sorted(d.weekdays)))
+            labels.append("、".join(_day_runs(sorted(d.weekdays), names)))
     return "、".join(labels)
+
+
+def _day_runs(days: list[int], names: tuple[str, ...]) -> list[str]:
+    """Weekdays as a member reads them: three or more in a row as a range
+    (周一至周五), the others one by one (周一、周三)."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    words: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append(f"{names[run[0]]}至{names[run[-1]]}")
+        else:
+            words.extend(names[day] for day in run)
+    return words

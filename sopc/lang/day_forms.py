@@ -1,0 +1,129 @@
+"""Weekdays written almost as the grammar reads them: what to write instead.
+
+The grammar (``grammar/sop.lark``) reads days the way operators write them:
+``周一``, ``每周一``, ``周一到周五`` (also ``至``, ``-``, ``~``, ``..``),
+``周一三五``, ``周一、周三、周五``. A line that comes close (``周一到五``,
+``周1``, ``星期八``, ``周一到``, ``每周八``, ``周一至至周五``, ``每周一、三``)
+fails to parse; :func:`day_form_problem` turns that syntax error into E0140,
+at the words that are off, with the form to write instead. It reads only the
+failing token, what the parser expected there and the text before it on the
+line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+
+from sopc.core.diagnostics import Diagnostic, Span, error
+
+CODE = "E0140"
+NUMERALS = "一二三四五六日天"
+ARABIC = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日", "0": "日"}
+SEPARATORS = ("..", "到", "至", "-", "~", "～", "－")
+
+# A weekday, a range's first day and its separator, right before the failing token.
+_RANGE_OPEN = re.compile(r"(?P<first>(?P<prefix>每?(?:周|星期|礼拜))[一二三四五六日天]|[a-z]+)[ \t\u3000]*"
+                         r"(?P<sep>\.\.|到|至|-|~|～|－)[ \t\u3000]*$")
+# A whole range, right before the failing token.
+_RANGE_CLOSED = re.compile(r"(每?(?:周|星期|礼拜)[一二三四五六日天]|[a-z]+)[ \t\u3000]*(\.\.|到|至|-|~|～|－)"
+                           r"[ \t\u3000]*(每?(?:周|星期|礼拜)[一二三四五六日天]|[a-z]+)[ \t\u3000]*$")
+# A day list's last item and separator, right before the failing token.
+_LIST_OPEN = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<days>[一二三四五六日天]+)[ \t\u3000]*(?P<sep>[,、])"
+                        r"[ \t\u3000]*$")
+# The weekday-like word at the start of a token.
+_DAY_WORD = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<rest>[^\s,、，\"#@]*)")
+_SEVEN = "a week has seven days: 周一 … 周六, and 周日 (or 周天)"
+
+
+def day_form_problem(token: Token, expected: set[str], lines: list[str], path: str) -> Diagnostic | None:
+    """E0140 for a day written in a form close to one the grammar reads, or
+    None when the syntax error is about something else. ``expected``: the
+    names of the terminals the parser expected, and the words of the
+    anonymous ones (`、`)."""
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    before = line[:token.column - 1] if token.type not in ("_NL", "$END") else line.rstrip(" \t\u3000#")
+    value = "" if token.type in ("_NL", "$END") else str(token.value)
+    if "、" in expected and "TIME" in expected:
+        return _range_goes_on(token, value, before, path)
+    if not expected & {"WEEKDAY", "WEEKDAY_RUN"}:
+        return None
+    opened = _RANGE_OPEN.search(before) if expected <= {"WEEKDAY", "_DEDENT"} else None
+    if opened:
+        return _range_end(opened, token, value, line, path)
+    listed = _LIST_OPEN.search(before)
+    if listed and _bare_day(token, value):
+        day, prefix, written = ARABIC.get(value[0], value[0]), listed.group("prefix"), listed.group().strip()
+        return error(CODE, f"`{value[0]}` after `{written}` is not a weekday on its own",
+                     _token_span(token, path, 1),
+                     f"write the day in full, `{written}{prefix.lstrip('每')}{day}`, or the days after one "
+                     f"`{prefix.lstrip('每')}`: `{prefix}{listed.group('days')}{day}`")
+    word = _DAY_WORD.match(value)
+    if word:
+        return _unknown_weekday(word, token, path)
+    return None
+
+
+def _range_goes_on(token: Token, value: str, before: str, path: str) -> Diagnostic | None:
+    """`周一到周五到周日`: a second separator after a whole range."""
+    closed = _RANGE_CLOSED.search(before)
+    separator = next((s for s in SEPARATORS if value.startswith(s)), None)
+    if closed is None or separator is None:
+        return None
+    return error(CODE, f"`{closed.group().strip()}{separator}`: a range has two ends",
+                 _token_span(token, path, len(separator)),
+                 f"to add more days, join them with `、`: `{closed.group().strip()}、{value[len(separator):]}`")
+
+
+def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str) -> Diagnostic:
+    """The token after `周一到`: not a weekday."""
+    first, separator, prefix = opened.group("first"), opened.group("sep"), opened.group("prefix") or ""
+    written = opened.group().strip()
+    if _bare_day(token, value) and prefix:
+        last = prefix.lstrip("每") + ARABIC.get(value[0], value[0])
+        return error(CODE, f"`{written}{value[0]}`: the last day of a range is written in full, like the first",
+                     _token_span(token, path, 1), f"write `{first}{separator}{last}`")
+    doubled = next((s for s in SEPARATORS if value.startswith(s)), None)
+    if doubled:
+        rest = value[len(doubled):]
+        return error(CODE, f"`{written}{doubled}`: `{doubled}` after `{separator}`; a range has one word between "
+                     "its days", _token_span(token, path, len(doubled)), f"write `{first}{separator}{rest}`")
+    if _DAY_WORD.match(value) and not value.startswith("每"):
+        return _unknown_weekday(_DAY_WORD.match(value), token, path)
+    start = opened.start("first") + 1
+    span = Span(path=path, line=token.line, column=start, end_line=token.line,
+                end_column=start + len(line[opened.start("first"):opened.end("sep")]))
+    if prefix:
+        example = prefix.lstrip("每") + ("日" if first.endswith("五") else "五")
+    else:  # mon..
+        example = "sun" if first.startswith("fri") else "fri"
+    return error(CODE, f"the range `{written}` has no last day", span,
+                 f"write the day it runs to after `{separator}`, e.g. `{first}{separator}{example}`")
+
+
+def _bare_day(token: Token, value: str) -> bool:
+    """Whether the token starts with a day's numeral alone (`五`, `5`), not a time (`10:00`)."""
+    return bool(value) and token.type != "TIME" and (value[0] in NUMERALS or value[0] in ARABIC) \
+        and not re.match(r"\d+:", value)
+
+
+def _unknown_weekday(word: re.Match, token: Token, path: str) -> Diagnostic:
+    text, prefix, rest = word.group(), word.group("prefix"), word.group("rest")
+    span = _token_span(token, path, len(text))
+    if rest and all(c in ARABIC for c in rest):
+        fixed = prefix + "".join(ARABIC[c] for c in rest)
+        return error(CODE, f"unknown weekday `{text}`: weekdays are written with Chinese numerals", span,
+                     f"write `{fixed}`")
+    wrong = next((c for c in rest if c not in NUMERALS), None)
+    if wrong is None and rest:
+        return error(CODE, f"unknown weekday `{text}`", span, _SEVEN)
+    if wrong is None:
+        return error(CODE, f"`{text}` names no day", span, f"write the day after `{prefix}`, e.g. `{prefix}一`")
+    return error(CODE, f"unknown weekday `{text}`", span,
+                 f"`{wrong}` is not a day of the week; {_SEVEN}: write e.g. `{prefix}一`, `周一到周五` or `每周一三五`")
+
+
+def _token_span(token: Token, path: str, width: int) -> Span:
+    width = max(1, width)
+    return Span(path=path, line=token.line, column=token.column, end_line=token.line, end_column=token.column + width)
