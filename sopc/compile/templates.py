@@ -945,6 +945,18 @@ class TemplateStore:
             return None, [error("E0402", f"cannot compile this template ({type(exc).__name__}: {exc})",
                                 origin_span)]
 
+    def source_of(self, content: ast.Content) -> str | None:
+        """The text of a step's content as written (inline, a named template,
+        or a template file read through the loader); None if it cannot be
+        read (compiling it reports why)."""
+        if isinstance(content, ast.InlineText):
+            return content.text
+        if isinstance(content, ast.TemplateRef):
+            definition = self.named.get(content.name.value)
+            return definition.body.text if definition is not None else None
+        where, _ = self._load(content.path, content.span)
+        return where.text if where is not None else None
+
     def template_files(self) -> list[str]:
         """Relative paths (with ``/``) of the files under the templates dir,
         for a did-you-mean: a bounded walk, and none outside the project

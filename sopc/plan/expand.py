@@ -28,6 +28,7 @@ from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
 from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
+from sopc.compile.titles import step_title
 from sopc.compile.templates import RENDER_BUDGET_HINT, RenderBudgetError, TemplateRenderError, memo_key_names
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
@@ -400,7 +401,9 @@ class Renderer:
 
     def _summary(self, playbook: CompiledPlaybook) -> str:
         if playbook.name not in self._summaries:
-            self._summaries[playbook.name] = summarize_weekly(list(playbook.ast.steps))
+            templates = self.program.templates
+            self._summaries[playbook.name] = summarize_weekly(
+                list(playbook.ast.steps), lambda step: step_title(step.name, step.body, templates))
         return self._summaries[playbook.name]
 
 

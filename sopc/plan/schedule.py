@@ -18,6 +18,7 @@ from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, normalize_policy
 from sopc.compile.resolve import Policy
+from sopc.compile.titles import step_title
 
 if TYPE_CHECKING:
     from croniter import croniter
@@ -244,12 +245,19 @@ def _cron_day(fields: _CronFields, day: dt.date) -> bool:
     return (by_date or by_weekday) if fields.day_or else (by_date and by_weekday)
 
 
-def summarize_weekly(steps: list[ast.ScheduleStep]) -> str:
+def summarize_weekly(steps: list[ast.ScheduleStep],
+                     title_of: Callable[[ast.ScheduleStep], str | None] | None = None) -> str:
     """A member-facing summary of a playbook's weekly schedule, for welcome
-    messages: which weekday, which time, which welfare."""
+    messages: which weekday, which time, which welfare. Each step by its
+    title (:func:`sopc.compile.titles.step_title`), never its internal name:
+    a step without one, or an action (not sent to members), is left out."""
     names = WEEKDAY_CN
+    title_of = title_of or (lambda step: step_title(step.name, step.body))
     lines: list[tuple[tuple, str]] = []
     for step in steps:
+        title = title_of(step)
+        if title is None:
+            continue
         when = step.when
         times = "、".join(t.text() for t in getattr(when, "times", ()))
         if isinstance(when, ast.OnDays):
@@ -264,7 +272,6 @@ def summarize_weekly(steps: list[ast.ScheduleStep]) -> str:
             order = 9
         else:
             continue
-        title = step.name.value
         lines.append(((order, times, title), f"{label} {times} {title}".strip()))
     return "\n".join(text for _, text in sorted(lines))
 

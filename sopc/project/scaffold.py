@@ -51,10 +51,11 @@ playbook welfare "门店福利群 周SOP"
   sender console
   on holidays skip
 
-  周一 10:00      coupon_pack  template "coupon.j2"  amount=50
+  # the newcomer's welcome lists these steps by their `title=` (else their text's first words)
+  周一 10:00      coupon_pack  template "coupon.j2"  amount=50 title="50 元券包"
   周三 11:30      member_day   "会员日:第二杯半价,{{ group.store }}今天全天可用" @all
   周五 15:00      lucky_draw   "周五抽奖:群里回复「想要」参与,16:00 开奖"
-  每月 1日 18:00  monthly_gift "新的一月,{{ group.name }}的月度福利已发放"
+  每月 1日 18:00  monthly_gift "新的一月,{{ group.name }}的月度福利已发放" title=月度福利
 
   on member.joined until member.purchased
     use newcomer
