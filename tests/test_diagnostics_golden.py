@@ -35,6 +35,7 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 REQUIRED = {
     "syntax_errors": {"E0001", "E0003", "E0005"},
     "day_forms": {"E0140"},
+    "posts_peaks": {"W0341", "W0342", "E0340", "E0141"},
     "indentation": {"E0001", "E0006", "E0007", "E0009"},
     "unknown_names": {"E0201", "E0202", "E0203", "E0204", "E0205", "E0207", "E0401", "E0403"},
     "template_errors": {"E0401", "E0402", "E0405", "E0410"},

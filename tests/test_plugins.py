@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T09:00"
 BUILTIN_SENDERS = {"console", "file", "wecom-bot", "feishu", "dingtalk", "slack", "webhook", "wecom-groupmsg", "remind"}
 BUILTIN_CHECKS = {"quiet-hours", "local-times", "timelines", "launches", "calendar", "template-variables",
-                  "mentions", "senders", "sender-kinds", "cadence"}
+                  "mentions", "senders", "sender-kinds", "cadence", "posts-and-peaks"}
 
 PIGEON_SPECS = '''
 from sopc.core.senders import SenderLimits, SenderSpec

@@ -47,14 +47,25 @@ class Policy:
     active_end: dt.date | None
     holidays: str       # skip | before | after | keep
     grace: dt.timedelta
+    # `posts 3-6/day`: the minimum, for `sopc check` (the maximum is ``cap``); 0: none
+    posts_min: int = 0
+    # `peaks 09:00-11:00, 14:00-18:00`: (start, end) local times, for `sopc check`
+    peaks: tuple[tuple[dt.time, dt.time], ...] = ()
 
     def in_quiet_hours(self, moment: dt.time) -> bool:
-        start, end = self.quiet_start, self.quiet_end
-        if start is None or end is None:
-            return False
-        if start < end:
-            return start <= moment < end
-        return moment >= start or moment < end
+        return _within(moment, self.quiet_start, self.quiet_end)
+
+    def in_peak_hours(self, moment: dt.time) -> bool:
+        return any(_within(moment, start, end) for start, end in self.peaks)
+
+
+def _within(moment: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
+    """Whether ``moment`` is in [start, end), a window that may run over midnight."""
+    if start is None or end is None:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -277,6 +288,7 @@ class _Resolver:
         if compiled.stage_limited and self.stages is not None:
             self._stage_blocks_never_sent(pb, compiled)
             self._stages_unknown(pb, compiled)
+        self._posts_and_cap(pb)
         return compiled
 
     def _stage_blocks_never_sent(self, pb: ast.Playbook, compiled: CompiledPlaybook) -> None:
@@ -369,12 +381,24 @@ class _Resolver:
             quiet_start=quiet.start.time if quiet and quiet.start else (None if quiet else d.quiet_start),
             quiet_end=quiet.end.time if quiet and quiet.end else (None if quiet else d.quiet_end),
             quiet_mode=quiet.mode if quiet else d.quiet_mode,
-            cap=pb.cap.per_day if pb.cap else d.cap,
+            cap=pb.posts.maximum if pb.posts else pb.cap.per_day if pb.cap else d.cap,
             gap=pb.gap.delta if pb.gap else d.gap,
             active_start=pb.active.start.date if pb.active and pb.active.start else None,
             active_end=pb.active.end.date if pb.active and pb.active.end else None,
             holidays=pb.holidays.mode if pb.holidays else d.holidays,
-            grace=pb.grace.delta if pb.grace else d.grace)
+            grace=pb.grace.delta if pb.grace else d.grace,
+            posts_min=pb.posts.minimum if pb.posts else 0,
+            peaks=tuple((w.start.time, w.end.time) for w in pb.peaks.windows if w.start and w.end and
+                        w.start.time != w.end.time) if pb.peaks else ())
+
+    def _posts_and_cap(self, pb: ast.Playbook) -> None:
+        """`posts 3-6/day` holds the daily cap (6): a `cap` line beside it would be a second one."""
+        if pb.posts is not None and pb.cap is not None:
+            self.diagnostics.append(error(
+                "E0340", f"`posts {pb.posts.minimum}-{pb.posts.maximum}/day` and `cap {pb.cap.per_day}/day` in one "
+                f"playbook: the maximum of `posts` is the daily cap", pb.cap.span,
+                f"delete the `cap` line (the cap is {pb.posts.maximum}/day from `posts`), or write the cap you mean "
+                "as the maximum of `posts`"))
 
     def _duplicate_steps(self, pb: ast.Playbook) -> None:
         seen: dict[str, Span] = {}

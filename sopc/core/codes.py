@@ -76,6 +76,7 @@ _CODES = (
     Code("E0130", E, "a trigger's count (`2nd`, `第2次`) below 1: occurrences are counted from the 1st"),
     Code("E0131", E, "a repeat (`every 15m x3`) out of bounds: `x0`, over 100 rounds, `every 0m` (README, Limits)"),
     Code("E0140", E, "a weekday, day range or day list sopc does not read (`周1`, `星期八`, `周一到五`, `周一到`)"),
+    Code("E0141", E, "a `posts` minimum above its maximum (or a maximum of 0), a `peaks` window of no length"),
 
     Code("E0201", E, "unknown sender (not declared in sopc.toml)"),
     Code("E0202", E, "unknown timeline"),
@@ -111,6 +112,9 @@ _CODES = (
     Code("W0309", W, "a local time skipped or repeated by a clock change"),
     Code("W0320", W, "two launches of one recurring `run ... every` line overlap in the same groups"),
     Code("W0321", W, "a recurring launch whose `from` ... `until` window holds none of its days"),
+    Code("E0340", E, "`posts` and `cap` in one playbook (the maximum of `posts 3-6/day` is the daily cap)"),
+    Code("W0341", W, "a group gets fewer posts on a day than the `posts` minimum (the plan, after the gate)"),
+    Code("W0342", W, "most of a group's posts on a day go out outside the `peaks` windows"),
 
     Code("E0401", E, "a template file cannot be found or read"),
     Code("E0402", E, "a template that does not compile (template syntax)"),

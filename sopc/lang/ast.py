@@ -284,6 +284,33 @@ class Cap:
 
 
 @node
+class Posts:
+    """`posts 3-6/day`: at least ``minimum`` posts a day to each group (a
+    warning of `sopc check` when the plan gives fewer), at most ``maximum``
+    (the daily cap, as `cap 6/day`)."""
+
+    minimum: int
+    maximum: int
+    span: Span
+
+
+@node
+class PeakWindow:
+    start: TimeOfDay | None
+    end: TimeOfDay | None
+    span: Span
+
+
+@node
+class Peaks:
+    """`peaks 09:00-11:00, 14:00-18:00`: the hours members read the group in;
+    `sopc check` warns when most of a group's posts of a day fall outside them."""
+
+    windows: tuple[PeakWindow, ...]
+    span: Span
+
+
+@node
 class ActiveWindow:
     start: DateValue | None
     end: DateValue | None
@@ -480,6 +507,8 @@ class Playbook:
     audience_unreadable: bool = False
     # `to ... in stage 成熟期`: every message only to groups in these stages.
     audience_stages: StageLimit | None = None
+    posts: Posts | None = None
+    peaks: Peaks | None = None
 
 
 @node

@@ -190,7 +190,8 @@ class AstBuilder(Transformer):
             triggers=tuple(i for i in lines if isinstance(i, ast.Trigger)),
             span=self.span(meta), path=self.path, repeated_settings=tuple(repeated),
             audience_unreadable=getattr(meta, "audience_unreadable", False),
-            audience_stages=value("audience_stages"))
+            audience_stages=value("audience_stages"),
+            posts=value("posts"), peaks=value("peaks"))
 
     def _setting(self, key, value, meta) -> _Setting:
         return _Setting(key, value, self.span(meta))
@@ -243,6 +244,41 @@ class AstBuilder(Transformer):
             self.report("E0112", f"a daily cap must be at most {MAX_CAP}", children[0], "write e.g. `cap 6/day`")
             count = MAX_CAP
         return self._setting("cap", ast.Cap(per_day=count, span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def posts(self, meta, children):
+        low, high = (self._count(token) for token in children)
+        span = self.span(meta)
+        if high < 1:
+            self.report("E0141", "at most 0 posts a day: the playbook could post nothing", children[1],
+                        "write e.g. `posts 3-6/day` (at least 3, at most 6 a day)")
+            high = 1
+        elif high > MAX_CAP:
+            self.report("E0112", f"at most {high} posts a day: sopc caps a day at {MAX_CAP}", children[1],
+                        "write e.g. `posts 3-6/day`")
+            high = MAX_CAP
+        if low > high:
+            self.report("E0141", f"at least {low} but at most {high} posts a day: the minimum is above the maximum",
+                        span, f"swap them: `posts {high}-{low}/day`" if low <= MAX_CAP else "write e.g. `posts 3-6/day`")
+            low = 0  # no minimum to check against: the line is wrong, not the plan
+        return self._setting("posts", ast.Posts(minimum=low, maximum=high, span=span), meta)
+
+    def _count(self, token: Token) -> int:
+        digits = str(token)
+        return int(digits) if len(digits) <= MAX_DIGITS else MAX_CAP + 1  # int() of 4,301 digits raises
+
+    @v_args(meta=True)
+    def peaks(self, meta, children):
+        return self._setting("peaks", ast.Peaks(windows=tuple(children), span=self.span(meta)), meta)
+
+    @v_args(meta=True)
+    def peak_window(self, meta, children):
+        start, end = (self.time(token) for token in children)
+        span = self.span(meta)
+        if start and end and start.time == end.time:
+            self.report("E0141", "a peak window that starts and ends at the same time", span,
+                        "write the hours members are most active, e.g. `peaks 09:00-11:00, 14:00-18:00`")
+        return ast.PeakWindow(start=start, end=end, span=span)
 
     @v_args(meta=True)
     def gap(self, meta, children):

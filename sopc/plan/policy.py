@@ -13,6 +13,7 @@ its group:
 4. its step is for groups `in stage` S, and the group
    is in another stage at the message's time          -> skipped: stage
 5. the group already had the day's cap                -> skipped: cap
+   (`cap 6/day`, or the maximum of `posts 3-6/day`: resolve makes it the cap)
 6. the group's previous post was less than the gap ago -> deferred until the gap has passed
 
 The stage (4) is the group's at the message's planned time, by the events

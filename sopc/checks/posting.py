@@ -1,0 +1,205 @@
+"""The cadence a playbook asks for, against the plan: `posts 3-6/day` and
+`peaks 09:00-11:00, 14:00-18:00`.
+
+* W0341: a group gets fewer posts on a day than the minimum of `posts`;
+* W0342: most (more than half) of a group's posts on a day go out outside
+  the `peaks` windows.
+
+Both look at what `sopc run` sends: the plan of the check window taken
+through the runner's own gate (:func:`sopc.plan.simulate.sent_messages`), so
+a post the cap skips does not count, and a post the gap or quiet hours defer
+counts at the time it goes out. They count every playbook reaching the group
+(as the cap does), and actions (remind, dissolve) are not posts. Days are
+the local days of the playbook with the rule, whole days inside the check
+window, on which that playbook is active (its `active` window, and not a
+holiday its `on holidays` moves posts away from).
+
+Work is linear: the gate is simulated for one group of each class of groups
+the plan treats alike, and a group's days are counted once. Two groups are
+alike when exactly the same slots reach them (the same schedules, launches,
+and events), read from the slots themselves, so whatever decides which
+groups a step reaches (an audience, an event, a stage) is followed without
+this check knowing about it. Findings are one diagnostic per playbook and
+rule, at its `posts` or `peaks` line, naming the first group and day and
+counting the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from sopc.checks.context import CheckContext
+from sopc.compile.resolve import CompiledPlaybook, Program
+from sopc.core.diagnostics import Diagnostic, warning
+from sopc.core.timeutil import WEEKDAY_CN, localize
+from sopc.plan.expand import planned_slots
+from sopc.plan.simulate import LEAD_IN, sent_messages
+from sopc.project.roster import Group
+
+MIN_HINT = ("add posts for that day (a step, or a day in a step's days), or lower the minimum; what counts is what "
+            "goes out to the group from every playbook, after quiet hours, the cap and the gap")
+PEAK_HINT = ("move those steps into the peak hours, or widen `peaks`; members read the group most then "
+             "(deferred posts count at the time they go out)")
+SHOWN_OFF_PEAK = 3
+
+
+@dataclass
+class _Finding:
+    first: str
+    order: tuple                          # (day, group id) of the first
+    days: int = 0                         # (group, day) pairs, every group of a class counted
+    groups: set = field(default_factory=set)
+    group_count: int = 0
+
+
+def check_posts_and_peaks(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
+    ruled = [p for p in program.playbooks if (p.policy.posts_min or p.policy.peaks) and p.groups]
+    if not ruled:
+        return
+    start, end = context.start, context.end
+    classes = _Classes(program, start, end, context.events, {id(g): g for p in ruled for g in p.groups})
+    posts = _posts_of(program, start, end, context.events, classes)
+    calendar = program.project.calendar
+    for playbook in ruled:
+        days = _active_days(playbook, start, end, calendar)
+        weights = classes.weights(playbook.groups)
+        if playbook.policy.posts_min:
+            finding = _too_few(playbook, days, weights, posts)
+            if finding:
+                yield _report("W0341", finding, playbook.ast.posts.span, MIN_HINT)
+        if playbook.policy.peaks:
+            finding = _off_peak(playbook, days, weights, posts)
+            if finding:
+                yield _report("W0342", finding, playbook.ast.peaks.span, PEAK_HINT)
+
+
+class _Classes:
+    """The groups of the rules, sorted into classes the plan treats alike:
+    the same slots reach them. Each class is represented by its first group
+    in id order."""
+
+    def __init__(self, program: Program, start: dt.datetime, end: dt.datetime, events, concerned: dict[int, Group]):
+        reached: dict[int, list[int]] = {}
+        seen: dict[int, tuple[Group, ...]] = {}  # id -> the tuple, kept alive so ids stay its own
+        for slot, groups in planned_slots(program, start - LEAD_IN, end, events=events):
+            if slot.step.kind == "action" or id(groups) in seen:
+                continue
+            seen[id(groups)] = groups
+            for group in groups:
+                if id(group) in concerned:
+                    reached.setdefault(id(group), []).append(id(groups))
+        by_key: dict[tuple, list[Group]] = {}
+        for key, group in concerned.items():
+            by_key.setdefault(tuple(reached.get(key, ())), []).append(group)
+        self.representative: dict[int, Group] = {}
+        for members in by_key.values():
+            members.sort(key=lambda g: g.id)
+            for member in members:
+                self.representative[id(member)] = members[0]
+
+    def representatives(self) -> set[int]:
+        return {id(group) for group in self.representative.values()}
+
+    def weights(self, groups: tuple[Group, ...]) -> dict[str, tuple[Group, int]]:
+        """representative id -> (the representative, how many of ``groups`` it stands for)."""
+        counts: dict[str, tuple[Group, int]] = {}
+        for group in groups:
+            rep = self.representative[id(group)]
+            counts[rep.id] = (rep, counts.get(rep.id, (rep, 0))[1] + 1)
+        return counts
+
+
+def _posts_of(program: Program, start: dt.datetime, end: dt.datetime, events,
+              classes: _Classes) -> dict[str, list[tuple[dt.datetime, str]]]:
+    """representative group id -> its posts in the window as `sopc run` sends them: (time, step)."""
+    keep = classes.representatives()
+    posts: dict[str, list[tuple[dt.datetime, str]]] = {}
+    for message in sent_messages(program, start, end, events=events, group_filter=lambda g: id(g) in keep):
+        if message.kind != "action":
+            posts.setdefault(message.group, []).append((message.at, message.step))
+    return posts
+
+
+def _active_days(playbook: CompiledPlaybook, start: dt.datetime, end: dt.datetime, calendar) -> list[dt.date]:
+    """The playbook's local days wholly inside [start, end) on which it posts at all."""
+    zone, policy = playbook.zone, playbook.policy
+    day = start.astimezone(zone).date()
+    if localize(dt.datetime.combine(day, dt.time()), zone) < start:
+        day += dt.timedelta(days=1)
+    days = []
+    while localize(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), zone) <= end:
+        active = (policy.active_start is None or day >= policy.active_start) and \
+                 (policy.active_end is None or day <= policy.active_end)
+        if active and calendar.apply_policy(day, policy.holidays) == day:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _by_day(playbook: CompiledPlaybook, posts: list[tuple[dt.datetime, str]]) -> dict[dt.date, list]:
+    table: dict[dt.date, list] = {}
+    for at, step in posts:
+        local = at.astimezone(playbook.zone)
+        table.setdefault(local.date(), []).append((local, step))
+    return table
+
+
+def _too_few(playbook: CompiledPlaybook, days: list[dt.date], weights, posts) -> _Finding | None:
+    minimum, rule = playbook.policy.posts_min, playbook.ast.posts
+    finding = None
+    for rep, weight in weights.values():
+        per_day = _by_day(playbook, posts.get(rep.id, ()))
+        for day in days:
+            count = len(per_day.get(day, ()))
+            if count >= minimum:
+                continue
+            describe = lambda: (f"on {day} ({WEEKDAY_CN[day.weekday()]}) group `{rep.id}` gets "
+                                f"{_posts_word(count)}, fewer than the {minimum} of `posts {rule.minimum}-"
+                                f"{rule.maximum}/day`")
+            finding = _add(finding, (day, rep.id), describe, rep, weight)
+    return finding
+
+
+def _off_peak(playbook: CompiledPlaybook, days: list[dt.date], weights, posts) -> _Finding | None:
+    policy, wanted = playbook.policy, set(days)
+    windows = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in policy.peaks)
+    finding = None
+    for rep, weight in weights.values():
+        for day, sent in sorted(_by_day(playbook, posts.get(rep.id, ())).items()):
+            if day not in wanted:
+                continue
+            off = [(local, step) for local, step in sent if not policy.in_peak_hours(local.time())]
+            if 2 * len(off) <= len(sent):
+                continue
+            shown = ", ".join(f"`{step}` {local:%H:%M}" for local, step in off[:SHOWN_OFF_PEAK])
+            more = f" and {len(off) - SHOWN_OFF_PEAK} more" if len(off) > SHOWN_OFF_PEAK else ""
+            describe = lambda: (f"on {day} ({WEEKDAY_CN[day.weekday()]}) {len(off)} of the {_posts_word(len(sent))} "
+                                f"to group `{rep.id}` go out outside the peak hours {windows}: {shown}{more}")
+            finding = _add(finding, (day, rep.id), describe, rep, weight)
+    return finding
+
+
+def _add(finding: _Finding | None, order: tuple, describe, rep: Group, weight: int) -> _Finding:
+    """One more (group, day) for ``weight`` groups; the message is the first in (day, group) order."""
+    if finding is None:
+        finding = _Finding(first=describe(), order=order)
+    elif order < finding.order:
+        finding.first, finding.order = describe(), order
+    finding.days += weight
+    if rep.id not in finding.groups:
+        finding.groups.add(rep.id)
+        finding.group_count += weight
+    return finding
+
+
+def _posts_word(count: int) -> str:
+    return f"{count} post{'s' if count != 1 else ''}"
+
+
+def _report(code: str, finding: _Finding, span, hint: str) -> Diagnostic:
+    more = finding.days - 1
+    tail = (f" (and {more} more time{'s' if more != 1 else ''} in {finding.group_count} "
+            f"group{'s' if finding.group_count != 1 else ''})") if more else ""
+    return warning(code, finding.first + tail, span, hint)
