@@ -117,7 +117,7 @@ def _shortfalls_on(folder, run_sopc, day: dt.date) -> dict[str, int]:
     assert day in _active_days(playbook, start, start + pipeline.CHECK_WINDOW, built.program.project.calendar)
     short = {}
     for group in playbook.groups:
-        count = len(_by_day(playbook, posts.get(classes.representative[id(group)].id, [])).get(day, []))
+        count = len(_by_day(playbook.zone, posts.get(classes.representative[id(group)].id, [])).get(day, []))
         if count < playbook.policy.posts_min:
             short[group.id] = count
     return short
@@ -180,3 +180,42 @@ def test_groups_planned_alike_are_simulated_once(tmp_path):
     # 35 whole days, every one short in each of the 1000 groups (two posts on Saturdays, none otherwise)
     assert finding.message == ("on 2026-11-23 (周一) group `g0000` gets 0 posts, fewer than the 3 of `posts 3-6/day` "
                                "(and 34999 more times in 1000 groups)")
+
+
+DEFAULT_PEAKS_TOML = OUTBOX_TOML.replace('[senders.outbox]', '[defaults]\npeaks = "09:00-11:00, 14:00-18:00"\n\n'
+                                                             '[senders.outbox]')
+EVENINGS = '''playbook evening "晚间"
+  to groups tagged 福利群
+  sender outbox
+  周二 20:00 dinner "晚餐"
+
+playbook night "夜宵"
+  to group hz_001
+  sender outbox
+  周二 21:00 snack "夜宵"
+
+playbook own "自己定"
+  to group sh_001
+  sender outbox
+  peaks 19:00-22:00
+  周二 21:30 late "夜读"
+'''
+
+
+def test_the_projects_peaks_hold_every_playbook_without_its_own_once(project, run_sopc):
+    folder = project({"sopc.toml": DEFAULT_PEAKS_TOML, "main.sop": EVENINGS})
+    findings = _warnings(run_sopc, folder, "W0322")
+    # one finding for the project's peaks, at sopc.toml's line, however many playbooks reach a group; it
+    # counts every post of those groups (sh_001's `late` from `own` too). `own` holds sh_001 to its own
+    # peaks, 19:00-22:00, where both of its Tuesday posts are: no finding at its line
+    assert [(f["path"], f["line"], f["message"]) for f in findings] == [
+        ("sopc.toml", 4, "on 2026-11-24 (周二) 2 of the 2 posts to group `hz_001` go out outside the peak hours "
+                         "09:00-11:00, 14:00-18:00: `dinner` 20:00, `snack` 21:00 (and 14 more times in 3 groups)")]
+
+
+def test_a_malformed_project_peaks_is_an_error_in_sopc_toml(project, run_sopc):
+    folder = project({"sopc.toml": DEFAULT_PEAKS_TOML.replace("14:00-18:00", "14:00-14:00"), "main.sop": EVENINGS})
+    result = run_sopc("check", ".", "--now", NOW, cwd=folder)
+    assert result.exit_code == 1
+    assert 'sopc.toml:4:1: error[E0603]: `defaults.peaks` must be time ranges "HH:MM-HH:MM" joined by commas' \
+        in result.stderr

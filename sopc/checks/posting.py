@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from sopc.checks.context import CheckContext
-from sopc.compile.resolve import CompiledPlaybook, Program
+from sopc.compile.resolve import CompiledPlaybook, Program, within_window
 from sopc.core.diagnostics import Diagnostic, warning
-from sopc.core.timeutil import WEEKDAY_CN, localize
+from sopc.core.timeutil import WEEKDAY_CN, localize, zone_or_default
 from sopc.plan.expand import planned_slots
 from sopc.plan.simulate import LEAD_IN, sent_messages
 from sopc.project.roster import Group
@@ -54,25 +54,65 @@ class _Finding:
     group_count: int = 0
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """One `posts` or `peaks` to hold the plan to: a playbook's line, or the
+    project's `peaks` in sopc.toml (for the groups of every playbook without
+    its own, reported once, where sopc.toml writes it)."""
+
+    zone: object
+    groups: tuple[Group, ...]
+    days: tuple[dt.date, ...]
+    span: object
+    posts: tuple[int, int] | None = None                 # (minimum, maximum) of `posts`
+    peaks: tuple[tuple[dt.time, dt.time], ...] = ()
+
+    def in_peak_hours(self, moment: dt.time) -> bool:
+        return any(within_window(moment, start, end) for start, end in self.peaks)
+
+
 def check_posts_and_peaks(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
-    ruled = [p for p in program.playbooks if (p.policy.posts_min or p.policy.peaks) and p.groups]
-    if not ruled:
+    rules = _rules(program, context.start, context.end)
+    if not rules:
         return
     start, end = context.start, context.end
-    classes = _Classes(program, start, end, context.events, {id(g): g for p in ruled for g in p.groups})
+    classes = _Classes(program, start, end, context.events, {id(g): g for rule in rules for g in rule.groups})
     posts = _posts_of(program, start, end, context.events, classes)
+    for rule in rules:
+        weights = classes.weights(rule.groups)
+        if rule.posts and rule.posts[0]:
+            finding = _too_few(rule, weights, posts)
+            if finding:
+                yield _report("W0341", finding, rule.span, MIN_HINT)
+        if rule.peaks:
+            finding = _off_peak(rule, weights, posts)
+            if finding:
+                yield _report("W0342", finding, rule.span, PEAK_HINT)
+
+
+def _rules(program: Program, start: dt.datetime, end: dt.datetime) -> list[_Rule]:
     calendar = program.project.calendar
-    for playbook in ruled:
-        days = _active_days(playbook, start, end, calendar)
-        weights = classes.weights(playbook.groups)
-        if playbook.policy.posts_min:
-            finding = _too_few(playbook, days, weights, posts)
-            if finding:
-                yield _report("W0341", finding, playbook.ast.posts.span, MIN_HINT)
-        if playbook.policy.peaks:
-            finding = _off_peak(playbook, days, weights, posts)
-            if finding:
-                yield _report("W0342", finding, playbook.ast.peaks.span, PEAK_HINT)
+    rules = []
+    for playbook in program.playbooks:
+        policy, line = playbook.policy, playbook.ast
+        if not playbook.groups:
+            continue
+        days = tuple(_active_days(playbook, start, end, calendar))
+        if policy.posts_min:
+            rules.append(_Rule(zone=playbook.zone, groups=playbook.groups, days=days, span=line.posts.span,
+                               posts=(line.posts.minimum, line.posts.maximum)))
+        if policy.peaks:
+            rules.append(_Rule(zone=playbook.zone, groups=playbook.groups, days=days, span=line.peaks.span,
+                               peaks=policy.peaks))
+    defaults = program.project.config.defaults
+    if defaults.peaks:
+        inherited = {id(g): g for p in program.playbooks if not p.policy.peaks for g in p.groups}
+        zone = zone_or_default(program.project.config.timezone)
+        if inherited:
+            rules.append(_Rule(zone=zone, groups=tuple(sorted(inherited.values(), key=lambda g: g.id)),
+                               days=tuple(_whole_days(zone, start, end)), span=defaults.peaks_span,
+                               peaks=defaults.peaks))
+    return rules
 
 
 class _Classes:
@@ -124,53 +164,58 @@ def _posts_of(program: Program, start: dt.datetime, end: dt.datetime, events,
 
 def _active_days(playbook: CompiledPlaybook, start: dt.datetime, end: dt.datetime, calendar) -> list[dt.date]:
     """The playbook's local days wholly inside [start, end) on which it posts at all."""
-    zone, policy = playbook.zone, playbook.policy
+    policy = playbook.policy
+    return [day for day in _whole_days(playbook.zone, start, end)
+            if (policy.active_start is None or day >= policy.active_start)
+            and (policy.active_end is None or day <= policy.active_end)
+            and calendar.apply_policy(day, policy.holidays) == day]
+
+
+def _whole_days(zone, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """The local days of ``zone`` wholly inside [start, end)."""
+    midnight = lambda day: localize(dt.datetime.combine(day, dt.time()), zone)
     day = start.astimezone(zone).date()
-    if localize(dt.datetime.combine(day, dt.time()), zone) < start:
+    if midnight(day) < start:
         day += dt.timedelta(days=1)
     days = []
-    while localize(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), zone) <= end:
-        active = (policy.active_start is None or day >= policy.active_start) and \
-                 (policy.active_end is None or day <= policy.active_end)
-        if active and calendar.apply_policy(day, policy.holidays) == day:
-            days.append(day)
+    while midnight(day + dt.timedelta(days=1)) <= end:
+        days.append(day)
         day += dt.timedelta(days=1)
     return days
 
 
-def _by_day(playbook: CompiledPlaybook, posts: list[tuple[dt.datetime, str]]) -> dict[dt.date, list]:
+def _by_day(zone, posts: list[tuple[dt.datetime, str]]) -> dict[dt.date, list]:
     table: dict[dt.date, list] = {}
     for at, step in posts:
-        local = at.astimezone(playbook.zone)
+        local = at.astimezone(zone)
         table.setdefault(local.date(), []).append((local, step))
     return table
 
 
-def _too_few(playbook: CompiledPlaybook, days: list[dt.date], weights, posts) -> _Finding | None:
-    minimum, rule = playbook.policy.posts_min, playbook.ast.posts
+def _too_few(rule: _Rule, weights, posts) -> _Finding | None:
+    minimum, maximum = rule.posts
     finding = None
     for rep, weight in weights.values():
-        per_day = _by_day(playbook, posts.get(rep.id, ()))
-        for day in days:
+        per_day = _by_day(rule.zone, posts.get(rep.id, ()))
+        for day in rule.days:
             count = len(per_day.get(day, ()))
             if count >= minimum:
                 continue
             describe = lambda: (f"on {day} ({WEEKDAY_CN[day.weekday()]}) group `{rep.id}` gets "
-                                f"{_posts_word(count)}, fewer than the {minimum} of `posts {rule.minimum}-"
-                                f"{rule.maximum}/day`")
+                                f"{_posts_word(count)}, fewer than the {minimum} of `posts {minimum}-{maximum}/day`")
             finding = _add(finding, (day, rep.id), describe, rep, weight)
     return finding
 
 
-def _off_peak(playbook: CompiledPlaybook, days: list[dt.date], weights, posts) -> _Finding | None:
-    policy, wanted = playbook.policy, set(days)
-    windows = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in policy.peaks)
+def _off_peak(rule: _Rule, weights, posts) -> _Finding | None:
+    wanted = set(rule.days)
+    windows = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in rule.peaks)
     finding = None
     for rep, weight in weights.values():
-        for day, sent in sorted(_by_day(playbook, posts.get(rep.id, ())).items()):
+        for day, sent in sorted(_by_day(rule.zone, posts.get(rep.id, ())).items()):
             if day not in wanted:
                 continue
-            off = [(local, step) for local, step in sent if not policy.in_peak_hours(local.time())]
+            off = [(local, step) for local, step in sent if not rule.in_peak_hours(local.time())]
             if 2 * len(off) <= len(sent):
                 continue
             shown = ", ".join(f"`{step}` {local:%H:%M}" for local, step in off[:SHOWN_OFF_PEAK])

@@ -53,13 +53,10 @@ class Policy:
     peaks: tuple[tuple[dt.time, dt.time], ...] = ()
 
     def in_quiet_hours(self, moment: dt.time) -> bool:
-        return _within(moment, self.quiet_start, self.quiet_end)
-
-    def in_peak_hours(self, moment: dt.time) -> bool:
-        return any(_within(moment, start, end) for start, end in self.peaks)
+        return within_window(moment, self.quiet_start, self.quiet_end)
 
 
-def _within(moment: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
+def within_window(moment: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
     """Whether ``moment`` is in [start, end), a window that may run over midnight."""
     if start is None or end is None:
         return False

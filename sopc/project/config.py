@@ -72,7 +72,7 @@ QUIET_MODES = ("defer", "skip")
 HOLIDAY_MODES = ("skip", "before", "after", "keep")
 
 _TOP_KEYS = ("timezone", "templates", "playbooks", "roster", "defaults", "calendar", "senders")
-_DEFAULTS_KEYS = ("quiet", "quiet_mode", "cap", "gap", "holidays", "grace")
+_DEFAULTS_KEYS = ("quiet", "quiet_mode", "cap", "gap", "holidays", "grace", "peaks")
 
 
 # ---- the configuration values ----------------------------------------------------
@@ -88,6 +88,10 @@ class Defaults:
     gap: dt.timedelta = dt.timedelta(minutes=30)
     holidays: str = "keep"          # skip | before | after | keep
     grace: dt.timedelta = dt.timedelta(minutes=10)
+    # `peaks = "09:00-11:00, 14:00-18:00"`: the project's peak hours, which `sopc check`
+    # holds the groups of every playbook without its own `peaks` line to; where it is written
+    peaks: tuple[tuple[dt.time, dt.time], ...] = ()
+    peaks_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -611,6 +615,20 @@ def _cap(reader: _Reader, table: Mapping[str, Any]) -> int:
     return value
 
 
+def _peaks(reader: _Reader, table: Mapping[str, Any]) -> tuple[tuple[dt.time, dt.time], ...]:
+    """`peaks = "09:00-11:00, 14:00-18:00"`: windows joined by `,` (or `，`, `、`)."""
+    text = reader.expect(table, "peaks", ("defaults",), str, 'a string like "09:00-11:00, 14:00-18:00"')
+    if text is None or not text.strip():
+        return ()
+    windows = tuple(parse_quiet(part) for part in re.split(r"[,，、]", text))
+    if any(window is None for window in windows):
+        reader.wrong(("defaults",), "peaks", f'`defaults.peaks` must be time ranges "HH:MM-HH:MM" joined by commas, '
+                     f'not "{text}"', hint='e.g. `peaks = "09:00-11:00, 14:00-18:00"` (each range starts and ends '
+                                           'at different times)')
+        return ()
+    return windows  # type: ignore[return-value]
+
+
 def _defaults(reader: _Reader, table: Mapping[str, Any]) -> Defaults:
     reader.unknown_keys(table, _DEFAULTS_KEYS, ("defaults",))
     base = Defaults()
@@ -623,6 +641,8 @@ def _defaults(reader: _Reader, table: Mapping[str, Any]) -> Defaults:
         gap=_duration(reader, table, "gap", base.gap),
         holidays=_choice(reader, table, "holidays", HOLIDAY_MODES, base.holidays),
         grace=_duration(reader, table, "grace", base.grace),
+        peaks=(peaks := _peaks(reader, table)),
+        peaks_span=reader.locate.key(("defaults",), "peaks") if peaks else None,
     )
 
 
