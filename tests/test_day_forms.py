@@ -119,3 +119,26 @@ def test_the_welcome_summary_names_a_run_of_days_as_a_range(days, label):
 
     source, _ = build_ast(parse(playbook(days), "t.sop")[0], "t.sop")
     assert summarize_weekly(list(source.playbooks[0].steps)).startswith(f"{label} 10:00 ")
+
+
+FRAGMENTS = ("周一", "周五", "星期三", "礼拜日", "每周", "每周一", "周", "一", "五", "八", "1", "5", "到", "至", "-", "~",
+             "～", "－", "..", "、", ",", "，", "三五", "周一三五", "mon", "fri", "每天", "周末", "每周末", " ", "10:00",
+             "周一到", "到到")
+
+
+def test_any_run_of_day_fragments_is_read_or_reported_at_its_line_never_a_crash():
+    import random
+
+    rng = random.Random(10)
+    for _ in range(1500):
+        days = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 6)))
+        line = f"  {days} 10:00 s \"hi\""
+        text = f"playbook p\n  to all groups\n{line}\n"
+        tree, problems = parse(text, "t.sop")
+        if tree is not None:
+            problems += build_ast(tree, "t.sop")[1]
+        for problem in problems:
+            assert problem.span.line == 3, (days, problem)
+            assert 1 <= problem.span.column < problem.span.end_column <= len(line) + 2, (days, problem)
+            if problem.code == "E0120":  # a day form: it says what to write
+                assert problem.hint and "`" in problem.hint, (days, problem)

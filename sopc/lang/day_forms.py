@@ -34,6 +34,8 @@ _LIST_OPEN = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<days>[一二�
                         r"[ \t\u3000]*$")
 # The weekday-like word at the start of a token.
 _DAY_WORD = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<rest>[^\s,、，\"#@]*)")
+_STARTS_WITH_DAY = re.compile(r"每?(周|星期|礼拜)[一二三四五六日天]|(mon|tue|wed|thu|fri|sat|sun)")
+NOT_A_DAY = "七八九十零〇89"
 _SEVEN = "a week has seven days: 周一 … 周六, and 周日 (or 周天)"
 
 
@@ -71,9 +73,10 @@ def _range_goes_on(token: Token, value: str, before: str, path: str) -> Diagnost
     separator = next((s for s in SEPARATORS if value.startswith(s)), None)
     if closed is None or separator is None:
         return None
+    rest = value[len(separator):]
+    fix = f": `{closed.group().strip()}、{rest}`" if _STARTS_WITH_DAY.match(rest) else ", e.g. `周一到周五、周日`"
     return error(CODE, f"`{closed.group().strip()}{separator}`: a range has two ends",
-                 _token_span(token, path, len(separator)),
-                 f"to add more days, join them with `、`: `{closed.group().strip()}、{value[len(separator):]}`")
+                 _token_span(token, path, len(separator)), f"to add more days, join them with `、`{fix}")
 
 
 def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str) -> Diagnostic:
@@ -87,19 +90,28 @@ def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str)
     doubled = next((s for s in SEPARATORS if value.startswith(s)), None)
     if doubled:
         rest = value[len(doubled):]
+        fix = f"write `{first}{separator}{rest}`" if _STARTS_WITH_DAY.match(rest) else \
+            f"write one word between the days, e.g. `{first}{separator}{_example_last(first, prefix)}`"
         return error(CODE, f"`{written}{doubled}`: `{doubled}` after `{separator}`; a range has one word between "
-                     "its days", _token_span(token, path, len(doubled)), f"write `{first}{separator}{rest}`")
+                     "its days", _token_span(token, path, len(doubled)), fix)
+    if value[:1] in NOT_A_DAY:
+        return error(CODE, f"`{written}{value[0]}`: `{value[0]}` is not a day of the week",
+                     _token_span(token, path, 1), f"{_SEVEN}: write e.g. `{first}{separator}{_example_last(first, prefix)}`")
     if _DAY_WORD.match(value) and not value.startswith("每"):
         return _unknown_weekday(_DAY_WORD.match(value), token, path)
     start = opened.start("first") + 1
     span = Span(path=path, line=token.line, column=start, end_line=token.line,
                 end_column=start + len(line[opened.start("first"):opened.end("sep")]))
-    if prefix:
-        example = prefix.lstrip("每") + ("日" if first.endswith("五") else "五")
-    else:  # mon..
-        example = "sun" if first.startswith("fri") else "fri"
+    example = _example_last(first, prefix)
     return error(CODE, f"the range `{written}` has no last day", span,
                  f"write the day it runs to after `{separator}`, e.g. `{first}{separator}{example}`")
+
+
+def _example_last(first: str, prefix: str) -> str:
+    """A last day to show after ``first`` in an example range: Friday, or Sunday after Friday."""
+    if prefix:
+        return prefix.lstrip("每") + ("日" if first.endswith("五") else "五")
+    return "sun" if first.startswith("fri") else "fri"  # mon..
 
 
 def _bare_day(token: Token, value: str) -> bool:

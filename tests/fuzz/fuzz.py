@@ -348,7 +348,10 @@ WORDS = ("playbook", "timeline", "template", "import", "std/newcomer", "to", "al
          "senders", "kind", "key_env", "url_env", "webhook", "wecom-bot", "feishu-bot", "dingtalk-bot", "console",
          "outbox", "true", "false", "yes", "否", "null", "event", "group", "member", "data", "stage", "tag",
          "member.joined", "member.message", "member.left", "member.tagged", "member.purchased", "group.stage",
-         "member.JOINED", "nope.event")
+         "member.JOINED", "nope.event",
+         "周一到周五", "周一至", "到", "至", "~", "～", "－", "每周一三五", "周一三三", "每周八", "周一、周三", "每周末",
+         "周1", "星期八", "礼拜天", "posts", "posts 3-6/day", "posts 6-3/day", "peaks", "peaks 09:00-11:00, 14:00-18:00",
+         "title=", "title=福利")
 
 
 def _nested(rng: random.Random) -> str:
