@@ -130,9 +130,9 @@ def test_any_run_of_day_fragments_is_read_or_reported_at_its_line_never_a_crash(
     import random
 
     rng = random.Random(10)
-    for _ in range(1500):
+    for _ in range(2000):
         days = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 6)))
-        line = f"  {days} 10:00 s \"hi\""
+        line = f"  {days} 10:00 s \"hi\"" if rng.random() < 0.7 else f"  {days}"  # or the line ends there
         text = f"playbook p\n  to all groups\n{line}\n"
         tree, problems = parse(text, "t.sop")
         if tree is not None:

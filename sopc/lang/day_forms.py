@@ -94,7 +94,7 @@ def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str)
             f"write one word between the days, e.g. `{first}{separator}{_example_last(first, prefix)}`"
         return error(CODE, f"`{written}{doubled}`: `{doubled}` after `{separator}`; a range has one word between "
                      "its days", _token_span(token, path, len(doubled)), fix)
-    if value[:1] in NOT_A_DAY:
+    if value and value[0] in NOT_A_DAY:
         return error(CODE, f"`{written}{value[0]}`: `{value[0]}` is not a day of the week",
                      _token_span(token, path, 1), f"{_SEVEN}: write e.g. `{first}{separator}{_example_last(first, prefix)}`")
     if _DAY_WORD.match(value) and not value.startswith("每"):

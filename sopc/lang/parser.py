@@ -1066,6 +1066,9 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if kind_before and value.startswith("="):
         return (f"`{kind_before}` starts a part here (`link url=... title=...`, `miniprogram appid=...`): a step "
                 "variable cannot be named text, markdown, image, link or miniprogram; rename it")
+    form = SETTING_FORMS.get(_first_word(lines, token))
+    if form is not None:
+        return form
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:
@@ -1132,6 +1135,22 @@ def _repeat_hint(token: Token, expected: set[str], lines: list[str]) -> str | No
     if expected == {"_NL"} and str(token.value) in ("from", "until", "to") and "every" in before:
         return "write a recurring launch's `from` / `until` once: before `in`, or at the end of the line"
     return None
+
+
+# How a setting line is written in full, for a line that starts with it and breaks.
+SETTING_FORMS = {
+    "posts": "write `posts 3-6/day`: at least 3 and at most 6 posts a day in each group (for a maximum only, "
+             "`cap 6/day`)",
+    "peaks": "write `peaks 09:00-11:00, 14:00-18:00`: the hours members read the group, HH:MM-HH:MM, joined by `,`",
+}
+
+
+def _first_word(lines: list[str], token: Token) -> str:
+    """The first word of the token's line."""
+    if not 0 < token.line <= len(lines):
+        return ""
+    words = lines[token.line - 1].split()
+    return words[0] if words else ""
 
 
 def _tag_expression_hint(token: Token, lines: list[str]) -> str:
