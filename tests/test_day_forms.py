@@ -142,3 +142,16 @@ def test_any_run_of_day_fragments_is_read_or_reported_at_its_line_never_a_crash(
             assert 1 <= problem.span.column < problem.span.end_column <= len(line) + 2, (days, problem)
             if problem.code == "E0120":  # a day form: it says what to write
                 assert problem.hint and "`" in problem.hint, (days, problem)
+
+
+def test_a_long_line_of_days_is_reported_at_once_and_at_its_place():
+    import time
+
+    days = "、".join(["周一到周五"] * 6000) + "、周一到"
+    line = f"  {days} 10:00 s \"hi\""
+    started = time.process_time()
+    _, problems = parse(f"playbook p\n  to all groups\n{line}\n", "t.sop")
+    assert time.process_time() - started < 2
+    (problem,) = problems
+    assert problem.code == "E0120" and problem.message == "the range `周一到` has no last day"
+    assert line[problem.span.column - 1:problem.span.end_column - 1] == "周一到"

@@ -19,6 +19,7 @@ from lark import Token
 from sopc.core.diagnostics import Diagnostic, Span, error
 
 CODE = "E0140"
+LOOK_BACK = 64  # characters before the failing token: more than any day form needs
 NUMERALS = "一二三四五六日天"
 ARABIC = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "日", "0": "日"}
 SEPARATORS = ("..", "到", "至", "-", "~", "～", "－")
@@ -46,6 +47,9 @@ def day_form_problem(token: Token, expected: set[str], lines: list[str], path: s
     anonymous ones (`、`)."""
     line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
     before = line[:token.column - 1] if token.type not in ("_NL", "$END") else line.rstrip(" \t\u3000#")
+    # what comes right before is all these forms look at: a bounded tail, so a long line costs no more
+    skipped = max(0, len(before) - LOOK_BACK)
+    line, before = line[skipped:], before[skipped:]
     value = "" if token.type in ("_NL", "$END") else str(token.value)
     if "、" in expected and "TIME" in expected:
         return _range_goes_on(token, value, before, path)
@@ -53,7 +57,7 @@ def day_form_problem(token: Token, expected: set[str], lines: list[str], path: s
         return None
     opened = _RANGE_OPEN.search(before) if expected <= {"WEEKDAY", "_DEDENT"} else None
     if opened:
-        return _range_end(opened, token, value, line, path)
+        return _range_end(opened, token, value, line, skipped, path)
     listed = _LIST_OPEN.search(before)
     if listed and _bare_day(token, value):
         day, prefix, written = ARABIC.get(value[0], value[0]), listed.group("prefix"), listed.group().strip()
@@ -79,7 +83,7 @@ def _range_goes_on(token: Token, value: str, before: str, path: str) -> Diagnost
                  _token_span(token, path, len(separator)), f"to add more days, join them with `、`{fix}")
 
 
-def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str) -> Diagnostic:
+def _range_end(opened: re.Match, token: Token, value: str, line: str, skipped: int, path: str) -> Diagnostic:
     """The token after `周一到`: not a weekday."""
     first, separator, prefix = opened.group("first"), opened.group("sep"), opened.group("prefix") or ""
     written = opened.group().strip()
@@ -99,7 +103,7 @@ def _range_end(opened: re.Match, token: Token, value: str, line: str, path: str)
                      _token_span(token, path, 1), f"{_SEVEN}: write e.g. `{first}{separator}{_example_last(first, prefix)}`")
     if _DAY_WORD.match(value) and not value.startswith("每"):
         return _unknown_weekday(_DAY_WORD.match(value), token, path)
-    start = opened.start("first") + 1
+    start = skipped + opened.start("first") + 1
     span = Span(path=path, line=token.line, column=start, end_line=token.line,
                 end_column=start + len(line[opened.start("first"):opened.end("sep")]))
     example = _example_last(first, prefix)
