@@ -219,3 +219,31 @@ def test_a_malformed_project_peaks_is_an_error_in_sopc_toml(project, run_sopc):
     assert result.exit_code == 1
     assert 'sopc.toml:4:1: error[E0603]: `defaults.peaks` must be time ranges "HH:MM-HH:MM" joined by commas' \
         in result.stderr
+
+
+PRIVATE = '''playbook care "关怀"
+  to groups tagged 福利群
+  sender outbox
+  posts 2-6/day
+  每天 10:00 daily "今日福利"
+  每天 15:00 afternoon "下午茶"
+  on member.joined repeat
+    +0 hello "欢迎私聊" to member
+'''
+
+
+def test_a_private_message_is_not_a_post_in_the_group(project, run_sopc):
+    """Two posts a day meet `posts 2-6/day`; a private welcome on top changes nothing, and with one post a
+    day a private welcome does not make up the second."""
+    events = "".join(json.dumps({"event": "member.joined", "group": "hz_001", "member": f"m{n}", "name": "小王",
+                                 "at": f"2026-11-2{4 + n}T12:00:00+08:00"}) + "\n" for n in range(3))
+    for text, shortfall in ((PRIVATE, False), (PRIVATE.replace('  每天 15:00 afternoon "下午茶"\n', ""), True)):
+        folder = project({"sopc.toml": OUTBOX_TOML, "main.sop": text,
+                          "events.jsonl": events}, name=f"private_{shortfall}")
+        result = run_sopc("check", ".", "--format", "json", "--now", "2026-11-23T00:00", "--events", "events.jsonl",
+                          cwd=folder)
+        codes = [d["code"] for d in json.loads(result.stdout)["diagnostics"]]
+        assert ("W0321" in codes) == shortfall, result.stdout
+        if shortfall:
+            (finding,) = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "W0321"]
+            assert "(and 104 more times in 3 groups)" in finding["message"]

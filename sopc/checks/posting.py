@@ -9,10 +9,11 @@ Both look at what `sopc run` sends: the plan of the check window taken
 through the runner's own gate (:func:`sopc.plan.simulate.sent_messages`), so
 a post the cap skips does not count, and a post the gap or quiet hours defer
 counts at the time it goes out. They count every playbook reaching the group
-(as the cap does), and actions (remind, dissolve) are not posts. Days are
-the local days of the playbook with the rule, whole days inside the check
-window, on which that playbook is active (its `active` window, and not a
-holiday its `on holidays` moves posts away from).
+(as the cap does); actions (remind, dissolve) and private (1:1) messages are
+not posts in the group. Days are the local days of the playbook with the
+rule, whole days inside the check window, on which that playbook is active
+(its `active` window, and not a holiday its `on holidays` moves posts away
+from).
 
 Work is linear: the gate is simulated for one group of each class of groups
 the plan treats alike, and a group's days are counted once. Two groups are
@@ -35,6 +36,7 @@ from sopc.compile.resolve import CompiledPlaybook, Program, within_window
 from sopc.core.diagnostics import Diagnostic, warning
 from sopc.core.timeutil import WEEKDAY_CN, localize, zone_or_default
 from sopc.plan.expand import planned_slots
+from sopc.plan.policy import counts_as_post
 from sopc.plan.simulate import LEAD_IN, sent_messages
 from sopc.project.roster import Group
 
@@ -157,7 +159,7 @@ def _posts_of(program: Program, start: dt.datetime, end: dt.datetime, events,
     keep = classes.representatives()
     posts: dict[str, list[tuple[dt.datetime, str]]] = {}
     for message in sent_messages(program, start, end, events=events, group_filter=lambda g: id(g) in keep):
-        if message.kind != "action":
+        if counts_as_post(message):  # as the cap counts: not actions, not private (1:1) messages
             posts.setdefault(message.group, []).append((message.at, message.step))
     return posts
 
