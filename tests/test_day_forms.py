@@ -155,3 +155,26 @@ def test_a_long_line_of_days_is_reported_at_once_and_at_its_place():
     (problem,) = problems
     assert problem.code == "E0120" and problem.message == "the range `周一到` has no last day"
     assert line[problem.span.column - 1:problem.span.end_column - 1] == "周一到"
+
+
+LIVE = '''timeline live "直播"
+  T-10m notice "直播 10 分钟后开始"
+  T     start  "开播啦" @all
+
+playbook shows "直播群"
+  to groups tagged 福利群
+  sender outbox
+  run live every {days} 20:00 in group hz_001
+'''
+
+
+@pytest.mark.parametrize("written, english", [("周一到周五", "mon..fri"), ("每周一三五", "mon, wed, fri"),
+                                              ("周二、周四", "tue, thu")])
+def test_a_recurring_launch_takes_the_same_day_forms(project, run_sopc, written, english):
+    plans = []
+    for name, days in (("cn", written), ("en", english)):
+        folder = project({"sopc.toml": OUTBOX_TOML, "main.sop": LIVE.format(days=days)}, name=name)
+        result = run_sopc("plan", ".", "--from", "2026-11-23", "--to", "2026-11-29", "--format", "jsonl", cwd=folder)
+        assert result.exit_code == 0, result.stderr
+        plans.append(result.stdout)
+    assert plans[0] == plans[1] and plans[0]

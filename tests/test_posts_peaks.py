@@ -2,7 +2,7 @@
 
 The maximum of `posts` is the daily cap: plan and run skip exactly what
 `cap 6/day` skips. The minimum and the peaks are what `sopc check` holds the
-plan to (W0321, W0322), counting what the gate lets through from every
+plan to (W0341, W0342), counting what the gate lets through from every
 playbook reaching a group. The golden case posts_peaks pins the messages."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_posts_and_cap_in_one_playbook_is_an_error(project, run_sopc):
     folder = project({"sopc.toml": OUTBOX_TOML, "main.sop": busy("posts 3-6/day\n  cap 6/day")})
     result = run_sopc("check", ".", "--now", NOW, cwd=folder)
     assert result.exit_code == 1
-    assert "main.sop:6:3: error[E0320]: `posts 3-6/day` and `cap 6/day` in one playbook" in result.stderr
+    assert "main.sop:6:3: error[E0340]: `posts 3-6/day` and `cap 6/day` in one playbook" in result.stderr
     assert run_sopc("plan", ".", "--from", "2026-11-28", cwd=folder).exit_code == 1
 
 
@@ -86,7 +86,7 @@ def _warnings(run_sopc, folder, code: str) -> list[dict]:
 
 def test_the_minimum_counts_every_playbook_reaching_the_group(project, run_sopc):
     folder = project({"sopc.toml": OUTBOX_TOML, "main.sop": WEEKEND + EXTRA.format(cap="cap 6/day")})
-    (finding,) = _warnings(run_sopc, folder, "W0321")
+    (finding,) = _warnings(run_sopc, folder, "W0341")
     assert (finding["path"], finding["line"]) == ("main.sop", 4)
     # hz_001 gets its third post from `extra`: only the other two groups fall short, and only on Saturdays
     assert finding["message"].startswith("on 2026-11-23 (周一) group `hz_001` gets 0 posts, fewer than the 3 of "
@@ -145,7 +145,7 @@ PEAKS = '''playbook evening "晚间"
 ])
 def test_most_posts_of_a_day_outside_the_peaks(project, run_sopc, second, third, first_finding):
     folder = project({"sopc.toml": OUTBOX_TOML, "main.sop": PEAKS.format(second=second, third=third)})
-    findings = _warnings(run_sopc, folder, "W0322")
+    findings = _warnings(run_sopc, folder, "W0342")
     if first_finding is None:
         assert findings == []
         return
@@ -176,7 +176,7 @@ def test_groups_planned_alike_are_simulated_once(tmp_path):
     classes = _Classes(program, start, start + pipeline.CHECK_WINDOW, (), {id(g): g for g in groups})
     assert len(classes.representatives()) == 1
     result = pipeline.check([folder], now=start)
-    (finding,) = [d for d in result.diagnostics if d.code == "W0321"]
+    (finding,) = [d for d in result.diagnostics if d.code == "W0341"]
     # 35 whole days, every one short in each of the 1000 groups (two posts on Saturdays, none otherwise)
     assert finding.message == ("on 2026-11-23 (周一) group `g0000` gets 0 posts, fewer than the 3 of `posts 3-6/day` "
                                "(and 34999 more times in 1000 groups)")
@@ -204,7 +204,7 @@ playbook own "自己定"
 
 def test_the_projects_peaks_hold_every_playbook_without_its_own_once(project, run_sopc):
     folder = project({"sopc.toml": DEFAULT_PEAKS_TOML, "main.sop": EVENINGS})
-    findings = _warnings(run_sopc, folder, "W0322")
+    findings = _warnings(run_sopc, folder, "W0342")
     # one finding for the project's peaks, at sopc.toml's line, however many playbooks reach a group; it
     # counts every post of those groups (sh_001's `late` from `own` too). `own` holds sh_001 to its own
     # peaks, 19:00-22:00, where both of its Tuesday posts are: no finding at its line
@@ -243,7 +243,7 @@ def test_a_private_message_is_not_a_post_in_the_group(project, run_sopc):
         result = run_sopc("check", ".", "--format", "json", "--now", "2026-11-23T00:00", "--events", "events.jsonl",
                           cwd=folder)
         codes = [d["code"] for d in json.loads(result.stdout)["diagnostics"]]
-        assert ("W0321" in codes) == shortfall, result.stdout
+        assert ("W0341" in codes) == shortfall, result.stdout
         if shortfall:
-            (finding,) = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "W0321"]
+            (finding,) = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "W0341"]
             assert "(and 104 more times in 3 groups)" in finding["message"]
