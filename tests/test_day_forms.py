@@ -140,7 +140,7 @@ def test_any_run_of_day_fragments_is_read_or_reported_at_its_line_never_a_crash(
         for problem in problems:
             assert problem.span.line == 3, (days, problem)
             assert 1 <= problem.span.column < problem.span.end_column <= len(line) + 2, (days, problem)
-            if problem.code == "E0120":  # a day form: it says what to write
+            if problem.code == "E0140":  # a day form: it says what to write
                 assert problem.hint and "`" in problem.hint, (days, problem)
 
 
@@ -153,7 +153,7 @@ def test_a_long_line_of_days_is_reported_at_once_and_at_its_place():
     _, problems = parse(f"playbook p\n  to all groups\n{line}\n", "t.sop")
     assert time.process_time() - started < 2
     (problem,) = problems
-    assert problem.code == "E0120" and problem.message == "the range `周一到` has no last day"
+    assert problem.code == "E0140" and problem.message == "the range `周一到` has no last day"
     assert line[problem.span.column - 1:problem.span.end_column - 1] == "周一到"
 
 

@@ -247,3 +247,32 @@ def test_a_private_message_is_not_a_post_in_the_group(project, run_sopc):
         if shortfall:
             (finding,) = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "W0341"]
             assert "(and 104 more times in 3 groups)" in finding["message"]
+
+
+STAGED_GROUPS = '''id,name,tags,created
+hz_001,杭州西湖店福利群,福利群,2026-01-01
+hz_002,杭州滨江店福利群,福利群,2026-11-20
+sh_001,上海人民广场店福利群,福利群,2026-01-01
+'''
+
+STAGED = '''stages
+  初建期 when age < 7d
+  成熟期 otherwise
+
+playbook welfare "福利群"
+  to groups tagged 福利群
+  sender outbox
+  posts 2-6/day
+  每天 09:30 daily "每日福利"
+  in stage 成熟期
+    每天 15:00 mature "成熟期加餐"
+'''
+
+
+def test_the_minimum_follows_the_groups_stages(project, run_sopc):
+    """hz_002 was created on 11-20: it is 初建期 until 11-27, and the gate skips the 成熟期 step for it
+    until then. Its days differ from the other groups', though the same slots reach all three."""
+    folder = project({"sopc.toml": OUTBOX_TOML, "groups.csv": STAGED_GROUPS, "main.sop": STAGED})
+    (finding,) = _warnings(run_sopc, folder, "W0341")
+    assert finding["message"] == ("on 2026-11-23 (周一) group `hz_002` gets 1 post, fewer than the 2 of "
+                                  "`posts 2-6/day` (and 3 more times in 1 group)")

@@ -18,11 +18,12 @@ from).
 Work is linear: the gate is simulated for one group of each class of groups
 the plan treats alike, and a group's days are counted once. Two groups are
 alike when exactly the same slots reach them (the same schedules, launches,
-and events), read from the slots themselves, so whatever decides which
-groups a step reaches (an audience, an event, a stage) is followed without
-this check knowing about it. Findings are one diagnostic per playbook and
-rule, at its `posts` or `peaks` line, naming the first group and day and
-counting the rest.
+and events, read from the slots themselves, so whatever decides which
+groups a step reaches is followed), and, for the groups `in stage` steps
+reach, the same stages over the window (the gate skips a message to a group
+in another stage: a skipped message is no post). Findings are one
+diagnostic per playbook and rule, at its `posts` or `peaks` line, naming the
+first group and day and counting the rest.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sopc.core.timeutil import WEEKDAY_CN, localize, zone_or_default
 from sopc.plan.expand import planned_slots
 from sopc.plan.policy import counts_as_post
 from sopc.plan.simulate import LEAD_IN, sent_messages
+from sopc.plan.triggers import plan_state
 from sopc.project.roster import Group
 
 MIN_HINT = ("add posts for that day (a step, or a day in a step's days), or lower the minimum; what counts is what "
@@ -118,23 +120,29 @@ def _rules(program: Program, start: dt.datetime, end: dt.datetime) -> list[_Rule
 
 
 class _Classes:
-    """The groups of the rules, sorted into classes the plan treats alike:
-    the same slots reach them. Each class is represented by its first group
-    in id order."""
+    """The groups of the rules, sorted into classes the gate treats alike:
+    the same slots reach them, and where a step is limited to stages (`in
+    stage`), their stages over the window are the same (the gate skips a
+    message to a group in another stage). Each class is represented by its
+    first group in id order."""
 
     def __init__(self, program: Program, start: dt.datetime, end: dt.datetime, events, concerned: dict[int, Group]):
+        lead = start - LEAD_IN  # as the plan: from the day before, for the first day's gap
+        lifecycle = plan_state(program, events, lead, end)
         reached: dict[int, list[int]] = {}
         seen: dict[int, tuple[Group, ...]] = {}  # id -> the tuple, kept alive so ids stay its own
-        for slot, groups in planned_slots(program, start - LEAD_IN, end, events=events):
+        for slot, groups in planned_slots(program, lead, end, events=events, lifecycle=lifecycle):
             if slot.step.kind == "action" or id(groups) in seen:
                 continue
             seen[id(groups)] = groups
             for group in groups:
                 if id(group) in concerned:
                     reached.setdefault(id(group), []).append(id(groups))
+        staged = lifecycle.rules.staged
         by_key: dict[tuple, list[Group]] = {}
         for key, group in concerned.items():
-            by_key.setdefault(tuple(reached.get(key, ())), []).append(group)
+            stages = lifecycle.stages_between(group.id, lead, end) if group.id in staged else ()
+            by_key.setdefault((tuple(reached.get(key, ())), stages), []).append(group)
         self.representative: dict[int, Group] = {}
         for members in by_key.values():
             members.sort(key=lambda g: g.id)
