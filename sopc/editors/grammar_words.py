@@ -9,15 +9,15 @@ in editors/sop.tmLanguage.json. This module imports nothing, so the Pygments
 lexer loads without sopc's compiler.
 """
 
-KEYWORDS = ('active', 'all', 'at', 'cap', 'cron', 'day', 'dissolve', 'every', 'from', 'gap', 'grace', 'group', 'groups', 'import', 'in', 'max', 'member', 'monthly', 'none', 'off', 'on', 'once', 'otherwise', 'per', 'playbook', 'quiet', 'remind', 'remove', 'repeat', 'run', 'sender', 'staff', 'stage', 'stages', 'tagged', 'template', 'timeline', 'timezone', 'to', 'until', 'use', 'vars', 'when', 'with', '成员', '无', '每月')
+KEYWORDS = ('active', 'all', 'at', 'cap', 'cron', 'day', 'dissolve', 'every', 'from', 'gap', 'grace', 'group', 'groups', 'import', 'in', 'max', 'member', 'monthly', 'none', 'off', 'on', 'once', 'otherwise', 'peaks', 'per', 'playbook', 'posts', 'quiet', 'remind', 'remove', 'repeat', 'run', 'sender', 'staff', 'stage', 'stages', 'tagged', 'template', 'timeline', 'timezone', 'to', 'until', 'use', 'vars', 'when', 'with', '成员', '无', '每月')
 LOGICAL_WORDS = ('and', 'or', 'not')
-DAY_WORDS = ('daily', 'holidays', 'last', 'saturday', 'thursday', 'tuesday', 'wednesday', 'weekends', 'workdays', '周末', '工作日', '最后一天', '每天', '节假日')
-DAY_RANGE_CONNECTORS = ('..',)
+DAY_WORDS = ('daily', 'holidays', 'last', 'saturday', 'thursday', 'tuesday', 'wednesday', 'weekends', 'workdays', '周末', '工作日', '最后一天', '每周末', '每天', '节假日')
+DAY_RANGE_CONNECTORS = ('-', '..', '~', '到', '至', '－', '～')
 KIND_WORDS = ()
 MODE_WORDS = ('after', 'before', 'defer', 'keep', 'skip', '推迟', '提前', '照常', '跳过', '顺延')
 METRIC_WORDS = ('age', 'members', 'silent')
 COMPARE_OPERATORS = ('<', '<=', '>', '>=')
-PUNCTUATION_MARKS = ('(', ')', ',', '-', '..', '/', '=')
+PUNCTUATION_MARKS = ('(', ')', ',', '-', '..', '/', '=', '、')
 MENTION_ROLES = ('all', 'everyone', 'member', 'owner', '全体成员', '成员', '所有人', '群主')
 TEMPLATE_NAMES = ('T', 'date', 'event', 'group', 'member', 'now', 'playbook', 'round', 'schedule_summary', 'time', 'weekday_cn')
 TEMPLATE_FILTERS = ('cn_date', 'hhmm', 'yuan')
@@ -114,14 +114,14 @@ JINJA_TRIPLE_COMMENT = r'\{#(?:[^"#\n]|"(?!"")|#(?!\}))*#\}'
 JINJA_FULLWIDTH_EXPRESSION = r'\{\{(?:[^”}\n]|\}(?!\}))*\}\}'
 JINJA_FULLWIDTH_STATEMENT = r'\{%(?:[^”%\n]|%(?!\}))*%\}'
 JINJA_FULLWIDTH_COMMENT = r'\{#(?:[^”#\n]|#(?!\}))*#\}'
-EVENT = r'(?<![\w.])((?:(?:[a-z_]+\.[a-z_]+)))(?![\w.])(?:([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))|(?:(?:(?:\d+[dhms])+|0\b))(?!\w)|(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))))((?:(?:[^\s#"]+))))?'
+EVENT = r'(?<![\w.])((?:(?:[a-z_]+\.[a-z_]+)))(?![\w.])(?:([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))|(?:(?:(?:\d+[dhms])+|0\b))(?!\w)|(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))))((?:(?:[^\s#"]+))))?'
 TAGGED = r'(?<![\w.])(tagged)(?!\w)'
 GROUPS = r'(?<![\w.])(groups|group)(?!\w)(?![ \t\u3000]+(?:tagged)(?!\w))'
-CONTEXT_END = r'(?=[ \t\u3000]*(?:#|$))|(?=(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))'
+CONTEXT_END = r'(?=[ \t\u3000]*(?:#|$))|(?=(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))'
 TAG = r'(?:(?:[^\s(),#"=@]+))'
 GROUP_ID = r'(?:(?:[^\s,()#"=@]+))'
 ZONE = r'(?<![\w.])(timezone)([ \t\u3000]+)((?:(?:[A-Za-z_]+(?:\/[A-Za-z0-9_+\-]+)*)))(?![^\s#])'
-DEFINITION = r'(?<![\w.])(playbook|template|timeline|run|use)([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))((?:(?:[^\W\d]\w*)))'
+DEFINITION = r'(?<![\w.])(playbook|template|timeline|run|use)([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))((?:(?:[^\W\d]\w*)))'
 ASSIGNMENT = r'(?<![\w.])((?:(?:[^\W\d]\w*)))([ \t\u3000]*)(=)([ \t\u3000]*)(?:((?:(?:-?\d+(?:\.\d+)?)))(?![^\s#])|((?:(?:[^\s"=@#]+))))?'
 DATE = r'(?:(?:\d{4}-\d{1,2}-\d{1,2}))(?!\d)'
 TIME = r'(?:(?:\d{1,2}:\d{2}))(?!\d)'
@@ -129,19 +129,19 @@ T_OFFSET = r'(?<![\w.])(?:(?:T(?:[+-](?:\d+[dhms])+)?))(?!\w)'
 OFFSET = r'(?:(?:\+(?:0|(?:\d+[dhms])+)))(?!\w)'
 ORDINAL = r'(?<![\w.])(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))|(?:[xX×]\d+))(?![^\s#])'
 DURATION = r'(?:(?:(?:\d+[dhms])+|0\b))(?!\w)'
-DAY = r'(?<![\w.])(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天))(?:(?:\.\.)(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:(?:周|星期|礼拜)[一二三四五六日天])|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:节假日)|(?:周末)|(?:每天)))?(?![^\W\d])'
+DAY = r'(?<![\w.])(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:每?(?:周|星期|礼拜)[一二三四五六日天])|(?:每?(?:周|星期|礼拜)[一二三四五六日天]{2,})|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:每周末)|(?:节假日)|(?:周末)|(?:每天))(?:(?:\.\.|\-|\~|到|至|－|～)(?:(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?(?![^\W\d]))|(?:每?(?:周|星期|礼拜)[一二三四五六日天])|(?:每?(?:周|星期|礼拜)[一二三四五六日天]{2,})|(?:wednesday)|(?:holidays)|(?:saturday)|(?:thursday)|(?:weekends)|(?:workdays)|(?:tuesday)|(?:daily)|(?:last)|(?:最后一天)|(?:工作日)|(?:每周末)|(?:节假日)|(?:周末)|(?:每天)))?(?![^\W\d])'
 MENTION_ROLE = r'@(?:everyone|member|owner|全体成员|all|所有人|成员|群主)(?![^\s,"#=])'
 MENTION = r'(?:(?:@[^\s,"#=]+))'
 KIND = r'(?:(?<![\w.])(?:(?:text|markdown|image|link|miniprogram)(?!\w))(?![^\W\d]))'
 MODE = r'(?:(?<![\w.])(?:(?:before|after|defer|keep|skip)(?!\w)|(?:推迟|提前|照常|跳过|顺延)(?![^\W\d])))'
 METRIC = r'(?:(?<![\w.])(?:(?:members|silent|age)(?!\w))|(?<![\w.])(?:messages ?\/ ?day)(?![^\W\d]))'
 LOGICAL = r'(?<![\w.])(?:(?:and|not|or)(?!\w))'
-KEYWORD = r'(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))'
+KEYWORD = r'(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))'
 COMPARE = r'(?:<=|>=|<|>)'
 MONTH_DAY = r'(?:(?:\d{1,2}(?:日|号|st|nd|rd|th)?))(?![^\W\d])'
 NUMBER = r'\d+(?:\.\d+)?(?!\w)'
 NAME = r'(?:(?:[^\W\d]\w*))'
-PUNCTUATION = r'(?:\.\.|\(|\)|,|\-|/|=)'
+PUNCTUATION = r'(?:\.\.|\(|\)|,|\-|/|=|、)'
 INVALID = r'\S'
 JINJA_DELIMITER = r'\{\{-?|-?\}\}|\{%-?|-?%\}'
 JINJA_KEYWORD = r'(?<![\w.])(?:endfilter|recursive|endblock|endmacro|endcall|endwith|extends|include|missing|endfor|endraw|endset|filter|ignore|import|False|block|endif|false|macro|None|True|call|elif|else|from|loop|none|true|with|and|for|not|raw|set|as|if|in|is|or)(?!\w)'
