@@ -120,7 +120,7 @@ def test_run_refuses_a_project_with_errors_and_shows_them(tmp_path, run_sopc):
     root = write_project(tmp_path / "bad", {"sopc.toml": OUTBOX_TOML, "w.sop": WEEKLY.replace("周一 15:00", "周八 15:00")})
     result = run_sopc("run", str(root), "--once", "--now", NOW, cwd=tmp_path)
     assert result.exit_code == 1
-    assert "w.sop:6:3: error[E0001]" in result.stderr and "fix them first" in result.stderr
+    assert "w.sop:6:3: error[E0140]" in result.stderr and "fix them first" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -934,6 +934,7 @@ class TemplateStore:
         self.env = _make_environment(self.templates_dir)
         self._parsed: dict[str, _Parsed] = {}
         self._compiled: dict[tuple[str, str], CompiledTemplate] = {}
+        self._sources: dict[str, str | None] = {}  # template file -> its text, for step titles
 
     # -- public -----------------------------------------------------------------
 
@@ -954,8 +955,10 @@ class TemplateStore:
         if isinstance(content, ast.TemplateRef):
             definition = self.named.get(content.name.value)
             return definition.body.text if definition is not None else None
-        where, _ = self._load(content.path, content.span)
-        return where.text if where is not None else None
+        if content.path not in self._sources:  # a welcome's summary asks for each step's words
+            where, _ = self._load(content.path, content.span)
+            self._sources[content.path] = where.text if where is not None else None
+        return self._sources[content.path]
 
     def template_files(self) -> list[str]:
         """Relative paths (with ``/``) of the files under the templates dir,

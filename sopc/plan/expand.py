@@ -383,7 +383,10 @@ class Renderer:
         context.update(
             group=self._group_dict(group), playbook={"name": playbook.name, "title": playbook.ast.title or ""},
             date=local.date().isoformat(), time=local.strftime("%H:%M"), now=local,
-            weekday_cn=WEEKDAY_CN[local.weekday()], schedule_summary=self._summary(playbook))
+            weekday_cn=WEEKDAY_CN[local.weekday()])
+        template = slot.step.template
+        if template is None or "schedule_summary" in template.variables:  # worked out only for who reads it
+            context["schedule_summary"] = self._summary(playbook)
         if slot.anchor is not None:
             context["T"] = slot.anchor.astimezone(playbook.zone)
         if slot.member is not None:
