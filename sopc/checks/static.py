@@ -615,6 +615,19 @@ def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnosti
             if kind not in specs:  # unknown kind: the sender-kinds check reports it
                 continue
             yield from _sender_limits(playbook, group, name, specs[kind].limits, reported)
+        yield from _staff_sender_carries(playbook, senders, specs, reported)
+
+
+def _staff_sender_carries(playbook, senders, specs, reported: set) -> Iterable[Diagnostic]:
+    """`staff NAME`: the playbook's actions against that sender (an unknown
+    name is E0201 already)."""
+    name = playbook.staff_sender
+    config = senders.get(name) if name else None
+    if config is None or config.kind not in specs or not playbook.groups:
+        return
+    for step in playbook.all_steps():
+        if step.kind == "action":
+            yield from _member_steps_carried(step, name, specs[config.kind].limits, reported)
 
 
 def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
@@ -645,9 +658,11 @@ KIND_HINTS = {
 def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
     """Each step's kind and mentions against the sender's contract."""
     for step in playbook.all_steps():
-        yield from _member_steps_carried(step, sender, limits, reported)
         if step.kind == "action":
+            if not playbook.staff_sender:  # else checked against the staff sender
+                yield from _member_steps_carried(step, sender, limits, reported)
             continue
+        yield from _member_steps_carried(step, sender, limits, reported)
         if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
             reported.add(("kind", step.name, sender))
             yield error("E0505", f"sender `{sender}` cannot send `{step.kind}` messages (step `{step.name}`)",
@@ -666,11 +681,22 @@ def _member_steps_carried(step: Step, sender: str, limits, reported: set) -> Ite
                     "a group bot (wecom-bot, feishu, dingtalk, slack) cannot message one member: send the playbook "
                     "through a `wecom-groupmsg` sender (企业群发 to the member) or a `remind` sender (the owner "
                     "sends it privately), or drop `to member` to post it in the group")
-    if step.action == "remove" and "action" not in limits.kinds and ("remove", step.name, sender) not in reported:
-        reported.add(("remove", step.name, sender))
-        yield error("E0521", f"step `{step.name}` removes a member, but sender `{sender}` cannot hand that to a "
-                    "person: no bot or API removes members for sopc", step.body.span,
-                    "send the playbook through a `remind` sender: it asks the group's owner to remove the member")
+    if step.action and "action" not in limits.kinds and ("action", step.name, sender) not in reported:
+        reported.add(("action", step.name, sender))
+        what, why, hint = _ACTION_WORDS[step.action]
+        yield error("E0521", f"step `{step.name}` {what}, but sender `{sender}` cannot hand that to a person: {why}",
+                    step.body.span, f"send the playbook through a `remind` sender: it {hint}")
+
+
+# What each action asks of a person, for E0521: (the step ..., why no sender does it, what `remind` does).
+_ACTION_WORDS = {
+    "remove": ("removes a member", "no bot or API removes members for sopc",
+               "asks the group's owner to remove the member"),
+    "dissolve": ("dissolves the group", "no bot or API dissolves a group for sopc",
+                 "asks the group's owner to dissolve it"),
+    "remind": ("reminds staff", "the reminder would fail at every delivery",
+               "posts the reminder where staff read it"),
+}
 
 
 def _mentions_carried(step: Step, sender: str, limits, reported: set) -> Iterable[Diagnostic]:

@@ -146,6 +146,7 @@ class CompiledPlaybook:
     stages: frozenset[str] | None = None
     # steps of `in stage` blocks -> their stages (with the playbook's, both must hold)
     step_stages: dict[str, frozenset[str]] = field(default_factory=dict)
+    staff_sender: str | None = None  # `staff NAME`: its actions go there, not to `sender`
 
     def allowed_stages(self, step: str) -> frozenset[str] | None:
         """The stages a group must be in for ``step`` to go to it when it
@@ -176,7 +177,10 @@ class Program:
     default_sender: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def sender_for(self, playbook: CompiledPlaybook, group: Group) -> str:
+    def sender_for(self, playbook: CompiledPlaybook, group: Group, step: "Step | None" = None) -> str:
+        """The sender of ``step`` (None: of the playbook's posts) in ``group``."""
+        if step is not None and step.kind == "action" and playbook.staff_sender:
+            return playbook.staff_sender
         return playbook.sender or group.sender or self.default_sender
 
 
@@ -273,6 +277,7 @@ class _Resolver:
         sender = self._sender(pb.sender)
         compiled = CompiledPlaybook(
             ast=pb, name=pb.name.value, zone=zone, zone_name=zone_name, groups=groups, sender=sender,
+            staff_sender=self._sender(pb.staff),
             policy=self._policy(pb), variables=variables,
             schedule=tuple((s, self.step(pb.name.value, s.name, s.body, NOT_A_MEMBER_EVENT["schedule"]))
                            for s in pb.steps),

@@ -143,7 +143,7 @@ _CODES = (
     Code("E0507", E, "an image, link or attachment its sender cannot take (too many articles, a field too long)"),
     Code("E0508", E, "a group without a roster value its sender needs (企业群发 needs the `owner`)"),
     Code("E0520", E, "a `to member` (1:1) step through a sender that posts only in groups (a group bot)"),
-    Code("E0521", E, "`remove member` through a sender that cannot hand an action to a person (use `remind`)"),
+    Code("E0521", E, "an action (remove, dissolve, remind staff) through a sender that cannot hand it to a person"),
 
     Code("E0601", E, "sopc.toml (or a TOML roster) is not valid TOML or not UTF-8"),
     Code("W0602", W, "unknown key in sopc.toml or a TOML roster"),

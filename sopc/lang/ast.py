@@ -509,6 +509,8 @@ class Playbook:
     audience_stages: StageLimit | None = None
     posts: Posts | None = None
     peaks: Peaks | None = None
+    # `staff NAME`: the sender of its actions (remind staff, dissolve group, remove member)
+    staff: Name | None = None
 
 
 @node

@@ -191,7 +191,7 @@ class AstBuilder(Transformer):
             span=self.span(meta), path=self.path, repeated_settings=tuple(repeated),
             audience_unreadable=getattr(meta, "audience_unreadable", False),
             audience_stages=value("audience_stages"),
-            posts=value("posts"), peaks=value("peaks"))
+            posts=value("posts"), peaks=value("peaks"), staff=value("staff"))
 
     def _setting(self, key, value, meta) -> _Setting:
         return _Setting(key, value, self.span(meta))
@@ -218,6 +218,10 @@ class AstBuilder(Transformer):
     @v_args(meta=True)
     def sender(self, meta, children):
         return self._setting("sender", self.name(children[0]), meta)
+
+    @v_args(meta=True)
+    def staff_sender(self, meta, children):
+        return self._setting("staff", self.name(children[0]), meta)
 
     @v_args(meta=True)
     def quiet(self, meta, children):

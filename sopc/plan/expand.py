@@ -281,7 +281,7 @@ class Renderer:
             digest.update(f"{group.id}{pieces.id_suffix}".encode())
             yield PlannedMessage(
                 id=digest.hexdigest(), at=slot.at, playbook=step.playbook, step=step.name, group=group.id,
-                member=pieces.member_id, sender=sender_for(playbook, group), kind=step.kind,
+                member=pieces.member_id, sender=sender_for(playbook, group, step), kind=step.kind,
                 mentions=_owner_put_in(pieces.mentions, group) if OWNER in pieces.mentions else pieces.mentions,
                 text=text, error=error_text, private=step.private)
 

@@ -45,7 +45,8 @@ class Deployment:
     def sender_names(self) -> set[str]:
         """Every sender a playbook of this build sends through."""
         program = self.build.program
-        return {program.sender_for(p, g) for p in program.playbooks for g in p.groups}
+        posts = {program.sender_for(p, g) for p in program.playbooks for g in p.groups}
+        return posts | {p.staff_sender for p in program.playbooks if p.staff_sender and p.groups}
 
 
 def deploy(build: pipeline.Build, previous: Deployment | None, *, env: Mapping[str, str],
