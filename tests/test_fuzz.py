@@ -305,3 +305,19 @@ def test_a_launch_step_far_from_its_launch_keeps_the_launch_window_small(project
     windows = pipeline.check_windows(built.program, now)
     assert len(windows) == 2 and windows[1][1] - windows[1][0] <= dt.timedelta(days=72)
     pipeline.check_build(built, now=now)  # and the check goes through
+
+
+def test_a_template_nested_hundreds_deep_is_refused_before_jinja_folds_it(project, run_sopc):
+    """The fuzzer's input 947,606: `{{ not not ... not x }}` 298 deep took
+    7.9 s of CPU in Jinja's constant folding (its cost grows as the cube of
+    the depth). Real templates nest a dozen deep: past 64 it is E0402."""
+    deep = "{{ " + "not " * 298 + "x }}"
+    shallow = "{{ " + "not " * 10 + "group.name }}"
+    root = project({"main.sop": f'playbook p "测试"\n  to groups tagged 福利群\n  sender console\n'
+                                f'  周一 10:00  a  "秒杀 {deep}"\n  周二 10:00  b  "{shallow}"\n'})
+    started = time.process_time()
+    result = run_sopc("check", str(root), "--now", "2026-11-23T09:00", "--format", "json", cwd=root)
+    found = [(d["code"], d["line"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [("E0402", 4, "template is nested 301 deep (at most 64): an expression inside an expression "
+                                  "inside ...")], found
+    assert time.process_time() - started < 2.0

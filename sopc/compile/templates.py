@@ -78,6 +78,10 @@ _CLOCK_EVERY = 16             # budget checks between two readings of the clock
 # cost grows with them (a 64 KB `{{ a,a,a,... }}` took seconds); a real
 # message template has a few hundred.
 MAX_TEMPLATE_NODES = 5_000
+# Jinja's optimizer folds constants with work that grows as the cube of the
+# nesting (`not not ... not x`: 300 deep took 8 s to compile); real templates
+# nest a dozen deep.
+MAX_TEMPLATE_DEPTH = 64
 
 
 class TemplateRenderError(Exception):
@@ -806,6 +810,16 @@ def _attribute_uses(tree: nodes.Template, variables: frozenset[str]) -> dict[str
     return {name: frozenset(keys) for name, keys in uses.items()}
 
 
+def _nesting(tree: nodes.Node) -> int:
+    """How deep the tree nests (walked without recursion: that is what is measured)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
 def _first_reads(tree: nodes.Template, variables: frozenset[str]) -> dict[str, int]:
     """The first line each context variable is read on."""
     lines: dict[str, int] = {}
@@ -823,6 +837,11 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         if size > MAX_TEMPLATE_NODES:
             return _Parsed(None, 1, f"template is too large: {size:,} expressions, tags and runs of text "
                                     f"(at most {MAX_TEMPLATE_NODES:,})", "split it into smaller templates")
+        depth = _nesting(tree)
+        if depth > MAX_TEMPLATE_DEPTH:
+            return _Parsed(None, 1, f"template is nested {depth} deep (at most {MAX_TEMPLATE_DEPTH}): "
+                                    "an expression inside an expression inside ...",
+                           "write it flatter: set parts with {% set %} first, or drop repeated `not`s and brackets")
         variables = frozenset(meta.find_undeclared_variables(tree))  # globals excluded
         attributes = _attribute_uses(tree, variables)
         references = _references(tree)
