@@ -810,14 +810,15 @@ def _attribute_uses(tree: nodes.Template, variables: frozenset[str]) -> dict[str
     return {name: frozenset(keys) for name, keys in uses.items()}
 
 
-def _nesting(tree: nodes.Node) -> int:
-    """How deep the tree nests (walked without recursion: that is what is measured)."""
-    deepest, stack = 0, [(tree, 1)]
+def _size_and_depth(tree: nodes.Template) -> tuple[int, int]:
+    """The nodes under the template and how deep the tree nests, in one walk
+    (without recursion: the depth is what is measured)."""
+    size, deepest, stack = -1, 0, [(tree, 1)]
     while stack:
         node, depth = stack.pop()
-        deepest = max(deepest, depth)
+        size, deepest = size + 1, max(deepest, depth)
         stack.extend((child, depth + 1) for child in node.iter_child_nodes())
-    return deepest
+    return size, deepest
 
 
 def _first_reads(tree: nodes.Template, variables: frozenset[str]) -> dict[str, int]:
@@ -833,11 +834,10 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     """Parse, analyse and compile one source text; never raises."""
     try:
         tree = env.parse(text)
-        size = sum(1 for _ in tree.find_all(nodes.Node))
+        size, depth = _size_and_depth(tree)
         if size > MAX_TEMPLATE_NODES:
             return _Parsed(None, 1, f"template is too large: {size:,} expressions, tags and runs of text "
                                     f"(at most {MAX_TEMPLATE_NODES:,})", "split it into smaller templates")
-        depth = _nesting(tree)
         if depth > MAX_TEMPLATE_DEPTH:
             return _Parsed(None, 1, f"template is nested {depth} deep (at most {MAX_TEMPLATE_DEPTH}): "
                                     "an expression inside an expression inside ...",
