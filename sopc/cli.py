@@ -22,7 +22,7 @@ from sopc.core.diagnostics import Severity
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
-FORMATS_PLAN = ("table", "jsonl", "csv", "ics", "xlsx")  # sopc.plan.output.FORMATS (not imported for --help)
+FORMATS_PLAN = ("table", "jsonl", "csv", "ics", "xlsx", "html")  # sopc.plan.output.FORMATS (not imported for --help)
 
 
 def _now(value: str | None, zone, option: str = "--now") -> dt.datetime:
@@ -110,7 +110,8 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
                    '{"event": "member.joined", "group": "g1", "member": "m1", "name": "小王", "at": "2026-11-24T10:00"}')
 @click.option("--format", "fmt", type=click.Choice(FORMATS_PLAN), default="table", show_default=True,
               help="table for people; jsonl (one message per line, the stable contract) or csv for tools; "
-                   "xlsx (one sheet per day) for Excel; ics for Outlook, Feishu or Google Calendar.")
+                   "xlsx (one sheet per day) for Excel; ics for Outlook, Feishu or Google Calendar; "
+                   "html: one page with a week grid and a month view, to open in a browser.")
 @click.option("-o", "--output", "output_path", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the plan to FILE instead of stdout (needed for xlsx on a terminal).")
 @click.option("--bom/--no-bom", default=True, show_default=True,
@@ -136,6 +137,7 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
       sopc plan examples/lifecycle --events joins.jsonl --show-skipped
       sopc plan . --format xlsx -o plan.xlsx
       sopc plan . --format ics -o plan.ics
+      sopc plan . --from 2026-12-01 --to 2026-12-31 --format html -o plan.html
     """
     from sopc.plan import output
     from sopc import pipeline
@@ -159,6 +161,7 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
         sys.exit(1)
     _known_group(group, result.project.roster)
     _check_playbooks(result, paused)
+    show_skipped = show_skipped or fmt in output.ALWAYS_FATES
     if show_skipped:
         items = pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused)
     else:
@@ -170,10 +173,19 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     else:
         how = output.PlanFile(zone=zone, window=(start, end), bom=bom, stamp=moment,
                               group_names={g.id: g.name for g in result.project.roster.groups if g.name},
-                              title=result.project.root.resolve().name)
+                              title=result.project.root.resolve().name, program=result.program)
         _write_plan_file(output_path, lambda out: output.export(items, out, fmt, how, fates=show_skipped))
+        if output_path is not None and fmt == "html":
+            click.echo(f"{output_path}: {_size(output_path.stat().st_size)}; open it in a browser", err=True)
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
+
+
+def _size(count: int) -> str:
+    """``812 bytes``, ``14.2 KB``, ``3.1 MB``."""
+    if count < 1000:
+        return f"{count} bytes"
+    return f"{count / 1000:.1f} KB" if count < 1_000_000 else f"{count / 1_000_000:.1f} MB"
 
 
 def _write_plan_file(path: Path | None, write) -> None:

@@ -27,6 +27,7 @@ Screenshots go to ``$SOPC_ARTIFACTS`` if set, else ``tests/artifacts/``
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -54,7 +55,7 @@ WINDOW = (1400, 900)
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
 DRIVER_NAMES = ("chromedriver", "chromium-driver")
 INSTALL_HINT = ("apt-get install -y --no-install-recommends chromium chromium-driver "
-                "fonts-noto-cjk (as .ci/run does)")
+                "fonts-noto-cjk fonts-noto-color-emoji (as .ci/run does)")
 
 
 def artifacts_dir() -> Path:
@@ -136,15 +137,22 @@ class Page:
         return self.driver.execute_script(script, *args)
 
     def screenshot(self, view: str, full_page: bool = True) -> Path:
-        """Save a PNG named after the test and the view; returns its path."""
+        """Save a PNG named after the test and the view; returns its path.
+        ``full_page``: the whole page from its top (scrolled there for the
+        shot, so sticky bars sit where they belong, then scrolled back); the
+        window keeps its size, so the page is laid out as a user sees it."""
         target = artifacts_dir() / f"{self.test_name}-{view}.png"
-        if full_page:
-            height = self.js("return Math.max(document.documentElement.scrollHeight,"
-                             " document.body ? document.body.scrollHeight : 0)")
-            self.driver.set_window_size(WINDOW[0], max(WINDOW[1], min(int(height) + 20, 6000)))
-        self.driver.save_screenshot(str(target))
-        if full_page:
-            self.driver.set_window_size(*WINDOW)
+        if not full_page:
+            self.driver.save_screenshot(str(target))
+            return target
+        scrolled = self.js("const at = [window.scrollX, window.scrollY]; window.scrollTo(0, 0); return at")
+        size = self.js("return [document.documentElement.clientWidth,"
+                       " Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)]")
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size[0], "height": min(size[1], 8000), "scale": 1}})
+        target.write_bytes(base64.b64decode(shot["data"]))
+        self.js("window.scrollTo(arguments[0], arguments[1])", *scrolled)
         return target
 
 

@@ -1,7 +1,8 @@
 """Plan output: the same messages as a table for people, JSONL as the
 contract for tools, CSV for spreadsheets and tools, and (in modules beside
-this one) an Excel workbook (:mod:`sopc.plan.sheets`) and an iCalendar file
-(:mod:`sopc.plan.ics`). Each writer streams.
+this one) an Excel workbook (:mod:`sopc.plan.sheets`), an iCalendar file
+(:mod:`sopc.plan.ics`) and a web page (:mod:`sopc.plan.html`). Each writer
+but the page streams (the page holds one entry per step and moment, bounded).
 
 :func:`export` writes any format as UTF-8 bytes (a CSV file starts with a
 byte-order mark unless told not to: Excel on Chinese Windows reads a CSV
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, TextIO, TypeVar
 
+from sopc.compile.resolve import Program
 from sopc.core import content
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
@@ -38,8 +40,10 @@ CSV_COLUMNS = ("id", "at", "playbook", "step", "group", "member", "private", "se
 FATE_COLUMNS = ("status", "reason", "scheduled")
 
 TEXT_FORMATS = ("table", "jsonl", "csv")
-FORMATS = (*TEXT_FORMATS, "ics", "xlsx")
+FORMATS = (*TEXT_FORMATS, "ics", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)   # not for a terminal
+# The page always shows what the gate skipped or deferred (it has a status filter).
+ALWAYS_FATES = ("html",)
 BOM = "\ufeff"
 
 
@@ -53,6 +57,7 @@ class PlanFile:
     group_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # id -> roster name
     stamp: dt.datetime | None = None         # when the plan was made (the calendar's DTSTAMP)
     title: str = ""                          # the project's name (the calendar's name)
+    program: Program | None = None           # html: step sources, group tags, quiet hours, holidays
 
 
 def export(items: Iterable, out: BinaryIO, fmt: str, how: PlanFile, *, fates: bool = False) -> int:
@@ -68,6 +73,10 @@ def export(items: Iterable, out: BinaryIO, fmt: str, how: PlanFile, *, fates: bo
         from sopc.plan.ics import write_ics
 
         return write_ics(items, out, how, fates=fates)
+    if fmt == "html":
+        from sopc.plan.html import write_html
+
+        return write_html(items, out, how, fates=fates)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     try:
         if fmt == "csv" and how.bom:
