@@ -163,7 +163,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     _check_playbooks(result, paused)
     show_skipped = show_skipped or fmt in output.ALWAYS_FATES
     if show_skipped:
-        items = pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused)
+        items = pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused,
+                                    holidays=fmt in output.ALWAYS_FATES)
     else:
         items = pipeline.plan(result, start, end, events=events, group=group, paused=paused)
     if output_path is None and fmt in ("table", "jsonl"):

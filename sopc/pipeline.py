@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import heapq
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sopc.core.events import Event
 from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
+from sopc.plan.holidays import holiday_skips
 from sopc.plan.schedule import launch_occurrences
 from sopc.plan.simulate import Fate, sent_messages, simulate
 from sopc.core.timeutil import zone_or_default
@@ -176,11 +178,15 @@ def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequenc
 
 
 def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
-               group: str | None = None, paused: Sequence[str] = ()) -> Iterator[Fate]:
-    """:func:`plan` with what the gate skips or defers, and why (`sopc plan --show-skipped`)."""
+               group: str | None = None, paused: Sequence[str] = (), holidays: bool = False) -> Iterator[Fate]:
+    """:func:`plan` with what the gate skips or defers, and why (`sopc plan --show-skipped`);
+    ``holidays``: also what `on holidays skip` left out (the HTML page shows it)."""
     group_filter = (lambda g: g.id == group) if group else None
-    return simulate(result.program, start, end, events=events, group_filter=group_filter,
-                    diagnostics=result.diagnostics, paused=paused)
+    fates = simulate(result.program, start, end, events=events, group_filter=group_filter,
+                     diagnostics=result.diagnostics, paused=paused)
+    skipped = holiday_skips(result.program, start, end, result.zone, events=events,
+                            group_filter=group_filter) if holidays else []
+    return heapq.merge(fates, skipped, key=lambda fate: fate.message.at) if skipped else fates
 
 
 def displayed(result: Build) -> tuple[list[Diagnostic], dict[str, str]]:

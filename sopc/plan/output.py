@@ -42,7 +42,8 @@ FATE_COLUMNS = ("status", "reason", "scheduled")
 TEXT_FORMATS = ("table", "jsonl", "csv")
 FORMATS = (*TEXT_FORMATS, "ics", "xlsx", "html")
 BINARY_FORMATS = ("xlsx",)   # not for a terminal
-# The page always shows what the gate skipped or deferred (it has a status filter).
+# The page always shows what was left out (it has a status filter): what the gate
+# skipped or deferred, and what `on holidays skip` skipped.
 ALWAYS_FATES = ("html",)
 BOM = "\ufeff"
 

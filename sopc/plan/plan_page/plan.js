@@ -11,7 +11,8 @@
   var WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
   var STATUS_WORDS = { planned: "计划发送", deferred: "推迟", skipped: "已跳过", later: "推迟到窗口后" };
   var REASON_WORDS = { cap: "超过每日上限", gap: "离上一条太近（间隔）", quiet: "免打扰", stage: "群阶段不符",
-                       paused: "剧本已暂停", missed: "错过发送时间" };
+                       paused: "剧本已暂停", missed: "错过发送时间",
+                       holiday: "法定节假日（剧本设为节假日跳过）" };
   var KIND_WORDS = { text: "文本", markdown: "Markdown", image: "图片", link: "图文链接", miniprogram: "小程序",
                      attachments: "附件", action: "操作" };
   var entries = D.entries;
@@ -429,7 +430,7 @@
     hd.appendChild(el("span", "chip holiday")); hd.appendChild(document.createTextNode("法定节假日"));
     marks.appendChild(q); marks.appendChild(hd);
     marks.appendChild(el("li", null, "一张卡片：同一时刻的同一步骤，「×N 群」是发往的群数，点开看每个群的文字"));
-    marks.appendChild(el("li", null, "斜纹、划线：已跳过（点开看原因）"));
+    marks.appendChild(el("li", null, "斜纹、划线：已跳过（上限、群阶段、暂停、节假日等，点开看原因）"));
     marks.appendChild(el("li", null, "虚线框：推迟（免打扰或间隔顺延）"));
     root.appendChild(marks);
   }
