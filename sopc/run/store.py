@@ -41,7 +41,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from sopc.core.events import Event
 from sopc.core.timeutil import range_problem
@@ -263,6 +263,28 @@ def _event_time(text: str) -> dt.datetime | None:
 
 
 _EVENT_COLUMNS = "seq, kind, grp, member, at, name, data, argument"
+
+
+_TALLY_BY = {"day": "substr(at, 1, 10)", "playbook": "playbook", "group": "grp", "all": "''"}
+
+
+def _report_filter(start: dt.datetime | None, end: dt.datetime | None, *, staff: Sequence[str] | None = None,
+                   state: str | None = None) -> tuple[str, tuple]:
+    """The WHERE clause (and its values) of a report's query."""
+    terms, params = [], []
+    if start is not None:
+        terms.append("planned >= ?")
+        params.append(_epoch(start))
+    if end is not None:
+        terms.append("planned < ?")
+        params.append(_epoch(end))
+    if staff is not None:
+        terms.append(f"(kind = 'action' OR sender IN ({','.join('?' * len(staff))}))")
+        params += staff
+    if state is not None:
+        terms.append("state = ?")
+        params.append(state)
+    return ("WHERE " + " AND ".join(terms) if terms else ""), tuple(params)
 
 
 def _chunks(groups: Sequence[str] | None, size: int = 500) -> list[tuple[str, ...]]:
@@ -765,6 +787,40 @@ class SQLiteStore:
             cursor = self.db.execute(f"SELECT {_COLUMNS} FROM messages WHERE state IN ({marks}) "
                                      "ORDER BY due, planned, rowid", tuple(states))
         return (_stored(row) for row in cursor)
+
+    # ---- reading, for `sopc report` ----------------------------------------------------------
+    # Aggregates counted by SQLite (GROUP BY): a report over millions of
+    # messages reads a row per group of them into Python, not a row per message.
+
+    def tally(self, by: str, *, start: dt.datetime | None = None, end: dt.datetime | None = None,
+              staff: Sequence[str] | None = None) -> list[tuple[str, str, str, int]]:
+        """How many messages planned in [start, end) are in each state and
+        企业群发 confirmation, for each value of ``by``: rows of (value, state,
+        confirm or '', count). ``by``: ``day`` (the planned day, in the
+        playbook's own time: the date its ``at`` is written with),
+        ``playbook``, ``group`` or ``all`` (one value, ''). ``staff``: only
+        the staff tasks: actions, and messages through these senders."""
+        where, params = _report_filter(start, end, staff=staff)
+        return self.db.execute(f"SELECT {_TALLY_BY[by]}, state, COALESCE(confirm, ''), COUNT(*) FROM messages "
+                               f"{where} GROUP BY 1, 2, 3", params).fetchall()
+
+    def reason_tally(self, state: str, short: Callable[[str | None], str], *, start: dt.datetime | None = None,
+                     end: dt.datetime | None = None) -> list[tuple[str, int]]:
+        """How many messages planned in [start, end) ended in ``state``, by
+        reason, each reason shortened by ``short`` (a sender's error names
+        its message, group or attempts: shortened, alike errors count
+        together), most first."""
+        self.db.create_function("sopc_short_reason", 1, short, deterministic=True)
+        where, params = _report_filter(start, end, state=state)
+        return self.db.execute(f"SELECT sopc_short_reason(reason), COUNT(*) FROM messages {where} "
+                               "GROUP BY 1 ORDER BY 2 DESC, 1", params).fetchall()
+
+    def planned_span(self) -> tuple[str, str] | None:
+        """The days (YYYY-MM-DD, in the playbooks' own time) of the first
+        and the last message planned, or None when there is none (two index reads)."""
+        first = self.db.execute("SELECT substr(at, 1, 10) FROM messages ORDER BY planned LIMIT 1").fetchone()
+        last = self.db.execute("SELECT substr(at, 1, 10) FROM messages ORDER BY planned DESC LIMIT 1").fetchone()
+        return (first[0], last[0]) if first else None
 
     # ---- meta ------------------------------------------------------------------------------
 

@@ -1,0 +1,415 @@
+"""`sopc report` on states filled by really running: examples/burger and
+examples/lifecycle (with their events) delivered by `sopc run --once --now`
+to a loopback server that answers like WeCom, some requests refused, a
+pause, a run left out (missed); and a 企业群发 project whose owners confirm
+some sends. Every number on the page and in the JSON is checked against the
+state file, counted by our own SQL here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from inprocess import run_sopc
+from mockhooks import MockHooks, wecom_error
+from projects import write_project
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NO_PROXY = {name: None for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+            for name in (base, base.upper())}
+SEND_PATH = "/cgi-bin/webhook/send"
+
+
+def _aim_at(mock: MockHooks, project: Path) -> None:
+    """Every wecom-bot sender of the copy posts to the mock."""
+    toml = project / "sopc.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'kind = "wecom-bot"', f'kind = "wecom-bot"\nbase_url = "{mock.url}"'), encoding="utf-8")
+
+
+def _sopc(project: Path, *args: str, env: dict | None = None):
+    result = run_sopc(*args, cwd=project.parent, env={**NO_PROXY, **(env or {})})
+    assert result.exit_code in (0, 1), result.stderr  # 1: something failed to send, on purpose
+    return result
+
+
+def _run(project: Path, moment: str, env: dict) -> None:
+    _sopc(project, "run", str(project), "--once", "--now", moment, "-q", env=env)
+
+
+@pytest.fixture(scope="module")
+def mock():
+    with MockHooks() as server:
+        # Days of simulated runs arrive within real seconds: the robot's
+        # 20-a-minute limit, kept on the real clock, is not what is tested here.
+        server.windows["wecom"] = ()
+        yield server
+
+
+@pytest.fixture(scope="module")
+def burger(tmp_path_factory, mock) -> Path:
+    """Two weeks of examples/burger: Monday and Saturday sent, Wednesday's
+    king_day refused for two groups (WeCom 40008 and a bot key WeCom does not
+    know, 93000), Friday's 15:00 missed (no run until 17:00), the playbook
+    paused over the second Wednesday, the second Saturday still to come."""
+    project = tmp_path_factory.mktemp("burger") / "burger"
+    shutil.copytree(EXAMPLES / "burger", project)
+    _aim_at(mock, project)
+    mock.add_wecom_bot("bk-key")
+    env = {"BK_WECOM_BOT_KEY": "bk-key"}
+    _run(project, "2026-11-23T10:00:30", env)
+    mock.queue_answers(SEND_PATH, wecom_error(40008, "invalid message type"), wecom_error(93000, "invalid webhook url"))
+    _run(project, "2026-11-25T11:00:30", env)
+    _run(project, "2026-11-27T17:00:30", env)
+    _run(project, "2026-11-28T10:30:30", env)
+    _run(project, "2026-11-30T10:00:30", env)
+    _sopc(project, "pause", "bk_week", str(project), "--now", "2026-12-02T09:00")
+    _run(project, "2026-12-02T11:00:30", env)
+    _sopc(project, "resume", "bk_week", str(project), "--now", "2026-12-03T09:00")
+    _run(project, "2026-12-04T15:00:30", env)
+    _run(project, "2026-12-04T17:00:30", env)
+    return project
+
+
+def _events_until(source: Path, moment: str) -> list[str]:
+    """The lines of an events file that happened by ``moment`` (local time)."""
+    limit = dt.datetime.fromisoformat(moment + "+08:00")
+    return [line for line in source.read_text(encoding="utf-8").splitlines()
+            if line.strip() and dt.datetime.fromisoformat(json.loads(line)["at"]) <= limit]
+
+
+def _event_times(source: Path, *, after: dt.datetime) -> list[dt.datetime]:
+    times = (dt.datetime.fromisoformat(json.loads(line)["at"]) for line in source.read_text(encoding="utf-8").splitlines()
+             if line.strip())
+    return sorted(t for t in times if t > after)
+
+
+def _next_due(state: Path, after: float) -> float | None:
+    with sqlite3.connect(state) as db:
+        row = db.execute("SELECT MIN(due) FROM messages WHERE state='pending' AND due > ?", (after,)).fetchone()
+    return row[0]
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory, mock) -> Path:
+    """examples/lifecycle from 11-23 to 12-06: each event recorded by `sopc
+    event --file` when it happens, a run at each message's due time, but
+    none on 11-26 (its messages are missed); the staff bot's key unknown to
+    WeCom until 12-03 (the reminder to remove a member on 12-02 fails), and one member
+    message refused."""
+    project = tmp_path_factory.mktemp("lifecycle") / "lifecycle"
+    shutil.copytree(EXAMPLES / "lifecycle", project)
+    _aim_at(mock, project)
+    mock.add_wecom_bot("gy-key")
+    env = {"GY_WECOM_BOT_KEY": "gy-key", "GY_STAFF_BOT_KEY": "gy-staff-key"}
+    source, recorded = project / "events.jsonl", 0
+    moment = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    end = moment.replace(day=6, month=12, hour=23)
+    mock.queue_answers(SEND_PATH, wecom_error(40008, "invalid message type"))
+    while moment < end:
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        lines = _events_until(source, text)
+        if len(lines) > recorded:
+            chunk = project / "chunk.jsonl"
+            chunk.write_text("\n".join(lines[recorded:]) + "\n", encoding="utf-8")
+            _sopc(project, "event", str(project), "--file", str(chunk))
+            recorded = len(lines)
+        if moment.date() >= dt.date(2026, 12, 3):
+            mock.add_wecom_bot("gy-staff-key")
+        if moment.date() != dt.date(2026, 11, 26):
+            _run(project, text, env)
+        # On to the next message due or event, at most half a day (the runner plans a day ahead).
+        due = _next_due(project / ".sopc" / "state.db", moment.timestamp())
+        following = [moment + dt.timedelta(hours=12), *_event_times(source, after=moment)[:1]]
+        if due:
+            following.append(dt.datetime.fromtimestamp(due, moment.tzinfo))
+        moment = min(following) + dt.timedelta(seconds=30)
+    return project
+
+
+def _state(project: Path) -> sqlite3.Connection:
+    return sqlite3.connect(project / ".sopc" / "state.db")
+
+
+CATEGORY_SQL = """CASE WHEN state='sent' AND confirm='waiting' THEN 'awaiting'
+                       WHEN state='sent' AND confirm='failed' THEN 'failed'
+                       WHEN state IN ('pending', 'claimed') THEN 'pending'
+                       WHEN state='in-doubt' THEN 'in_doubt' ELSE state END"""
+
+
+def _counted(project: Path, by: str = "''", where: str = "1") -> dict:
+    """{value of ``by``: {category: count}} counted here, independently of sopc."""
+    found: dict = {}
+    with _state(project) as db:
+        for value, cat, n in db.execute(f"SELECT {by}, {CATEGORY_SQL}, COUNT(*) FROM messages WHERE {where} "
+                                        "GROUP BY 1, 2"):
+            found.setdefault(value, {})[cat] = n
+    return found
+
+
+def _nonzero(counts: dict) -> dict:
+    return {key: n for key, n in counts.items() if n}
+
+
+def _report_json(project: Path, *args: str) -> dict:
+    result = _sopc(project, "report", str(project), "--format", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("example", ["burger", "lifecycle"])
+def test_the_json_counts_equal_the_state_file(example, request):
+    project = request.getfixturevalue(example)
+    data = _report_json(project)
+    everything = _counted(project)[""]
+    assert _nonzero(data["totals"]) == everything
+    assert data["messages"] == sum(everything.values())
+    by_day = _counted(project, "substr(at, 1, 10)")
+    assert {row["day"]: _nonzero(row["counts"]) for row in data["by_day"] if row["total"]} == by_day
+    assert {row["playbook"]: _nonzero(row["counts"]) for row in data["by_playbook"]} == _counted(project, "playbook")
+    assert {row["group"]: _nonzero(row["counts"]) for row in data["by_group"]} == _counted(project, "grp")
+    with _state(project) as db:
+        skipped = dict(db.execute("SELECT reason, COUNT(*) FROM messages WHERE state='skipped' GROUP BY 1"))
+        failed = dict(db.execute("SELECT reason, COUNT(*) FROM messages WHERE state='failed' GROUP BY 1"))
+    assert sum(row["count"] for row in data["skipped_reasons"]) == sum(skipped.values())
+    assert sum(row["count"] for row in data["failed_reasons"]) == sum(failed.values())
+
+
+def test_burger_shows_what_the_week_did(burger):
+    data = _report_json(burger)
+    with _state(burger) as db:
+        last = db.execute("SELECT MAX(substr(at, 1, 10)) FROM messages").fetchone()[0]
+    assert (data["from"], data["to"]) == ("2026-11-23", last)
+    totals = data["totals"]
+    assert totals["sent"] > 0 and totals["failed"] == 2 and totals["skipped"] >= 6
+    reasons = {row["reason"]: row["count"] for row in data["skipped_reasons"]}
+    assert reasons["missed"] == 3 and reasons["paused"] == 3  # Friday 15:00; the paused Wednesday
+    assert {row["label"] for row in data["skipped_reasons"]} >= {"错过(超过宽限时间)", "剧本已暂停"}
+    failures = {row["reason"]: row["count"] for row in data["failed_reasons"]}
+    assert failures == {"WeCom error 40008: invalid message type": 1, "WeCom error 93000: invalid webhook url": 1}
+    wednesday = next(row for row in data["by_day"] if row["day"] == "2026-11-25")
+    assert wednesday["counts"]["failed"] == 2 and wednesday["counts"]["sent"] == 1
+    assert [row["day"] for row in data["by_day"]][:3] == ["2026-11-23", "2026-11-24", "2026-11-25"]  # quiet days too
+    names = {row["group"]: row["name"] for row in data["by_group"]}
+    assert names["bk_hz_wulin"] == "汉堡王杭州武林广场店福利群"
+    assert data["staff"]["tasks"] == 0 and data["staff"]["rate"] is None
+    assert data["groupmsg"]["created"] == 0
+
+
+def test_lifecycle_staff_tasks_and_their_completion(lifecycle):
+    data = _report_json(lifecycle)
+    staff = data["staff"]
+    assert staff["senders"] == ["staff"]
+    counted = _counted(lifecycle, where="kind='action' OR sender='staff'")[""]
+    assert _nonzero(staff["counts"]) == counted
+    assert staff["done"] == counted.get("sent", 0) and staff["tasks"] == sum(counted.values())
+    due = staff["done"] + counted.get("failed", 0) + counted.get("in_doubt", 0)
+    assert staff["rate"] == round(staff["done"] / due, 4)
+    assert 0 < staff["rate"] < 1  # the reminder before the staff bot worked failed, the later ones went out
+    assert any("93000" in row["reason"] for row in data["failed_reasons"])
+    assert any(row["reason"] == "missed" for row in data["skipped_reasons"])  # nobody ran on 11-26
+
+
+def test_a_date_range_counts_only_its_days(burger):
+    week = _report_json(burger, "--from", "2026-11-23", "--to", "2026-11-29")
+    assert [row["day"] for row in week["by_day"]] == [f"2026-11-{d}" for d in range(23, 30)]
+    counted = _counted(burger, where="substr(at, 1, 10) BETWEEN '2026-11-23' AND '2026-11-29'")[""]
+    assert _nonzero(week["totals"]) == counted
+    assert (week["from"], week["to"]) == ("2026-11-23", "2026-11-29")
+
+
+GROUPMSG = '''
+playbook customers "客户群"
+  to groups tagged 客户群
+  sender qunfa
+  周一 10:00   weekly   "本周会员日:全场 8 折"
+'''
+
+
+@pytest.fixture(scope="module")
+def qunfa(tmp_path_factory, mock) -> Path:
+    """Three customer groups reached by 企业群发: one owner confirms, one
+    send fails on the owner's side, one is still waiting."""
+    mock.add_wecom_corp("ww-corp", "corp-secret-value", users=("zhangsan",))
+    rows = "\n".join(f"wr_{n},客户群{n},客户群,zhangsan,yes,wr_{n}" for n in range(3))
+    project = write_project(tmp_path_factory.mktemp("qunfa") / "qunfa", {
+        "c.sop": GROUPMSG, "groups.csv": f"id,name,tags,owner,external,address\n{rows}\n",
+        "sopc.toml": f'''timezone = "Asia/Shanghai"
+[senders.qunfa]
+kind = "wecom-groupmsg"
+corp_id_env = "TEST_CORP_ID"
+secret_env = "TEST_CORP_SECRET"
+base_url = "{mock.url}"
+'''})
+    env = {"TEST_CORP_ID": "ww-corp", "TEST_CORP_SECRET": "corp-secret-value"}
+    _run(project, "2026-11-23T10:00:30", env)
+    with _state(project) as db:
+        sent = [row[0] for row in db.execute("SELECT remote_id FROM messages WHERE state='sent' ORDER BY grp")]
+    mock.mark_groupmsg(sent[0], 1)
+    mock.mark_groupmsg(sent[1], 2)
+    _run(project, "2026-11-23T10:20:00", env)  # the runner asks WeCom again
+    return project
+
+
+def test_groupmsg_confirmations_and_their_completion(qunfa):
+    data = _report_json(qunfa, "--from", "2026-11-23", "--to", "2026-11-23")
+    with _state(qunfa) as db:
+        confirms = dict(db.execute("SELECT confirm, COUNT(*) FROM messages WHERE confirm IS NOT NULL GROUP BY 1"))
+    assert confirms == {"confirmed": 1, "failed": 1, "waiting": 1}
+    assert data["groupmsg"] == {"waiting": 1, "confirmed": 1, "failed": 1, "created": 3, "rate": round(1 / 3, 4)}
+    assert data["totals"]["awaiting"] == 1 and data["totals"]["sent"] == 1 and data["totals"]["failed"] == 1
+    assert {"reason": "企业群发: 群主未发送", "count": 1} in data["failed_reasons"]
+
+
+# ---- the page ---------------------------------------------------------------------------------
+
+class _Page(HTMLParser):
+    """What a test reads off the page: the cards, the charts' bars and
+    their segments, the texts, scripts and links to elsewhere."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards: dict[str, int] = {}
+        self.charts: dict[str, list[dict]] = {}
+        self.rates: dict[str, str] = {}
+        self.external: list[str] = []
+        self.scripts = 0
+        self.text: list[str] = []
+        self._chart: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "div" and "card" in (a.get("class") or "").split():
+            self.cards[a["data-cat"]] = int(a["data-count"])
+        if tag == "div" and (a.get("id") or "").startswith("rate-"):
+            self.rates[a["id"][5:]] = a["data-rate"]
+        if tag == "svg" and (a.get("id") or "").startswith("chart-"):
+            self._chart = a["id"][6:]
+            self.charts[self._chart] = []
+        if tag == "g" and a.get("class") == "bar":
+            self.charts[self._chart].append({"key": a["data-key"], "total": int(a["data-total"]), "segments": {}})
+        if tag == "rect" and a.get("class") == "seg":
+            self.charts[self._chart][-1]["segments"][a["data-cat"]] = int(a["data-count"])
+        if tag == "script":
+            self.scripts += 1
+        for name in ("src", "href"):
+            if a.get(name) and not a[name].startswith("#"):
+                self.external.append(a[name])
+        if tag == "link":
+            self.external.append(a.get("href", "link"))
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self._chart = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _page(project: Path, *args: str) -> tuple[_Page, str]:
+    out = project.parent / "report.html"
+    result = _sopc(project, "report", str(project), "-o", str(out), *args)
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {out}" in result.stderr
+    html = out.read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    return page, html
+
+
+@pytest.mark.parametrize("example", ["burger", "lifecycle"])
+def test_the_page_shows_the_state_files_numbers_as_bars(example, request):
+    project = request.getfixturevalue(example)
+    page, html = _page(project)
+    everything = _counted(project)[""]
+    for cat in ("sent", "awaiting", "failed", "skipped", "pending"):
+        assert page.cards[cat] == everything.get(cat, 0), cat
+    by_day = _counted(project, "substr(at, 1, 10)")
+    days = {bar["key"]: bar["segments"] for bar in page.charts["day"]}
+    assert {day: segs for day, segs in days.items() if segs} == {
+        day: {k: n for k, n in counts.items() if k not in ("cancelled", "in_doubt")} for day, counts in by_day.items()}
+    first, last = min(by_day), max(by_day)
+    assert len(page.charts["day"]) == (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1
+    assert len(page.charts["playbook"]) == len(_counted(project, "playbook"))
+    assert len(page.charts["group"]) == len(_counted(project, "grp"))
+    assert sum(bar["total"] for bar in page.charts["skipped"]) == everything.get("skipped", 0)
+    for label in ("已发送", "已跳过", "失败", "待确认", "完成率", "按天", "按剧本", "按群"):
+        assert label in html
+    assert page.scripts == 0 and page.external == []  # nothing to fetch, nothing to run
+
+
+def test_the_page_escapes_what_users_wrote(tmp_path, mock):
+    """A group name and a sender's error are user data: shown as text, never markup."""
+    evil = '<img src=x onerror=alert(1)>店'
+    root = write_project(tmp_path / "evil", {
+        "w.sop": 'playbook p "P"\n  to groups tagged t\n  sender bot\n  周一 10:00   s   "hi"\n',
+        "groups.csv": f'id,name,tags\ng1,"{evil}",t\ng2,ok,t\n',
+        "sopc.toml": f'timezone = "Asia/Shanghai"\n[senders.bot]\nkind = "wecom-bot"\nkey_env = "K"\n'
+                     f'base_url = "{mock.url}"\n'})
+    mock.add_wecom_bot("evil-key")
+    mock.queue_answers(SEND_PATH, wecom_error(40008, "<script>alert(2)</script>"))
+    _run(root, "2026-11-23T10:00:30", {"K": "evil-key"})
+    page, html = _page(root)
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;店" in html and "&lt;script&gt;alert(2)" in html
+    assert page.scripts == 0 and page.external == []
+    assert page.cards["failed"] == 1 and page.cards["sent"] == 1
+
+
+def test_an_empty_state_says_there_is_nothing_yet(tmp_path):
+    root = write_project(tmp_path / "p", {"sopc.toml": 'timezone = "Asia/Shanghai"\n',
+                                          "w.sop": 'playbook x "X"\n  to groups tagged t\n  周一 10:00  s  "hi"\n'})
+    _sopc(root, "pause", "x", str(root))  # creates the state file; no message in it
+    page, html = _page(root)
+    assert "没有记录" in html and page.charts == {} and page.cards == {}
+    data = _report_json(root)
+    assert data["messages"] == 0 and data["by_day"] == []
+
+
+def test_a_range_with_nothing_in_it_says_so(burger):
+    page, html = _page(burger, "--from", "2027-01-01", "--to", "2027-01-07")
+    assert "没有记录" in html and "2027-01-01 至 2027-01-07" in html
+
+
+def test_a_missing_state_file_is_a_clear_error(tmp_path):
+    root = write_project(tmp_path / "p", {"sopc.toml": 'timezone = "Asia/Shanghai"\n'})
+    result = run_sopc("report", str(root), "-o", str(tmp_path / "r.html"), cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "no run state at" in result.stderr and "sopc run" in result.stderr and "Traceback" not in result.stderr
+    missing = run_sopc("report", str(root), "--state", str(tmp_path / "nope.db"), "--format", "json", cwd=tmp_path)
+    assert missing.exit_code == 1 and "nope.db" in missing.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_file_that_is_not_a_state_file_is_a_clear_error(tmp_path):
+    root = write_project(tmp_path / "p", {"sopc.toml": 'timezone = "Asia/Shanghai"\n'})
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not sqlite at all " * 100, encoding="utf-8")
+    result = run_sopc("report", str(root), "--state", str(bogus), "--format", "json", cwd=tmp_path)
+    assert result.exit_code == 1 and "sopc state file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_dates_are_refused_with_the_option_named(burger):
+    wrong = run_sopc("report", str(burger), "--from", "2026-13-01", "--format", "json", cwd=burger.parent)
+    assert wrong.exit_code == 2 and "--from" in wrong.stderr and "YYYY-MM-DD" in wrong.stderr
+    backwards = run_sopc("report", str(burger), "--from", "2026-11-29", "--to", "2026-11-23", "--format", "json",
+                         cwd=burger.parent)
+    assert backwards.exit_code == 2 and "before --from" in backwards.stderr
+
+
+def test_many_groups_show_the_busiest_and_the_others_as_one_bar(burger):
+    data = _report_json(burger, "--top", "2")
+    assert len(data["by_group"]) == 3 and data["by_group"][-1]["group"] is None
+    others = data["by_group"][-1]
+    assert others["others"] == 1
+    counted = _counted(burger, "grp")
+    top_two = {row["group"] for row in data["by_group"][:2]}
+    assert others["total"] == sum(sum(c.values()) for g, c in counted.items() if g not in top_two)
+    page, html = _page(burger, "--top", "2")
+    assert len(page.charts["group"]) == 3 and "其他 1 个群" in html
