@@ -154,12 +154,16 @@ def project_report(project_dir: Path, state_file: Path | None, scope: Scope, *,
 
 
 def collect(store: SQLiteStore, scope: Scope, *, state_path: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The report's numbers, every one counted by the store."""
+    """The report's numbers, every one counted by the store: two passes
+    over the messages (by day, playbook and staff task; by group) and two
+    over an index (the reasons of the skipped and of the failed)."""
     start, end = _window(scope)
     window = {"start": start, "end": end}
-    by_day = _rows(store.tally("day", **window), "day")
+    # (day, playbook, staff task 0/1, state, confirm, count)
+    tally = store.tally(("day", "playbook", "staff"), staff=scope.staff_senders, **window)
+    by_day = _rows([(day, *rest) for day, _, _, *rest in tally], "day")
     totals = _sum(row["counts"] for row in by_day)
-    groupmsg = _groupmsg(store.tally("all", **window))
+    groupmsg = _groupmsg(tally)
     return {
         "state": state_path,
         "generated": (now or dt.datetime.now(scope.zone)).isoformat(timespec="seconds"),
@@ -168,14 +172,14 @@ def collect(store: SQLiteStore, scope: Scope, *, state_path: str, now: dt.dateti
         "messages": sum(totals.values()),
         "totals": totals,
         "by_day": _every_day(by_day, scope),
-        "by_playbook": sorted(_rows(store.tally("playbook", **window), "playbook"),
+        "by_playbook": sorted(_rows([(playbook, *rest) for _, playbook, _, *rest in tally], "playbook"),
                               key=lambda row: (-row["total"], row["playbook"])),
-        "by_group": _top_groups(_rows(store.tally("group", **window), "group"), scope),
+        "by_group": _top_groups(_rows(store.tally(("group",), **window), "group"), scope),
         "skipped_reasons": [{"reason": reason, "label": SKIP_REASONS_CN.get(reason, reason), "count": count}
                             for reason, count in store.reason_tally(S.SKIPPED, skip_reason, **window)],
         "failed_reasons": _failed_reasons(store.reason_tally(S.FAILED, failure_reason, **window), groupmsg),
         "groupmsg": groupmsg,
-        "staff": _staff(store.tally("all", staff=scope.staff_senders, **window), scope.staff_senders),
+        "staff": _staff([row[3:] for row in tally if row[2]], scope.staff_senders),
     }
 
 
@@ -201,9 +205,9 @@ def _sum(counts) -> dict[str, int]:
     return total
 
 
-def _rows(tally: list[tuple[str, str, str, int]], name: str) -> list[dict[str, Any]]:
-    """The store's (value, state, confirm, count) rows as one row per value
-    with its counts by category, in the order of the values."""
+def _rows(tally, name: str) -> list[dict[str, Any]]:
+    """(value, state, confirm, count) rows as one row per value with its
+    counts by category, in the order of the values."""
     by_value: dict[str, dict[str, int]] = {}
     for value, state, confirm, count in tally:
         by_value.setdefault(value, _zero())[category(state, confirm)] += count
@@ -238,10 +242,11 @@ def _top_groups(rows: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]
     return top
 
 
-def _groupmsg(tally: list[tuple[str, str, str, int]]) -> dict[str, Any]:
-    """企业群发 sends: how many the owners confirmed, still have to, or did not send."""
+def _groupmsg(tally: list[tuple]) -> dict[str, Any]:
+    """企业群发 sends: how many the owners confirmed, still have to, or did
+    not send (``tally``: rows ending in state, confirm, count)."""
     counts = {"waiting": 0, "confirmed": 0, "failed": 0}
-    for _, state, confirm, count in tally:
+    for *_, state, confirm, count in tally:
         if state == S.SENT and confirm in counts:
             counts[confirm] += count
     created = sum(counts.values())
@@ -256,12 +261,13 @@ def _failed_reasons(rows: list[tuple[str, int]], groupmsg: dict[str, Any]) -> li
     return reasons
 
 
-def _staff(tally: list[tuple[str, str, str, int]], senders: tuple[str, ...]) -> dict[str, Any]:
+def _staff(tally: list[tuple[str, str, int]], senders: tuple[str, ...]) -> dict[str, Any]:
     """Staff tasks (actions, and messages a `remind` sender hands to a
-    person). sopc sees a task done when its reminder reached the person;
-    whether they then did it in the group, no API tells."""
+    person; ``tally``: their (state, confirm, count)). sopc sees a task done
+    when its reminder reached the person; whether they then did it in the
+    group, no API tells."""
     counts = _zero()
-    for _, state, confirm, count in tally:
+    for state, confirm, count in tally:
         counts[category(state, confirm)] += count
     due = counts["sent"] + counts["failed"] + counts["in_doubt"]
     return {"senders": list(senders), "tasks": sum(counts.values()), "counts": counts,

@@ -265,10 +265,11 @@ def _event_time(text: str) -> dt.datetime | None:
 _EVENT_COLUMNS = "seq, kind, grp, member, at, name, data, argument"
 
 
-_TALLY_BY = {"day": "substr(at, 1, 10)", "playbook": "playbook", "group": "grp", "all": "''"}
+_TALLY_BY = {"day": "substr(at, 1, 10)", "playbook": "playbook", "group": "grp",
+             "staff": "(kind = 'action' OR sender IN ({marks}))"}
 
 
-def _report_filter(start: dt.datetime | None, end: dt.datetime | None, *, staff: Sequence[str] | None = None,
+def _report_filter(start: dt.datetime | None, end: dt.datetime | None, *,
                    state: str | None = None) -> tuple[str, tuple]:
     """The WHERE clause (and its values) of a report's query."""
     terms, params = [], []
@@ -278,9 +279,6 @@ def _report_filter(start: dt.datetime | None, end: dt.datetime | None, *, staff:
     if end is not None:
         terms.append("planned < ?")
         params.append(_epoch(end))
-    if staff is not None:
-        terms.append(f"(kind = 'action' OR sender IN ({','.join('?' * len(staff))}))")
-        params += staff
     if state is not None:
         terms.append("state = ?")
         params.append(state)
@@ -792,17 +790,23 @@ class SQLiteStore:
     # Aggregates counted by SQLite (GROUP BY): a report over millions of
     # messages reads a row per group of them into Python, not a row per message.
 
-    def tally(self, by: str, *, start: dt.datetime | None = None, end: dt.datetime | None = None,
-              staff: Sequence[str] | None = None) -> list[tuple[str, str, str, int]]:
+    def tally(self, keys: Sequence[str], *, start: dt.datetime | None = None, end: dt.datetime | None = None,
+              staff: Sequence[str] = ()) -> list[tuple]:
         """How many messages planned in [start, end) are in each state and
-        企业群发 confirmation, for each value of ``by``: rows of (value, state,
-        confirm or '', count). ``by``: ``day`` (the planned day, in the
-        playbook's own time: the date its ``at`` is written with),
-        ``playbook``, ``group`` or ``all`` (one value, ''). ``staff``: only
-        the staff tasks: actions, and messages through these senders."""
-        where, params = _report_filter(start, end, staff=staff)
-        return self.db.execute(f"SELECT {_TALLY_BY[by]}, state, COALESCE(confirm, ''), COUNT(*) FROM messages "
-                               f"{where} GROUP BY 1, 2, 3", params).fetchall()
+        企业群发 confirmation, for each combination of ``keys``: rows of
+        (*the keys' values, state, confirm or '', count). Keys: ``day``
+        (the planned day, in the playbook's own time: the date its ``at``
+        is written with), ``playbook``, ``group``, ``staff`` (1 for a staff
+        task: an action, or a message through one of the ``staff``
+        senders; else 0). One query, one pass over the messages."""
+        where, params = _report_filter(start, end)
+        columns = [_TALLY_BY[key] for key in keys]
+        if "staff" in keys:
+            columns[list(keys).index("staff")] = _TALLY_BY["staff"].format(marks=",".join("?" * len(staff)))
+            params = (*staff, *params)
+        groups = ", ".join(str(n + 1) for n in range(len(keys) + 2))
+        return self.db.execute(f"SELECT {', '.join(columns)}, state, COALESCE(confirm, ''), COUNT(*) FROM messages "
+                               f"{where} GROUP BY {groups}", params).fetchall()
 
     def reason_tally(self, state: str, short: Callable[[str | None], str], *, start: dt.datetime | None = None,
                      end: dt.datetime | None = None) -> list[tuple[str, int]]:
