@@ -31,9 +31,9 @@ DAY_LEFT, DAY_RIGHT, DAY_TOP, DAY_BOTTOM = 48, 12, 12, 46
 # A horizontal chart: a row per item, its label on the left; (label width,
 # bar width, room for the total) of a full-width chart and of a half-width one.
 ROW_HEIGHT, ROW_GAP = 22, 6
-WIDE = (260, 620, 60)
-NARROW = (210, 300, 50)
-LABEL_COLUMNS = (36, 28)   # how many Latin letters fit before a WIDE and a NARROW chart's bars
+WIDE = (330, 560, 60)
+NARROW = (250, 270, 40)
+LABEL_COLUMNS = (48, 34)   # how many Latin letters fit before a WIDE and a NARROW chart's bars
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Bar:
     total: int
     segments: list[Segment] = field(default_factory=list)
     x: float = 0.0        # the label's place
+    sublabel: str = ""    # a second line under it (the day's weekday)
     y: float = 0.0
 
 
@@ -89,7 +90,8 @@ def day_chart(rows: Sequence[dict[str, Any]]) -> Chart:
     for index, row in enumerate(rows):
         day = dt.date.fromisoformat(row["day"])
         x = DAY_LEFT + index * slot + (slot - width) / 2
-        bar = Bar(key=row["day"], label=f"{day:%m-%d}", title=f"{row['day']} 周{WEEKDAYS_CN[day.weekday()]}",
+        weekday = f"周{WEEKDAYS_CN[day.weekday()]}"
+        bar = Bar(key=row["day"], label=f"{day:%m-%d}", sublabel=weekday, title=f"{row['day']} {weekday}",
                   total=sum(row["counts"][k] for k in CHART_KEYS), x=x + width / 2, y=DAY_TOP + plot_h + 16)
         base = DAY_TOP + plot_h
         for key in CHART_KEYS:
