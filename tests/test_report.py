@@ -123,6 +123,26 @@ def test_lifecycle_staff_tasks_and_their_completion(lifecycle):
     assert any(row["reason"] == "missed" for row in data["skipped_reasons"])  # nobody ran on 11-26
 
 
+def test_completion_per_group_owner(lifecycle, qunfa):
+    """Who gets the reminders and confirms the 企业群发 sends: the roster's owner of each group."""
+    owners = {row["owner"]: row for row in _report_json(lifecycle)["by_owner"]}
+    with _state(lifecycle) as db:
+        tasks = db.execute("SELECT grp, state FROM messages WHERE kind='action' OR sender='staff'").fetchall()
+    owner_of = {"gy_hz_xixi": "店长-阿杰", "gy_hz_binjiang": "店长-小雯", "gy_sh_gubei": "店长-Kevin"}
+    expected = {}
+    for group, state in tasks:
+        done, due = expected.get(owner_of[group], (0, 0))
+        expected[owner_of[group]] = (done + (state == "sent"), due + (state in ("sent", "failed", "in-doubt")))
+    assert {owner: (row["staff"]["done"], row["staff"]["due"]) for owner, row in owners.items()} == expected
+    assert owners["店长-阿杰"]["staff"]["rate"] == 0.0  # the reminder to remove 代购小刘 did not reach the staff bot
+    assert list(owners)[0] == "店长-阿杰"  # the lowest completion first
+    [zhangsan] = _report_json(qunfa)["by_owner"]
+    assert zhangsan["owner"] == "zhangsan"
+    assert zhangsan["groupmsg"] == {"confirmed": 1, "created": 3, "rate": round(1 / 3, 4)}
+    page, html = _page(lifecycle)
+    assert "店长-阿杰" in html and "0.0%" in html
+
+
 def test_a_date_range_counts_only_its_days(burger):
     week = _report_json(burger, "--from", "2026-11-23", "--to", "2026-11-29")
     assert [row["day"] for row in week["by_day"]] == [f"2026-11-{d}" for d in range(23, 30)]

@@ -121,6 +121,7 @@ class Scope:
     last: dt.date | None = None
     staff_senders: tuple[str, ...] = ()
     group_names: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)   # group id -> its owner (roster `owner`, 群主)
     top: int = 15
 
 
@@ -138,8 +139,9 @@ def project_scope(project_dir: Path, first: dt.date | None = None, last: dt.date
     staff = tuple(sorted(name for name, sender in config.senders.items() if sender.kind == "remind"))
     roster, _ = load_roster(config.roster_paths, project_dir)
     names = {group.id: group.name for group in roster.groups if group.name}
+    owners = {group.id: group.owner for group in roster.groups if group.owner}
     return Scope(zone=zone_or_default(config.timezone), first=first, last=last, staff_senders=staff,
-                 group_names=names, top=top)
+                 group_names=names, owners=owners, top=top)
 
 
 def project_report(project_dir: Path, state_file: Path | None, scope: Scope, *,
@@ -155,12 +157,13 @@ def project_report(project_dir: Path, state_file: Path | None, scope: Scope, *,
 
 def collect(store: SQLiteStore, scope: Scope, *, state_path: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The report's numbers, every one counted by the store: two passes
-    over the messages (by day, playbook and staff task; by group) and two
-    over an index (the reasons of the skipped and of the failed)."""
+    over the messages (by day, playbook and staff task; by group and staff
+    task) and two over an index (the reasons of the skipped and of the failed)."""
     start, end = _window(scope)
     window = {"start": start, "end": end}
-    # (day, playbook, staff task 0/1, state, confirm, count)
+    # (day, playbook, staff task 0/1, state, confirm, count); (group, staff task 0/1, state, confirm, count)
     tally = store.tally(("day", "playbook", "staff"), staff=scope.staff_senders, **window)
+    groups = store.tally(("group", "staff"), staff=scope.staff_senders, **window)
     by_day = _rows([(day, *rest) for day, _, _, *rest in tally], "day")
     totals = _sum(row["counts"] for row in by_day)
     groupmsg = _groupmsg(tally)
@@ -174,12 +177,13 @@ def collect(store: SQLiteStore, scope: Scope, *, state_path: str, now: dt.dateti
         "by_day": _every_day(by_day, scope),
         "by_playbook": sorted(_rows([(playbook, *rest) for _, playbook, _, *rest in tally], "playbook"),
                               key=lambda row: (-row["total"], row["playbook"])),
-        "by_group": _top_groups(_rows(store.tally(("group",), **window), "group"), scope),
+        "by_group": _top_groups(_rows([(group, *rest) for group, _, *rest in groups], "group"), scope),
         "skipped_reasons": [{"reason": reason, "label": SKIP_REASONS_CN.get(reason, reason), "count": count}
                             for reason, count in store.reason_tally(S.SKIPPED, skip_reason, **window)],
         "failed_reasons": _failed_reasons(store.reason_tally(S.FAILED, failure_reason, **window), groupmsg),
         "groupmsg": groupmsg,
         "staff": _staff([row[3:] for row in tally if row[2]], scope.staff_senders),
+        "by_owner": _by_owner(groups, scope.owners),
     }
 
 
@@ -272,6 +276,33 @@ def _staff(tally: list[tuple[str, str, int]], senders: tuple[str, ...]) -> dict[
     due = counts["sent"] + counts["failed"] + counts["in_doubt"]
     return {"senders": list(senders), "tasks": sum(counts.values()), "counts": counts,
             "done": counts["sent"], "due": due, "rate": _rate(counts["sent"], due)}
+
+
+def _by_owner(groups: list[tuple], owners: dict[str, str]) -> list[dict[str, Any]]:
+    """For each group owner (the staff member the roster names: who gets
+    the reminders and confirms the 企业群发 sends) with a staff task or a
+    企业群发 send: how many were done, lowest rate first. Groups the roster
+    names no owner for count under None."""
+    tasks: dict[str | None, list[tuple]] = {}
+    sends: dict[str | None, list[tuple]] = {}
+    for group, staff, state, confirm, count in groups:
+        owner = owners.get(group)
+        if staff:
+            tasks.setdefault(owner, []).append((state, confirm, count))
+        if state == S.SENT and confirm:
+            sends.setdefault(owner, []).append((group, state, confirm, count))
+    rows = []
+    for owner in set(tasks) | set(sends):
+        staff = _staff(tasks.get(owner, []), ())
+        groupmsg = _groupmsg(sends.get(owner, []))
+        rows.append({"owner": owner, "staff": {key: staff[key] for key in ("done", "due", "rate")},
+                     "groupmsg": {key: groupmsg[key] for key in ("confirmed", "created", "rate")}})
+    return sorted(rows, key=lambda row: (_lowest_rate(row), row["owner"] or ""))
+
+
+def _lowest_rate(row: dict[str, Any]) -> float:
+    rates = [rate for rate in (row["staff"]["rate"], row["groupmsg"]["rate"]) if rate is not None]
+    return min(rates, default=1.0)
 
 
 def _rate(part: int, whole: int) -> float | None:

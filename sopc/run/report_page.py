@@ -24,6 +24,7 @@ TEMPLATE = "report.html.j2"
 LABELS = {key: label for key, label, _ in CATEGORIES}
 COLOURS = {key: colour for key, _, colour in CATEGORIES}
 WEEKDAYS_CN = "一二三四五六日"
+OWNER_ROWS = 30   # owners listed on the page, lowest completion first (all of them in the JSON)
 
 # The day chart's box (SVG user units; the page scales it to its width).
 DAY_WIDTH, DAY_HEIGHT = 960, 260
@@ -194,7 +195,7 @@ def render(report: dict[str, Any]) -> str:
     return _environment().get_template(TEMPLATE).render(
         report=report, charts=charts, categories=CATEGORIES, chart_keys=CHART_KEYS, table_keys=table_keys,
         labels=LABELS,
-        colours=COLOURS, group_labels=group_labels, percent=percent)
+        colours=COLOURS, group_labels=group_labels, percent=percent, owner_rows=OWNER_ROWS)
 
 
 def _environment() -> Environment:
