@@ -19,6 +19,7 @@ import click
 from sopc import __version__
 from sopc.core.clock import parse_now
 from sopc.core.diagnostics import Severity
+from sopc.core.i18n import LANGUAGES, _, resolve_language, set_language
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
@@ -48,8 +49,16 @@ def _print_diagnostics(result, fmt: str = "text") -> None:
         click.echo(render_text(diagnostics, sources, color=_color(sys.stderr)), err=True)
 
 
+def _use_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--lang, else $SOPC_LANG, else the locale: set before any subcommand
+    builds a diagnostic, since a message is translated when it is made."""
+    set_language(resolve_language(value))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sopc")
+@click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False, callback=_use_language,
+              help="Language of messages: zh or en (default: $SOPC_LANG, else the locale, e.g. LANG=zh_CN.UTF-8).")
 def cli() -> None:
     """sopc: write community-group message SOPs as text, check them, see their
     plan, run them.
@@ -97,7 +106,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
     result = pipeline.check_build(built, now=_now(now, built.zone), events_path=events_path)
     _print_diagnostics(result, fmt)
     if fmt == "text" and not result.diagnostics:
-        click.echo("no problems found", err=True)
+        click.echo(_("no problems found"), err=True)
     warnings = any(d.severity is Severity.WARNING for d in result.diagnostics)
     sys.exit(1 if result.failed or (strict and warnings) else 0)
 
@@ -287,7 +296,7 @@ def _project_zone(root: Path):
     from sopc.project.config import load_config
     from sopc.core.timeutil import zone_or_default
 
-    config, _ = load_config(root)
+    config, _problems = load_config(root)
     return zone_or_default(config.timezone)
 
 

@@ -12,6 +12,19 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 @pytest.fixture(autouse=True)
+def english_whatever_the_machine_speaks(monkeypatch):
+    """The English goldens and message assertions hold on a machine with
+    LANG=zh_CN.UTF-8 too: every test starts in English (subprocesses inherit
+    SOPC_LANG=en); a test about Chinese asks for it (--lang zh, SOPC_LANG=zh)."""
+    from sopc.core.i18n import set_language
+
+    monkeypatch.setenv("SOPC_LANG", "en")
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def no_proxy_from_the_machine(monkeypatch):
     """Senders honour HTTP(S)_PROXY; the tests talk to 127.0.0.1 directly
     whatever the machine running them has set (subprocesses inherit this)."""

@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass
 from typing import Iterable
 
+from sopc.core.i18n import _
+
 
 class Severity(enum.Enum):
     ERROR = "error"
@@ -70,7 +72,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     if not close and word:
         # CJK names are short; a shared character is already a strong hint.
         close = [c for c in pool if len(c) == len(word) and sum(a == b for a, b in zip(c, word)) >= max(1, len(word) - 1)][:1]
-    return f"did you mean `{close[0]}`?" if close else None
+    return _("did you mean `{name}`?").format(name=close[0]) if close else None
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

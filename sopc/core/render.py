@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sopc.core.diagnostics import Diagnostic, Severity, Span, sorted_diagnostics
+from sopc.core.i18n import N_, _, ngettext
 
 TAB_EXPANSION = "    "
 REPLACEMENT_CHAR = "\ufffd"
@@ -37,6 +38,13 @@ _YELLOW = "\x1b[33m"
 _BLUE = "\x1b[34m"
 _CYAN = "\x1b[36m"
 _SEVERITY_COLOR = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW, Severity.NOTE: _CYAN}
+# The word printed for a severity (JSON keeps Severity.value, the same in every language).
+_SEVERITY_LABEL = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning"), Severity.NOTE: N_("note")}
+
+
+def severity_label(severity: Severity) -> str:
+    """``error``/``warning``/``note`` in the current language (错误/警告/注意)."""
+    return _(_SEVERITY_LABEL[severity])
 
 
 # ---- widths ----------------------------------------------------------------------
@@ -66,8 +74,12 @@ def _counts(diagnostics: Sequence[Diagnostic]) -> Counter[Severity]:
     return Counter(d.severity for d in diagnostics)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _counted(count: int, severity: Severity) -> str:
+    if severity is Severity.ERROR:
+        return ngettext("{count} error", "{count} errors", count).format(count=count)
+    if severity is Severity.WARNING:
+        return ngettext("{count} warning", "{count} warnings", count).format(count=count)
+    return ngettext("{count} note", "{count} notes", count).format(count=count)
 
 
 def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
@@ -75,8 +87,9 @@ def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
 
     Counts the same de-duplicated set that the renderers print."""
     counts = _counts(sorted_diagnostics(diagnostics))
-    parts = [_plural(counts[severity], severity.value) for severity in Severity if counts[severity]]
-    return ", ".join(parts) or "no problems"
+    parts = [_counted(counts[severity], severity) for severity in Severity if counts[severity]]
+    # i18n: the separator between counts, as in "2 errors, 1 warning"
+    return _(", ").join(parts) or _("no problems")
 
 
 def _worst_severity(diagnostics: Sequence[Diagnostic]) -> Severity:
@@ -203,7 +216,7 @@ def _header(diagnostic: Diagnostic, paint: _Paint) -> str:
     span = diagnostic.span
     location = f"{span.path}:{span.line}:{span.column}: " if span else ""
     code = f"[{diagnostic.code}]" if diagnostic.code else ""
-    label = paint(f"{diagnostic.severity.value}{code}", _BOLD, _SEVERITY_COLOR[diagnostic.severity])
+    label = paint(f"{severity_label(diagnostic.severity)}{code}", _BOLD, _SEVERITY_COLOR[diagnostic.severity])
     return paint(location, _BOLD) + label + paint(f": {diagnostic.message}", _BOLD)
 
 
@@ -219,7 +232,8 @@ def _snippet_lines(snippet: _Snippet, width: int, severity: Severity, paint: _Pa
 
 
 def _help_line(hint: str, width: int, paint: _Paint) -> str:
-    return f"{' ' * width} {paint('=', _BLUE)} {paint('help', _BOLD, _GREEN)}: {hint}"
+    label = paint(_("help"), _BOLD, _GREEN)
+    return f"{' ' * width} {paint('=', _BLUE)} {label}: {hint}"
 
 
 def _render_one(diagnostic: Diagnostic, lines_of: Callable[[str], list[str] | None], paint: _Paint) -> str:
@@ -236,7 +250,7 @@ def _render_one(diagnostic: Diagnostic, lines_of: Callable[[str], list[str] | No
 
 def _summary(diagnostics: Sequence[Diagnostic], paint: _Paint) -> str:
     worst = _worst_severity(diagnostics)
-    label = paint(worst.value, _BOLD, _SEVERITY_COLOR[worst])
+    label = paint(severity_label(worst), _BOLD, _SEVERITY_COLOR[worst])
     return label + paint(f": {summary_line(diagnostics)}", _BOLD)
 
 

@@ -38,6 +38,7 @@ from lark.lexer import LexerState, LexerThread, LineCounter, PatternStr
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.i18n import N_, _, ngettext, pgettext
 from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
 from sopc.lang.day_forms import day_form_problem
 
@@ -69,48 +70,49 @@ TERMINAL_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 # What each regex terminal is, in the language's own words.
+# (Marked for the catalogue; translated where a message uses them.)
 TERMINAL_DESCRIPTIONS: dict[str, str] = {
-    "WEEKDAY": "a weekday (`周一`, `mon`, ...)",
-    "WEEKDAY_RUN": "weekdays after one `周` (`周一三五`)",
-    "DAY_TO": "`到`, `至`, `~` (a range of days)",
-    "DAY_SET": "a set of days (`每天`, `工作日`, `周末`, `节假日`)",
-    "MONTH_DAY": "a day of the month (`1`, `15号`, `最后一天`)",
-    "KIND": "a message kind (`text`, `markdown`, `image`, `link`, `miniprogram`)",
-    "QUIET_MODE": "`defer` or `skip`",
-    "HOLIDAY_MODE": "`skip`, `before`, `after` or `keep`",
-    "METRIC": "`age`, `silent`, `members` or `messages/day`",
-    "COMPARE": "a comparison (`<`, `<=`, `>`, `>=`)",
-    "EVENT": "an event such as `member.joined`",
-    "EVENT_ARG": "the event's argument (`7d`, a tag, a stage)",
-    "ORDINAL": "an occurrence like `2nd` or `第2次`",
-    "ZONE": "a time zone such as `Asia/Shanghai`",
-    "DATE": "a date like `2026-11-25`",
-    "TIME": "a time like `10:00`",
-    "DURATION": "a duration like `30m` or `1d12h`",
-    "T_OFFSET": "a timeline offset like `T-3h`, `T` or `T+15m`",
-    "OFFSET": "an offset like `+0`, `+30m` or `+1d`",
-    "INT": "a whole number",
-    "REPEAT_COUNT": "how many rounds in all, like `x3`",
-    "NUMBER": "a number",
-    "MENTION": "a mention like `@all` or `@member`",
-    "NAME": "a name",
-    "TAG": "a tag",
-    "GROUP_ID": "a group id",
-    "BARE_VALUE": "a value",
-    "STRING": 'a quoted text like "..."',
-    "_NL": "the end of the line",
-    "$END": "the end of the file",
+    "WEEKDAY": N_("a weekday (`周一`, `mon`, ...)"),
+    "WEEKDAY_RUN": N_("weekdays after one `周` (`周一三五`)"),
+    "DAY_TO": N_("`到`, `至`, `~` (a range of days)"),
+    "DAY_SET": N_("a set of days (`每天`, `工作日`, `周末`, `节假日`)"),
+    "MONTH_DAY": N_("a day of the month (`1`, `15号`, `最后一天`)"),
+    "KIND": N_("a message kind (`text`, `markdown`, `image`, `link`, `miniprogram`)"),
+    "QUIET_MODE": N_("`defer` or `skip`"),
+    "HOLIDAY_MODE": N_("`skip`, `before`, `after` or `keep`"),
+    "METRIC": N_("`age`, `silent`, `members` or `messages/day`"),
+    "COMPARE": N_("a comparison (`<`, `<=`, `>`, `>=`)"),
+    "EVENT": N_("an event such as `member.joined`"),
+    "EVENT_ARG": N_("the event's argument (`7d`, a tag, a stage)"),
+    "ORDINAL": N_("an occurrence like `2nd` or `第2次`"),
+    "ZONE": N_("a time zone such as `Asia/Shanghai`"),
+    "DATE": N_("a date like `2026-11-25`"),
+    "TIME": N_("a time like `10:00`"),
+    "DURATION": N_("a duration like `30m` or `1d12h`"),
+    "T_OFFSET": N_("a timeline offset like `T-3h`, `T` or `T+15m`"),
+    "OFFSET": N_("an offset like `+0`, `+30m` or `+1d`"),
+    "INT": N_("a whole number"),
+    "REPEAT_COUNT": N_("how many rounds in all, like `x3`"),
+    "NUMBER": N_("a number"),
+    "MENTION": N_("a mention like `@all` or `@member`"),
+    "NAME": N_("a name"),
+    "TAG": N_("a tag"),
+    "GROUP_ID": N_("a group id"),
+    "BARE_VALUE": N_("a value"),
+    "STRING": N_('a quoted text like "..."'),
+    "_NL": N_("the end of the line"),
+    "$END": N_("the end of the file"),
 }
 
 # Expected-sets that mean "the start of a line in block X": described as a whole.
 LINE_STARTS: tuple[tuple[str, str], ...] = (
-    ("DAY_TO", "a time like `10:00`, or more days (`周一到周五`, `周一、周三`)"),
-    ("TIMEZONE", "a step (`周一 10:00 name \"text\"`), a setting (`to`, `sender`, `quiet`, `cap`, `gap`, "
-                 "`active`, `timezone`, `vars`), `run`, `on <event>` or `in stage <stage>`"),
-    ("T_OFFSET", "a timeline step (`T-10m name \"text\"`)"),
-    ("OFFSET", "a lifecycle step (`+30m name \"text\"`) or `use <timeline>`"),
-    ("OTHERWISE", "`when <condition>` or `otherwise`"),
-    ("PLAYBOOK", "a block: `playbook`, `timeline`, `stages`, `template` or `import`"),
+    ("DAY_TO", N_("a time like `10:00`, or more days (`周一到周五`, `周一、周三`)")),
+    ("TIMEZONE", N_("a step (`周一 10:00 name \"text\"`), a setting (`to`, `sender`, `quiet`, `cap`, `gap`, "
+                    "`active`, `timezone`, `vars`), `run`, `on <event>` or `in stage <stage>`")),
+    ("T_OFFSET", N_("a timeline step (`T-10m name \"text\"`)")),
+    ("OFFSET", N_("a lifecycle step (`+30m name \"text\"`) or `use <timeline>`")),
+    ("OTHERWISE", N_("`when <condition>` or `otherwise`")),
+    ("PLAYBOOK", N_("a block: `playbook`, `timeline`, `stages`, `template` or `import`")),
 )
 
 BLOCK_WORDS = ("playbook", "timeline", "stages", "template", "import")
@@ -378,8 +380,9 @@ def _no_collection():
 def too_large(path: str, size: str) -> Diagnostic:
     """E0010 for a file over the size sopc reads (it is not parsed at all);
     ``size`` says how large it is."""
-    return error("E0010", f"this file is {size}, over the limit of {size_text(MAX_SOP_BYTES)} for one .sop file",
-                 Span.point(path, 1, 1), "split it into several .sop files (every .sop file in the project is read)")
+    return error("E0010", _("this file is {size}, over the limit of {limit} for one .sop file").format(
+                     size=size, limit=size_text(MAX_SOP_BYTES)),
+                 Span.point(path, 1, 1), _("split it into several .sop files (every .sop file in the project is read)"))
 
 
 def _parse_recovering(original: list[str], path: str,
@@ -396,7 +399,7 @@ def _parse_recovering(original: list[str], path: str,
     run = _Parse()
     changed: int | None = None  # the first line recovery changed (None: parse from the start)
     text = None
-    for _ in range(MAX_SYNTAX_ERRORS - len(diagnostics)):
+    for _attempt in range(MAX_SYNTAX_ERRORS - len(diagnostics)):
         text = lines.text(text)
         try:
             return run.parse(text, changed), lines
@@ -406,8 +409,8 @@ def _parse_recovering(original: list[str], path: str,
                 diagnostics.append(diagnostic)
             if changed is None:
                 return None, lines
-    diagnostics.append(error("E0004", f"too many syntax errors; stopped after {MAX_SYNTAX_ERRORS}",
-                             Span.point(path, 1, 1), "fix the errors above and run `sopc check` again"))
+    diagnostics.append(error("E0004", _("too many syntax errors; stopped after {count}").format(count=MAX_SYNTAX_ERRORS),
+                             Span.point(path, 1, 1), _("fix the errors above and run `sopc check` again")))
     return None, lines
 
 
@@ -703,7 +706,7 @@ def _previous_code_line(lines: _Lines, index: int, below: int | None = None) -> 
     """The nearest line above ``index`` with code on it (indented less than
     ``below``, if given: then at most SCAN_LIMIT code lines up)."""
     number = lines.previous_code(index)
-    for _ in range(SCAN_LIMIT):
+    for _step in range(SCAN_LIMIT):
         if number is None or below is None or _width(lines[number]) < below:
             return number
         number = lines.previous_code(number)
@@ -740,15 +743,17 @@ def _overlong(lines: list[str], index: int, path: str) -> Diagnostic:
     text = lines[index]
     start = len(line_indent(text)) + 1
     span = Span(path=path, line=index + 1, column=start, end_line=index + 1, end_column=start + 1)
-    return error("E0010", f"this line is {len(text):,} characters long, over the limit of {MAX_LINE_CHARS:,}",
-                 span, "a message that long is over every sender's limit: shorten it, or move the text "
-                 "into a template file")
+    return error("E0010", _("this line is {length} characters long, over the limit of {limit}").format(
+                     length=f"{len(text):,}", limit=f"{MAX_LINE_CHARS:,}"),
+                 span, _("a message that long is over every sender's limit: shorten it, or move the text "
+                         "into a template file"))
 
 
 def _too_deep(token: Token, lines: list[str], path: str) -> Diagnostic:
-    return error("E0010", f"this tag expression nests `not` and parentheses more than {MAX_TAG_NESTING} deep",
-                 token_span(token, path), "write it flatter: `not not x` is `x`, and `((a))` is `a`; "
-                 "`and` / `or` chains may be as long as needed")
+    return error("E0010", _("this tag expression nests `not` and parentheses more than {depth} deep").format(
+                     depth=MAX_TAG_NESTING),
+                 token_span(token, path), _("write it flatter: `not not x` is `x`, and `((a))` is `a`; "
+                                            "`and` / `or` chains may be as long as needed"))
 
 
 # ---- indentation messages ---------------------------------------------------------
@@ -758,17 +763,26 @@ def _misindented(exc: IndentMismatch, lines: list[str], path: str) -> Diagnostic
     index = exc.line - 1
     deeper = min(level for level in exc.levels if level > exc.width)
     shallower = max(level for level in exc.levels if level < exc.width)
-    counted = " (a full-width space counts as two)" if IDEOGRAPHIC_SPACE in line_indent(lines[index]) else ""
-    options = [f"{deeper} spaces to keep it in {_block_at(lines, index, deeper)}"]
-    options.append(f"{shallower} spaces to put it in {_block_at(lines, index, shallower)}" if shallower
-                   else "none to start a new block at the left margin")
-    return error("E0007", f"this line is indented {exc.width} spaces{counted}, which lines up with no open block",
-                 _first_word_span(lines, index, path), f"indent it {options[0]}, or {options[1]}")
+    if IDEOGRAPHIC_SPACE in line_indent(lines[index]):
+        message = _("this line is indented {width} spaces (a full-width space counts as two), "
+                    "which lines up with no open block")
+    else:
+        message = _("this line is indented {width} spaces, which lines up with no open block")
+    keep = _("indent it {deeper} spaces to keep it in {block}").format(
+        deeper=deeper, block=_block_at(lines, index, deeper))
+    if shallower:
+        hint = _("{keep}, or {shallower} spaces to put it in {block}").format(
+            keep=keep, shallower=shallower, block=_block_at(lines, index, shallower))
+    else:
+        hint = _("{keep}, or none to start a new block at the left margin").format(keep=keep)
+    return error("E0007", message.format(width=exc.width), _first_word_span(lines, index, path), hint)
 
 
 def _block_at(lines: list[str], index: int, level: int) -> str:
     header = _previous_code_line(lines, index, below=level)
-    return f"`{_label(lines[header])}` (line {header + 1})" if header is not None else "its block"
+    if header is None:
+        return _("its block")
+    return _("`{label}` (line {line})").format(label=_label(lines[header]), line=header + 1)
 
 
 def _indented_too_deep(lines: list[str], index: int, path: str) -> Diagnostic:
@@ -776,15 +790,19 @@ def _indented_too_deep(lines: list[str], index: int, path: str) -> Diagnostic:
     span = _first_word_span(lines, index, path)
     above = _previous_code_line(lines, index)
     if above is None:
-        return error("E0007", "the file's first line is indented", span,
-                     "start it at the left margin: blocks (`playbook`, `timeline`, `stages`, `template`, "
-                     "`import`) start there")
+        return error("E0007", _("the file's first line is indented"), span,
+                     _("start it at the left margin: blocks (`playbook`, `timeline`, `stages`, `template`, "
+                       "`import`) start there"))
     width = _width(lines[above])
-    where = f"indent it {width} spaces" if width else "start it at the left margin"
-    return error("E0007", f"this line is indented deeper than line {above + 1} (`{_excerpt(lines[above])}`), "
-                 "which does not open a block", span,
-                 f"{where}, like line {above + 1}; only `playbook`, `timeline`, `stages`, `on <event>` and "
-                 "`in stage` lines have lines indented under them")
+    if width:
+        hint = _("indent it {width} spaces, like line {line}; only `playbook`, `timeline`, `stages`, "
+                 "`on <event>` and `in stage` lines have lines indented under them").format(width=width, line=above + 1)
+    else:
+        hint = _("start it at the left margin, like line {line}; only `playbook`, `timeline`, `stages`, "
+                 "`on <event>` and `in stage` lines have lines indented under them").format(line=above + 1)
+    return error("E0007", _("this line is indented deeper than line {line} (`{excerpt}`), "
+                            "which does not open a block").format(line=above + 1, excerpt=_excerpt(lines[above])),
+                 span, hint)
 
 
 def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
@@ -813,14 +831,16 @@ def _empty_block(exc: UnexpectedToken, lines: list[str], original: list[str],
 
     label, span = _label(lines[header]), _code_span(lines, header, path)
     changed = _blank_lines(lines, header, belongs)
-    if unindented:
-        one = len(unindented) == 1
-        which = f"line {unindented[0]}" if one else f"lines {unindented[0]}-{unindented[-1]}"
-        hint = (f"{which} below {'is' if one else 'are'} not indented, so not in it: indent "
-                f"{'it' if one else 'them'} deeper than `{label}`, e.g. by two more spaces")
+    if len(unindented) == 1:
+        hint = _("line {line} below is not indented, so not in it: indent it deeper than `{label}`, "
+                 "e.g. by two more spaces").format(line=unindented[0], label=label)
+    elif unindented:
+        hint = _("lines {first}-{last} below are not indented, so not in it: indent them deeper than `{label}`, "
+                 "e.g. by two more spaces").format(first=unindented[0], last=unindented[-1], label=label)
     else:
-        hint = f"write the lines that belong to `{label}` under it, indented deeper (e.g. by two spaces), or delete it"
-    return error("E0006", f"`{label}` has nothing indented under it", span, hint), changed
+        hint = _("write the lines that belong to `{label}` under it, indented deeper (e.g. by two spaces), "
+                 "or delete it").format(label=label)
+    return error("E0006", _("`{label}` has nothing indented under it").format(label=label), span, hint), changed
 
 
 def _next_code_line(lines: _Lines, index: int) -> int | None:
@@ -858,11 +878,12 @@ def _could_start(text: str, starts: set[str]) -> bool:
 def _tab_diagnostic(tabbed: list[int], lines: list[str], path: str) -> Diagnostic:
     """E0009, once per file, at the first line indented with a tab."""
     more = len(tabbed) - 1
-    also = (f"; {more} more line{'s' if more > 1 else ''} of this file {'are' if more > 1 else 'is'} "
-            "indented with tabs") if more else ""
-    return error("E0009", "this line is indented with a tab", _first_word_span(lines, tabbed[0] - 1, path),
-                 "indent with spaces: editors show a tab 2, 4 or 8 spaces wide, so the block it puts a line in "
-                 f"would be a guess (a full-width space is fine: it counts as two){also}")
+    hint = _("indent with spaces: editors show a tab 2, 4 or 8 spaces wide, so the block it puts a line in "
+             "would be a guess (a full-width space is fine: it counts as two)")
+    if more:
+        hint += ngettext("; {count} more line of this file is indented with tabs",
+                         "; {count} more lines of this file are indented with tabs", more).format(count=more)
+    return error("E0009", _("this line is indented with a tab"), _first_word_span(lines, tabbed[0] - 1, path), hint)
 
 
 def _label(text: str) -> str:
@@ -914,7 +935,7 @@ def syntax_diagnostic(exc: UnexpectedInput, lines: list[str], path: str) -> Diag
     if isinstance(exc, UnexpectedCharacters):
         return _unexpected_character(exc, lines, path)
     line = max(1, getattr(exc, "line", 1) or 1)
-    return error("E0001", "this line cannot be read", Span.point(path, line, 1))
+    return error("E0001", _("this line cannot be read"), Span.point(path, line, 1))
 
 
 def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diagnostic:
@@ -922,28 +943,30 @@ def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diag
     expected = set(exc.accepts or exc.expected)
     if token.type == "$END":
         last = _last_written_line(lines)
-        return error("E0001", f"the file ended early: expected {describe_expected(expected)}",
-                     Span.point(path, last, 1))
+        return error("E0001", _("the file ended early: expected {expected}").format(
+                         expected=describe_expected(expected)), Span.point(path, last, 1))
     words = {_literal_of(name) for name in expected if name.startswith("__ANON")} - {None}
     day_problem = day_form_problem(token, expected | words, lines, path)
     if day_problem is not None:
         return day_problem
     span = token_span(token, path)
-    found = "the end of the line" if token.type == "_NL" else f"`{_shown(str(token.value))}`"
-    message = f"expected {describe_expected(expected)}, found {found}"
+    found = _("the end of the line") if token.type == "_NL" else f"`{_shown(str(token.value))}`"
+    message = _("expected {expected}, found {found}").format(expected=describe_expected(expected), found=found)
     if expected - {"_DEDENT"} == {"NAME"} and _starts_line(lines, token):  # only a line in `stages` starts so
-        message = f"expected a stage rule (`新群 when age < 7d`, `老群 otherwise`), found {found}"
+        message = _("expected a stage rule (`新群 when age < 7d`, `老群 otherwise`), found {found}").format(found=found)
     hint = _hint_for(token, expected, lines)
     if "OFFSET" in expected and _is_schedule_step(lines, token):
-        message = ("a schedule step cannot be indented under `on <event>`: the steps of an event start with the "
-                   "time after it, like `+0` or `+1d at 10:00`")
+        message = _("a schedule step cannot be indented under `on <event>`: the steps of an event start with the "
+                    "time after it, like `+0` or `+1d at 10:00`")
     elif "OFFSET" in expected and T_STEP.fullmatch(str(token.value)):
-        message = f"`{token.value}` is a timeline offset; a step under `on <event>` starts with `+`, e.g. `+1h`"
+        message = _("`{value}` is a timeline offset; a step under `on <event>` starts with `+`, e.g. `+1h`").format(
+            value=token.value)
     elif "TIMEZONE" in expected and T_STEP.fullmatch(str(token.value)):
-        message = f"`{token.value}` starts a timeline step, which cannot be written inside a playbook"
+        message = _("`{value}` starts a timeline step, which cannot be written inside a playbook").format(
+            value=token.value)
     elif "PLAYBOOK" in expected and token.column == 1 and hint and any(f"`{w}`" in hint for w in BLOCK_WORDS):
-        message = (f"unknown block `{token.value}`: a line at the left margin starts a block "
-                   "(`playbook`, `timeline`, `stages`, `template` or `import`)")
+        message = _("unknown block `{value}`: a line at the left margin starts a block "
+                    "(`playbook`, `timeline`, `stages`, `template` or `import`)").format(value=token.value)
     value = str(token.value)
     offset = next((i for i, c in enumerate(value) if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
     if offset is not None:
@@ -952,10 +975,11 @@ def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diag
         column = token.column + offset
         span = Span(path=path, line=token.line, column=column, end_line=token.line, end_column=column + 1)
         fixed = "".join(FULLWIDTH.get(c, c) for c in value)
-        message = f"`{value}` contains a full-width `{char}`; expected {describe_expected(expected)}"
-        hint = f"write the ASCII `{FULLWIDTH[char]}` instead: `{fixed}`"
+        message = _("`{value}` contains a full-width `{char}`; expected {expected}").format(
+            value=value, char=char, expected=describe_expected(expected))
+        hint = _("write the ASCII `{ascii}` instead: `{fixed}`").format(ascii=FULLWIDTH[char], fixed=fixed)
     if token.type == "_NL" and not hint:
-        hint = "this line stops too early; see the language tour in README.md for its full form"
+        hint = _("this line stops too early; see the language tour in README.md for its full form")
     return error("E0001", message, span, hint)
 
 
@@ -966,32 +990,38 @@ def _unexpected_character(exc: UnexpectedCharacters, lines: list[str], path: str
         line_text = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
         if line_text[max(0, exc.column - 3):exc.column] == '"""':
             start = Span(path=path, line=exc.line, column=exc.column - 2, end_line=exc.line, end_column=exc.column + 1)
-            return error("E0005", 'this `"""` text is never closed', start,
-                         'end it with `"""` (the text may run over several lines)')
-        return error("E0003", "this text has no closing `\"`", span, 'end the text on the same line with `"`, '
-                     'or use `"""` ... `"""` for text over several lines')
+            return error("E0005", _('this `"""` text is never closed'), start,
+                         _('end it with `"""` (the text may run over several lines)'))
+        return error("E0003", _("this text has no closing `\"`"), span, _('end the text on the same line with `"`, '
+                                                                         'or use `"""` ... `"""` for text over several lines'))
     hint = _fullwidth_hint(char)
     allowed = set(exc.allowed or ())
-    what = f"expected {describe_expected(allowed)}" if allowed else "this character is not allowed here"
-    return error("E0002", f"unexpected character `{char}`: {what}", span, hint)
+    if allowed:
+        message = _("unexpected character `{char}`: expected {expected}").format(
+            char=char, expected=describe_expected(allowed))
+    else:
+        message = _("unexpected character `{char}`: this character is not allowed here").format(char=char)
+    return error("E0002", message, span, hint)
 
 
 def describe_expected(expected: set[str]) -> str:
     for marker, description in LINE_STARTS:
         if marker in expected:
-            return description
+            return _(description)
     # a block mark is never what to write: the line's own words are
     words = sorted({_describe_terminal(name) for name in expected - {"_INDENT", "_DEDENT"} if _describe_terminal(name)})
     if not words:
-        return "something else"
+        return _("something else")
     if len(words) > 6:
         words = words[:6] + ["..."]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return _("{words} or {last}").format(words=pgettext("list", ", ").join(words[:-1]), last=words[-1])
 
 
 def _describe_terminal(name: str) -> str | None:
     if name in TERMINAL_DESCRIPTIONS:
-        return TERMINAL_DESCRIPTIONS[name]
+        return _(TERMINAL_DESCRIPTIONS[name])
     literal = _literal_of(name)
     return f"`{literal}`" if literal is not None else None
 
@@ -1048,35 +1078,35 @@ def _hint_for(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if repeat_hint:
         return repeat_hint
     if "OFFSET" in expected and _is_schedule_step(lines, token):
-        return ("to post on this schedule to every group of the playbook, move the line out of the event: indent it "
-                "like the `on` line; to send it after the event, start it with an offset such as `+1d at 10:00`")
+        return _("to post on this schedule to every group of the playbook, move the line out of the event: indent it "
+                 "like the `on` line; to send it after the event, start it with an offset such as `+1d at 10:00`")
     if "OFFSET" in expected and T_STEP.fullmatch(value):
-        return (f"write `+{value[2:] or '0'}` (the time after the event), or put the steps in a `timeline` "
-                "and write `use <timeline>` under the event")
+        return _("write `+{offset}` (the time after the event), or put the steps in a `timeline` "
+                 "and write `use <timeline>` under the event").format(offset=value[2:] or "0")
     if "TIMEZONE" in expected and T_STEP.fullmatch(value):
-        return ("move it into a `timeline` block (e.g. `timeline flash_sale`), and start that timeline from the "
-                "playbook with a line like `run flash_sale at 2026-12-12 20:00 in group hz_001`")
+        return _("move it into a `timeline` block (e.g. `timeline flash_sale`), and start that timeline from the "
+                 "playbook with a line like `run flash_sale at 2026-12-12 20:00 in group hz_001`")
     if "TIMEZONE" in expected and OFFSET_STEP.fullmatch(value):
-        return "`+30m`-style steps belong indented under an event, e.g. under `on member.joined`"
+        return _("`+30m`-style steps belong indented under an event, e.g. under `on member.joined`")
     if {"AND", "OR"} <= expected and token.type != "_NL":
         return _tag_expression_hint(token, lines)
     if expected <= {"_NL", "_DEDENT"} and token.type != "_NL" and _after_to_member(lines, token):
-        return "`to member` comes last on the line, after the mentions and `key=value` variables"
+        return _("`to member` comes last on the line, after the mentions and `key=value` variables")
     kind_before = _kind_word_before(token, lines)
     if kind_before and value.startswith("="):
-        return (f"`{kind_before}` starts a part here (`link url=... title=...`, `miniprogram appid=...`): a step "
-                "variable cannot be named text, markdown, image, link or miniprogram; rename it")
+        return _("`{kind}` starts a part here (`link url=... title=...`, `miniprogram appid=...`): a step "
+                 "variable cannot be named text, markdown, image, link or miniprogram; rename it").format(kind=kind_before)
     form = SETTING_FORMS.get(_first_word(lines, token))
     if form is not None:
-        return form
+        return _(form)
     if token.type != "_NL":
         suggestion = did_you_mean(value, _vocabulary(expected))
         if suggestion:
             return suggestion
     if "TIME" in expected and token.type != "_NL":
-        return "write times as HH:MM, e.g. `09:30`"
+        return _("write times as HH:MM, e.g. `09:30`")
     if "STRING" in expected and token.type in ("NAME", "TAG", "GROUP_ID", "BARE_VALUE"):
-        return f'put message text in double quotes: "{value} ..."'
+        return _('put message text in double quotes: "{value} ..."').format(value=value)
     return None
 
 
@@ -1104,10 +1134,11 @@ def _stage_limit_hint(token: Token, expected: set[str], lines: list[str]) -> str
         return None
     value = str(token.value)
     if "STAGE" in expected and "WEEKDAY" not in expected:
-        return f"write `in stage {value}`: the word `stage`, then the stage (or several: `in stage 沉默期, 流失期`)"
+        return _("write `in stage {value}`: the word `stage`, then the stage (or several: "
+                 "`in stage 沉默期, 流失期`)").format(value=value)
     if "WEEKDAY" in expected and "TIMEZONE" not in expected and _under_stage_block(lines, token.line - 1):
-        return ("only schedule steps (`每天 10:00 name \"text\"`) go under `in stage`; to limit triggers or "
-                "launches by stage, limit the whole playbook: `to groups tagged 福利群 in stage 成熟期`")
+        return _("only schedule steps (`每天 10:00 name \"text\"`) go under `in stage`; to limit triggers or "
+                 "launches by stage, limit the whole playbook: `to groups tagged 福利群 in stage 成熟期`")
     return None
 
 
@@ -1129,19 +1160,22 @@ def _repeat_hint(token: Token, expected: set[str], lines: list[str]) -> str | No
         return None
     before = lines[token.line - 1][:token.column - 1].split()
     if expected == {"REPEAT_COUNT"}:
-        return f"after how often, write how many times in all: `{' '.join(before[-2:])} x3` sends it 3 times"
+        return _("after how often, write how many times in all: `{every} x3` sends it 3 times").format(
+            every=" ".join(before[-2:]))
     if "STRING" in expected and len(before) >= 2 and REPEAT_WORD.fullmatch(before[-1]):
-        return f"a repeat says how often, then how many times: `every 15m {before[-1]}` after the step's time"
+        return _("a repeat says how often, then how many times: `every 15m {count}` after the step's time").format(
+            count=before[-1])
     if expected == {"_NL"} and str(token.value) in ("from", "until", "to") and "every" in before:
-        return "write a recurring launch's `from` / `until` once: before `in`, or at the end of the line"
+        return _("write a recurring launch's `from` / `until` once: before `in`, or at the end of the line")
     return None
 
 
 # How a setting line is written in full, for a line that starts with it and breaks.
 SETTING_FORMS = {
-    "posts": "write `posts 3-6/day`: at least 3 and at most 6 posts a day in each group (for a maximum only, "
-             "`cap 6/day`)",
-    "peaks": "write `peaks 09:00-11:00, 14:00-18:00`: the hours members read the group, HH:MM-HH:MM, joined by `,`",
+    "posts": N_("write `posts 3-6/day`: at least 3 and at most 6 posts a day in each group (for a maximum only, "
+                "`cap 6/day`)"),
+    "peaks": N_("write `peaks 09:00-11:00, 14:00-18:00`: the hours members read the group, HH:MM-HH:MM, "
+                "joined by `,`"),
 }
 
 
@@ -1157,11 +1191,12 @@ def _tag_expression_hint(token: Token, lines: list[str]) -> str:
     line = lines[token.line - 1]
     before = line[:token.column - 1].split()
     if before and before[-1] in ("stage", "stages", "阶段"):
-        return (f"a stage is not a tag: write `in stage {_shown(str(token.value))}` after the groups, e.g. "
-                f"`to groups tagged 福利群 in stage {_shown(str(token.value))}` (sends only while a group is in it); "
-                "to act when a group reaches a stage, write `on group.stage <stage>` with its steps under it")
-    return ("a tag is one word; join tags with `and`, `or`, `not` and parentheses, "
-            "e.g. `groups tagged 福利群 and not city:上海`")
+        return _("a stage is not a tag: write `in stage {stage}` after the groups, e.g. "
+                 "`to groups tagged 福利群 in stage {stage}` (sends only while a group is in it); "
+                 "to act when a group reaches a stage, write `on group.stage <stage>` with its steps under it").format(
+                     stage=_shown(str(token.value)))
+    return _("a tag is one word; join tags with `and`, `or`, `not` and parentheses, "
+             "e.g. `groups tagged 福利群 and not city:上海`")
 
 
 FULLWIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "＝": "=", "＠": "@", "＋": "+", "－": "-", "＂": '"'}
@@ -1186,7 +1221,8 @@ def _last_written_line(lines: list[str]) -> int:
 
 def _fullwidth_hint(char: str) -> str | None:
     if char in FULLWIDTH:
-        return f"`{char}` is a full-width character; write the ASCII `{FULLWIDTH[char]}` instead"
+        return _("`{char}` is a full-width character; write the ASCII `{ascii}` instead").format(
+            char=char, ascii=FULLWIDTH[char])
     return None
 
 
