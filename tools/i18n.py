@@ -6,7 +6,7 @@ Run from the repository root after adding or changing a ``_("...")``:
     .venv/bin/python tools/i18n.py           # update sopc.po, rewrite sopc.mo
     .venv/bin/python tools/i18n.py --check   # exit 1 if either is out of date
 
-then write the Chinese for each new (empty) or ``#, fuzzy`` entry in
+then write the Chinese for each new (empty) entry in
 sopc/locale/zh/LC_MESSAGES/sopc.po and run it again to compile.
 tests/test_i18n.py fails on a message without Chinese and on a stale .mo.
 
@@ -73,9 +73,11 @@ def read_existing(path: Path = PO) -> Catalog:
 
 
 def merged(template: Catalog, existing: Catalog) -> Catalog:
-    """``existing`` updated to ``template``: new messages added (empty, or
-    fuzzy from a near match), gone ones dropped, translations kept."""
-    existing.update(template, update_header_comment=False)
+    """``existing`` updated to ``template``: new messages added (empty),
+    gone ones dropped, translations kept."""
+    # No fuzzy matching: a guess from a similar message reads as a translation
+    # and is not one; a new message comes in empty, to be written.
+    existing.update(template, no_fuzzy_matching=True, update_header_comment=False)
     existing.obsolete.clear()  # a removed message's Chinese is in git history, not in the way
     existing.creation_date = FIXED_DATE
     existing.revision_date = FIXED_DATE

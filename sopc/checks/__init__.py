@@ -15,6 +15,7 @@ from typing import Callable
 from sopc.checks.context import Check, CheckContext
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic, error
+from sopc.core.i18n import _
 
 ENTRY_POINT_GROUP = "sopc.checks"
 
@@ -40,6 +41,7 @@ def run_checks(program: Program, context: CheckContext,
         try:
             diagnostics.extend(check(program, context))
         except Exception as exc:  # a plugin's bug must not hide the other checks' findings
-            diagnostics.append(error("E0999", f"check `{name}` failed: {type(exc).__name__}: {exc}",
-                                     hint="this is a bug in that check; report it to its authors"))
+            diagnostics.append(error("E0999", _("check `{name}` failed: {error}").format(
+                name=name, error=f"{type(exc).__name__}: {exc}"),
+                hint=_("this is a bug in that check; report it to its authors")))
     return diagnostics

@@ -30,6 +30,7 @@ from sopc.compile.resolve import Program, Step, round_name, rounds
 from sopc.compile.templates import memo_key_names
 from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 from sopc.core.vocabulary import PER_SLOT_NAMES
@@ -209,7 +210,7 @@ class _Walk:
         for group in slot.groups:
             if id(group) in representatives:
                 continue
-            text, _ = text_of(group)
+            text, _key = text_of(group)
             if text is None:
                 self._failed(slot, group, (first_index, group.id))
                 continue
@@ -273,12 +274,18 @@ def _cap(findings: _Findings, message, step, local, cap: int, per_day: dict, ove
     if cap and count > cap and key not in over_cap:
         over_cap.add(key)
         names = sorted(set(playbooks))
-        source = f"from `{names[0]}`" if len(names) == 1 else \
-            "from " + ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}` together"
-        findings.add("E0304", step, order, lambda: (
-            f"on {local.date()} ({WEEKDAY_CN[local.weekday()]}) group `{message.group}` gets more than "
-            f"{cap} posts {source} (the cap is {cap}/day); `{step.name}` at {local:%H:%M} is post {count}"),
-            unit=unit, weight=weight)
+
+        def said() -> str:
+            if len(names) == 1:
+                source = _("from `{playbook}`").format(playbook=names[0])
+            else:
+                source = _("from {playbooks} and `{last}` together").format(
+                    playbooks=", ".join(f"`{n}`" for n in names[:-1]), last=names[-1])
+            return _("on {day} ({weekday}) group `{group}` gets more than {cap} posts {source} (the cap is "
+                     "{cap}/day); `{step}` at {time} is post {count}").format(
+                day=local.date(), weekday=WEEKDAY_CN[local.weekday()], group=message.group, cap=cap, source=source,
+                step=step.name, time=f"{local:%H:%M}", count=count)
+        findings.add("E0304", step, order, said, unit=unit, weight=weight)
 
 
 def _assisted_cap(findings: _Findings, message, step, local, cap: int, per_day: dict, over_cap: set, order,
@@ -289,10 +296,13 @@ def _assisted_cap(findings: _Findings, message, step, local, cap: int, per_day: 
     count = per_day[key] = per_day.get(key, 0) + 1
     if count > cap and key not in over_cap:
         over_cap.add(key)
-        findings.add("E0506", step, order, lambda: (
-            f"on {local.date()} ({WEEKDAY_CN[local.weekday()]}) group `{message.group}` gets more than {cap} "
-            f"企业群发 send{'s' if cap != 1 else ''} (sender `{message.sender}` has daily_cap = {cap}); "
-            f"`{step.name}` at {local:%H:%M} is send {count}"), unit=unit, weight=weight)
+        findings.add("E0506", step, order, lambda: ngettext(
+            "on {day} ({weekday}) group `{group}` gets more than {cap} 企业群发 send (sender `{sender}` has "
+            "daily_cap = {cap}); `{step}` at {time} is send {count}",
+            "on {day} ({weekday}) group `{group}` gets more than {cap} 企业群发 sends (sender `{sender}` has "
+            "daily_cap = {cap}); `{step}` at {time} is send {count}", cap).format(
+                day=local.date(), weekday=WEEKDAY_CN[local.weekday()], group=message.group, cap=cap,
+                sender=message.sender, step=step.name, time=f"{local:%H:%M}", count=count), unit=unit, weight=weight)
 
 
 def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones, order, unit, weight) -> None:
@@ -301,10 +311,17 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones,
     distance = message.at - previous.at
     if distance < gap:
         local = message.at.astimezone(zones[message.playbook])
-        when = "at the same time as" if not distance else f"{format_duration(distance)} after"
-        findings.add("E0303", step, order, lambda: (
-            f"`{step.name}` at {local:%Y-%m-%d %H:%M} comes {when} `{previous.step}` ({previous.playbook}) "
-            f"in group `{message.group}`; the gap is {format_duration(gap)}"), unit=unit, weight=weight)
+        def said() -> str:
+            if not distance:
+                text = _("`{step}` at {time} comes at the same time as `{previous}` ({playbook}) in group `{group}`; "
+                         "the gap is {gap}")
+            else:
+                text = _("`{step}` at {time} comes {distance} after `{previous}` ({playbook}) in group `{group}`; "
+                         "the gap is {gap}")
+            return text.format(step=step.name, time=f"{local:%Y-%m-%d %H:%M}", distance=format_duration(distance),
+                               previous=previous.step, playbook=previous.playbook, group=message.group,
+                               gap=format_duration(gap))
+        findings.add("E0303", step, order, said, unit=unit, weight=weight)
 
 
 def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
@@ -312,12 +329,14 @@ def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, 
         return
     morning, night = MORNING.search(text), NIGHT.search(text)
     if morning and local.hour >= 11:
-        findings.add("W0302", step, order, lambda: (
-            f"`{step.name}` says “{morning.group()}” (good morning) but is sent at {local:%H:%M}"),
+        findings.add("W0302", step, order, lambda: _(
+            "`{step}` says “{greeting}” (good morning) but is sent at {time}").format(
+                step=step.name, greeting=morning.group(), time=f"{local:%H:%M}"),
             unit=unit, weight=weight, times=times)
     elif night and local.hour < 18:
-        findings.add("W0302", step, order, lambda: (
-            f"`{step.name}` says “{night.group()}” (good night) but is sent at {local:%H:%M}"),
+        findings.add("W0302", step, order, lambda: _(
+            "`{step}` says “{greeting}” (good night) but is sent at {time}").format(
+                step=step.name, greeting=night.group(), time=f"{local:%H:%M}"),
             unit=unit, weight=weight, times=times)
 
 
@@ -334,7 +353,7 @@ def _contract(findings: dict[str, _Findings], sender: str, kind: str, text: str,
     if verdicts is not None and key in verdicts:
         problem = verdicts[key]
     else:
-        problem = content_refusal(f"sender `{sender}`", limits, kind, text, project_dir)
+        problem = content_refusal(_("sender `{name}`").format(name=sender), limits, kind, text, project_dir)
         if verdicts is not None:
             verdicts[key] = problem
     if problem:
@@ -344,20 +363,20 @@ def _contract(findings: dict[str, _Findings], sender: str, kind: str, text: str,
 def _refused(findings: dict[str, _Findings], kind: str, step, group_id: str, problem: str, order, unit, weight,
              times) -> None:
     code = "E0502" if kind in ("text", "markdown") else "E0507"
-    findings[code].add(code, step, order, lambda: f"`{step.name}` for group `{group_id}`: {problem}",
-                       unit=unit, weight=weight, times=times)
+    findings[code].add(code, step, order, lambda: _("`{step}` for group `{group}`: {problem}").format(
+        step=step.name, group=group_id, problem=problem), unit=unit, weight=weight, times=times)
 
 
 HINTS = {
-    "E0304": "drop or move a step, or raise the playbook's `cap`",
-    "E0303": "move one of the steps, or lower the playbook's `gap`",
-    "W0302": "members notice a greeting that does not fit the hour: change the text or the time",
-    "E0502": "shorten the text, or split it into two steps",
-    "E0507": "`sopc senders` shows what each sender takes: how many articles a link message holds, which "
-             "attachments go with a text, how long a link's fields may be, how large an image; a link written as "
-             "text is three lines: URL, title, description",
-    "E0506": "a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
-             "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more",
+    "E0304": N_("drop or move a step, or raise the playbook's `cap`"),
+    "E0303": N_("move one of the steps, or lower the playbook's `gap`"),
+    "W0302": N_("members notice a greeting that does not fit the hour: change the text or the time"),
+    "E0502": N_("shorten the text, or split it into two steps"),
+    "E0507": N_("`sopc senders` shows what each sender takes: how many articles a link message holds, which "
+                "attachments go with a text, how long a link's fields may be, how large an image; a link written as "
+                "text is three lines: URL, title, description"),
+    "E0506": N_("a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
+                "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more"),
 }
 
 
@@ -370,14 +389,14 @@ def _library_anchors(program: Program) -> dict[tuple[str, str], tuple[str, objec
     for playbook in program.playbooks:
         for launch in playbook.launches:
             if launch.timeline.path not in own:
-                for _, step in launch.steps:  # by the compiled step's name: a repeated step's rounds are `name#2`
+                for _written, step in launch.steps:  # by the compiled step's name: a repeated step's rounds are `name#2`
                     anchors.setdefault((playbook.name, step.name), (launch.timeline.name.value, launch.launch.span))
         for trigger in playbook.ast.triggers:
             for item in trigger.steps:
                 timeline = program.timelines.get(item.timeline.value) if hasattr(item, "timeline") else None
                 if timeline is not None and timeline.path not in own:
                     for timeline_step in timeline.steps:
-                        for number, _ in rounds(timeline_step):
+                        for number, _shift in rounds(timeline_step):
                             anchors.setdefault((playbook.name, round_name(timeline_step.name.value, number)),
                                                (timeline.name.value, item.span))
     return anchors
@@ -390,21 +409,24 @@ def _report(findings: dict[str, _Findings], anchors: dict) -> Iterator[Diagnosti
         for finding in table.by_key.values():
             more = finding.count - 1
             groups = sum(finding.groups.values())
-            tail = f" (and {more} more time{'s' if more != 1 else ''} in {groups} group{'s' if groups != 1 else ''})" \
-                if more else ""
+            tail = _(" (and {times} in {groups})").format(
+                times=ngettext("{count} more time", "{count} more times", more).format(count=more),
+                groups=ngettext("{count} group", "{count} groups", groups).format(count=groups)) if more else ""
             step = finding.step
             anchor = anchors.get((step.playbook, step.name))
             if anchor is None:
-                yield make(code, finding.first + tail, step.span, HINTS[code])
+                yield make(code, finding.first + tail, step.span, _(HINTS[code]))
             else:
                 anchored.setdefault((anchor[0], anchor[1]), []).append((finding, finding.first + tail))
         # One diagnostic per `run`/`use` line, naming the library steps involved.
         for (timeline, span), items in anchored.items():
             first, message = items[0]
-            others = [f"`{f.step.name}`" for f, _ in items[1:]]
-            extra = f"; also {', '.join(others)}" if others else ""
+            others = [f"`{f.step.name}`" for f, _message in items[1:]]
             where = f"{first.step.span.path}:{first.step.span.line}"
-            yield make(code, f"timeline `{timeline}` ({where}): {message}{extra}", span, HINTS[code])
+            said = _("timeline `{timeline}` ({where}): {message}").format(timeline=timeline, where=where, message=message)
+            if others:
+                said = _("{message}; also {steps}").format(message=said, steps=", ".join(others))
+            yield make(code, said, span, _(HINTS[code]))
 
 
 def _daily_caps(program: Program) -> tuple[dict[str, int], list[Diagnostic]]:
@@ -420,8 +442,9 @@ def _daily_caps(program: Program) -> tuple[dict[str, int], list[Diagnostic]]:
             continue
         value = config.settings.get("daily_cap", default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            problems.append(error("E0506", f"sender `{name}`: `daily_cap` must be a whole number of at least 1",
-                                  config.span, f"the 企业群发 sends one customer group may get per day (default {default})"))
+            problems.append(error("E0506", _("sender `{name}`: `daily_cap` must be a whole number of at least 1").format(
+                name=name), config.span, _("the 企业群发 sends one customer group may get per day (default {default})").format(
+                    default=default)))
             continue
         caps[name] = value
     return caps, problems

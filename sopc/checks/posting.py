@@ -35,6 +35,7 @@ from typing import Iterator
 from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, within_window
 from sopc.core.diagnostics import Diagnostic, warning
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.timeutil import WEEKDAY_CN, localize, zone_or_default
 from sopc.plan.expand import planned_slots
 from sopc.plan.policy import counts_as_post
@@ -42,10 +43,10 @@ from sopc.plan.simulate import LEAD_IN, sent_messages
 from sopc.plan.triggers import plan_state
 from sopc.project.roster import Group
 
-MIN_HINT = ("add posts for that day (a step, or a day in a step's days), or lower the minimum; what counts is what "
-            "goes out to the group from every playbook, after quiet hours, the cap and the gap")
-PEAK_HINT = ("move those steps into the peak hours, or widen `peaks`; members read the group most then "
-             "(deferred posts count at the time they go out)")
+MIN_HINT = N_("add posts for that day (a step, or a day in a step's days), or lower the minimum; what counts is "
+               "what goes out to the group from every playbook, after quiet hours, the cap and the gap")
+PEAK_HINT = N_("move those steps into the peak hours, or widen `peaks`; members read the group most then "
+               "(deferred posts count at the time they go out)")
 SHOWN_OFF_PEAK = 3
 
 
@@ -87,11 +88,11 @@ def check_posts_and_peaks(program: Program, context: CheckContext) -> Iterator[D
         if rule.posts and rule.posts[0]:
             finding = _too_few(rule, weights, posts)
             if finding:
-                yield _report("W0341", finding, rule.span, MIN_HINT)
+                yield _report("W0341", finding, rule.span, _(MIN_HINT))
         if rule.peaks:
             finding = _off_peak(rule, weights, posts)
             if finding:
-                yield _report("W0342", finding, rule.span, PEAK_HINT)
+                yield _report("W0342", finding, rule.span, _(PEAK_HINT))
 
 
 def _rules(program: Program, start: dt.datetime, end: dt.datetime) -> list[_Rule]:
@@ -211,8 +212,10 @@ def _too_few(rule: _Rule, weights, posts) -> _Finding | None:
             count = len(per_day.get(day, ()))
             if count >= minimum:
                 continue
-            describe = lambda: (f"on {day} ({WEEKDAY_CN[day.weekday()]}) group `{rep.id}` gets "
-                                f"{_posts_word(count)}, fewer than the {minimum} of `posts {minimum}-{maximum}/day`")
+            describe = lambda: _("on {day} ({weekday}) group `{group}` gets {posts}, fewer than the {minimum} of "
+                                 "`{rule}`").format(day=day, weekday=WEEKDAY_CN[day.weekday()], group=rep.id,
+                                                    posts=_posts_word(count), minimum=minimum,
+                                                    rule=f"posts {minimum}-{maximum}/day")
             finding = _add(finding, (day, rep.id), describe, rep, weight)
     return finding
 
@@ -229,9 +232,12 @@ def _off_peak(rule: _Rule, weights, posts) -> _Finding | None:
             if 2 * len(off) <= len(sent):
                 continue
             shown = ", ".join(f"`{step}` {local:%H:%M}" for local, step in off[:SHOWN_OFF_PEAK])
-            more = f" and {len(off) - SHOWN_OFF_PEAK} more" if len(off) > SHOWN_OFF_PEAK else ""
-            describe = lambda: (f"on {day} ({WEEKDAY_CN[day.weekday()]}) {len(off)} of the {_posts_word(len(sent))} "
-                                f"to group `{rep.id}` go out outside the peak hours {windows}: {shown}{more}")
+            if len(off) > SHOWN_OFF_PEAK:
+                shown = _("{steps} and {more} more").format(steps=shown, more=len(off) - SHOWN_OFF_PEAK)
+            describe = lambda: _("on {day} ({weekday}) {off} of the {posts} to group `{group}` go out outside the peak "
+                                 "hours {windows}: {steps}").format(
+                day=day, weekday=WEEKDAY_CN[day.weekday()], off=len(off), posts=_posts_word(len(sent)), group=rep.id,
+                windows=windows, steps=shown)
             finding = _add(finding, (day, rep.id), describe, rep, weight)
     return finding
 
@@ -250,11 +256,13 @@ def _add(finding: _Finding | None, order: tuple, describe, rep: Group, weight: i
 
 
 def _posts_word(count: int) -> str:
-    return f"{count} post{'s' if count != 1 else ''}"
+    return ngettext("{count} post", "{count} posts", count).format(count=count)
 
 
 def _report(code: str, finding: _Finding, span, hint: str) -> Diagnostic:
     more = finding.days - 1
-    tail = (f" (and {more} more time{'s' if more != 1 else ''} in {finding.group_count} "
-            f"group{'s' if finding.group_count != 1 else ''})") if more else ""
+    tail = _(" (and {times} in {groups})").format(
+        times=ngettext("{count} more time", "{count} more times", more).format(count=more),
+        groups=ngettext("{count} group", "{count} groups", finding.group_count).format(count=finding.group_count)
+    ) if more else ""
     return warning(code, finding.first + tail, span, hint)

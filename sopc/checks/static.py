@@ -13,6 +13,7 @@ from sopc.lang import ast
 from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.senders import read_registry, sender_specs
 from sopc.compile.resolve import rounds
 from sopc.plan.expand import launch_anchor
@@ -33,20 +34,23 @@ def _quiet_text(playbook: CompiledPlaybook) -> str:
 
 def _quiet_hint(playbook: CompiledPlaybook) -> str:
     p = playbook.policy
-    fate = "skipped" if p.quiet_mode == "skip" else f"held until {p.quiet_end:%H:%M}"
-    return f"it would be {fate}; move the step, or change the playbook's `quiet` line (`quiet off` allows any hour)"
+    if p.quiet_mode == "skip":
+        return _("it would be skipped; move the step, or change the playbook's `quiet` line (`quiet off` allows "
+                 "any hour)")
+    return _("it would be held until {end}; move the step, or change the playbook's `quiet` line (`quiet off` "
+             "allows any hour)").format(end=f"{p.quiet_end:%H:%M}")
 
 
 def check_quiet_hours(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
     for playbook in program.playbooks:
         if playbook.policy.quiet_start is None:
             continue
-        for schedule_step, _ in playbook.schedule:
+        for schedule_step, _step in playbook.schedule:
             for moment in getattr(schedule_step.when, "times", ()):
                 if playbook.policy.in_quiet_hours(moment.time):
-                    yield error("E0301", f"`{schedule_step.name.value}` at {moment.text()} falls in "
-                                f"`{playbook.name}`'s quiet hours ({_quiet_text(playbook)})", moment.span,
-                                _quiet_hint(playbook))
+                    yield error("E0301", _("`{step}` at {time} falls in `{playbook}`'s quiet hours ({quiet})").format(
+                        step=schedule_step.name.value, time=moment.text(), playbook=playbook.name,
+                        quiet=_quiet_text(playbook)), moment.span, _quiet_hint(playbook))
         for launch in playbook.launches:
             yield from _launch_quiet(program, playbook, launch, context)
 
@@ -63,10 +67,15 @@ def _launch_quiet(program: Program, playbook: CompiledPlaybook, launch, context:
             moment = step_time(anchor, timeline_step.offset, timeline_step.at_time, playbook.zone, step.shift)
             if moment and playbook.policy.in_quiet_hours(moment.astimezone(playbook.zone).time()):
                 reported.add(step.written_name)
-                launched = f" (launched {anchor:%m-%d %H:%M})" if launch.launch.recurring else ""
-                yield error("E0301", f"step `{step.name}` of this launch falls at "
-                            f"{moment.astimezone(playbook.zone):%m-%d %H:%M}{launched}, in `{playbook.name}`'s "
-                            f"quiet hours ({_quiet_text(playbook)})", launch.launch.span, _quiet_hint(playbook))
+                if launch.launch.recurring:
+                    message = _("step `{step}` of this launch falls at {time} (launched {launched}), in "
+                                "`{playbook}`'s quiet hours ({quiet})")
+                else:
+                    message = _("step `{step}` of this launch falls at {time}, in `{playbook}`'s quiet hours ({quiet})")
+                yield error("E0301", message.format(
+                    step=step.name, time=f"{moment.astimezone(playbook.zone):%m-%d %H:%M}",
+                    launched=f"{anchor:%m-%d %H:%M}", playbook=playbook.name, quiet=_quiet_text(playbook)),
+                    launch.launch.span, _quiet_hint(playbook))
 
 
 def _checked_anchors(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
@@ -90,15 +99,16 @@ def check_local_times(program: Program, context: CheckContext) -> Iterator[Diagn
         last = context.end.astimezone(playbook.zone).date() + dt.timedelta(days=366)
         if not _has_clock_changes(playbook.zone, first, last):
             continue  # e.g. Asia/Shanghai: nothing to find, and expanding costs time
-        for schedule_step, _ in playbook.schedule:
+        for schedule_step, _step in playbook.schedule:
             reported: set[dt.time] = set()
             for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
                 problem = _dst_problem(wall, playbook)
                 if problem and wall.time() not in reported:
                     reported.add(wall.time())
-                    yield warning("W0309", f"`{schedule_step.name.value}` at {wall:%H:%M}: {problem}",
-                                  _time_span(schedule_step.when, wall.time()),
-                                  "pick a time outside the clock change (e.g. before 01:00 or after 03:00)")
+                    yield warning("W0309", _("`{step}` at {time}: {problem}").format(
+                        step=schedule_step.name.value, time=f"{wall:%H:%M}", problem=problem),
+                        _time_span(schedule_step.when, wall.time()),
+                        _("pick a time outside the clock change (e.g. before 01:00 or after 03:00)"))
 
 
 def _time_span(when: ast.When, moment: dt.time):
@@ -126,14 +136,15 @@ def _dst_problem(wall: dt.datetime, playbook: CompiledPlaybook) -> str | None:
     if is_nonexistent(wall, zone):
         shifted = localize(wall, zone)
         jump = shifted.replace(tzinfo=None) - wall
-        return (f"on {wall:%Y-%m-%d} that time does not exist in {playbook.zone_name} (the clocks jump forward "
-                f"{_fmt(jump)}), so it is sent at {shifted:%H:%M} (a local time that does not exist moves forward by "
-                f"the jump)")
+        return _("on {day} that time does not exist in {zone} (the clocks jump forward {jump}), so it is sent at "
+                 "{time} (a local time that does not exist moves forward by the jump)").format(
+                     day=f"{wall:%Y-%m-%d}", zone=playbook.zone_name, jump=_fmt(jump), time=f"{shifted:%H:%M}")
     if is_ambiguous(wall, zone):
         first = localize(wall, zone)
         back = first.utcoffset() - wall.replace(tzinfo=zone, fold=1).utcoffset()
-        return (f"on {wall:%Y-%m-%d} that time happens twice in {playbook.zone_name} (the clocks go back "
-                f"{_fmt(back)}), so it is sent once, at the first {wall:%H:%M} ({first.tzname()})")
+        return _("on {day} that time happens twice in {zone} (the clocks go back {back}), so it is sent once, "
+                 "at the first {time} ({offset})").format(day=f"{wall:%Y-%m-%d}", zone=playbook.zone_name,
+                                                          back=_fmt(back), time=f"{wall:%H:%M}", offset=first.tzname())
     return None
 
 
@@ -143,9 +154,10 @@ def check_timelines(program: Program, context: CheckContext) -> Iterator[Diagnos
         if timeline.max_length and offsets:
             length = max(offsets) - min(offsets)
             if length > timeline.max_length.delta:
-                yield error("E0305", f"timeline `{timeline.name.value}` runs {_fmt(length)} from its first step "
-                            f"to its last, longer than its maximum of {timeline.max_length.text}",
-                            timeline.max_length.span, "move steps closer to T, or raise `max`")
+                yield error("E0305", _("timeline `{timeline}` runs {length} from its first step to its last, longer "
+                                       "than its maximum of {maximum}").format(
+                    timeline=timeline.name.value, length=_fmt(length), maximum=timeline.max_length.text),
+                    timeline.max_length.span, _("move steps closer to T, or raise `max`"))
             else:
                 yield from _rounds_past_max(timeline, min(offsets), max(offsets))
         yield from _after_dissolve(timeline)
@@ -162,10 +174,11 @@ def _rounds_past_max(timeline: ast.Timeline, first: dt.timedelta, last: dt.timed
         for number, shift in rounds(step)[1:]:
             offset = step.offset + shift
             if max(last, offset) - min(first, offset) > limit:
-                yield error("E0305", f"round {number} of `{step.name.value}` comes at T{_signed(offset)}, "
-                            f"{_fmt(offset - first)} after the first step of timeline `{timeline.name.value}`, "
-                            f"past its maximum of {timeline.max_length.text}", step.repeat.span,
-                            f"send fewer rounds (`x{number - 1}`), closer together, or raise `max`")
+                yield error("E0305", _("round {number} of `{step}` comes at {at}, {after} after the first step of "
+                                       "timeline `{timeline}`, past its maximum of {maximum}").format(
+                    number=number, step=step.name.value, at=f"T{_signed(offset)}", after=_fmt(offset - first),
+                    timeline=timeline.name.value, maximum=timeline.max_length.text), step.repeat.span,
+                    _("send fewer rounds (`x{count}`), closer together, or raise `max`").format(count=number - 1))
                 break
 
 
@@ -181,15 +194,18 @@ def _after_dissolve(timeline: ast.Timeline) -> Iterator[Diagnostic]:
     end = min(dissolves)
     for step in timeline.steps:
         if step.offset is not None and step.offset > end:
-            yield error("E0306", f"step `{step.name.value}` ({step.offset_text}) comes after the group is dissolved "
-                        f"(T{_signed(end)})", step.span, "move it before the `dissolve group` step, or drop it")
+            yield error("E0306", _("step `{step}` ({offset}) comes after the group is dissolved ({end})").format(
+                step=step.name.value, offset=step.offset_text, end=f"T{_signed(end)}"), step.span,
+                _("move it before the `dissolve group` step, or drop it"))
             continue
         late = next(((n, s) for n, s in rounds(step)[1:] if step.offset is not None and step.offset + s > end), None)
         if late is not None:
             number, shift = late
-            yield error("E0306", f"round {number} of `{step.name.value}` (T{_signed(step.offset + shift)}) comes "
-                        f"after the group is dissolved (T{_signed(end)})", step.repeat.span,
-                        f"send fewer rounds (`x{number - 1}`), or move the `dissolve group` step later")
+            yield error("E0306", _("round {number} of `{step}` ({offset}) comes after the group is dissolved "
+                                   "({end})").format(number=number, step=step.name.value,
+                                                     offset=f"T{_signed(step.offset + shift)}", end=f"T{_signed(end)}"),
+                        step.repeat.span,
+                        _("send fewer rounds (`x{count}`), or move the `dissolve group` step later").format(count=number - 1))
 
 
 def _signed(delta: dt.timedelta) -> str:
@@ -202,8 +218,9 @@ def _duplicate_timeline_steps(timeline: ast.Timeline) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for step in timeline.steps:
         if step.name.value in seen:
-            yield error("E0209", f"step name `{step.name.value}` is used twice in timeline `{timeline.name.value}`",
-                        step.name.span, "step names identify messages (their ids); give each step its own name")
+            yield error("E0209", _("step name `{step}` is used twice in timeline `{timeline}`").format(
+                step=step.name.value, timeline=timeline.name.value), step.name.span,
+                _("step names identify messages (their ids); give each step its own name"))
         seen.add(step.name.value)
 
 
@@ -218,8 +235,9 @@ def check_launches(program: Program, context: CheckContext) -> Iterator[Diagnost
                 continue
             at = localize(dt.datetime.combine(a.at_date.date, a.at_time.time), playbook.zone)
             if at < context.now:
-                yield warning("W0307", f"this launch of `{a.timeline.value}` at {a.at_date.date} {a.at_time.text()} "
-                              f"is in the past", a.span, "change the date, or delete the line once the sale is over")
+                yield warning("W0307", _("this launch of `{timeline}` at {at} is in the past").format(
+                    timeline=a.timeline.value, at=f"{a.at_date.date} {a.at_time.text()}"), a.span,
+                    _("change the date, or delete the line once the sale is over"))
 
 
 def _recurring_launch(program: Program, playbook: CompiledPlaybook, launch, context: CheckContext
@@ -232,17 +250,23 @@ def _recurring_launch(program: Program, playbook: CompiledPlaybook, launch, cont
     last_day = _last_launch_day(a, playbook)
     if last_day is not None and last_day < today:
         by_until = a.window is not None and a.window.end is not None and a.window.end.date == last_day
-        yield warning("W0307", f"this recurring launch of `{a.timeline.value}` ended on {last_day}, in the past"
-                      + ("" if by_until else f" (the end of `{playbook.name}`'s `active` dates)"), a.span,
-                      "change its `until` date, or delete the line" if by_until else
-                      "change the playbook's `active` line, or delete the launch")
+        if by_until:
+            message = _("this recurring launch of `{timeline}` ended on {day}, in the past")
+            hint = _("change its `until` date, or delete the line")
+        else:
+            message = _("this recurring launch of `{timeline}` ended on {day}, in the past (the end of `{playbook}`'s "
+                        "`active` dates)")
+            hint = _("change the playbook's `active` line, or delete the launch")
+        yield warning("W0307", message.format(timeline=a.timeline.value, day=last_day, playbook=playbook.name),
+                      a.span, hint)
         return
     reversed_window = a.window and a.window.start and a.window.end and a.window.end.date < a.window.start.date
     if last_day is not None and not reversed_window and not _launches_between(program, playbook, a, today, last_day):
         first_day = a.window.start.date if a.window and a.window.start else today
-        yield warning("W0321", f"this recurring launch of `{a.timeline.value}` never launches: none of its days "
-                      f"falls between {max(first_day, today)} and {last_day}", a.span,
-                      "widen its `from` / `until` dates, or check its days and the playbook's `on holidays`")
+        yield warning("W0321", _("this recurring launch of `{timeline}` never launches: none of its days falls "
+                                 "between {first} and {last}").format(timeline=a.timeline.value,
+                                                                      first=max(first_day, today), last=last_day),
+                      a.span, _("widen its `from` / `until` dates, or check its days and the playbook's `on holidays`"))
         return
     yield from _overlapping_launches(program, playbook, launch, context)
 
@@ -277,11 +301,14 @@ def _overlapping_launches(program: Program, playbook: CompiledPlaybook, launch, 
         first = min(times)
         if previous is not None and first[0] < previous[1][0] and anchor >= context.start:
             (earlier, (end, end_step)), (begin, begin_step) = previous, first
-            yield warning("W0320", f"the launches of `{name}` at {earlier.astimezone(zone):%m-%d %H:%M} and "
-                          f"{anchor.astimezone(zone):%m-%d %H:%M} overlap in the same groups: the later one's "
-                          f"`{begin_step}` ({begin.astimezone(zone):%m-%d %H:%M}) comes before the earlier one's "
-                          f"`{end_step}` ({end.astimezone(zone):%m-%d %H:%M})", launch.launch.span,
-                          "launch it less often, or shorten the timeline so one launch ends before the next begins")
+            yield warning("W0320", _("the launches of `{timeline}` at {earlier} and {later} overlap in the same "
+                                     "groups: the later one's `{begin_step}` ({begin}) comes before the earlier "
+                                     "one's `{end_step}` ({end})").format(
+                timeline=name, earlier=f"{earlier.astimezone(zone):%m-%d %H:%M}",
+                later=f"{anchor.astimezone(zone):%m-%d %H:%M}", begin_step=begin_step,
+                begin=f"{begin.astimezone(zone):%m-%d %H:%M}", end_step=end_step, end=f"{end.astimezone(zone):%m-%d %H:%M}"),
+                launch.launch.span,
+                _("launch it less often, or shorten the timeline so one launch ends before the next begins"))
             return
         previous = (anchor, max(times))
 
@@ -318,7 +345,7 @@ def _unannounced_dates(playbook: CompiledPlaybook, calendar, first: dt.date, las
     rule of ``playbook`` meets whose answer is not final yet."""
     mode = normalize_policy(playbook.policy.holidays) or "keep"
     by_rule: dict = {}
-    for schedule_step, _ in playbook.schedule:
+    for schedule_step, _step in playbook.schedule:
         when, name = schedule_step.when, schedule_step.name.value
         day_sets = [d for d in when.days if d.workdays or d.holidays] if isinstance(when, ast.OnDays) else []
         if day_sets:
@@ -368,7 +395,7 @@ def _unannounced_move(calendar, day: dt.date, mode: str) -> int | None:
     """Moving a post off a holiday walks to the nearest workday: any day on
     the way (and the one it lands on) may still change."""
     step = dt.timedelta(days=-1 if mode == "before" else 1)
-    for _ in range(21):
+    for _day in range(21):
         day += step
         year = calendar.unannounced(day, asks="workday")
         if year or calendar.is_workday(day):
@@ -378,29 +405,33 @@ def _unannounced_move(calendar, day: dt.date, mode: str) -> int | None:
 
 def _coverage_warning(playbook: CompiledPlaybook, year: int, day: dt.date, step: str, rule: str, span) -> Diagnostic:
     when = f"{day} ({WEEKDAY_CN[day.weekday()]})"
-    if rule in ("工作日", "节假日"):
-        what = (f"`{step}` of `{playbook.name}` runs on {rule}, and whether {when} is "
-                f"{'a workday' if rule == '工作日' else 'a holiday'} may still change")
+    if rule == "工作日":
+        what = _("`{step}` of `{playbook}` runs on {rule}, and whether {when} is a workday may still change")
+    elif rule == "节假日":
+        what = _("`{step}` of `{playbook}` runs on {rule}, and whether {when} is a holiday may still change")
     else:
-        what = (f"`{playbook.name}` posts `{step}` on {when} under `{rule}`, and whether that day is a holiday "
-                "may still change")
-    return warning("W0308", f"China's holiday schedule for {year} is not announced yet: {what}", span,
-                   f"upgrade chinese-calendar once the State Council publishes {year}'s schedule, or list that "
-                   f"year's days in sopc.toml under [calendar] holidays / workdays")
+        what = _("`{playbook}` posts `{step}` on {when} under `{rule}`, and whether that day is a holiday may still "
+                 "change")
+    what = what.format(step=step, playbook=playbook.name, rule=rule, when=when)
+    return warning("W0308", _("China's holiday schedule for {year} is not announced yet: {what}").format(
+        year=year, what=what), span,
+        _("upgrade chinese-calendar once the State Council publishes {year}'s schedule, or list that year's days in "
+          "sopc.toml under [calendar] holidays / workdays").format(year=year))
 
 
 # ---- templates -----------------------------------------------------------------------
 
 def _steps_with_context(playbook: CompiledPlaybook) -> Iterator[tuple[Step, frozenset[str], str]]:
     base = ALWAYS_PROVIDED | set(playbook.variables)
-    for _, step in playbook.schedule:
-        yield step, base, "a scheduled step"
+    for _written, step in playbook.schedule:
+        yield step, base, _("a scheduled step")
     for launch in playbook.launches:
-        for _, step in launch.steps:
-            yield step, base | {"T"} | set(launch.variables), f"timeline `{launch.timeline.name.value}`"
+        for _written, step in launch.steps:
+            yield (step, base | {"T"} | set(launch.variables),
+                   _("timeline `{timeline}`").format(timeline=launch.timeline.name.value))
     for trigger in playbook.triggers:
-        for _, _, step in trigger.steps:
-            yield step, base | {"T", "member", "event"}, "a lifecycle step"
+        for _offset, _at, step in trigger.steps:
+            yield step, base | {"T", "member", "event"}, _("a lifecycle step")
 
 
 def _library_launch_steps(program: Program, playbook: CompiledPlaybook) -> dict[int, object]:
@@ -417,7 +448,7 @@ def _missing_on_run_line(program: Program, playbook: CompiledPlaybook) -> Iterat
     launches = _library_launch_steps(program, playbook)
     for launch in playbook.launches:
         provided = ALWAYS_PROVIDED | set(playbook.variables) | {"T"} | set(launch.variables)
-        for _, step in launch.steps:
+        for _written, step in launch.steps:
             if id(step) in launches and step.template is not None:
                 for name in sorted(step.template.variables - provided - set(step.variables)):
                     missing.setdefault((id(launch), name), []).append(step)
@@ -426,9 +457,11 @@ def _missing_on_run_line(program: Program, playbook: CompiledPlaybook) -> Iterat
         launch = by_id[launch_id]
         timeline, where = launch.timeline.name.value, steps[0].span
         names = ", ".join(f"`{s.name}`" for s in steps)
-        yield error("E0405", f"`{name}` has no value in timeline `{timeline}` launched here "
-                    f"(step{'s' if len(steps) > 1 else ''} {names}; {where.path}:{where.line})",
-                    launch.launch.span, f"give it a value on this line: `... with {name}=...`")
+        yield error("E0405", ngettext("`{name}` has no value in timeline `{timeline}` launched here (step {steps}; "
+                                      "{where})", "`{name}` has no value in timeline `{timeline}` launched here "
+                                      "(steps {steps}; {where})", len(steps)).format(
+            name=name, timeline=timeline, steps=names, where=f"{where.path}:{where.line}"),
+            launch.launch.span, _("give it a value on this line: `... with {name}=...`").format(name=name))
 
 
 def check_template_variables(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
@@ -451,10 +484,10 @@ def check_template_variables(program: Program, context: CheckContext) -> Iterato
             for attribute in sorted(step.template.attribute_uses().get("group", frozenset()) - columns):
                 if (id(step.template), "group." + attribute) not in seen:
                     seen.add((id(step.template), "group." + attribute))
-                    yield error("E0407", f"`group.{attribute}`: no group of `{playbook.name}` has a `{attribute}` "
-                                "column in the roster",
+                    yield error("E0407", _("`group.{attribute}`: no group of `{playbook}` has a `{attribute}` "
+                                           "column in the roster").format(attribute=attribute, playbook=playbook.name),
                                 _name_span(program.project.sources, _content_span(step), f"group.{attribute}"),
-                                did_you_mean(attribute, columns) or "add the column to the roster")
+                                did_you_mean(attribute, columns) or _("add the column to the roster"))
 
 
 def _roster_columns(playbook: CompiledPlaybook) -> set[str]:
@@ -477,20 +510,23 @@ def _content_span(step: Step):
 def _unknown_variable(name: str, step: Step, provided, where: str, playbook: CompiledPlaybook,
                       sources=None) -> Diagnostic:
     if name in ("member", "event"):
-        hint = f"`{name}` exists only in lifecycle steps (under `on member.joined` and the like)"
+        hint = _("`{name}` exists only in lifecycle steps (under `on member.joined` and the like)").format(name=name)
     elif name == "T":
-        hint = "`T` exists only in timeline steps launched with `run`"
+        hint = _("`T` exists only in timeline steps launched with `run`")
     elif name == "round":
-        hint = "`round` exists only in repeated steps: `T+15m every 15m x3 lottery \"第 {{ round }} 轮\"`"
+        hint = _("`round` exists only in repeated steps: `T+15m every 15m x3 lottery \"第 {{ round }} 轮\"`")
     else:
-        hint = did_you_mean(name, provided) or (
-            f"give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "
-            f"or `with {name}=...` on the `run` line")
-    message = f"`{name}` has no value in {where} of `{playbook.name}` (step `{step.name}`"
+        hint = did_you_mean(name, provided) or _(
+            "give it a value: `{name}=...` on the step, `vars {name}=...` in the playbook, "
+            "or `with {name}=...` on the `run` line").format(name=name)
     in_file = step.template.variable_span(name)
     if in_file is not None and in_file.path != step.span.path:  # a template file: point into it
-        return error("E0405", f"{message} at {step.span.path}:{step.span.line})", in_file, hint)
-    return error("E0405", message + ")", _name_span(sources, _content_span(step), name), hint)
+        message = _("`{name}` has no value in {where} of `{playbook}` (step `{step}` at {at})").format(
+            name=name, where=where, playbook=playbook.name, step=step.name, at=f"{step.span.path}:{step.span.line}")
+        return error("E0405", message, in_file, hint)
+    message = _("`{name}` has no value in {where} of `{playbook}` (step `{step}`)").format(
+        name=name, where=where, playbook=playbook.name, step=step.name)
+    return error("E0405", message, _name_span(sources, _content_span(step), name), hint)
 
 
 _JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
@@ -522,7 +558,7 @@ def static_render_problems(program: Program) -> set:
     spans = set()
     for playbook in program.playbooks:
         columns = _roster_columns(playbook)
-        for step, provided, _ in _steps_with_context(playbook):
+        for step, provided, _where in _steps_with_context(playbook):
             template = step.template
             if template is None:
                 continue
@@ -535,13 +571,13 @@ def static_render_problems(program: Program) -> set:
 def check_mentions(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
     seen: set = set()
     for playbook in program.playbooks:
-        plain = [step for _, step in playbook.schedule] + [s for l in playbook.launches for _, s in l.steps]
+        plain = [step for _written, step in playbook.schedule] + [s for l in playbook.launches for _t, s in l.steps]
         for step in plain:
             for mention in getattr(step.body, "mentions", ()):
                 if mention.is_member:
-                    yield error("E0410", f"`@{mention.target}` mentions the member an event is about, but "
-                                f"`{step.name}` is not a lifecycle step", mention.span,
-                                "use `@all`, a user id, or move the step under `on member.joined`")
+                    yield error("E0410", _("`@{mention}` mentions the member an event is about, but `{step}` is not "
+                                           "a lifecycle step").format(mention=mention.target, step=step.name),
+                                mention.span, _("use `@all`, a user id, or move the step under `on member.joined`"))
         for step in playbook.all_steps():
             for mention in getattr(step.body, "mentions", ()):
                 if mention.span not in seen:
@@ -557,10 +593,11 @@ def _role_lookalike(mention) -> Iterator[Diagnostic]:
     word = mention.target
     if mention_role(word) or (word.isascii() and not did_you_mean(word, ROLE_WORDS)):
         return
-    yield warning("W0411", f"`@{word}` is not a mention word sopc knows: it would be sent as the user id `{word}`, "
-                  "which notifies nobody", mention.span,
-                  " ".join(filter(None, [did_you_mean(word, ROLE_WORDS), f"mention words: {mention_words_text()}; "
-                                         "anything else is a user id or a mobile number, sent as written"])))
+    words = _("mention words: {words}; anything else is a user id or a mobile number, sent as written").format(
+        words=mention_words_text())
+    yield warning("W0411", _("`@{word}` is not a mention word sopc knows: it would be sent as the user id `{word}`, "
+                             "which notifies nobody").format(word=word), mention.span,
+                  " ".join(filter(None, [did_you_mean(word, ROLE_WORDS), words])))
 
 
 def _owner_missing(playbook: CompiledPlaybook, step: Step) -> Iterator[Diagnostic]:
@@ -570,10 +607,13 @@ def _owner_missing(playbook: CompiledPlaybook, step: Step) -> Iterator[Diagnosti
         return
     missing = [group.id for group in playbook.groups if not group.owner]
     if missing:
-        shown = ", ".join(f"`{g}`" for g in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        yield error("E0412", f"`@{owners[0].target}` mentions the group's owner, but the roster names no owner for "
-                    f"{shown} (step `{step.name}` of `{playbook.name}`)", owners[0].span,
-                    "fill the roster's `owner` (群主) column with the owner's user id")
+        shown = ", ".join(f"`{g}`" for g in missing[:5])
+        if len(missing) > 5:
+            shown = _("{groups} and {more} more").format(groups=shown, more=len(missing) - 5)
+        yield error("E0412", _("`@{mention}` mentions the group's owner, but the roster names no owner for {groups} "
+                               "(step `{step}` of `{playbook}`)").format(
+            mention=owners[0].target, groups=shown, step=step.name, playbook=playbook.name), owners[0].span,
+            _("fill the roster's `owner` (群主) column with the owner's user id"))
 
 
 def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diagnostic]:
@@ -585,11 +625,13 @@ def check_sender_kinds(program: Program, context: CheckContext) -> Iterator[Diag
         if config.kind in registry.installed:
             continue
         if config.kind in registry.problems:  # installed, but its plugin is broken
-            yield error("E0501", f"sender `{name}`: {registry.problems[config.kind]}", _kind_span(config),
-                        "fix or reinstall the package that registers it (`sopc senders` lists every kind)")
+            yield error("E0501", _("sender `{name}`: {problem}").format(name=name, problem=registry.problems[config.kind]),
+                        _kind_span(config),
+                        _("fix or reinstall the package that registers it (`sopc senders` lists every kind)"))
             continue
-        hint = did_you_mean(config.kind, kinds) or f"kinds: {', '.join(kinds)}"
-        yield error("E0501", f"sender `{name}` has an unknown kind `{config.kind}`", _kind_span(config), hint)
+        hint = did_you_mean(config.kind, kinds) or _("kinds: {kinds}").format(kinds=", ".join(kinds))
+        yield error("E0501", _("sender `{name}` has an unknown kind `{kind}`").format(name=name, kind=config.kind),
+                    _kind_span(config), hint)
 
 
 def _kind_span(config):
@@ -609,8 +651,9 @@ def check_senders(program: Program, context: CheckContext) -> Iterator[Diagnosti
             if kind is None:
                 if name != playbook.sender and ("unknown", name) not in reported:  # playbook's own: E0201 already
                     reported.add(("unknown", name))
-                    yield error("E0201", f"group `{group.id}` names sender `{name}`, which sopc.toml does not declare",
-                                group.span, did_you_mean(name, senders) or "declare it under [senders]")
+                    yield error("E0201", _("group `{group}` names sender `{name}`, which sopc.toml does not "
+                                           "declare").format(group=group.id, name=name),
+                                group.span, did_you_mean(name, senders) or _("declare it under [senders]"))
                 continue
             if kind not in specs:  # unknown kind: the sender-kinds check reports it
                 continue
@@ -633,10 +676,10 @@ def _staff_sender_carries(playbook, senders, specs, reported: set) -> Iterable[D
 def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Iterable[Diagnostic]:
     if group.external and not limits.external_groups and ("external", sender) not in reported:
         reported.add(("external", sender))
-        yield error("E0504", f"`{group.id}` is an external customer group; sender `{sender}` "
-                    f"({_kind_label(limits)}) cannot post there", group.span,
-                    "a WeCom group robot cannot join groups with WeChat users: use a `wecom-groupmsg` "
-                    "(企业群发) or `remind` sender for those groups")
+        yield error("E0504", _("`{group}` is an external customer group; sender `{sender}` ({kind}) cannot post "
+                               "there").format(group=group.id, sender=sender, kind=_kind_label(limits)), group.span,
+                    _("a WeCom group robot cannot join groups with WeChat users: use a `wecom-groupmsg` "
+                      "(企业群发) or `remind` sender for those groups"))
     if ("steps", sender) not in reported:  # what the steps need of the sender: once per sender, not per group
         reported.add(("steps", sender))
         yield from _steps_carried(playbook, sender, limits, reported)
@@ -644,14 +687,14 @@ def _sender_limits(playbook, group, sender: str, limits, reported: set) -> Itera
 
 
 KIND_HINTS = {
-    "image": "; a bot that needs an uploaded image key (Feishu's image_key, DingTalk's media) cannot take a picture "
-             "from sopc: send `link url=... title=... picurl=...` (a link with a picture), or use a `wecom-bot` "
-             "or `remind` sender; 企业群发 takes a picture already uploaded to WeCom as an attachment "
-             "(`image media_id=...`)",
-    "miniprogram": "; a mini-program card goes out only through 企业群发 (`wecom-groupmsg`): a group bot cannot "
-                   "send one (or use a `remind` sender, and the owner posts it)",
-    "attachments": "; a text with attachments is one 企业群发 (`wecom-groupmsg`) send: for a bot, make each "
-                   "attachment its own step",
+    "image": N_("a bot that needs an uploaded image key (Feishu's image_key, DingTalk's media) cannot take a picture "
+                "from sopc: send `link url=... title=... picurl=...` (a link with a picture), or use a `wecom-bot` "
+                "or `remind` sender; 企业群发 takes a picture already uploaded to WeCom as an attachment "
+                "(`image media_id=...`)"),
+    "miniprogram": N_("a mini-program card goes out only through 企业群发 (`wecom-groupmsg`): a group bot cannot "
+                      "send one (or use a `remind` sender, and the owner posts it)"),
+    "attachments": N_("a text with attachments is one 企业群发 (`wecom-groupmsg`) send: for a bot, make each "
+                      "attachment its own step"),
 }
 
 
@@ -665,8 +708,11 @@ def _steps_carried(playbook, sender: str, limits, reported: set) -> Iterable[Dia
         yield from _member_steps_carried(step, sender, limits, reported)
         if step.kind not in limits.kinds and ("kind", step.name, sender) not in reported:
             reported.add(("kind", step.name, sender))
-            yield error("E0505", f"sender `{sender}` cannot send `{step.kind}` messages (step `{step.name}`)",
-                        step.span, f"it sends: {', '.join(sorted(limits.kinds))}{KIND_HINTS.get(step.kind, '')}")
+            hint = _("it sends: {kinds}").format(kinds=", ".join(sorted(limits.kinds)))
+            if step.kind in KIND_HINTS:
+                hint = _("{hint}; {more}").format(hint=hint, more=_(KIND_HINTS[step.kind]))
+            yield error("E0505", _("sender `{sender}` cannot send `{kind}` messages (step `{step}`)").format(
+                sender=sender, kind=step.kind, step=step.name), step.span, hint)
         if step.kind in limits.kinds:
             yield from _mentions_carried(step, sender, limits, reported)
 
@@ -676,26 +722,29 @@ def _member_steps_carried(step: Step, sender: str, limits, reported: set) -> Ite
     member` through one that hands actions to a person."""
     if step.private and not limits.private and ("private", step.name, sender) not in reported:
         reported.add(("private", step.name, sender))
-        yield error("E0520", f"step `{step.name}` is sent `to member`, but sender `{sender}` cannot send a private "
-                    "(1:1) message: it posts only in the group", step.body.to_member.span,
-                    "a group bot (wecom-bot, feishu, dingtalk, slack) cannot message one member: send the playbook "
-                    "through a `wecom-groupmsg` sender (企业群发 to the member) or a `remind` sender (the owner "
-                    "sends it privately), or drop `to member` to post it in the group")
+        yield error("E0520", _("step `{step}` is sent `to member`, but sender `{sender}` cannot send a private "
+                               "(1:1) message: it posts only in the group").format(step=step.name, sender=sender),
+                    step.body.to_member.span,
+                    _("a group bot (wecom-bot, feishu, dingtalk, slack) cannot message one member: send the playbook "
+                      "through a `wecom-groupmsg` sender (企业群发 to the member) or a `remind` sender (the owner "
+                      "sends it privately), or drop `to member` to post it in the group"))
     if step.action and "action" not in limits.kinds and ("action", step.name, sender) not in reported:
         reported.add(("action", step.name, sender))
-        what, why, hint = _ACTION_WORDS[step.action]
-        yield error("E0521", f"step `{step.name}` {what}, but sender `{sender}` cannot hand that to a person: {why}",
-                    step.body.span, f"send the playbook through a `remind` sender: it {hint}")
+        message, hint = _ACTION_WORDS[step.action]
+        yield error("E0521", _(message).format(step=step.name, sender=sender), step.body.span, _(hint))
 
 
-# What each action asks of a person, for E0521: (the step ..., why no sender does it, what `remind` does).
+# What each action asks of a person, for E0521: (what the step does and why no sender does it, what `remind` does).
 _ACTION_WORDS = {
-    "remove": ("removes a member", "no bot or API removes members for sopc",
-               "asks the group's owner to remove the member"),
-    "dissolve": ("dissolves the group", "no bot or API dissolves a group for sopc",
-                 "asks the group's owner to dissolve it"),
-    "remind": ("reminds staff", "the reminder would fail at every delivery",
-               "posts the reminder where staff read it"),
+    "remove": (N_("step `{step}` removes a member, but sender `{sender}` cannot hand that to a person: no bot or API "
+                  "removes members for sopc"),
+               N_("send the playbook through a `remind` sender: it asks the group's owner to remove the member")),
+    "dissolve": (N_("step `{step}` dissolves the group, but sender `{sender}` cannot hand that to a person: no bot "
+                    "or API dissolves a group for sopc"),
+                 N_("send the playbook through a `remind` sender: it asks the group's owner to dissolve it")),
+    "remind": (N_("step `{step}` reminds staff, but sender `{sender}` cannot hand that to a person: the reminder "
+                  "would fail at every delivery"),
+               N_("send the playbook through a `remind` sender: it posts the reminder where staff read it")),
 }
 
 
@@ -707,10 +756,11 @@ def _mentions_carried(step: Step, sender: str, limits, reported: set) -> Iterabl
         if form in carried_forms(limits, step.kind) or ("mention", step.name, sender, form) in reported:
             continue
         reported.add(("mention", step.name, sender, form))
-        yield error("E0503", f"`@{mention.target}` cannot be sent in a `{step.kind}` message by sender `{sender}` "
-                    f"(step `{step.name}`): it would fail at every delivery", mention.span,
-                    f"{carried_where(limits, form)}; drop the mention, or send the step through a sender that "
-                    "carries it (`sopc senders` lists them)")
+        yield error("E0503", _("`@{mention}` cannot be sent in a `{kind}` message by sender `{sender}` (step "
+                               "`{step}`): it would fail at every delivery").format(
+            mention=mention.target, kind=step.kind, sender=sender, step=step.name), mention.span,
+            _("{where}; drop the mention, or send the step through a sender that carries it (`sopc senders` lists "
+              "them)").format(where=carried_where(limits, form)))
 
 
 def _written_form(word: str) -> str:
@@ -724,9 +774,10 @@ def _needed_fields(playbook, group, sender: str, limits, reported: set) -> Itera
     for column, why in limits.needs.items():
         if not getattr(group, column, None) and ("needs", group.id, sender, column) not in reported:
             reported.add(("needs", group.id, sender, column))
-            yield error("E0508", f"group `{group.id}` has no {column} in the roster, and sender `{sender}` needs one "
-                        f"({playbook.name} sends there through it)", group.span, why)
+            yield error("E0508", _("group `{group}` has no {column} in the roster, and sender `{sender}` needs one "
+                                   "({playbook} sends there through it)").format(
+                group=group.id, column=column, sender=sender, playbook=playbook.name), group.span, _(why))
 
 
 def _kind_label(limits) -> str:
-    return getattr(limits, "kind", "a group bot")
+    return getattr(limits, "kind", None) or _("a group bot")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
+from sopc.core.i18n import _
 from sopc.core.limits import MAX_IMAGE_BYTES, size_text
 from sopc.lang.parser import cache_dir
 
@@ -62,7 +63,7 @@ def image_text(image: Image) -> str:
 def read_image(source: str, project_dir: Path, fetch: Callable[[str], bytes] | None = None) -> Image:
     """The picture ``source`` names; :class:`ImageProblem` says why not."""
     if not source.strip():
-        raise ImageProblem("an image needs a path in the project or an http(s) URL")
+        raise ImageProblem(_("an image needs a path in the project or an http(s) URL"))
     if source.startswith(URL_PREFIXES):
         data = (fetch or fetch_url)(source)
         image = checked(source, data, shown_url(source))
@@ -75,18 +76,18 @@ def read_project_file(source: str, project_dir: Path) -> bytes:
     root = project_dir.resolve()
     path = (root / source).resolve()
     if not path.is_relative_to(root):
-        raise ImageProblem(f"image `{source}` is outside the project folder: sopc sends only pictures kept in the "
-                           "project (copy it in, or give an http(s) URL)")
+        raise ImageProblem(_("image `{image}` is outside the project folder: sopc sends only pictures kept in the "
+                             "project (copy it in, or give an http(s) URL)").format(image=source))
     try:
         if path.exists() and not path.is_file():  # a folder, a FIFO, a device: nothing to send, never opened
-            raise ImageProblem(f"image `{source}` is not a file")
+            raise ImageProblem(_("image `{image}` is not a file").format(image=source))
         size = path.stat().st_size
         if size > MAX_IMAGE_BYTES:
             raise ImageProblem(too_big(source, size))
         with path.open("rb") as handle:
             return handle.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
-        raise ImageProblem(f"cannot read image `{source}`: {exc.strerror or exc}") from None
+        raise ImageProblem(_("cannot read image `{image}`: {error}").format(image=source, error=exc.strerror or exc)) from None
 
 
 def checked(source: str, data: bytes, shown: str) -> Image:
@@ -94,7 +95,7 @@ def checked(source: str, data: bytes, shown: str) -> Image:
         raise ImageProblem(too_big(shown, len(data)))
     kind = image_type(data)
     if kind is None:
-        raise ImageProblem(f"image `{shown}` is not a JPG or PNG picture")
+        raise ImageProblem(_("image `{image}` is not a JPG or PNG picture").format(image=shown))
     return Image(source=source, size=len(data), type=kind, md5=hashlib.md5(data).hexdigest(), data=data)
 
 
@@ -103,7 +104,8 @@ def image_type(data: bytes) -> str | None:
 
 
 def too_big(shown: str, size: int) -> str:
-    return f"image `{shown}` is {size_words(size)} ({size} bytes), over the limit of {size_text(MAX_IMAGE_BYTES)}"
+    return _("image `{image}` is {size} ({bytes} bytes), over the limit of {limit}").format(
+        image=shown, size=size_words(size), bytes=size, limit=size_text(MAX_IMAGE_BYTES))
 
 
 def size_words(size: int) -> str:
@@ -125,19 +127,21 @@ def fetch_url(url: str, timeout: float | None = None) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout or FETCH_SECONDS) as reply:  # noqa: S310 (http(s) only: checked above)
             kind = reply.headers.get_content_type()
             if kind not in CONTENT_TYPES:
-                raise ImageProblem(f"image `{shown}` is served as `{kind}`, not a JPG or PNG picture")
+                raise ImageProblem(_("image `{image}` is served as `{kind}`, not a JPG or PNG picture").format(
+                    image=shown, kind=kind))
             length = reply.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_IMAGE_BYTES:
                 raise ImageProblem(too_big(shown, int(length)))
             return reply.read(MAX_IMAGE_BYTES + 1)
     except urllib.error.HTTPError as exc:
-        raise ImageProblem(f"cannot fetch image `{shown}`: HTTP {exc.code}") from None
+        raise ImageProblem(_("cannot fetch image `{image}`: {error}").format(image=shown, error=f"HTTP {exc.code}")) from None
     except TimeoutError:
-        raise ImageProblem(f"cannot fetch image `{shown}`: no answer within {timeout or FETCH_SECONDS:g} s") from None
+        raise ImageProblem(_("cannot fetch image `{image}`: no answer within {seconds} s").format(
+            image=shown, seconds=f"{timeout or FETCH_SECONDS:g}")) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         reason = getattr(reason, "strerror", None) or reason  # "Connection refused", not "[Errno 111] ..."
-        raise ImageProblem(f"cannot fetch image `{shown}`: {reason}") from None
+        raise ImageProblem(_("cannot fetch image `{image}`: {error}").format(image=shown, error=reason)) from None
 
 
 def shown_url(url: str) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sopc.lang import ast
 from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.i18n import N_, _
 from sopc.project.loader import Project, display_path, std_timelines
 from sopc.project.roster import Group
 from sopc.compile import media
@@ -28,12 +29,14 @@ from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 DEFAULT_SENDER = "console"
 # Where a step has no member to address (E0230), in the words of the message.
 NOT_A_MEMBER_EVENT = {
-    "schedule": "a scheduled step, posted to whole groups",
-    "launch": "in timeline `{timeline}`, launched with `run` for whole groups",
-    "event": "under `on {event}`, an event about the group, not a member",
+    "schedule": N_("a scheduled step, posted to whole groups"),
+    "launch": N_("in timeline `{timeline}`, launched with `run` for whole groups"),
+    "event": N_("under `on {event}`, an event about the group, not a member"),
 }
-IMAGE_HINT = ("an image is a JPG or PNG of at most 2 MiB: a path inside the project (read from the project folder) "
-              "or an http(s) URL, fetched when sopc checks, plans or runs")
+IMAGE_HINT = N_("an image is a JPG or PNG of at most 2 MiB: a path inside the project (read from the project folder) "
+                "or an http(s) URL, fetched when sopc checks, plans or runs")
+# What _unique names in its messages.
+DEFINED_WORDS = {"timeline": N_("timeline"), "template": N_("template"), "playbook": N_("playbook")}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,12 +201,14 @@ def _check_imported_names(project: Project) -> list[Diagnostic]:
                 if name.value in defined:
                     continue
                 elsewhere = std_timelines().get(name.value)
-                hint = (f'`{name.value}` is in `{elsewhere}`: `import {name.value} from "{elsewhere}"`'
-                        if elsewhere and elsewhere != imp.path else
-                        did_you_mean(name.value, defined) or
-                        (f"it defines: {', '.join(f'`{d}`' for d in defined)}" if defined else "it defines nothing"))
-                problems.append(error("E0213", f"`{imp.path}` has no timeline or template `{name.value}`",
-                                      name.span, hint))
+                if elsewhere and elsewhere != imp.path:
+                    hint = _('`{name}` is in `{file}`: `import {name} from "{file}"`').format(name=name.value, file=elsewhere)
+                else:
+                    hint = did_you_mean(name.value, defined) or (
+                        _("it defines: {names}").format(names=", ".join(f"`{d}`" for d in defined)) if defined
+                        else _("it defines nothing"))
+                problems.append(error("E0213", _("`{file}` has no timeline or template `{name}`").format(
+                    file=imp.path, name=name.value), name.span, hint))
     return problems
 
 
@@ -212,9 +217,9 @@ def compile_program(project: Project) -> Program:
     resolver.diagnostics += _check_imported_names(project)
     if not project.files and not any(d.code == "E0607" for d in project.diagnostics):
         resolver.diagnostics.append(error(
-            "E0609", "found no .sop files to check",
-            hint=f"playbooks are .sop files in the project folder (`{display_path(project.root)}`) or its "
-                 "`playbooks` folder, or the files you name; `sopc init DIR` writes a working example"))
+            "E0609", _("found no .sop files to check"),
+            hint=_("playbooks are .sop files in the project folder (`{folder}`) or its `playbooks` folder, or the "
+                   "files you name; `sopc init DIR` writes a working example").format(folder=display_path(project.root))))
     playbooks = tuple(resolver.playbook(pb) for f in project.files for pb in f.playbooks)
     resolver.check_duplicate_playbooks(playbooks)
     resolver.check_member_counts()
@@ -238,8 +243,9 @@ class _Resolver:
         all_stages = [s for f in every_file for s in f.stages]
         self.stages = all_stages[0] if all_stages else None
         for extra in all_stages[1:]:
-            self.diagnostics.append(error("E0217", "the group stages are declared twice", extra.span,
-                                          f"keep one `stages` block (the first is in {all_stages[0].path})"))
+            self.diagnostics.append(error("E0217", _("the group stages are declared twice"), extra.span,
+                                          _("keep one `stages` block (the first is in {file})").format(
+                                              file=all_stages[0].path)))
         senders = project.config.senders
         self.default_sender = next(iter(senders), DEFAULT_SENDER)
         self._compiled: dict[int, tuple[CompiledTemplate | None, list[Diagnostic]]] = {}
@@ -258,19 +264,22 @@ class _Resolver:
                 if name.span.path in library and first.path not in library:
                     # The clash is with an imported file the user cannot edit: point at their own.
                     self.diagnostics.append(error(
-                        code, f"{what} `{name.value}` is also defined in `{name.span.path}`, which is imported",
-                        first, f"rename yours (`{name.span.path}` defines it at line {name.span.line})"))
+                        code, _("{what} `{name}` is also defined in `{file}`, which is imported").format(
+                            what=_(DEFINED_WORDS[what]), name=name.value, file=name.span.path),
+                        first, _("rename yours (`{file}` defines it at line {line})").format(
+                            file=name.span.path, line=name.span.line)))
                 else:
-                    self.diagnostics.append(error(code, f"{what} `{name.value}` is defined twice", name.span,
-                                                  f"the first is at {first.path}:{first.line}; rename one"))
+                    self.diagnostics.append(error(code, _("{what} `{name}` is defined twice").format(
+                        what=_(DEFINED_WORDS[what]), name=name.value), name.span,
+                        _("the first is at {where}; rename one").format(where=f"{first.path}:{first.line}")))
             seen.setdefault(name.value, name)
         return table
 
     # ---- playbooks -------------------------------------------------------------------
     def playbook(self, pb: ast.Playbook) -> CompiledPlaybook:
         for span in pb.repeated_settings:
-            self.diagnostics.append(warning("W0215", "this setting is written twice; the last one counts", span,
-                                            "delete the line you do not mean"))
+            self.diagnostics.append(warning("W0215", _("this setting is written twice; the last one counts"), span,
+                                            _("delete the line you do not mean")))
         zone_name, zone = self._zone(pb)
         variables = {a.key: a.value for a in pb.variables}
         groups = self._audience(pb.audience, pb.span) if pb.audience else self._no_audience(pb)
@@ -279,7 +288,7 @@ class _Resolver:
             ast=pb, name=pb.name.value, zone=zone, zone_name=zone_name, groups=groups, sender=sender,
             staff_sender=self._sender(pb.staff),
             policy=self._policy(pb), variables=variables,
-            schedule=tuple((s, self.step(pb.name.value, s.name, s.body, NOT_A_MEMBER_EVENT["schedule"]))
+            schedule=tuple((s, self.step(pb.name.value, s.name, s.body, _(NOT_A_MEMBER_EVENT["schedule"])))
                            for s in pb.steps),
             launches=tuple(l for l in (self._launch(pb, launch) for launch in pb.launches) if l),
             triggers=tuple(self._trigger(pb, t) for t in pb.triggers),
@@ -307,9 +316,10 @@ class _Resolver:
                 continue  # a misspelt stage: E0203 says so
             reported.add(id(limit))
             self.diagnostics.append(warning(
-                "W0236", f"these steps never go out: they are for {', '.join(n.value for n in limit.names)}, "
-                f"and playbook `{pb.name.value}` sends only in {', '.join(sorted(compiled.stages))}",
-                limit.span, "name a stage the `to ... in stage` line allows, or widen that line"))
+                "W0236", _("these steps never go out: they are for {stages}, and playbook `{playbook}` sends only "
+                           "in {allowed}").format(stages=", ".join(n.value for n in limit.names), playbook=pb.name.value,
+                                                  allowed=", ".join(sorted(compiled.stages))),
+                limit.span, _("name a stage the `to ... in stage` line allows, or widen that line")))
 
     def _stages_unknown(self, pb: ast.Playbook, compiled: CompiledPlaybook) -> None:
         """W0237: groups an `in stage` step reaches with no roster `created`
@@ -320,12 +330,15 @@ class _Resolver:
         if not undated:
             return
         limit = pb.audience_stages or next(s.stages for s in pb.steps if s.stages is not None)
-        who = (f"group `{undated[0]}` has" if len(undated) == 1 else
-               f"groups `{undated[0]}` and {len(undated) - 1} more have")
+        if len(undated) == 1:
+            message = _("group `{group}` has no `created` day in the roster: until an event of theirs is recorded "
+                        "they have no stage, and `in stage` steps skip them")
+        else:
+            message = _("groups `{group}` and {more} more have no `created` day in the roster: until an event of "
+                        "theirs is recorded they have no stage, and `in stage` steps skip them")
         self.diagnostics.append(warning(
-            "W0237", f"{who} no `created` day in the roster: until an event of theirs is recorded they have "
-            "no stage, and `in stage` steps skip them", limit.span,
-            "add a `created` column (建群日期) to the roster with the day each group was created"))
+            "W0237", message.format(group=undated[0], more=len(undated) - 1), limit.span,
+            _("add a `created` column (建群日期) to the roster with the day each group was created")))
 
     def _stage_limit(self, limit: ast.StageLimit | None) -> frozenset[str] | None:
         """`in stage A, B`: its names, each a stage of the `stages` block
@@ -334,9 +347,9 @@ class _Resolver:
             return None
         if self.stages is None:
             self.diagnostics.append(error(
-                "E0235", "`in stage` needs the group stages, and no `stages` block declares them", limit.span,
-                "declare them in a `stages` block at the left margin, e.g. `stages` with `成熟期 otherwise` "
-                "indented under it; or delete `in stage ...`"))
+                "E0235", _("`in stage` needs the group stages, and no `stages` block declares them"), limit.span,
+                _("declare them in a `stages` block at the left margin, e.g. `stages` with `成熟期 otherwise` "
+                  "indented under it; or delete `in stage ...`")))
             return frozenset(n.value for n in limit.names)
         for name in limit.names:
             self._known_stage(name.value, name.span)
@@ -346,13 +359,14 @@ class _Resolver:
         names = [r.name.value for r in self.stages.rules] if self.stages else []
         if name not in names:
             hint = did_you_mean(name, names) or (
-                "declare the stages in a `stages` block" if not names else f"stages: {', '.join(names)}")
-            self.diagnostics.append(error("E0203", f"unknown stage `{name}`", span, hint))
+                _("declare the stages in a `stages` block") if not names else
+                _("stages: {names}").format(names=", ".join(names)))
+            self.diagnostics.append(error("E0203", _("unknown stage `{name}`").format(name=name), span, hint))
 
     def _no_audience(self, pb: ast.Playbook) -> tuple[Group, ...]:
         if pb.steps and not pb.audience_unreadable:  # a broken `to` line has its own syntax error
-            self.diagnostics.append(error("E0218", f"playbook `{pb.name.value}` does not say which groups it posts to",
-                                          pb.name.span, "add a line such as `to groups tagged 福利群` or `to all groups`"))
+            self.diagnostics.append(error("E0218", _("playbook `{playbook}` does not say which groups it posts to").format(
+                playbook=pb.name.value), pb.name.span, _("add a line such as `to groups tagged 福利群` or `to all groups`")))
         return ()
 
     def _zone(self, pb: ast.Playbook) -> tuple[str, ZoneInfo]:
@@ -360,8 +374,9 @@ class _Resolver:
         zone = load_zone(name)
         if zone is None:
             span = pb.timezone.span if pb.timezone else pb.span
-            self.diagnostics.append(error("E0104", f"unknown time zone `{name}`", span,
-                                          did_you_mean(name, known_zone_names()) or f"use an IANA name such as `{DEFAULT_ZONE}`"))
+            self.diagnostics.append(error("E0104", _("unknown time zone `{name}`").format(name=name), span,
+                                          did_you_mean(name, known_zone_names()) or
+                                          _("use an IANA name such as `{zone}`").format(zone=DEFAULT_ZONE)))
             return DEFAULT_ZONE, load_zone(DEFAULT_ZONE)
         return name, zone
 
@@ -371,9 +386,9 @@ class _Resolver:
         known = self.project.config.senders
         if name.value not in known and name.value != DEFAULT_SENDER:
             hint = did_you_mean(name.value, known) or (
-                f"declare it in sopc.toml as [senders.{name.value}] with a `kind`"
-                if not known else f"senders in sopc.toml: {', '.join(sorted(known))}")
-            self.diagnostics.append(error("E0201", f"unknown sender `{name.value}`", name.span, hint))
+                _("declare it in sopc.toml as [senders.{name}] with a `kind`").format(name=name.value)
+                if not known else _("senders in sopc.toml: {names}").format(names=", ".join(sorted(known))))
+            self.diagnostics.append(error("E0201", _("unknown sender `{name}`").format(name=name.value), name.span, hint))
         return name.value
 
     def _policy(self, pb: ast.Playbook) -> Policy:
@@ -397,10 +412,11 @@ class _Resolver:
         """`posts 3-6/day` holds the daily cap (6): a `cap` line beside it would be a second one."""
         if pb.posts is not None and pb.cap is not None:
             self.diagnostics.append(error(
-                "E0340", f"`posts {pb.posts.minimum}-{pb.posts.maximum}/day` and `cap {pb.cap.per_day}/day` in one "
-                f"playbook: the maximum of `posts` is the daily cap", pb.cap.span,
-                f"delete the `cap` line (the cap is {pb.posts.maximum}/day from `posts`), or write the cap you mean "
-                "as the maximum of `posts`"))
+                "E0340", _("`{posts}` and `{cap}` in one playbook: the maximum of `posts` is the daily cap").format(
+                    posts=f"posts {pb.posts.minimum}-{pb.posts.maximum}/day", cap=f"cap {pb.cap.per_day}/day"),
+                pb.cap.span,
+                _("delete the `cap` line (the cap is {maximum}/day from `posts`), or write the cap you mean "
+                  "as the maximum of `posts`").format(maximum=pb.posts.maximum)))
 
     def _duplicate_steps(self, pb: ast.Playbook) -> None:
         seen: dict[str, Span] = {}
@@ -408,8 +424,9 @@ class _Resolver:
         names += [s.name for t in pb.triggers for s in t.steps if isinstance(s, ast.TriggerStep)]
         for name in names:
             if name.value in seen:
-                self.diagnostics.append(error("E0209", f"step name `{name.value}` is used twice in `{pb.name.value}`",
-                                              name.span, "step names identify messages (their ids); give each step its own name"))
+                self.diagnostics.append(error("E0209", _("step name `{step}` is used twice in `{playbook}`").format(
+                    step=name.value, playbook=pb.name.value), name.span,
+                    _("step names identify messages (their ids); give each step its own name")))
             seen.setdefault(name.value, name.span)
 
     # ---- audience ------------------------------------------------------------------
@@ -420,18 +437,18 @@ class _Resolver:
             for gid in audience.ids:
                 if gid.value not in roster.by_id and gid.value not in reported:
                     reported.add(gid.value)
-                    self.diagnostics.append(error("E0204", f"unknown group `{gid.value}`", gid.span,
-                                                  did_you_mean(gid.value, roster.by_id) or "add it to the roster"))
+                    self.diagnostics.append(error("E0204", _("unknown group `{group}`").format(group=gid.value), gid.span,
+                                                  did_you_mean(gid.value, roster.by_id) or _("add it to the roster")))
         if isinstance(audience, ast.GroupsTagged):
             for tag in _tags_in(audience.expr):
                 if tag.value not in roster.tags and tag.value not in reported:
                     reported.add(tag.value)
-                    self.diagnostics.append(error("E0205", f"no group in the roster has the tag `{tag.value}`", tag.span,
-                                                  did_you_mean(tag.value, roster.tags) or "check the roster's tags column"))
+                    self.diagnostics.append(error("E0205", _("no group in the roster has the tag `{tag}`").format(
+                        tag=tag.value), tag.span, did_you_mean(tag.value, roster.tags) or _("check the roster's tags column")))
         groups = roster.select(audience)
         if not groups and not any(d.code in ("E0204", "E0205") for d in self.diagnostics):
-            self.diagnostics.append(warning("W0206", "this audience reaches no group", audience.span,
-                                            "check the tags and the roster"))
+            self.diagnostics.append(warning("W0206", _("this audience reaches no group"), audience.span,
+                                            _("check the tags and the roster")))
         return groups
 
     # ---- steps ----------------------------------------------------------------------
@@ -485,20 +502,22 @@ class _Resolver:
 
     def _member_forms(self, name: ast.Name, body: ast.StepBody, where: str) -> None:
         """`to member` / `remove member` where no event names a member."""
-        where_to = ("put the step under a trigger on a member event (`on member.joined`, `on member.tagged 违规`, "
-                    "`on member.silent 7d`, ...)")
         if isinstance(body, ast.RemoveMember):
-            span, form, hint = body.span, "`remove member` removes", where_to
+            span = body.span
+            message = _("`remove member` removes the member an event is about, but step `{step}` is {where}")
+            hint = _("put the step under a trigger on a member event (`on member.joined`, `on member.tagged 违规`, "
+                     "`on member.silent 7d`, ...)")
         elif isinstance(body, ast.Message) and body.to_member is not None:
-            span, form = body.to_member.span, "`to member` sends privately to"
-            hint = f"{where_to}, or drop `to member` to post it in the group"
+            span = body.to_member.span
+            message = _("`to member` sends privately to the member an event is about, but step `{step}` is {where}")
+            hint = _("put the step under a trigger on a member event (`on member.joined`, `on member.tagged 违规`, "
+                     "`on member.silent 7d`, ...), or drop `to member` to post it in the group")
         else:
             return
         if span in self._member_reported:  # a timeline launched or used twice: said once
             return
         self._member_reported.add(span)
-        self.diagnostics.append(error(
-            "E0230", f"{form} the member an event is about, but step `{name.value}` is {where}", span, hint))
+        self.diagnostics.append(error("E0230", message.format(step=name.value, where=where), span, hint))
 
     def _image(self, written: ast.Content) -> str:
         """The picture an image step sends, read (or fetched) now, once per
@@ -507,14 +526,15 @@ class _Resolver:
             if id(written) not in self._images_reported:
                 self._images_reported.add(id(written))
                 self.diagnostics.append(error(
-                    "E0425", "an image is read when the playbook is compiled: write its path or URL as it is, "
-                    "not as a template", written.span, 'image "images/poster.png" or image "https://.../poster.png"'))
+                    "E0425", _("an image is read when the playbook is compiled: write its path or URL as it is, "
+                               "not as a template"), written.span,
+                    _('image "images/poster.png" or image "https://.../poster.png"')))
             return ""
         source = written.text.strip()
         if source not in self._images and len(self._images) >= MAX_IMAGES:
             self._images[source] = media.ImageProblem(
-                f"more than {MAX_IMAGES} different images in one project: sopc reads at most {MAX_IMAGES} per check, "
-                "plan or run")
+                _("more than {limit} different images in one project: sopc reads at most {limit} per check, "
+                  "plan or run").format(limit=MAX_IMAGES))
         if source not in self._images:
             try:
                 self._images[source] = media.image_text(media.read_image(source, self.project.config.project_dir))
@@ -524,7 +544,7 @@ class _Resolver:
         if isinstance(found, media.ImageProblem):
             if id(written) not in self._images_reported:
                 self._images_reported.add(id(written))
-                self.diagnostics.append(error("E0425", str(found), written.span, IMAGE_HINT))
+                self.diagnostics.append(error("E0425", str(found), written.span, _(IMAGE_HINT)))
             return ""
         return found
 
@@ -540,15 +560,16 @@ class _Resolver:
     def _check_parts(self, body: ast.Message, kind: str) -> tuple[content.Part, ...]:
         if body.content is not None and kind != "text":
             self.diagnostics.append(error(
-                "E0424", f"a `{kind}` message cannot have attachments: 企业群发 sends a plain text with them",
-                body.parts[0].span,
-                "attachments go with a text (`\"本周福利\" miniprogram ...`), or stand alone (`link url=... title=...`)"))
+                "E0424", _("a `{kind}` message cannot have attachments: 企业群发 sends a plain text with them").format(
+                    kind=kind), body.parts[0].span,
+                _("attachments go with a text (`\"本周福利\" miniprogram ...`), or stand alone (`link url=... title=...`)")))
         parts = []
         for part in body.parts:
             if part.kind not in content.PART_FIELDS:
                 self.diagnostics.append(error(
-                    "E0424", f"`{part.kind}` is written with a text, not fields", part.span,
-                    f"write `{part.kind} \"...\"`; fields are for {', '.join(content.PART_FIELDS)}"))
+                    "E0424", _("`{kind}` is written with a text, not fields").format(kind=part.kind), part.span,
+                    _("write `{kind} \"...\"`; fields are for {kinds}").format(
+                        kind=part.kind, kinds=", ".join(content.PART_FIELDS))))
                 continue
             fields = tuple((a.key, str(a.value)) for a in part.fields)
             spans = {a.key: a.span for a in part.fields}
@@ -560,8 +581,9 @@ class _Resolver:
             parts.append(content.Part(part.kind, tuple(sorted(fields))))
         if len(parts) > content.MAX_PARTS:
             self.diagnostics.append(error(
-                "E0423", f"{len(parts)} parts in one message; a message takes at most {content.MAX_PARTS}",
-                body.parts[content.MAX_PARTS].span, "split them into two steps"))
+                "E0423", _("{count} parts in one message; a message takes at most {limit}").format(
+                    count=len(parts), limit=content.MAX_PARTS),
+                body.parts[content.MAX_PARTS].span, _("split them into two steps")))
         return tuple(parts)
 
     def _template(self, content: ast.Content, span: Span) -> CompiledTemplate | None:
@@ -597,11 +619,12 @@ class _Resolver:
         if timeline is None:
             library = std_timelines().get(name.value)
             if library:
-                hint = f'`{name.value}` is in the standard library: add `import "{library}"` at the top of the file'
+                hint = _('`{name}` is in the standard library: add `import "{file}"` at the top of the file').format(
+                    name=name.value, file=library)
             else:
                 hint = did_you_mean(name.value, self.timelines) or (
-                    "define it with `timeline NAME ...` or import it, e.g. `import \"std/flash_sale.sop\"`")
-            self.diagnostics.append(error("E0202", f"unknown timeline `{name.value}`", name.span, hint))
+                    _("define it with `timeline NAME ...` or import it, e.g. `import \"std/flash_sale.sop\"`"))
+            self.diagnostics.append(error("E0202", _("unknown timeline `{name}`").format(name=name.value), name.span, hint))
         return timeline
 
     def _launch(self, pb: ast.Playbook, launch: ast.Launch) -> CompiledLaunch | None:
@@ -609,7 +632,7 @@ class _Resolver:
         groups = self._audience(launch.audience, launch.span)
         if timeline is None:
             return None
-        where = NOT_A_MEMBER_EVENT["launch"].format(timeline=timeline.name.value)
+        where = _(NOT_A_MEMBER_EVENT["launch"]).format(timeline=timeline.name.value)
         steps = tuple((s, step) for s in timeline.steps for step in self.rounds_of(pb.name.value, s, where))
         return CompiledLaunch(launch=launch, timeline=timeline, groups=groups, steps=steps,
                               variables={a.key: a.value for a in launch.variables})
@@ -620,20 +643,22 @@ class _Resolver:
             self._event(until)
         kind = trigger.event.kind.value
         about_group = kind in ast.EVENT_KINDS and not kind.startswith("member.")  # (unknown: E0207 says so)
-        not_member = NOT_A_MEMBER_EVENT["event"].format(event=kind) if about_group else None
+        not_member = _(NOT_A_MEMBER_EVENT["event"]).format(event=kind) if about_group else None
         if trigger.ordinal is not None and not_member is not None:
             self.diagnostics.append(error(
-                "E0230", f"`{trigger.ordinal.text}` counts a member's events, but `{kind}` is about no member",
-                trigger.ordinal.span, "count member events, e.g. `on member.tagged 违规 2nd`; drop the count here"))
+                "E0230", _("`{ordinal}` counts a member's events, but `{event}` is about no member").format(
+                    ordinal=trigger.ordinal.text, event=kind),
+                trigger.ordinal.span, _("count member events, e.g. `on member.tagged 违规 2nd`; drop the count here")))
         steps: list[tuple[dt.timedelta, dt.time | None, Step]] = []
         for item in trigger.steps:
             if isinstance(item, ast.UseTimeline):
                 timeline = self._timeline(item.timeline)
                 for s in timeline.steps if timeline else ():
                     if s.offset is not None and s.offset < dt.timedelta(0):
-                        self.diagnostics.append(error("E0219", f"timeline `{timeline.name.value}` has a step before T "
-                                                      f"(`{s.offset_text}`); a trigger cannot send before its event",
-                                                      item.span, "use a timeline whose steps are all at T or later"))
+                        self.diagnostics.append(error("E0219", _(
+                            "timeline `{timeline}` has a step before T (`{offset}`); a trigger cannot send before "
+                            "its event").format(timeline=timeline.name.value, offset=s.offset_text),
+                            item.span, _("use a timeline whose steps are all at T or later")))
                         continue
                     steps += ((s.offset or dt.timedelta(0), s.at_time.time if s.at_time else None, step)
                               for step in self.rounds_of(pb.name.value, s, not_member))
@@ -645,18 +670,19 @@ class _Resolver:
     def _event(self, event: ast.EventSpec) -> None:
         kind = event.kind.value
         if kind not in ast.EVENT_KINDS:
-            self.diagnostics.append(error("E0207", f"unknown event `{kind}`", event.kind.span,
-                                          did_you_mean(kind, ast.EVENT_KINDS) or f"events: {', '.join(ast.EVENT_KINDS)}"))
+            self.diagnostics.append(error("E0207", _("unknown event `{event}`").format(event=kind), event.kind.span,
+                                          did_you_mean(kind, ast.EVENT_KINDS) or
+                                          _("events: {names}").format(names=", ".join(ast.EVENT_KINDS))))
             return
-        needs = {"member.silent": "a duration, e.g. `member.silent 7d`",
-                 "member.tagged": "a tag, e.g. `member.tagged 高价值`",
-                 "group.stage": "a stage, e.g. `group.stage 沉默期`"}
+        needs = {"member.silent": N_("`member.silent` needs a duration, e.g. `member.silent 7d`"),
+                 "member.tagged": N_("`member.tagged` needs a tag, e.g. `member.tagged 高价值`"),
+                 "group.stage": N_("`group.stage` needs a stage, e.g. `group.stage 沉默期`")}
         if kind in needs and event.argument is None:
-            self.diagnostics.append(error("E0208", f"`{kind}` needs {needs[kind]}", event.span))
+            self.diagnostics.append(error("E0208", _(needs[kind]), event.span))
         if kind == "member.silent" and event.argument is not None:
             if parse_duration(event.argument) is None:
-                self.diagnostics.append(error("E0103", f"`{event.argument}` is not a duration", event.argument_span,
-                                              "e.g. `member.silent 7d`"))
+                self.diagnostics.append(error("E0103", _("`{token}` is not a duration").format(token=event.argument),
+                                              event.argument_span, _("e.g. `member.silent 7d`")))
         if kind == "group.stage" and event.argument is not None:
             self._known_stage(event.argument, event.argument_span)
 
@@ -670,20 +696,21 @@ class _Resolver:
             text = str(group.variables.get("members", "")).strip()
             if text and not (text.isdigit() and len(text) <= 9):
                 self.diagnostics.append(error(
-                    "E0614", f"`members` of group `{group.id}` is `{text}`, not a whole number", group.span,
-                    "write the group's member count (the `stages` rules on `members` start from it), e.g. 120"))
+                    "E0614", _("`members` of group `{group}` is `{text}`, not a whole number").format(
+                        group=group.id, text=text), group.span,
+                    _("write the group's member count (the `stages` rules on `members` start from it), e.g. 120")))
 
     def check_duplicate_playbooks(self, playbooks: tuple[CompiledPlaybook, ...]) -> None:
         self._unique({}, (p.ast for p in playbooks), "playbook", "E0210")
 
 
-TEMPLATE_SYNTAX_HINT = ("template syntax: `{{ name }}` for a value, `{% if x %}...{% endif %}` for a condition; "
-                        "every `{{` needs its `}}`")
+TEMPLATE_SYNTAX_HINT = N_("template syntax: `{{ name }}` for a value, `{% if x %}...{% endif %}` for a condition; "
+                          "every `{{` needs its `}}`")
 
 
 def _with_template_hint(diagnostic: Diagnostic) -> Diagnostic:
     if diagnostic.code == "E0402" and not diagnostic.hint:
-        return dataclasses.replace(diagnostic, hint=TEMPLATE_SYNTAX_HINT)
+        return dataclasses.replace(diagnostic, hint=_(TEMPLATE_SYNTAX_HINT))
     return diagnostic
 
 

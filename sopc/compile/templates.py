@@ -56,6 +56,7 @@ from jinja2.utils import Namespace
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.i18n import N_, _
 from sopc.project.walk import files_under
 
 
@@ -71,8 +72,11 @@ MAX_LOOPS = 10_000            # loop iterations, recursive loop calls and macro 
 MAX_INT_DIGITS = 4_300        # digits of a number (Python's own limit for turning one into text)
 RENDER_SECONDS = 1.0          # time for one render
 _MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
-RENDER_BUDGET_HINT = (f"a message renders within {MAX_TEXT:,} characters, {MAX_LOOPS:,} loop iterations, numbers of "
-                      f"{MAX_INT_DIGITS:,} digits and {RENDER_SECONDS:g} s (README, Limits)")
+def render_budget_hint() -> str:
+    """What a render may take, for E0408's help."""
+    return _("a message renders within {chars} characters, {loops} loop iterations, numbers of {digits} digits and "
+             "{seconds} s (README, Limits)").format(chars=f"{MAX_TEXT:,}", loops=f"{MAX_LOOPS:,}",
+                                                   digits=f"{MAX_INT_DIGITS:,}", seconds=f"{RENDER_SECONDS:g}")
 _CLOCK_EVERY = 16             # budget checks between two readings of the clock
 # Expressions, tags and runs of text in one template: compiling and checking
 # cost grows with them (a 64 KB `{{ a,a,a,... }}` took seconds); a real
@@ -98,7 +102,7 @@ class RenderBudgetError(TemplateRenderError):
     """A render went over its budget (``timed_out``: over its time)."""
 
     def __init__(self, what: str, *, timed_out: bool = False):
-        super().__init__(f"over the render budget: {what}")
+        super().__init__(_("over the render budget: {what}").format(what=what))
         self.what = what
         self.timed_out = timed_out
 
@@ -193,13 +197,15 @@ class _Budget:
 
     def _settle(self) -> None:
         if self.loops > MAX_LOOPS:
-            raise RenderBudgetError(f"loops ran more than {MAX_LOOPS:,} times (macro calls count too)")
+            raise RenderBudgetError(_("loops ran more than {limit} times (macro calls count too)").format(
+                limit=f"{MAX_LOOPS:,}"))
         if self.built > MAX_BUILT:
-            raise RenderBudgetError(f"built more than {MAX_BUILT:,} characters of text in all")
+            raise RenderBudgetError(_("built more than {limit} characters of text in all").format(limit=f"{MAX_BUILT:,}"))
         if self.countdown <= 0:
             self.countdown = _CLOCK_EVERY
             if time.monotonic() > self.deadline:
-                raise RenderBudgetError(f"rendering took more than {RENDER_SECONDS:g} s", timed_out=True)
+                raise RenderBudgetError(_("rendering took more than {seconds} s").format(seconds=f"{RENDER_SECONDS:g}"),
+                                        timed_out=True)
 
 
 # The budget of this thread's (or task's) renders, made at its first render
@@ -224,9 +230,10 @@ def _clock() -> None:
         budget.clock()
 
 
-def _text_fits(size: int, what: str = "the text") -> None:
+def _text_fits(size: int, what: str = "") -> None:
     if size > MAX_TEXT:
-        raise RenderBudgetError(f"{what} would be {size:,} characters long, too long (at most {MAX_TEXT:,})")
+        raise RenderBudgetError(_("{what} would be {size} characters long, too long (at most {limit})").format(
+            what=_(what) if what else _("the text"), size=f"{size:,}", limit=f"{MAX_TEXT:,}"))
 
 
 def _checked(result: Any) -> Any:
@@ -280,7 +287,7 @@ def _text_size(value: Any, limit: int = MAX_TEXT) -> int:
 
 def _int_fits(bits: int) -> None:
     if bits > _MAX_INT_BITS:
-        raise RenderBudgetError(f"a number too large: more than {MAX_INT_DIGITS:,} digits")
+        raise RenderBudgetError(_("a number too large: more than {limit} digits").format(limit=f"{MAX_INT_DIGITS:,}"))
 
 
 def _is_int(value: Any) -> bool:
@@ -299,7 +306,7 @@ def _check_product(left: Any, right: Any) -> None:
         _int_fits(left.bit_length() + right.bit_length())
     for sequence, count in ((left, right), (right, left)):
         if isinstance(sequence, (str, bytes, list, tuple)) and _is_int(count):
-            _text_fits(len(sequence) * count, "repeated text")
+            _text_fits(len(sequence) * count, N_("repeated text"))
 
 
 def _check_sum(left: Any, right: Any) -> None:
@@ -323,10 +330,10 @@ def _check_percent(template: Any, values: Any) -> None:
         fields += 1
         for number in match.group(1, 2):
             size = next(stars, 0) if number == "*" else int(number) if number else 0
-            _text_fits(abs(size), "a formatted field")
+            _text_fits(abs(size), N_("a formatted field"))
             widths += abs(size)
     largest = max((_text_size(a) for a in arguments), default=0)
-    _text_fits(len(template) + widths + fields * largest, "the formatted text")
+    _text_fits(len(template) + widths + fields * largest, N_("the formatted text"))
 
 
 _FORMATTER = string.Formatter()
@@ -344,10 +351,10 @@ def _check_str_format(template: str, args: tuple, kwargs: Mapping) -> None:
         if "{" in (spec or ""):
             raise RenderBudgetError("a format width taken from an argument (`{:{w}}`) is not allowed in templates")
         for number in re.findall(r"\d+", spec or ""):
-            _text_fits(int(number), "a formatted field")
+            _text_fits(int(number), N_("a formatted field"))
             widths += int(number)
     largest = max((_text_size(a) for a in (*args, *kwargs.values())), default=0)
-    _text_fits(len(template) + widths + len(fields) * largest, "the formatted text")
+    _text_fits(len(template) + widths + len(fields) * largest, N_("the formatted text"))
 
 
 def _argument(args: tuple, kwargs: Mapping, index: int, name: str, default: Any = None) -> Any:
@@ -396,7 +403,7 @@ def _check_call(target: Any, args: tuple, kwargs: Mapping) -> tuple:
     if _is_int(owner) and getattr(target, "__name__", "") == "to_bytes":
         length = _argument(args, kwargs, 0, "length", 1)
         if _is_int(length):
-            _text_fits(length, "the bytes")
+            _text_fits(length, N_("the bytes"))
     return args
 
 
@@ -426,7 +433,7 @@ def _filter_indent(args: tuple, kwargs: Mapping, skip: int) -> tuple:
     value, rest = _value_and_rest(args, skip)
     width = _argument(rest, kwargs, 0, "width", 4)
     prefix = len(width) if isinstance(width, str) else width if _is_int(width) else 0
-    _text_fits(prefix, "the indent")
+    _text_fits(prefix, N_("the indent"))
     size = _text_size(value)
     lines = value.count("\n") + 1 if isinstance(value, str) else size + 1
     _text_fits(size + lines * prefix)
@@ -476,16 +483,17 @@ def _filter_wordwrap(args: tuple, kwargs: Mapping, skip: int) -> tuple:
 def _filter_counted(name: str, index: int) -> Callable[[tuple, Mapping, int], tuple]:
     """``batch(n)``, ``slice(n)``: ``n`` lists are made, each filled up."""
     def check(args: tuple, kwargs: Mapping, skip: int) -> tuple:
-        _, rest = _value_and_rest(args, skip)
+        _value, rest = _value_and_rest(args, skip)
         count = _argument(rest, kwargs, index, name, 1)
         if _is_int(count) and count > MAX_LOOPS:
-            raise RenderBudgetError(f"`{name}` of {count:,}, more than {MAX_LOOPS:,}")
+            raise RenderBudgetError(_("`{name}` of {count}, more than {limit}").format(
+                name=name, count=f"{count:,}", limit=f"{MAX_LOOPS:,}"))
         return args
     return check
 
 
 def _filter_sum(args: tuple, kwargs: Mapping, skip: int) -> tuple:
-    _, rest = _value_and_rest(args, skip)
+    _value, rest = _value_and_rest(args, skip)
     start = _argument(rest, kwargs, 1, "start", 0)
     if not isinstance(start, (int, float, decimal.Decimal)):
         raise RenderBudgetError("`sum` adds numbers (joining lists with it takes quadratic time)")
@@ -606,13 +614,14 @@ def _concat(chunks: Iterable[str]) -> str:
     if len(parts) < _CONCAT_BATCH:  # a message of a few dozen pieces: read at once
         text = "".join(parts)
         if len(text) > MAX_TEXT:
-            _text_fits(len(text), "the message")
+            _text_fits(len(text), N_("the message"))
         return text
     size = sum(map(len, parts))
     while True:
-        _text_fits(size, "the message")
+        _text_fits(size, N_("the message"))
         if len(parts) > MAX_TEXT:
-            raise RenderBudgetError(f"the message would be made of more than {MAX_TEXT:,} pieces")
+            raise RenderBudgetError(_("the message would be made of more than {limit} pieces").format(
+                limit=f"{MAX_TEXT:,}"))
         _clock()
         more = list(itertools.islice(chunks, _CONCAT_BATCH))
         if not more:
@@ -626,7 +635,7 @@ def _finalized(value: Any) -> Any:
     if type(value) is str:
         return value
     if not isinstance(value, (int, float, str)):
-        _text_fits(_text_size(value), "a printed value")
+        _text_fits(_text_size(value), N_("a printed value"))
     return value
 
 
@@ -721,18 +730,40 @@ def _plain_syntax_message(message: str) -> str:
     if looking:
         tags = re.findall(r"'([^']*)'", looking.group(1))
         enders = [t for t in tags if t.startswith("end")] or tags
-        wanted = ", Jinja was looking for " + " or ".join(f"`{t}`" for t in enders)
+        wanted = _(", Jinja was looking for {tags}").format(tags=_(" or ").join(f"`{t}`" for t in enders))
     if message.startswith("Unexpected end of template"):
-        return "unexpected end of template" + wanted
+        return _("unexpected end of template") + wanted
     unknown = re.match(r"Encountered unknown tag '([^']*)'", message)
     if unknown:
-        return f"unknown tag `{unknown.group(1)}`" + wanted
+        return _("unknown tag `{tag}`").format(tag=unknown.group(1)) + wanted
     message = re.sub(r"^unexpected char (.*) at \d+$", r"unexpected character \1", message)
     message = re.sub(r"expected token '([^']*)'", r"expected \1", message)
     message = message.replace("can't", "cannot")
     message = re.sub(r"(?<!\w)'([^' ]*)'", r"`\1`", message)  # a name: `x`
     message = re.sub(r"(?<!\w)'([^']*)'", r"\1", message).rstrip(".")  # a token kind
-    return message[:1].lower() + message[1:]
+    return _in_words(message[:1].lower() + message[1:])
+
+
+# Jinja's syntax errors, in the shapes the rewriting above leaves them, and the
+# kinds of token they name: said in the catalogue's words (English as above).
+_JINJA_SHAPES = (
+    (re.compile(r"^unexpected character (?P<found>.+)$"), N_("unexpected character {found}")),
+    (re.compile(r"^unexpected (?P<found>.+?), expected (?P<wanted>.+)$"), N_("unexpected {found}, expected {wanted}")),
+    (re.compile(r"^unexpected (?P<found>.+)$"), N_("unexpected {found}")),
+    (re.compile(r"^expected (?P<wanted>.+?), got (?P<found>.+)$"), N_("expected {wanted}, got {found}")),
+)
+_JINJA_TOKENS = {"end of print statement": N_("end of print statement"), "end of statement block":
+                 N_("end of statement block"), "an expression": N_("an expression"), "name": N_("name"),
+                 "end of template": N_("end of template")}
+
+
+def _in_words(message: str) -> str:
+    for shape, words in _JINJA_SHAPES:
+        found = shape.match(message)
+        if found:
+            parts = {k: _(_JINJA_TOKENS[v]) if v in _JINJA_TOKENS else v for k, v in found.groupdict().items()}
+            return _(words).format(**parts)
+    return message
 
 
 def _syntax_hint(message: str, env: jinja2.Environment) -> str | None:
@@ -741,7 +772,8 @@ def _syntax_hint(message: str, env: jinja2.Environment) -> str | None:
         return None
     kind, name = missing.groups()
     pool = env.filters if kind == "filter" else env.tests
-    return did_you_mean(name, pool) or f"available {kind}s: " + ", ".join(sorted(pool))
+    available = _("available filters: {names}") if kind == "filter" else _("available tests: {names}")
+    return did_you_mean(name, pool) or available.format(names=", ".join(sorted(pool)))
 
 
 def _referenced_names(template: nodes.Node) -> tuple[str, ...] | None:
@@ -836,12 +868,13 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         tree = env.parse(text)
         size, depth = _size_and_depth(tree)
         if size > MAX_TEMPLATE_NODES:
-            return _Parsed(None, 1, f"template is too large: {size:,} expressions, tags and runs of text "
-                                    f"(at most {MAX_TEMPLATE_NODES:,})", "split it into smaller templates")
+            return _Parsed(None, 1, _("template is too large: {size} expressions, tags and runs of text "
+                                      "(at most {limit})").format(size=f"{size:,}", limit=f"{MAX_TEMPLATE_NODES:,}"),
+                           _("split it into smaller templates"))
         if depth > MAX_TEMPLATE_DEPTH:
-            return _Parsed(None, 1, f"template is nested {depth} deep (at most {MAX_TEMPLATE_DEPTH}): "
-                                    "an expression inside an expression inside ...",
-                           "write it flatter: set parts with {% set %} first, or drop repeated `not`s and brackets")
+            return _Parsed(None, 1, _("template is nested {depth} deep (at most {limit}): an expression inside an "
+                                      "expression inside ...").format(depth=depth, limit=MAX_TEMPLATE_DEPTH),
+                           _("write it flatter: set parts with {% set %} first, or drop repeated `not`s and brackets"))
         variables = frozenset(meta.find_undeclared_variables(tree))  # globals excluded
         attributes = _attribute_uses(tree, variables)
         references = _references(tree)
@@ -851,9 +884,9 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         raw = exc.message or str(exc)
         return _Parsed(None, exc.lineno, _plain_syntax_message(raw), _syntax_hint(raw, env))
     except RecursionError:
-        return _Parsed(None, 1, "template is nested too deeply to compile")
+        return _Parsed(None, 1, _("template is nested too deeply to compile"))
     except Exception as exc:
-        return _Parsed(None, 1, f"cannot compile this template ({type(exc).__name__}: {exc})")
+        return _Parsed(None, 1, _("cannot compile this template ({error})").format(error=f"{type(exc).__name__}: {exc}"))
     return _Parsed(template, None, "", None, variables, attributes, references, _first_reads(tree, variables))
 
 
@@ -891,8 +924,8 @@ class CompiledTemplate:
         Raises :class:`TemplateRenderError` for any failure
         (:class:`RenderBudgetError` for going over the budget)."""
         if self._timed_out is not None:
-            raise RenderBudgetError(f"{self._timed_out} once already (it is not rendered again until it changes)",
-                                    timed_out=True)
+            raise RenderBudgetError(_("{what} once already (it is not rendered again until it changes)").format(
+                what=self._timed_out), timed_out=True)
         budget = _started_budget()
         try:
             text = self._template.render(context)
@@ -901,7 +934,7 @@ class CompiledTemplate:
                 self._timed_out = exc.what
             raise
         except RecursionError:  # an include circle an `if` did not end: fail at once from now on, as on a timeout
-            self._timed_out = "includes, imports or macro calls nested too deep (does a template include itself?)"
+            self._timed_out = _("includes, imports or macro calls nested too deep (does a template include itself?)")
             raise RenderBudgetError(self._timed_out, timed_out=True) from None
         except Exception as exc:
             raise TemplateRenderError(_render_message(exc)) from exc
@@ -918,10 +951,15 @@ class CompiledTemplate:
 
 def _render_message(exc: Exception) -> str:
     message = str(exc) or type(exc).__name__
-    message = re.sub(r"^'([^']*)' is undefined$", r"`\1` is not defined", message)
-    message = re.sub(r"^'([^']*)' has no attribute '([^']*)'$", r"\1 has no attribute `\2`", message)
+    undefined = re.match(r"^'([^']*)' is undefined$", message)
+    if undefined:
+        return _("`{name}` is not defined").format(name=undefined.group(1))
+    no_attribute = re.match(r"^'([^']*)' has no attribute '([^']*)'$", message)
+    if no_attribute:
+        return _("{value} has no attribute `{attribute}`").format(value=no_attribute.group(1),
+                                                                  attribute=no_attribute.group(2))
     if isinstance(exc, jinja2.TemplateNotFound):
-        return f"template file `{exc.name}` not found"
+        return _("template file `{name}` not found").format(name=exc.name)
     if not isinstance(exc, (jinja2.TemplateError, ValueError)):
         message = f"{type(exc).__name__}: {message}"
     return message
@@ -962,8 +1000,8 @@ class TemplateStore:
         try:
             return self._compile_content(content, origin_span)
         except Exception as exc:  # last resort: compile() reports, never raises
-            return None, [error("E0402", f"cannot compile this template ({type(exc).__name__}: {exc})",
-                                origin_span)]
+            return None, [error("E0402", _("cannot compile this template ({error})").format(
+                error=f"{type(exc).__name__}: {exc}"), origin_span)]
 
     def source_of(self, content: ast.Content) -> str | None:
         """The text of a step's content as written (inline, a named template,
@@ -975,7 +1013,7 @@ class TemplateStore:
             definition = self.named.get(content.name.value)
             return definition.body.text if definition is not None else None
         if content.path not in self._sources:  # a welcome's summary asks for each step's words
-            where, _ = self._load(content.path, content.span)
+            where, _problems = self._load(content.path, content.span)
             self._sources[content.path] = where.text if where is not None else None
         return self._sources[content.path]
 
@@ -1004,8 +1042,8 @@ class TemplateStore:
         definition = self.named.get(ref.name.value)
         if definition is None:
             name = ref.name.value
-            hint = did_you_mean(name, self.named) or f'define it: template {name} """..."""'
-            return None, [error("E0403", f"unknown template `{name}`", ref.name.span, hint)]
+            hint = did_you_mean(name, self.named) or _('define it: template {name} """..."""').format(name=name)
+            return None, [error("E0403", _("unknown template `{name}`").format(name=name), ref.name.span, hint)]
         return self._compile_inline(definition.body)
 
     def _compile_file(self, name: str, origin_span: Span):
@@ -1022,30 +1060,31 @@ class TemplateStore:
     def _load(self, name: str, origin_span: Span) -> tuple[_Location | None, list[Diagnostic]]:
         """Read a template file through the loader (so ``..`` cannot escape)."""
         try:
-            text, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            text, _filename, _uptodate = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         except jinja2.TemplateNotFound:
             return None, [self._not_found(name, origin_span)]
         except UnicodeDecodeError as exc:
             return None, [self._not_utf8(name, exc)]
         except OSError as exc:
-            return None, [error("E0401", f"cannot read template file `{name}`: {exc.strerror or exc}",
-                                origin_span)]
+            return None, [error("E0401", _("cannot read template file `{name}`: {error}").format(
+                name=name, error=exc.strerror or exc), origin_span)]
         return _Location(self._file_path(name), text), []
 
     def _not_found(self, name: str, span: Span) -> Diagnostic:
         if ".." in name.replace("\\", "/").split("/"):
-            hint = f"template files must be inside `{self.templates_dir}`"
+            hint = _("template files must be inside `{folder}`").format(folder=self.templates_dir)
         else:
-            hint = did_you_mean(name, self.template_files()) or f"create {self._file_path(name)}"
-        message = f"template file `{name}` not found in `{self.templates_dir}`"
+            hint = did_you_mean(name, self.template_files()) or _("create {file}").format(file=self._file_path(name))
+        message = _("template file `{name}` not found in `{folder}`").format(name=name, folder=self.templates_dir)
         return error("E0401", message, span, hint)
 
     def _not_utf8(self, name: str, exc: UnicodeDecodeError) -> Diagnostic:
         data = exc.object if isinstance(exc.object, bytes) else b""
         line = data[: exc.start].count(b"\n") + 1
         byte = data[exc.start: exc.start + 1].hex() or "??"
-        message = f"template file `{name}` is not UTF-8 (byte 0x{byte} on line {line})"
-        return error("E0404", message, Span.point(self._file_path(name), line), "save the file as UTF-8")
+        message = _("template file `{name}` is not UTF-8 (byte 0x{byte} on line {line})").format(
+            name=name, byte=byte, line=line)
+        return error("E0404", message, Span.point(self._file_path(name), line), _("save the file as UTF-8"))
 
     def _parse_cached(self, text: str) -> _Parsed:
         parsed = self._parsed.get(text)
@@ -1100,17 +1139,17 @@ class TemplateStore:
         circle = _include_circle(root.path, edges)
         if circle is not None:  # each render would recurse until Python gives up (seconds per message)
             names, span = circle
-            diagnostics.append(error("E0402", f"templates include one another in a circle ({' → '.join(names)}): "
-                                              "rendering would never end", span,
-                                     "remove one of these includes, or put it under an `if` that ends the circle"))
+            diagnostics.append(error("E0402", _("templates include one another in a circle ({names}): rendering "
+                                                "would never end").format(names=" → ".join(names)), span,
+                                     _("remove one of these includes, or put it under an `if` that ends the circle")))
 
     def _follow(self, where: _Location, ref: _Reference, seen: set[str],
                 diagnostics: list[Diagnostic]) -> list[tuple[_Location, _Parsed]]:
         span = where.span_at(ref.lineno)
         if ref.names is None:
             diagnostics.append(error(
-                "E0402", "include/import/extends needs a quoted file name, not an expression",
-                span, "write the file name literally so sopc can check it and the variables it reads"))
+                "E0402", _("include/import/extends needs a quoted file name, not an expression"),
+                span, _("write the file name literally so sopc can check it and the variables it reads")))
             return []
         found, missing = [], []
         for name in ref.names:
@@ -1142,7 +1181,7 @@ def _include_circle(start: str, edges: Mapping[str, list[tuple[str, str, Span]]]
         if step is None:
             stack.pop()
             if chain:
-                path, _ = chain.pop()
+                path, _name = chain.pop()
                 on_chain.discard(path)
                 done.add(path)
             continue

@@ -26,6 +26,8 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from sopc.core.i18n import N_, _
+
 URL_PREFIXES = ("http://", "https://")
 MAX_PARTS = 9            # the most any platform takes in one message (企业群发: 9 attachments)
 MAX_FIELD_BYTES = 2048   # the longest field any platform takes (a link's url)
@@ -49,7 +51,7 @@ PART_FIELDS: Mapping[str, Mapping[str, FieldRule]] = {
     "image": {"media_id": FieldRule(max_bytes=256), "pic_url": FieldRule(url=True)},
 }
 ONE_OF = {"image": ("media_id", "pic_url")}
-PART_WORDS = {"link": "a link", "miniprogram": "a mini-program card", "image": "an image attachment"}
+PART_WORDS = {"link": N_("a link"), "miniprogram": N_("a mini-program card"), "image": N_("an image attachment")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +148,9 @@ def field_problems(kind: str, fields: Iterable[tuple[str, str]]) -> list[tuple[s
     seen: set[str] = set()
     for name, value in fields:
         if name not in rules:
-            problems.append(("E0420", name, f"{PART_WORDS[kind]} has no field `{name}`"))
+            problems.append(("E0420", name, _("{part} has no field `{name}`").format(part=_(PART_WORDS[kind]), name=name)))
         elif name in seen:
-            problems.append(("E0420", name, f"`{name}` is given twice"))
+            problems.append(("E0420", name, _("`{name}` is given twice").format(name=name)))
         else:
             problem = value_problem(name, value, rules[name])
             if problem:
@@ -156,31 +158,36 @@ def field_problems(kind: str, fields: Iterable[tuple[str, str]]) -> list[tuple[s
         seen.add(name)
     missing = [name for name, rule in rules.items() if rule.required and name not in seen]
     if missing:
-        problems.append(("E0421", None, f"{PART_WORDS[kind]} needs {' and '.join(f'`{m}`' for m in missing)}"))
+        problems.append(("E0421", None, _("{part} needs {fields}").format(
+            part=_(PART_WORDS[kind]), fields=_(" and ").join(f"`{m}`" for m in missing))))
     choice = ONE_OF.get(kind)
     if choice and sum(name in seen for name in choice) != 1:
-        problems.append(("E0421", None, f"{PART_WORDS[kind]} needs exactly one of {' or '.join(f'`{c}`' for c in choice)}"))
+        problems.append(("E0421", None, _("{part} needs exactly one of {fields}").format(
+            part=_(PART_WORDS[kind]), fields=_(" or ").join(f"`{c}`" for c in choice))))
     return problems
 
 
 def value_problem(name: str, value: str, rule: FieldRule) -> str | None:
     if not value.strip():
-        return f"`{name}` is empty"
+        return _("`{name}` is empty").format(name=name)
     if "{{" in value or "{%" in value:
-        return f"`{name}` is sent as written: templates (`{{{{ }}}}`) are not rendered in fields"
+        return _("`{name}` is sent as written: templates (`{{{{ }}}}`) are not rendered in fields").format(name=name)
     if rule.url and not value.startswith(URL_PREFIXES):
-        return f"`{name}` must be an http(s) URL, not `{_excerpt(value)}`"
+        return _("`{name}` must be an http(s) URL, not `{value}`").format(name=name, value=_excerpt(value))
     size = len(value.encode("utf-8"))
     if size > rule.max_bytes:
-        return f"`{name}` is {size} bytes (UTF-8), over the limit of {rule.max_bytes}"
+        return _("`{name}` is {size} bytes (UTF-8), over the limit of {limit}").format(
+            name=name, size=size, limit=rule.max_bytes)
     return None
 
 
 def field_hint(kind: str) -> str:
     rules = PART_FIELDS[kind]
     fields = ", ".join(f"{name}{'' if rule.required else '?'}" for name, rule in rules.items())
-    extra = f"; exactly one of {' or '.join(ONE_OF[kind])}" if kind in ONE_OF else ""
-    return f"{kind} fields: {fields} (? optional){extra}"
+    if kind in ONE_OF:
+        return _("{kind} fields: {fields} (? optional); exactly one of {choice}").format(
+            kind=kind, fields=fields, choice=_(" or ").join(ONE_OF[kind]))
+    return _("{kind} fields: {fields} (? optional)").format(kind=kind, fields=fields)
 
 
 def _excerpt(text: str, limit: int = 40) -> str:

@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from sopc.core import content
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.senders import MENTION_FORMS, SenderLimits
 
 MOBILE = re.compile(r"^1\d{10}$")
 URL_PREFIXES = ("http://", "https://")
-LINK_RULE = "link text is 'URL\\nTITLE\\nDESCRIPTION'"
-FORM_WORDS = {"all": "everyone", "user": "a user id", "mobile": "a mobile number"}
+LINK_RULE = N_("link text is 'URL\\nTITLE\\nDESCRIPTION'")
+FORM_WORDS = {"all": N_("everyone"), "user": N_("a user id"), "mobile": N_("a mobile number")}
 IMAGE_MAGIC = {"jpg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
 
 
@@ -121,12 +122,13 @@ def private_refusal(sender: str, limits: SenderLimits) -> str | None:
     """A private (1:1) message through a sender that posts only in groups."""
     if limits.private:
         return None
-    return f"{sender} cannot send a private (1:1) message to a member: it posts only in the group"
+    return _("{sender} cannot send a private (1:1) message to a member: it posts only in the group").format(sender=sender)
 
 
 def kind_refusal(sender: str, limits: SenderLimits, kind: str) -> str | None:
     if kind not in limits.kinds:
-        return f"{sender} cannot send {kind} messages (it sends: {', '.join(sorted(limits.kinds))})"
+        return _("{sender} cannot send {kind} messages (it sends: {kinds})").format(
+            sender=sender, kind=kind, kinds=", ".join(sorted(limits.kinds)))
     return None
 
 
@@ -143,20 +145,22 @@ def form_refusal(sender: str, limits: SenderLimits, kind: str, form: str, writte
     """Why a mention of ``form`` (written ``written``) cannot go in a ``kind`` message."""
     if form in carried_forms(limits, kind):
         return None
-    return f"{sender} cannot @mention {FORM_WORDS[form]} (`{written}`) in {kind} messages; {carried_where(limits, form)}"
+    return _("{sender} cannot @mention {form} (`{written}`) in {kind} messages; {where}").format(
+        sender=sender, form=_(FORM_WORDS[form]), written=written, kind=kind, where=carried_where(limits, form))
 
 
 def carried_where(limits: SenderLimits, form: str) -> str:
     """``it carries a user id in: markdown, text`` (or ``in no message kind``)."""
     where = kinds_carrying(limits, form)
-    return f"it carries {FORM_WORDS[form]} in: {', '.join(where)}" if where else \
-        f"it carries {FORM_WORDS[form]} in no message kind"
+    if where:
+        return _("it carries {form} in: {kinds}").format(form=_(FORM_WORDS[form]), kinds=", ".join(where))
+    return _("it carries {form} in no message kind").format(form=_(FORM_WORDS[form]))
 
 
 def fields_refusal(sender: str, limits: SenderLimits, fields: Mapping[str, str | None], group: str) -> str | None:
     for column, why in limits.needs.items():
         if not fields.get(column):
-            return f"group `{group}` has no {column}: {why}"
+            return _("group `{group}` has no {column}: {why}").format(group=group, column=column, why=_(why))
     return None
 
 
@@ -178,20 +182,22 @@ def content_refusal(sender: str, limits: SenderLimits, kind: str, text: str,
 def size_refusal(sender: str, limits: SenderLimits, kind: str, text: str) -> str | None:
     most_bytes, most_chars = (limits.markdown_bytes, limits.markdown_chars) if kind == "markdown" else \
         (limits.text_bytes, limits.text_chars)
-    return (over_bytes(f"{sender} {kind}", text, most_bytes)
-            or over_chars(f"{sender} {kind}", text, most_chars))
+    label = _("{sender} {kind}").format(sender=sender, kind=kind)
+    return over_bytes(label, text, most_bytes) or over_chars(label, text, most_chars)
 
 
 def over_bytes(label: str, text: str, limit: int | None) -> str | None:
     if limit is None:
         return None
     size = utf8_len(text)
-    return f"{label} is {size} bytes (UTF-8), over the limit of {limit}" if size > limit else None
+    if size <= limit:
+        return None
+    return _("{label} is {size} bytes (UTF-8), over the limit of {limit}").format(label=label, size=size, limit=limit)
 
 
 def over_chars(label: str, text: str, limit: int | None) -> str | None:
     if limit is not None and len(text) > limit:
-        return f"{label} is {len(text)} characters, over the limit of {limit}"
+        return _("{label} is {size} characters, over the limit of {limit}").format(label=label, size=len(text), limit=limit)
     return None
 
 
@@ -204,10 +210,10 @@ def image_refusal(sender: str, limits: SenderLimits, text: str, base_dir: Path |
         return None
     is_url = source.startswith(URL_PREFIXES)
     if limits.image_from == "file" and is_url:
-        return (f"{sender} uploads images from local files, not URLs (`{source}`): save the picture in the "
-                "project and give its path")
+        return _("{sender} uploads images from local files, not URLs (`{source}`): save the picture in the "
+                 "project and give its path").format(sender=sender, source=source)
     if limits.image_from == "url" and not is_url:
-        return f"{sender} sends images by http(s) URL, not local files (`{source}`)"
+        return _("{sender} sends images by http(s) URL, not local files (`{source}`)").format(sender=sender, source=source)
     if limits.image_from == "file":
         return image_file_refusal(image_path(source, base_dir), limits)
     return None
@@ -243,11 +249,14 @@ def planned_image_refusal(sender: str, limits: SenderLimits, image: PlannedImage
     """The picture sopc read (or fetched) against what the sender takes. A
     sender that uploads bytes takes a fetched URL too: sopc hands it the bytes."""
     if limits.image_from == "url" and not image.is_url:
-        return f"{sender} sends images by http(s) URL, not local files (`{image.source}`)"
+        return _("{sender} sends images by http(s) URL, not local files (`{source}`)").format(
+            sender=sender, source=image.source)
     if limits.image_bytes is not None and image.size > limits.image_bytes:
-        return f"image {image.source} is {image.size} bytes, over the limit of {limits.image_bytes}"
+        return _("image {image} is {size} bytes, over the limit of {limit}").format(
+            image=image.source, size=image.size, limit=limits.image_bytes)
     if limits.image_types and image.type not in limits.image_types:
-        return f"image {image.source} is not a {' or '.join(sorted(t.upper() for t in limits.image_types))} file"
+        return _("image {image} is not a {types} file").format(
+            image=image.source, types=_(" or ").join(sorted(t.upper() for t in limits.image_types)))
     return None
 
 
@@ -273,24 +282,27 @@ def image_file_refusal(path: Path, limits: SenderLimits) -> str | None:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as exc:
-        return f"cannot read image {path}: {exc.strerror or exc}"
+        return _("cannot read image {image}: {error}").format(image=path, error=exc.strerror or exc)
     if limits.image_bytes is not None and size > limits.image_bytes:
-        return f"image {path} is {size} bytes, over the limit of {limits.image_bytes}"
+        return _("image {image} is {size} bytes, over the limit of {limit}").format(
+            image=path, size=size, limit=limits.image_bytes)
     if limits.image_types and not any(head.startswith(magic) for t in limits.image_types
                                       for magic in IMAGE_MAGIC.get(t, ())):
-        return f"image {path} is not a {' or '.join(sorted(t.upper() for t in limits.image_types))} file"
+        return _("image {image} is not a {types} file").format(
+            image=path, types=_(" or ").join(sorted(t.upper() for t in limits.image_types)))
     return None
 
 
 def link_refusal(sender: str, limits: SenderLimits, text: str) -> str | None:
     url, title, description = _link_lines(text)
     if "url" in limits.link_needs and not url.startswith(URL_PREFIXES):
-        return f"{sender} link: line 1 must be an http(s) URL, not `{_excerpt(url)}` ({LINK_RULE})"
+        return _("{sender} link: line 1 must be an http(s) URL, not `{url}` ({rule})").format(
+            sender=sender, url=_excerpt(url), rule=_(LINK_RULE))
     if "title" in limits.link_needs and not title:
-        return f"{sender} link: line 2 must be its title ({LINK_RULE})"
+        return _("{sender} link: line 2 must be its title ({rule})").format(sender=sender, rule=_(LINK_RULE))
     parts = {"url": url, "title": title, "description": description}
     for part, limit in limits.link_bytes.items():
-        problem = over_bytes(f"{sender} link {part}", parts.get(part, ""), limit)
+        problem = over_bytes(_("{sender} link {part}").format(sender=sender, part=part), parts.get(part, ""), limit)
         if problem:
             return problem
     return None
@@ -300,22 +312,27 @@ def articles_refusal(sender: str, limits: SenderLimits, rich: content.Rich) -> s
     """A link message of named-field articles (a news message)."""
     articles = [part for part in rich.parts if part.kind == "link"]
     if limits.link_articles is not None and len(articles) > limits.link_articles:
-        return (f"{sender} sends at most {limits.link_articles} article{'s' if limits.link_articles != 1 else ''} "
-                f"in one link message, not {len(articles)}")
+        return ngettext("{sender} sends at most {limit} article in one link message, not {count}",
+                        "{sender} sends at most {limit} articles in one link message, not {count}",
+                        limits.link_articles).format(sender=sender, limit=limits.link_articles, count=len(articles))
     for number, article in enumerate(articles, 1):
         problem = article_refusal(sender, limits, article, number if len(articles) > 1 else None)
         if problem:
             return problem
         if len(articles) > 1 and "picurl" in limits.feed_needs and not article.get("picurl"):
-            return f"{sender} link: with several articles each needs a `picurl` (article {number} has none)"
+            return _("{sender} link: with several articles each needs a `picurl` (article {number} has none)").format(
+                sender=sender, number=number)
     return None
 
 
 def article_refusal(sender: str, limits: SenderLimits, article: content.Part, number: int | None) -> str | None:
-    label = f"{sender} link" + (f" (article {number})" if number else "")
     parts = {"url": article.get("url"), "title": article.get("title"), "description": article.get("description")}
     for part, limit in limits.link_bytes.items():
-        problem = over_bytes(f"{label} {part}", parts.get(part, ""), limit)
+        if number:
+            label = _("{sender} link (article {number}) {part}").format(sender=sender, number=number, part=part)
+        else:
+            label = _("{sender} link {part}").format(sender=sender, part=part)
+        problem = over_bytes(label, parts.get(part, ""), limit)
         if problem:
             return problem
     return None
@@ -325,16 +342,19 @@ def attachments_refusal(sender: str, limits: SenderLimits, kind: str, text: str)
     """A text with attachments, or mini-program cards (企业群发)."""
     rich = content.decode(text)
     if rich is None:
-        return f"{sender} {kind}: not the content sopc plans for it (re-plan from the playbook)"
+        return _("{sender} {kind}: not the content sopc plans for it (re-plan from the playbook)").format(
+            sender=sender, kind=kind)
     if rich.text is not None:
         problem = size_refusal(sender, limits, "text", rich.text)
         if problem:
             return problem
     for part in rich.parts:
         if part.kind not in limits.attachment_kinds:
-            return f"{sender} cannot send {content.PART_WORDS[part.kind]} as an attachment"
+            return _("{sender} cannot send {part} as an attachment").format(
+                sender=sender, part=_(content.PART_WORDS[part.kind]))
     if limits.attachments is not None and len(rich.parts) > limits.attachments:
-        return f"{sender} sends at most {limits.attachments} attachments with a message, not {len(rich.parts)}"
+        return _("{sender} sends at most {limit} attachments with a message, not {count}").format(
+            sender=sender, limit=limits.attachments, count=len(rich.parts))
     links = [part for part in rich.parts if part.kind == "link"]
     for number, link in enumerate(links, 1):
         problem = article_refusal(sender, limits, link, number if len(links) > 1 else None)

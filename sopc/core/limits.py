@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sopc.core.i18n import _
+
 # ---- time ------------------------------------------------------------------------------
 # Every date and time that enters sopc (events, --at, --now, --from/--to, launch
 # dates, `active` windows, the roster's `created`) lies in these years: far
@@ -41,7 +43,7 @@ MAX_CELL_CHARS = 32_767                     # characters of one cell of a roster
 
 def day_range_text() -> str:
     """How a message names the range: ``2000-01-01 to 2099-12-31``."""
-    return f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+    return _("{first} to {last}").format(first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
 
 
 def size_text(count: int) -> str:

@@ -9,6 +9,7 @@ and :mod:`sopc.core.contract` checks messages against them the same way for
 
 from __future__ import annotations
 
+from sopc.core.i18n import N_
 from sopc.core.senders import MENTION_FORMS, UNLIMITED, SenderLimits, SenderSpec
 
 CARD_LINK = frozenset({"url", "title"})   # the senders that build a card need both
@@ -126,8 +127,8 @@ WECOM_GROUPMSG = SenderSpec(
         link_bytes={"title": 128, "url": 2048, "description": 512},
         link_articles=9,   # each article is one of the (at most 9) attachments
         attachments=9,     # add_msg_template: text plus at most 9 attachments
-        needs={"owner": "企业群发 is created for the group owner (群主) to confirm; give the roster's `owner` "
-                        "column their WeCom userid"},
+        needs={"owner": N_("企业群发 is created for the group owner (群主) to confirm; give the roster's `owner` "
+                           "column their WeCom userid")},
         private=True,  # chat_type "single" to the member's external_userid, sent by the owner
     ),
     factory="sopc.senders.wecom_groupmsg:WecomGroupMsgSender",

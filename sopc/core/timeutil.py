@@ -26,6 +26,7 @@ import functools
 import re
 import zoneinfo
 
+from sopc.core.i18n import _
 from sopc.core.limits import FIRST_DAY, LAST_DAY, MAX_DIGITS, day_range_text
 from sopc.core.vocabulary import DEFAULT_ZONE, WEEKDAY_CN
 
@@ -106,7 +107,7 @@ def range_problem(value: dt.date | dt.datetime) -> str | None:
     day = value.date() if isinstance(value, dt.datetime) else value
     if FIRST_DAY <= day <= LAST_DAY:
         return None
-    return f"{day.isoformat()} is outside the dates sopc plans ({day_range_text()})"
+    return _("{day} is outside the dates sopc plans ({years})").format(day=day.isoformat(), years=day_range_text())
 
 
 # ---- zones -----------------------------------------------------------------------

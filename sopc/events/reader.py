@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Collection, Iterator, Sequence
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.i18n import N_, _
 from sopc.core.events import Event
 from sopc.core.limits import MAX_DIGITS, MAX_EVENT_LINE, MAX_EVENTS_FILE_BYTES, MAX_NESTING, size_text
 from sopc.core.timeutil import load_zone, localize, range_problem
@@ -43,9 +44,9 @@ FIELDS = ("event", "group", "member", "name", "at", "data", "tag", "stage", "id"
 RESERVED_DATA_KEYS = ("kind", "group", "member", "at", "name")
 # Derived by sopc from member.message activity (see sopc.plan.triggers); a reported
 # one could never match a trigger, which always names its duration.
-DERIVED_ONLY = {"member.silent": "sopc derives it from the member's `member.message` events; send those instead"}
-EXAMPLE = ('write e.g. {"event": "member.joined", "group": "g1", "member": "m1", '
-           '"at": "2026-11-24T10:00:00+08:00"}')
+DERIVED_ONLY = {"member.silent": N_("sopc derives it from the member's `member.message` events; send those instead")}
+EXAMPLE = N_('write e.g. {"event": "member.joined", "group": "g1", "member": "m1", '
+             '"at": "2026-11-24T10:00:00+08:00"}')
 
 
 def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None = None,
@@ -60,7 +61,7 @@ def read_event(record: Any, zone: dt.tzinfo, *, default_at: dt.datetime | None =
         return None, problems
     at_text = record.get("at")
     if at_text is None and default_at is None:
-        return None, ["\"at\" is missing: when it happened, e.g. 2026-11-24T10:00:00+08:00"]
+        return None, [_('"at" is missing: when it happened, e.g. 2026-11-24T10:00:00+08:00')]
     at, problem = (default_at, None) if at_text is None else _parse_at(at_text, zone)
     if at is None:
         return None, [problem]
@@ -94,20 +95,20 @@ def decode_json(text: str) -> tuple[Any, str | None]:
     digits, would end in a traceback; the JSON parser's recursion, in a
     RecursionError)."""
     if len(text) > MAX_EVENT_LINE:
-        return None, f"a record is {len(text)} characters long; at most {MAX_EVENT_LINE}"
+        return None, _("a record is {size} characters long; at most {limit}").format(size=len(text), limit=MAX_EVENT_LINE)
     depth = _json_depth(text)
     if depth > MAX_NESTING:
-        return None, f"not a JSON object: nested {depth} deep; at most {MAX_NESTING}"
+        return None, _("not a JSON object: nested {depth} deep; at most {limit}").format(depth=depth, limit=MAX_NESTING)
     try:
         if text.startswith("\ufeff"):  # what json.loads says of it (the decoder alone would not)
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _DECODER.decode(text), None
     except json.JSONDecodeError as exc:
-        return None, f"not a JSON object: {exc.msg} (column {exc.colno})"
+        return None, _("not a JSON object: {error} (column {column})").format(error=exc.msg, column=exc.colno)
     except _TooManyDigits as exc:
-        return None, f"not a JSON object: {exc}"
+        return None, _("not a JSON object: {error}").format(error=exc)
     except (ValueError, RecursionError):  # unreachable after the bounds above; stay safe
-        return None, "not a JSON object: a value beyond sopc's limits"
+        return None, _("not a JSON object: a value beyond sopc's limits")
 
 
 class _TooManyDigits(ValueError):
@@ -117,7 +118,7 @@ class _TooManyDigits(ValueError):
 def _bounded_int(text: str) -> int:
     digits = len(text) - text.startswith("-")
     if digits > MAX_DIGITS:
-        raise _TooManyDigits(f"a number has {digits} digits; at most {MAX_DIGITS}")
+        raise _TooManyDigits(_("a number has {digits} digits; at most {limit}").format(digits=digits, limit=MAX_DIGITS))
     return int(text)
 
 
@@ -151,18 +152,18 @@ def read_events_file(path: Path) -> tuple[str | None, str | None, tuple[int, int
     try:
         size = path.stat().st_size
         if size > MAX_EVENTS_FILE_BYTES:
-            return None, (f"the file is {size} bytes; an events file may have at most "
-                          f"{size_text(MAX_EVENTS_FILE_BYTES)}"), None
+            return None, _("the file is {size} bytes; an events file may have at most {limit}").format(
+                size=size, limit=size_text(MAX_EVENTS_FILE_BYTES)), None
         data = path.read_bytes()
     except OSError as exc:
-        return None, f"cannot read the events file: {exc.strerror or exc}", None
+        return None, _("cannot read the events file: {error}").format(error=exc.strerror or exc), None
     try:
         return data.decode("utf-8-sig"), None, None
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
         where = (data.count(b"\n", 0, exc.start) + 1, column)
-        return None, f"not UTF-8 text: byte {data[exc.start]:#04x} (save the file as UTF-8)", where
+        return None, _("not UTF-8 text: byte {byte} (save the file as UTF-8)").format(byte=f"{data[exc.start]:#04x}"), where
 
 
 def load_events(path: Path, zone_name: str, shown: str | None = None, *,
@@ -184,7 +185,7 @@ def load_events(path: Path, zone_name: str, shown: str | None = None, *,
             events.append(event)
             continue
         span = Span(path=shown, line=number, column=1, end_line=number, end_column=len(lines[number - 1]) + 1)
-        diagnostics.append(error("E0702", "; ".join(problems), span, EXAMPLE))
+        diagnostics.append(error("E0702", _("; ").join(problems), span, _(EXAMPLE)))
     return sorted(events, key=lambda e: e.at), diagnostics
 
 
@@ -199,7 +200,7 @@ def record_from_options(kind: str, *, group: str | None = None, member: str | No
     for item in data:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"`{item}` is not KEY=VALUE")
+            raise ValueError(_("`{item}` is not KEY=VALUE").format(item=item))
         extra[key] = _scalar(value)
     if extra:
         record["data"] = extra
@@ -222,10 +223,10 @@ def _parse_at(text: str, zone) -> tuple[dt.datetime | None, str | None]:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        return None, f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {text!r}"
+        return None, _('"at" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00, not {text}').format(text=repr(text))
     problem = range_problem(moment)
     if problem:
-        return None, f"\"at\": {problem}"
+        return None, _('"at": {problem}').format(problem=problem)
     return (moment if moment.tzinfo else localize(moment, zone)), None
 
 
@@ -233,7 +234,7 @@ def _parse_at(text: str, zone) -> tuple[dt.datetime | None, str | None]:
 
 def _problems(record: Any) -> list[str]:
     if not isinstance(record, dict):
-        return [f"each event must be a JSON object, not {_json_type(record)}"]
+        return [_("each event must be a JSON object, not {found}").format(found=_json_type(record))]
     broken = _lone_surrogate(record)
     if broken:  # alone: every other message would echo text that cannot be printed or stored
         return [broken]
@@ -241,28 +242,32 @@ def _problems(record: Any) -> list[str]:
     for key in record:
         if key not in FIELDS:
             hint = did_you_mean(str(key), FIELDS)
-            problems.append(f"unknown field \"{key}\"" + (f"; {hint}" if hint else "")
-                            + f"; the fields are {', '.join(FIELDS)} (put your own values in \"data\")")
+            fields = ", ".join(FIELDS)
+            if hint:
+                problems.append(_('unknown field "{key}"; {hint}; the fields are {fields} (put your own values in '
+                                  '"data")').format(key=key, hint=hint, fields=fields))
+            else:
+                problems.append(_('unknown field "{key}"; the fields are {fields} (put your own values in "data")').format(
+                    key=key, fields=fields))
     kind = record.get("event")
     if "event" not in record or kind is None:
-        problems.append(f"\"event\" is missing; events are {', '.join(_reportable())}")
+        problems.append(_('"event" is missing; events are {events}').format(events=", ".join(_reportable())))
         kind = None
     elif not isinstance(kind, str):
-        problems.append(f"\"event\" must be a string such as \"member.joined\", not {_json_type(kind)}")
+        problems.append(_('"event" must be a string such as "member.joined", not {found}').format(found=_json_type(kind)))
         kind = None
     elif kind not in ast.EVENT_KINDS:
-        hint = did_you_mean(kind, _reportable())
-        problems.append(f"\"event\": unknown event `{kind}`; "
-                        + (hint if hint else f"events are {', '.join(_reportable())}"))
+        hint = did_you_mean(kind, _reportable()) or _("events are {events}").format(events=", ".join(_reportable()))
+        problems.append(_('"event": unknown event `{event}`; {hint}').format(event=kind, hint=hint))
         kind = None
     elif kind in DERIVED_ONLY:
-        problems.append(f"\"event\": `{kind}` is not reported: {DERIVED_ONLY[kind]}")
+        problems.append(_('"event": `{event}` is not reported: {why}').format(event=kind, why=_(DERIVED_ONLY[kind])))
         kind = None
 
-    problems += _text(record, "group", required=True, why="the id of the group (the roster's `id`)")
+    problems += _text(record, "group", required=True, why=_("the id of the group (the roster's `id`)"))
     member_event = kind is not None and kind.startswith("member.")
     problems += _text(record, "member", required=member_event,
-                      why=f"a {kind} event needs the member's id" if member_event else "")
+                      why=_("a {event} event needs the member's id").format(event=kind) if member_event else "")
     problems += _text(record, "name", required=False, why="", allow_empty=True)
     problems += _text(record, "id", required=False, why="")
     problems += _argument(record, kind, "tag", "member.tagged", example="高价值")
@@ -270,8 +275,8 @@ def _problems(record: Any) -> list[str]:
 
     at = record.get("at")
     if at is not None and not isinstance(at, str):
-        problems.append(f"\"at\" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00 "
-                        f"(or left out: now), not {_json_type(at)}")
+        problems.append(_('"at" must be an ISO 8601 time such as 2026-11-24T10:00:00+08:00 (or left out: now), '
+                          'not {found}').format(found=_json_type(at)))
     problems += _data_problems(record.get("data"))
     return problems
 
@@ -281,11 +286,11 @@ def _lone_surrogate(record: dict) -> str | None:
     may carry bytes that are not UTF-8: Python holds either as a lone
     surrogate, which no UTF-8 file, terminal or SQLite database can take."""
     for key, value in record.items():
-        where = f"\"{key}\"" if _surrogate_in(key) is None else "a field name"
+        where = f"\"{key}\"" if _surrogate_in(key) is None else _("a field name")
         bad = _surrogate_in(key) or _first_surrogate(value)
         if bad:
-            return (f"{where} holds \\u{ord(bad):04x}, half of a UTF-16 pair (a lone surrogate): not a character; "
-                    "send text as UTF-8, or both halves of the pair")
+            return _("{where} holds {char}, half of a UTF-16 pair (a lone surrogate): not a character; "
+                     "send text as UTF-8, or both halves of the pair").format(where=where, char=f"\\u{ord(bad):04x}")
     return None
 
 
@@ -323,21 +328,24 @@ def _stage_problems(record: dict, stages: Collection[str]) -> list[str]:
     if stage in stages:
         return []
     if not stages:
-        return [f"\"stage\": `{stage}` is not a stage of this project: it declares no stages (a `stages` block)"]
-    hint = did_you_mean(stage, stages) or f"the stages are {', '.join(stages)}"
-    return [f"\"stage\": `{stage}` is not a stage of this project; {hint}"]
+        return [_('"stage": `{stage}` is not a stage of this project: it declares no stages (a `stages` block)').format(
+            stage=stage)]
+    hint = did_you_mean(stage, stages) or _("the stages are {stages}").format(stages=", ".join(stages))
+    return [_('"stage": `{stage}` is not a stage of this project; {hint}').format(stage=stage, hint=hint)]
 
 
 def _text(record: dict, key: str, *, required: bool, why: str, allow_empty: bool = False) -> list[str]:
     value = record.get(key)
     if value is None:
-        return [f"\"{key}\" is missing: {why}"] if required else []
+        return [_('"{key}" is missing: {why}').format(key=key, why=why)] if required else []
     if not isinstance(value, str):
-        return [f"\"{key}\" must be a string, not {_json_type(value)}"]
+        return [_('"{key}" must be a string, not {found}').format(key=key, found=_json_type(value))]
     if not value.strip() and not allow_empty:
-        return [f"\"{key}\" is empty" + (f": {why}" if why else "")]
+        if why:
+            return [_('"{key}" is empty: {why}').format(key=key, why=why)]
+        return [_('"{key}" is empty').format(key=key)]
     if len(value) > MAX_TEXT:
-        return [f"\"{key}\" is {len(value)} characters long; at most {MAX_TEXT}"]
+        return [_('"{key}" is {size} characters long; at most {limit}').format(key=key, size=len(value), limit=MAX_TEXT)]
     return []
 
 
@@ -345,43 +353,46 @@ def _argument(record: dict, kind: str | None, key: str, owner: str, *, example: 
     """``tag`` belongs to member.tagged (it may also sit in ``data``), ``stage`` to group.stage."""
     present = record.get(key) is not None
     if kind is not None and kind != owner and present:
-        return [f"\"{key}\" belongs to {owner} events, not to {kind}"]
+        return [_('"{key}" belongs to {owner} events, not to {event}').format(key=key, owner=owner, event=kind)]
     if kind != owner:
         return []
     data = record.get("data")
     if not present and isinstance(data, dict) and data.get(key) is not None:
         value = data[key]
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
-            return [f"\"data\".\"{key}\" must be a non-empty string of at most {MAX_TEXT} characters"]
+            return [_('"data"."{key}" must be a non-empty string of at most {limit} characters').format(
+                key=key, limit=MAX_TEXT)]
         return []
-    return _text(record, key, required=True, why=f"a {owner} event needs its {key}, e.g. \"{key}\": \"{example}\"")
+    return _text(record, key, required=True, why=_('a {owner} event needs its {key}, e.g. "{key}": "{example}"').format(
+        owner=owner, key=key, example=example))
 
 
 def _data_problems(data: Any) -> list[str]:
     if data is None:
         return []
     if not isinstance(data, dict):
-        return [f"\"data\" must be an object, not {_json_type(data)}"]
+        return [_('"data" must be an object, not {found}').format(found=_json_type(data))]
     problems = []
     if len(data) > MAX_DATA_KEYS:
-        problems.append(f"\"data\" has {len(data)} keys; at most {MAX_DATA_KEYS}")
+        problems.append(_('"data" has {count} keys; at most {limit}').format(count=len(data), limit=MAX_DATA_KEYS))
     for key, value in data.items():
         if not isinstance(key, str) or not key or len(key) > MAX_DATA_KEY:
-            problems.append(f"\"data\": a key must be a string of 1 to {MAX_DATA_KEY} characters")
+            problems.append(_('"data": a key must be a string of 1 to {limit} characters').format(limit=MAX_DATA_KEY))
             continue
         if key in RESERVED_DATA_KEYS:
-            problems.append(f"\"data\".\"{key}\": `{key}` is a field of every event; give this value another name")
+            problems.append(_('"data"."{key}": `{key}` is a field of every event; give this value another name').format(
+                key=key))
             continue
         problem = _value_problem(value)
         if problem:
-            problems.append(f"\"data\".\"{key}\" {problem}")
+            problems.append(_('"data"."{key}" {problem}').format(key=key, problem=problem))
     if not problems:
         try:
             size = len(json.dumps(data, ensure_ascii=False, allow_nan=False))
         except (TypeError, ValueError):  # unreachable after the checks above; stay safe
-            return ["\"data\" must hold JSON values only"]
+            return [_('"data" must hold JSON values only')]
         if size > MAX_DATA:
-            problems.append(f"\"data\" is {size} characters as JSON; at most {MAX_DATA}")
+            problems.append(_('"data" is {size} characters as JSON; at most {limit}').format(size=size, limit=MAX_DATA))
     return problems
 
 
@@ -391,7 +402,8 @@ def _value_problem(value: Any) -> str | None:
     if isinstance(value, (int, float)):
         return _number_problem(value)
     if isinstance(value, str):
-        return None if len(value) <= MAX_DATA_VALUE else f"is {len(value)} characters long; at most {MAX_DATA_VALUE}"
+        return None if len(value) <= MAX_DATA_VALUE else _("is {size} characters long; at most {limit}").format(
+            size=len(value), limit=MAX_DATA_VALUE)
     if isinstance(value, (list, dict)):
         problem = _nested_problem(value)
         if problem:
@@ -399,20 +411,21 @@ def _value_problem(value: Any) -> str | None:
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
-            return "must hold JSON values only (finite numbers, strings, true/false, null)"
+            return _("must hold JSON values only (finite numbers, strings, true/false, null)")
         except RecursionError:
-            return "is nested too deeply"
+            return _("is nested too deeply")
         if len(text) > MAX_DATA_VALUE:
-            return f"is {len(text)} characters as JSON; a list or object value may have at most {MAX_DATA_VALUE}"
+            return _("is {size} characters as JSON; a list or object value may have at most {limit}").format(
+                size=len(text), limit=MAX_DATA_VALUE)
         return None
-    return f"must be a JSON value, not {type(value).__name__}"
+    return _("must be a JSON value, not {found}").format(found=type(value).__name__)
 
 
 def _number_problem(value: int | float) -> str | None:
     if isinstance(value, int):
         # Compared, not printed: str() of a number over 4,300 digits raises.
-        return None if -_DIGITS_BOUND < value < _DIGITS_BOUND else f"has more than {MAX_DIGITS} digits"
-    return None if math.isfinite(value) else "must be a finite number"
+        return None if -_DIGITS_BOUND < value < _DIGITS_BOUND else _("has more than {limit} digits").format(limit=MAX_DIGITS)
+    return None if math.isfinite(value) else _("must be a finite number")
 
 
 _DIGITS_BOUND = 10 ** MAX_DIGITS
@@ -426,7 +439,7 @@ def _nested_problem(value: list | dict) -> str | None:
     while stack:
         item, depth = stack.pop()
         if depth > MAX_NESTING:
-            return f"is nested more than {MAX_NESTING} deep"
+            return _("is nested more than {limit} deep").format(limit=MAX_NESTING)
         children = item.values() if isinstance(item, dict) else item
         for child in children:
             if isinstance(child, (list, dict)):
@@ -434,7 +447,7 @@ def _nested_problem(value: list | dict) -> str | None:
             elif isinstance(child, (int, float)) and not isinstance(child, bool):
                 problem = _number_problem(child)
                 if problem:
-                    return f"holds a number that {problem}"
+                    return _("holds a number that {problem}").format(problem=problem)
     return None
 
 
@@ -446,13 +459,13 @@ def _json_type(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
+        return _("a number ({value})").format(value=repr(value))
     if isinstance(value, str):
-        return "a string"
+        return _("a string")
     if isinstance(value, (list, tuple)):
-        return "an array"
+        return _("an array")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return type(value).__name__

@@ -17,6 +17,7 @@ import re
 from lark import Token
 
 from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.i18n import N_, _
 
 CODE = "E0140"
 LOOK_BACK = 64  # characters before the failing token: more than any day form needs
@@ -37,7 +38,7 @@ _LIST_OPEN = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<days>[一二�
 _DAY_WORD = re.compile(r"(?P<prefix>每?(?:周|星期|礼拜))(?P<rest>[^\s,、，\"#@]*)")
 _STARTS_WITH_DAY = re.compile(r"每?(周|星期|礼拜)[一二三四五六日天]|(mon|tue|wed|thu|fri|sat|sun)")
 NOT_A_DAY = "七八九十零〇89"
-_SEVEN = "a week has seven days: 周一 … 周六, and 周日 (or 周天)"
+_SEVEN = N_("a week has seven days: 周一 … 周六, and 周日 (or 周天)")
 
 
 def day_form_problem(token: Token, expected: set[str], lines: list[str], path: str) -> Diagnostic | None:
@@ -61,10 +62,11 @@ def day_form_problem(token: Token, expected: set[str], lines: list[str], path: s
     listed = _LIST_OPEN.search(before)
     if listed and _bare_day(token, value):
         day, prefix, written = ARABIC.get(value[0], value[0]), listed.group("prefix"), listed.group().strip()
-        return error(CODE, f"`{value[0]}` after `{written}` is not a weekday on its own",
+        bare = prefix.lstrip("每")
+        return error(CODE, _("`{day}` after `{written}` is not a weekday on its own").format(day=value[0], written=written),
                      _token_span(token, path, 1),
-                     f"write the day in full, `{written}{prefix.lstrip('每')}{day}`, or the days after one "
-                     f"`{prefix.lstrip('每')}`: `{prefix}{listed.group('days')}{day}`")
+                     _("write the day in full, `{full}`, or the days after one `{prefix}`: `{run}`").format(
+                         full=f"{written}{bare}{day}", prefix=bare, run=f"{prefix}{listed.group('days')}{day}"))
     word = _DAY_WORD.match(value)
     if word:
         return _unknown_weekday(word, token, path)
@@ -78,9 +80,12 @@ def _range_goes_on(token: Token, value: str, before: str, path: str) -> Diagnost
     if closed is None or separator is None:
         return None
     rest = value[len(separator):]
-    fix = f": `{closed.group().strip()}、{rest}`" if _STARTS_WITH_DAY.match(rest) else ", e.g. `周一到周五、周日`"
-    return error(CODE, f"`{closed.group().strip()}{separator}`: a range has two ends",
-                 _token_span(token, path, len(separator)), f"to add more days, join them with `、`{fix}")
+    if _STARTS_WITH_DAY.match(rest):
+        hint = _("to add more days, join them with `、`: `{fixed}`").format(fixed=f"{closed.group().strip()}、{rest}")
+    else:
+        hint = _("to add more days, join them with `、`, e.g. `周一到周五、周日`")
+    return error(CODE, _("`{written}`: a range has two ends").format(written=f"{closed.group().strip()}{separator}"),
+                 _token_span(token, path, len(separator)), hint)
 
 
 def _range_end(opened: re.Match, token: Token, value: str, line: str, skipped: int, path: str) -> Diagnostic:
@@ -89,26 +94,34 @@ def _range_end(opened: re.Match, token: Token, value: str, line: str, skipped: i
     written = opened.group().strip()
     if _bare_day(token, value) and prefix:
         last = prefix.lstrip("每") + ARABIC.get(value[0], value[0])
-        return error(CODE, f"`{written}{value[0]}`: the last day of a range is written in full, like the first",
-                     _token_span(token, path, 1), f"write `{first}{separator}{last}`")
+        return error(CODE, _("`{written}`: the last day of a range is written in full, like the first").format(
+                         written=f"{written}{value[0]}"),
+                     _token_span(token, path, 1), _("write `{fixed}`").format(fixed=f"{first}{separator}{last}"))
     doubled = next((s for s in SEPARATORS if value.startswith(s)), None)
     if doubled:
         rest = value[len(doubled):]
-        fix = f"write `{first}{separator}{rest}`" if _STARTS_WITH_DAY.match(rest) else \
-            f"write one word between the days, e.g. `{first}{separator}{_example_last(first, prefix)}`"
-        return error(CODE, f"`{written}{doubled}`: `{doubled}` after `{separator}`; a range has one word between "
-                     "its days", _token_span(token, path, len(doubled)), fix)
+        if _STARTS_WITH_DAY.match(rest):
+            fix = _("write `{fixed}`").format(fixed=f"{first}{separator}{rest}")
+        else:
+            fix = _("write one word between the days, e.g. `{example}`").format(
+                example=f"{first}{separator}{_example_last(first, prefix)}")
+        return error(CODE, _("`{written}`: `{doubled}` after `{separator}`; a range has one word between "
+                             "its days").format(written=f"{written}{doubled}", doubled=doubled, separator=separator),
+                     _token_span(token, path, len(doubled)), fix)
     if value and value[0] in NOT_A_DAY:
-        return error(CODE, f"`{written}{value[0]}`: `{value[0]}` is not a day of the week",
-                     _token_span(token, path, 1), f"{_SEVEN}: write e.g. `{first}{separator}{_example_last(first, prefix)}`")
+        return error(CODE, _("`{written}`: `{day}` is not a day of the week").format(
+                         written=f"{written}{value[0]}", day=value[0]),
+                     _token_span(token, path, 1), _("{seven}: write e.g. `{example}`").format(
+                         seven=_(_SEVEN), example=f"{first}{separator}{_example_last(first, prefix)}"))
     if _DAY_WORD.match(value) and not value.startswith("每"):
         return _unknown_weekday(_DAY_WORD.match(value), token, path)
     start = skipped + opened.start("first") + 1
     span = Span(path=path, line=token.line, column=start, end_line=token.line,
                 end_column=start + len(line[opened.start("first"):opened.end("sep")]))
     example = _example_last(first, prefix)
-    return error(CODE, f"the range `{written}` has no last day", span,
-                 f"write the day it runs to after `{separator}`, e.g. `{first}{separator}{example}`")
+    return error(CODE, _("the range `{written}` has no last day").format(written=written), span,
+                 _("write the day it runs to after `{separator}`, e.g. `{example}`").format(
+                     separator=separator, example=f"{first}{separator}{example}"))
 
 
 def _example_last(first: str, prefix: str) -> str:
@@ -129,15 +142,17 @@ def _unknown_weekday(word: re.Match, token: Token, path: str) -> Diagnostic:
     span = _token_span(token, path, len(text))
     if rest and all(c in ARABIC for c in rest):
         fixed = prefix + "".join(ARABIC[c] for c in rest)
-        return error(CODE, f"unknown weekday `{text}`: weekdays are written with Chinese numerals", span,
-                     f"write `{fixed}`")
+        return error(CODE, _("unknown weekday `{text}`: weekdays are written with Chinese numerals").format(text=text),
+                     span, _("write `{fixed}`").format(fixed=fixed))
     wrong = next((c for c in rest if c not in NUMERALS), None)
     if wrong is None and rest:
-        return error(CODE, f"unknown weekday `{text}`", span, _SEVEN)
+        return error(CODE, _("unknown weekday `{text}`").format(text=text), span, _(_SEVEN))
     if wrong is None:
-        return error(CODE, f"`{text}` names no day", span, f"write the day after `{prefix}`, e.g. `{prefix}一`")
-    return error(CODE, f"unknown weekday `{text}`", span,
-                 f"`{wrong}` is not a day of the week; {_SEVEN}: write e.g. `{prefix}一`, `周一到周五` or `每周一三五`")
+        return error(CODE, _("`{text}` names no day").format(text=text), span,
+                     _("write the day after `{prefix}`, e.g. `{example}`").format(prefix=prefix, example=f"{prefix}一"))
+    return error(CODE, _("unknown weekday `{text}`").format(text=text), span,
+                 _("`{wrong}` is not a day of the week; {seven}: write e.g. `{example}`, `周一到周五` or `每周一三五`").format(
+                     wrong=wrong, seven=_(_SEVEN), example=f"{prefix}一"))
 
 
 def _token_span(token: Token, path: str, width: int) -> Span:

@@ -19,6 +19,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
 from sopc.lang import ast
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.diagnostics import Diagnostic, Span, error
 from sopc.core.limits import MAX_CAP, MAX_DIGITS, MAX_OFFSET, MAX_REPEAT_SPAN, MAX_REPEATS, day_range_text
 from sopc.core.timeutil import format_duration, parse_duration, range_problem
@@ -83,8 +84,8 @@ class AstBuilder(Transformer):
     def time(self, token: Token) -> ast.TimeOfDay | None:
         hours, minutes = (int(part) for part in str(token).split(":"))
         if hours > 23 or minutes > 59:
-            self.report("E0101", f"`{token}` is not a time of day", token,
-                        "hours go from 00 to 23 and minutes from 00 to 59, e.g. `23:30`")
+            self.report("E0101", _("`{token}` is not a time of day").format(token=token), token,
+                        _("hours go from 00 to 23 and minutes from 00 to 59, e.g. `23:30`"))
             return None
         return ast.TimeOfDay(time=dt.time(hours, minutes), span=self.span(token))
 
@@ -93,12 +94,13 @@ class AstBuilder(Transformer):
         try:
             value = dt.date(year, month, day)
         except ValueError:
-            self.report("E0102", f"`{token}` is not a date: {_date_problem(year, month, day)}", token,
-                        "write dates as YYYY-MM-DD, e.g. `2026-11-25`")
+            self.report("E0102", _("`{token}` is not a date: {problem}").format(
+                token=token, problem=_date_problem(year, month, day)), token,
+                _("write dates as YYYY-MM-DD, e.g. `2026-11-25`"))
             return None
         problem = range_problem(value)
         if problem:  # a launch or window near year 9999 would overflow the plan's arithmetic
-            self.report("E0111", problem, token, "write a date in those years")
+            self.report("E0111", problem, token, _("write a date in those years"))
             return None
         return ast.DateValue(date=value, span=self.span(token))
 
@@ -107,8 +109,8 @@ class AstBuilder(Transformer):
             return None
         delta = parse_duration(str(token))
         if delta is None:
-            self.report("E0103", f"`{token}` is not a duration", token,
-                        "use units d, h, m, s from largest to smallest, e.g. `90s`, `10m`, `1d12h`")
+            self.report("E0103", _("`{token}` is not a duration").format(token=token), token,
+                        _("use units d, h, m, s from largest to smallest, e.g. `90s`, `10m`, `1d12h`"))
             return None
         return ast.Duration(delta=delta, text=str(token), span=self.span(token))
 
@@ -119,8 +121,9 @@ class AstBuilder(Transformer):
         if longest <= MAX_DIGITS:
             return False
         shown = str(token) if len(str(token)) <= 24 else f"{str(token)[:12]}…{str(token)[-4:]}"
-        self.report("E0112", f"`{shown}` has a number of {longest:,} digits; sopc reads numbers of at most "
-                    f"{MAX_DIGITS} digits", token, "durations are written like `30m`, `1d12h` or `90s`")
+        self.report("E0112", _("`{shown}` has a number of {digits} digits; sopc reads numbers of at most "
+                               "{limit} digits").format(shown=shown, digits=f"{longest:,}", limit=MAX_DIGITS),
+                    token, _("durations are written like `30m`, `1d12h` or `90s`"))
         return True
 
     def times(self, tokens) -> tuple[ast.TimeOfDay, ...]:
@@ -230,8 +233,8 @@ class AstBuilder(Transformer):
         span = self.span(meta)
         quiet = ast.Quiet(start=self.time(start), end=self.time(end), mode=mode_text, span=span)
         if quiet.start and quiet.end and quiet.start.time == quiet.end.time:
-            self.report("E0108", "quiet hours start and end at the same time", span,
-                        "write a range such as `quiet 22:00-08:00`")
+            self.report("E0108", _("quiet hours start and end at the same time"), span,
+                        _("write a range such as `quiet 22:00-08:00`"))
         return self._setting("quiet", quiet, meta)
 
     @v_args(meta=True)
@@ -243,9 +246,10 @@ class AstBuilder(Transformer):
         digits = str(children[0])
         count = int(digits) if len(digits) <= MAX_DIGITS else MAX_CAP + 1  # int() of 4,301 digits raises
         if count < 1:
-            self.report("E0109", "a daily cap must be at least 1", children[0], "write e.g. `cap 6/day`")
+            self.report("E0109", _("a daily cap must be at least 1"), children[0], _("write e.g. `cap 6/day`"))
         elif count > MAX_CAP:
-            self.report("E0112", f"a daily cap must be at most {MAX_CAP}", children[0], "write e.g. `cap 6/day`")
+            self.report("E0112", _("a daily cap must be at most {limit}").format(limit=MAX_CAP), children[0],
+                        _("write e.g. `cap 6/day`"))
             count = MAX_CAP
         return self._setting("cap", ast.Cap(per_day=count, span=self.span(meta)), meta)
 
@@ -254,16 +258,18 @@ class AstBuilder(Transformer):
         low, high = (self._count(token) for token in children)
         span = self.span(meta)
         if high < 1:
-            self.report("E0141", "at most 0 posts a day: the playbook could post nothing", children[1],
-                        "write e.g. `posts 3-6/day` (at least 3, at most 6 a day)")
+            self.report("E0141", _("at most 0 posts a day: the playbook could post nothing"), children[1],
+                        _("write e.g. `posts 3-6/day` (at least 3, at most 6 a day)"))
             high = 1
         elif high > MAX_CAP:
-            self.report("E0112", f"at most {high} posts a day: sopc caps a day at {MAX_CAP}", children[1],
-                        "write e.g. `posts 3-6/day`")
+            self.report("E0112", _("at most {high} posts a day: sopc caps a day at {limit}").format(
+                high=high, limit=MAX_CAP), children[1], _("write e.g. `posts 3-6/day`"))
             high = MAX_CAP
         if low > high:
-            self.report("E0141", f"at least {low} but at most {high} posts a day: the minimum is above the maximum",
-                        span, f"swap them: `posts {high}-{low}/day`" if low <= MAX_CAP else "write e.g. `posts 3-6/day`")
+            self.report("E0141", _("at least {low} but at most {high} posts a day: the minimum is above the "
+                                   "maximum").format(low=low, high=high),
+                        span, _("swap them: `posts {high}-{low}/day`").format(high=high, low=low) if low <= MAX_CAP
+                        else _("write e.g. `posts 3-6/day`"))
             low = 0  # no minimum to check against: the line is wrong, not the plan
         return self._setting("posts", ast.Posts(minimum=low, maximum=high, span=span), meta)
 
@@ -280,8 +286,8 @@ class AstBuilder(Transformer):
         start, end = (self.time(token) for token in children)
         span = self.span(meta)
         if start and end and start.time == end.time:
-            self.report("E0141", "a peak window that starts and ends at the same time", span,
-                        "write the hours members are most active, e.g. `peaks 09:00-11:00, 14:00-18:00`")
+            self.report("E0141", _("a peak window that starts and ends at the same time"), span,
+                        _("write the hours members are most active, e.g. `peaks 09:00-11:00, 14:00-18:00`"))
         return ast.PeakWindow(start=start, end=end, span=span)
 
     @v_args(meta=True)
@@ -296,8 +302,8 @@ class AstBuilder(Transformer):
     def active_between(self, meta, children):
         start, end = (self.date(c) for c in children)
         if start and end and end.date < start.date:
-            self.report("E0110", "the active window ends before it starts", self.span(meta),
-                        f"swap the dates: `active {end.date} to {start.date}`")
+            self.report("E0110", _("the active window ends before it starts"), self.span(meta),
+                        _("swap the dates: `active {end} to {start}`").format(end=end.date, start=start.date))
         return self._setting("active", ast.ActiveWindow(start=start, end=end, span=self.span(meta)), meta)
 
     @v_args(meta=True)
@@ -388,8 +394,9 @@ class AstBuilder(Transformer):
                          [CN_DIGIT[n] for n in numerals[:i]])
             column = token.column + len(text) - len(numerals) + twice
             span = Span(path=self.path, line=token.line, column=column, end_line=token.line, end_column=column + 1)
-            self.report("E0140", f"`{text}` names {WEEKDAY_CN[CN_DIGIT[numerals[twice]]]} twice", span,
-                        f"write each day once: `{text[:len(text) - len(numerals)]}{kept}`")
+            self.report("E0140", _("`{text}` names {day} twice").format(
+                text=text, day=WEEKDAY_CN[CN_DIGIT[numerals[twice]]]), span,
+                _("write each day once: `{fixed}`").format(fixed=f"{text[:len(text) - len(numerals)]}{kept}"))
         return ast.DaySet(weekdays=frozenset(days), span=self.span(meta))
 
     @v_args(meta=True)
@@ -410,7 +417,8 @@ class AstBuilder(Transformer):
             number = re.match(r"\d+", str(token))
             day = int(number.group()) if number else -1
             if number and not 1 <= day <= 31:
-                self.report("E0106", f"`{token}` is not a day of the month", token, "use 1 to 31, or `last`/`最后一天`")
+                self.report("E0106", _("`{token}` is not a day of the month").format(token=token), token,
+                            _("use 1 to 31, or `last`/`最后一天`"))
                 continue
             days.append(day)
         times = self.times(c for c in children if c.type == "TIME")
@@ -421,8 +429,8 @@ class AstBuilder(Transformer):
         interval_token, start_token, *time_tokens = children
         interval = self.duration(interval_token)
         if interval and (interval.delta.days < 1 or interval.delta % dt.timedelta(days=1)):
-            self.report("E0107", f"`every {interval_token}` must be a whole number of days", interval_token,
-                        "write e.g. `every 60d from 2026-11-02 at 09:00`")
+            self.report("E0107", _("`every {interval}` must be a whole number of days").format(interval=interval_token),
+                        interval_token, _("write e.g. `every 60d from 2026-11-02 at 09:00`"))
             interval = None
         return ast.EveryNDays(interval=interval, start=self.date(start_token), times=self.times(time_tokens),
                               span=self.span(meta))
@@ -431,8 +439,9 @@ class AstBuilder(Transformer):
     def on_cron(self, meta, children):
         expression = self.text(children[0]).text
         if not _valid_cron(expression):
-            self.report("E0105", f"`{expression}` is not a valid cron expression: {_cron_problem(expression)}",
-                        children[0], "five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\"")
+            self.report("E0105", _("`{expression}` is not a valid cron expression: {problem}").format(
+                expression=expression, problem=_cron_problem(expression)), children[0],
+                _("five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\""))
         return ast.OnCron(expression=expression, span=self.span(meta))
 
     # ---- message bodies -----------------------------------------------------------
@@ -495,8 +504,8 @@ class AstBuilder(Transformer):
         if token.type == "STRING":
             value = self.text(token).text
         elif token.type == "NUMBER" and sum(c.isdigit() for c in token) > MAX_DIGITS:
-            self.report("E0112", f"`{key}`: a number of more than {MAX_DIGITS} digits", token,
-                        "write it as text in quotes if it is an id")
+            self.report("E0112", _("`{key}`: a number of more than {limit} digits").format(key=key, limit=MAX_DIGITS),
+                        token, _("write it as text in quotes if it is an id"))
             value = str(token)
         elif token.type == "NUMBER":
             value = float(token) if "." in token else int(token)
@@ -525,8 +534,8 @@ class AstBuilder(Transformer):
         every_token, count_token = children
         every = self.duration(every_token)
         if every is not None and not every.delta:
-            self.report("E0131", f"`every {every_token}` repeats the step at the same moment", every_token,
-                        "write how long between rounds, e.g. `every 15m x3`")
+            self.report("E0131", _("`every {every}` repeats the step at the same moment").format(every=every_token),
+                        every_token, _("write how long between rounds, e.g. `every 15m x3`"))
             every = None
         return ast.Repeat(every=every, count=self._repeat_count(count_token), span=self.span(meta))
 
@@ -535,9 +544,12 @@ class AstBuilder(Transformer):
         count = int(digits) if len(digits) <= MAX_DIGITS else MAX_REPEATS + 1  # int() of 4,301 digits raises
         if 1 <= count <= MAX_REPEATS:
             return count
-        problem = "a step is sent at least once" if count < 1 else f"a step repeats at most {MAX_REPEATS} times"
-        self.report("E0131", f"`{_shown_token(token)}`: {problem}", token,
-                    "write how many rounds in all, e.g. `x3` for the step and two more")
+        if count < 1:
+            problem = _("`{token}`: a step is sent at least once")
+        else:
+            problem = _("`{token}`: a step repeats at most {limit} times")
+        self.report("E0131", problem.format(token=_shown_token(token), limit=MAX_REPEATS), token,
+                    _("write how many rounds in all, e.g. `x3` for the step and two more"))
         return None
 
     def _repeat_fits(self, repeat: ast.Repeat | None, at: ast.TimeOfDay | None, body) -> ast.Repeat | None:
@@ -548,21 +560,23 @@ class AstBuilder(Transformer):
             return repeat
         every = repeat.every
         if at is not None and every.delta % dt.timedelta(days=1):
-            self.report("E0131", f"`every {every.text}` with `at {at.text()}`: every round is sent at "
-                        f"{at.text()}, so rounds must be whole days apart", every.span,
-                        f"write e.g. `every 1d x{repeat.count}`, or drop `at {at.text()}`")
+            self.report("E0131", _("`every {every}` with `at {at}`: every round is sent at "
+                                   "{at}, so rounds must be whole days apart").format(every=every.text, at=at.text()),
+                        every.span, _("write e.g. `every 1d x{count}`, or drop `at {at}`").format(
+                            count=repeat.count, at=at.text()))
             return dataclasses.replace(repeat, count=None)
         if every.delta * (repeat.count - 1) > MAX_REPEAT_SPAN:
-            self.report("E0131", f"`every {every.text} x{repeat.count}`: its last round comes "
-                        f"{format_duration(every.delta * (repeat.count - 1))} after its first; a repeat may span "
-                        f"at most {MAX_REPEAT_SPAN.days} days", repeat.span,
-                        "fewer or closer rounds; a longer cadence is a schedule step (`周三 20:00 ...`) "
-                        "or a recurring launch (`run ... every 周三 20:00 ...`)")
+            self.report("E0131", _("`every {every} x{count}`: its last round comes {span} after its first; "
+                                   "a repeat may span at most {days} days").format(
+                            every=every.text, count=repeat.count, span=format_duration(every.delta * (repeat.count - 1)),
+                            days=MAX_REPEAT_SPAN.days), repeat.span,
+                        _("fewer or closer rounds; a longer cadence is a schedule step (`周三 20:00 ...`) "
+                          "or a recurring launch (`run ... every 周三 20:00 ...`)"))
             return dataclasses.replace(repeat, count=None)
         for assignment in getattr(body, "variables", ()):
             if assignment.key == "round":
-                self.report("E0131", "`round` is the repeated step's round (1, 2, 3 ...) and cannot be given "
-                            "a value", assignment.span, "name the variable otherwise, e.g. `session=...`")
+                self.report("E0131", _("`round` is the repeated step's round (1, 2, 3 ...) and cannot be given "
+                                       "a value"), assignment.span, _("name the variable otherwise, e.g. `session=...`"))
                 return dataclasses.replace(repeat, count=None)
         return repeat
 
@@ -574,12 +588,14 @@ class AstBuilder(Transformer):
         sign, magnitude = (-1 if text[0] == "-" else 1), text[1:]
         delta = parse_duration(magnitude)
         if delta is None:
-            self.report("E0103", f"`{token}` is not a valid offset", token, "e.g. `T-3h`, `T+15m`, `+1d12h`")
+            self.report("E0103", _("`{token}` is not a valid offset").format(token=token), token,
+                        _("e.g. `T-3h`, `T+15m`, `+1d12h`"))
             return None
         if delta > MAX_OFFSET:  # no launch or event in the years sopc plans has a step this far from it
-            self.report("E0112", f"`{_shown_token(token)}` is further from its anchor than the years sopc plans "
-                        f"({day_range_text()}: {MAX_OFFSET.days:,} days)", token,
-                        "e.g. `T-3h`, `T+15m`, `+1d12h`")
+            self.report("E0112", _("`{token}` is further from its anchor than the years sopc plans "
+                                   "({years}: {days} days)").format(
+                            token=_shown_token(token), years=day_range_text(), days=f"{MAX_OFFSET.days:,}"), token,
+                        _("e.g. `T-3h`, `T+15m`, `+1d12h`"))
             return None
         return sign * delta
 
@@ -602,8 +618,8 @@ class AstBuilder(Transformer):
             span = Span(path=self.path, line=spans[0].line, column=spans[0].column,
                         end_line=spans[-1].end_line, end_column=spans[-1].end_column) if spans else self.span(meta)
             if start and end and end.date < start.date:
-                self.report("E0110", "this launch's window ends before it starts", span,
-                            f"swap the dates: `from {end.date} until {start.date}`")
+                self.report("E0110", _("this launch's window ends before it starts"), span,
+                            _("swap the dates: `from {end} until {start}`").format(end=end.date, start=start.date))
             window = ast.ActiveWindow(start=start, end=end, span=span)
         return ast.Launch(timeline=self.name(name), at_date=None, at_time=None, audience=audience,
                           variables=tuple(c for c in rest if isinstance(c, ast.Assignment)), span=self.span(meta),
@@ -635,8 +651,8 @@ class AstBuilder(Transformer):
             return None
         number = int(re.search(r"\d+", str(token)).group())
         if number < 1:
-            self.report("E0130", f"`{token}` is not an occurrence: they are counted from the 1st", token,
-                        "write `1st` for the first time, `2nd` for the second (or `第1次`, `第2次`)")
+            self.report("E0130", _("`{token}` is not an occurrence: they are counted from the 1st").format(token=token),
+                        token, _("write `1st` for the first time, `2nd` for the second (or `第1次`, `第2次`)"))
             return None
         return ast.Ordinal(number=number, text=str(token), span=self.span(token))
 
@@ -698,8 +714,9 @@ class AstBuilder(Transformer):
                                     count=self._stage_count(metric, value))
         duration = None
         if value.type == "INT":  # (`0` is a duration: DURATION's `0`)
-            self.report("E0120", f"`{metric}` is a duration: `{value}` has no unit", value,
-                        f"write it with its unit, e.g. `{metric} {op} {value}d` (d, h, m, s)")
+            self.report("E0120", _("`{metric}` is a duration: `{value}` has no unit").format(metric=metric, value=value),
+                        value, _("write it with its unit, e.g. `{example}` (d, h, m, s)").format(
+                            example=f"{metric} {op} {value}d"))
         else:
             duration = self.duration(value)
         duration = duration or _NO_DURATION(self.span(value))
@@ -708,14 +725,16 @@ class AstBuilder(Transformer):
     def _stage_count(self, metric: str, token: Token) -> int:
         """The number a `members` or `messages/day` rule compares with (0 after a diagnostic)."""
         text = str(token)
-        what = "members" if metric == "members" else "messages a day"
         if token.type != "INT" and text != "0":
-            self.report("E0120", f"`{metric}` counts {what}, not time: `{text}` is a duration", token,
-                        f"write a number, e.g. `{metric} >= {re.sub(r'[^0-9].*', '', text) or 20}`")
+            message = (_("`{metric}` counts members, not time: `{text}` is a duration") if metric == "members" else
+                       _("`{metric}` counts messages a day, not time: `{text}` is a duration"))
+            self.report("E0120", message.format(metric=metric, text=text), token,
+                        _("write a number, e.g. `{example}`").format(
+                            example=f"{metric} >= {re.sub(r'[^0-9].*', '', text) or 20}"))
             return 0
         if len(text) > MAX_DIGITS:
-            self.report("E0112", f"`{metric}`: a number of more than {MAX_DIGITS} digits", token,
-                        f"write a number, e.g. `{metric} >= 50`")
+            self.report("E0112", _("`{key}`: a number of more than {limit} digits").format(key=metric, limit=MAX_DIGITS),
+                        token, _("write a number, e.g. `{example}`").format(example=f"{metric} >= 50"))
             return 0
         return int(text)
 
@@ -744,28 +763,34 @@ def _unescape(body: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-CRON_FIELDS = (("minute", "0-59"), ("hour", "0-23"), ("day of the month", "1-31"), ("month", "1-12"),
-               ("day of the week", "0-6, 0 is Sunday"))
+CRON_FIELDS = ((N_("minute"), "0-59"), (N_("hour"), "0-23"), (N_("day of the month"), "1-31"),
+               (N_("month"), "1-12"), (N_("day of the week"), N_("0-6, 0 is Sunday")))
+MONTH_NAMES = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+               N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
 
 
 def _cron_problem(expression: str) -> str:
     fields = expression.split()
     if len(fields) != len(CRON_FIELDS):
-        return f"it has {len(fields)} field{'s' if len(fields) != 1 else ''}, a cron line has 5"
+        return ngettext("it has {count} field, a cron line has 5", "it has {count} fields, a cron line has 5",
+                        len(fields)).format(count=len(fields))
     for index, (name, allowed) in enumerate(CRON_FIELDS):
         alone = " ".join(field if i == index else "*" for i, field in enumerate(fields))
         if not _valid_cron(alone):
-            return f"the {name} field `{fields[index]}` is not valid ({allowed})"
-    return "these fields do not fit together"
+            return _("the {name} field `{field}` is not valid ({allowed})").format(
+                name=_(name), field=fields[index], allowed=_(allowed))
+    return _("these fields do not fit together")
 
 
 def _date_problem(year: int, month: int, day: int) -> str:
     if not 1 <= year <= 9999:
-        return "the year is out of range"
+        return _("the year is out of range")
     if not 1 <= month <= 12:
-        return f"there is no month {month}"
+        return _("there is no month {month}").format(month=month)
     days = calendar.monthrange(year, month)[1]
-    return f"{calendar.month_name[month]} {year} has {days} days" if day else "days start at 1"
+    if not day:
+        return _("days start at 1")
+    return _("{month_name} {year} has {days} days").format(month_name=_(MONTH_NAMES[month - 1]), year=year, days=days)
 
 
 def _valid_cron(expression: str) -> bool:

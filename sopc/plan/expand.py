@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
 from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, error
+from sopc.core.i18n import _
 from sopc.core.limits import FIRST_DAY, LAST_DAY
 from sopc.core.messages import PlannedMessage
 from sopc.plan.policy import apply_quiet
@@ -29,7 +30,7 @@ from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
 from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
 from sopc.compile.titles import step_title
-from sopc.compile.templates import RENDER_BUDGET_HINT, RenderBudgetError, TemplateRenderError, memo_key_names
+from sopc.compile.templates import RenderBudgetError, TemplateRenderError, memo_key_names, render_budget_hint
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 
@@ -367,13 +368,15 @@ class Renderer:
         except TemplateRenderError as exc:
             # A budget error is not remembered here: the template keeps its own (a timeout's "once already").
             self._last_why = None if isinstance(exc, RenderBudgetError) else str(exc)
-            self._last_error = f"cannot render step `{slot.step.name}` for group `{group.id}`: {exc}"
+            self._last_error = _("cannot render step `{step}` for group `{group}`: {error}").format(
+                step=slot.step.name, group=group.id, error=exc)
             if id(slot.step) not in self._failed_steps:
                 self._failed_steps.add(id(slot.step))
-                code, hint = (("E0408", RENDER_BUDGET_HINT) if isinstance(exc, RenderBudgetError) else
-                              ("E0406", "give the variable a value (step, `vars`, roster column or `with`)"))
-                self.diagnostics.append(error(code, f"step `{slot.step.name}` cannot be rendered for group "
-                                              f"`{group.id}`: {exc}", slot.step.span, hint))
+                code, hint = (("E0408", render_budget_hint()) if isinstance(exc, RenderBudgetError) else
+                              ("E0406", _("give the variable a value (step, `vars`, roster column or `with`)")))
+                self.diagnostics.append(error(code, _("step `{step}` cannot be rendered for group `{group}`: "
+                                                      "{error}").format(step=slot.step.name, group=group.id, error=exc),
+                                              slot.step.span, hint))
             return None
 
     def context(self, slot: Slot, group: Group) -> dict:

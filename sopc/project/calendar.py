@@ -40,6 +40,7 @@ from typing import Any, Iterable, Mapping
 import chinese_calendar
 
 from sopc.core.diagnostics import did_you_mean
+from sopc.core.i18n import _
 
 __all__ = [
     "HOLIDAY_POLICIES",
@@ -352,21 +353,22 @@ _DATE_TEXT_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 def _parse_config_date(value: object, where: str, problems: list[str]) -> dt.date | None:
     """A date from TOML: a native TOML date or ``"YYYY-MM-DD"`` text."""
     if isinstance(value, dt.datetime):
-        problems.append(f"{where}: {value.isoformat()} has a time of day; give only the date")
+        problems.append(_("{where}: {value} has a time of day; give only the date").format(where=where, value=value.isoformat()))
         return None
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        problems.append(f"{where}: expected a date like \"2026-12-24\", got {type(value).__name__} {value!r}")
+        problems.append(_('{where}: expected a date like "2026-12-24", got {found}').format(
+            where=where, found=f"{type(value).__name__} {value!r}"))
         return None
     match = _DATE_TEXT_RE.fullmatch(value.strip())
     if match is None:
-        problems.append(f"{where}: {value!r} is not a date (expected YYYY-MM-DD)")
+        problems.append(_("{where}: {value} is not a date (expected YYYY-MM-DD)").format(where=where, value=repr(value)))
         return None
     try:
         return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
-        problems.append(f"{where}: {value!r} is not a real calendar date")
+        problems.append(_("{where}: {value} is not a real calendar date").format(where=where, value=repr(value)))
         return None
 
 
@@ -380,7 +382,8 @@ def _parse_named_days(
         entries = [(item, default_name) for item in value]
     else:
         problems.append(
-            f"{where}: expected a table of date = name or a list of dates, got {type(value).__name__}"
+            _("{where}: expected a table of date = name or a list of dates, got {found}").format(
+                where=where, found=type(value).__name__)
         )
         return {}
     named: dict[dt.date, str] = {}
@@ -389,7 +392,8 @@ def _parse_named_days(
         if day is None:
             continue
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"{where}: the name for {day.isoformat()} must be non-empty text, got {name!r}")
+            problems.append(_("{where}: the name for {day} must be non-empty text, got {name}").format(
+                where=where, day=day.isoformat(), name=repr(name)))
             continue
         named[day] = name.strip()
     return named
@@ -397,7 +401,7 @@ def _parse_named_days(
 
 def _parse_day_list(value: object, where: str, problems: list[str]) -> list[dt.date]:
     if not isinstance(value, list):
-        problems.append(f"{where}: expected a list of dates, got {type(value).__name__}")
+        problems.append(_("{where}: expected a list of dates, got {found}").format(where=where, found=type(value).__name__))
         return []
     days = (_parse_config_date(item, where, problems) for item in value)
     return [day for day in days if day is not None]
@@ -405,8 +409,9 @@ def _parse_day_list(value: object, where: str, problems: list[str]) -> list[dt.d
 
 def _unknown_key_problem(key: object) -> str:
     hint = did_you_mean(str(key), _CONFIG_KEYS)
-    suggestion = f"; {hint}" if hint else f"; expected one of {', '.join(_CONFIG_KEYS)}"
-    return f"[calendar]: unknown key {key!r}{suggestion}"
+    if hint:
+        return _("[calendar]: unknown key {key}; {hint}").format(key=repr(key), hint=hint)
+    return _("[calendar]: unknown key {key}; expected one of {keys}").format(key=repr(key), keys=", ".join(_CONFIG_KEYS))
 
 
 def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
@@ -417,7 +422,7 @@ def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
     """
     problems: list[str] = []
     if not isinstance(table, Mapping):
-        problems.append(f"[calendar]: expected a table, got {type(table).__name__}")
+        problems.append(_("[calendar]: expected a table, got {found}").format(found=type(table).__name__))
         return HolidayCalendar(), problems
     for key in table:
         if key not in _CONFIG_KEYS:
@@ -432,7 +437,8 @@ def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
     for day in sorted(set(holidays) & set(workdays)):
         # Holidays win (see the module docstring), but it is surely a typo.
         problems.append(
-            f"[calendar]: {day.isoformat()} is listed both in holidays and in workdays; treating it as a holiday"
+            _("[calendar]: {day} is listed both in holidays and in workdays; treating it as a holiday").format(
+                day=day.isoformat())
         )
     calendar = HolidayCalendar(days_off=days_off, holidays=holidays, workdays=workdays)
     return calendar, problems

@@ -46,6 +46,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.i18n import N_, _
 from sopc.core.fs import exists, is_dir, is_file
 from sopc.core.limits import MAX_CAP, MAX_CONFIG_BYTES, MAX_DIGITS, MAX_NESTING, size_text
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
@@ -135,23 +136,23 @@ class Config:
 def toml_type_name(value: object) -> str:
     """How a TOML value's type reads in a message: ``an integer``, ``a table``."""
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int):
-        return "an integer"
+        return _("an integer")
     if isinstance(value, float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "a string"
+        return _("a string")
     if isinstance(value, list):
-        return "an array"
+        return _("an array")
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, dt.datetime):
-        return "a date-time"
+        return _("a date-time")
     if isinstance(value, dt.date):
-        return "a date"
+        return _("a date")
     if isinstance(value, dt.time):
-        return "a time"
+        return _("a time")
     return type(value).__name__
 
 
@@ -164,9 +165,9 @@ def decode_toml(path: Path, data: bytes) -> tuple[str | None, Diagnostic | None]
         line = data[: exc.start].count(b"\n") + 1
         return None, error(
             "E0601",
-            f"{path.name} is not UTF-8 text",
+            _("{file} is not UTF-8 text").format(file=path.name),
             Span.point(str(path), line),
-            hint="save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)",
+            hint=_("save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)"),
         )
 
 
@@ -175,20 +176,20 @@ _AT_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
 
 # tomllib's wording -> (plain words, hint)
 _SYNTAX_EXPLAINED = (
-    ("Invalid value", "this value is not valid TOML",
-     'text needs double quotes, e.g. `timezone = "Asia/Shanghai"`'),
-    ("Cannot overwrite a value", "this key is written twice",
-     "each key may appear only once in a table; delete or merge one of them"),
-    ("Cannot declare", "this table is written twice",
-     "each [table] may appear only once; merge the two"),
-    ("Expected '=' after a key", "expected `=` after the key",
-     "write one `key = value` per line; keys with spaces need quotes"),
-    ("Unterminated string", "a string is missing its closing quote",
-     "close the string with the same quote that opened it"),
-    ("Expected newline or end of document", "unexpected text after the value",
-     'text needs double quotes, e.g. `quiet = "22:00-08:00"`'),
-    ("Invalid statement", "this line is not a `key = value` or a [table] header",
-     "write one `key = value` per line"),
+    ("Invalid value", N_("this value is not valid TOML"),
+     N_('text needs double quotes, e.g. `timezone = "Asia/Shanghai"`')),
+    ("Cannot overwrite a value", N_("this key is written twice"),
+     N_("each key may appear only once in a table; delete or merge one of them")),
+    ("Cannot declare", N_("this table is written twice"),
+     N_("each [table] may appear only once; merge the two")),
+    ("Expected '=' after a key", N_("expected `=` after the key"),
+     N_("write one `key = value` per line; keys with spaces need quotes")),
+    ("Unterminated string", N_("a string is missing its closing quote"),
+     N_("close the string with the same quote that opened it")),
+    ("Expected newline or end of document", N_("unexpected text after the value"),
+     N_('text needs double quotes, e.g. `quiet = "22:00-08:00"`')),
+    ("Invalid statement", N_("this line is not a `key = value` or a [table] header"),
+     N_("write one `key = value` per line")),
 )
 
 
@@ -216,12 +217,13 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, path: Path, text: str) -> Di
     raw = getattr(exc, "msg", None) or str(exc)
     line, column = _syntax_position(exc, str(exc), text)
     bare = _AT_END_RE.sub("", _AT_RE.sub("", raw))
-    plain, hint = bare[:1].lower() + bare[1:], "see https://toml.io for the syntax"
+    plain, hint = bare[:1].lower() + bare[1:], _("see https://toml.io for the syntax")
     for prefix, words, advice in _SYNTAX_EXPLAINED:
         if bare.startswith(prefix):
-            plain, hint = words, advice
+            plain, hint = _(words), _(advice)
             break
-    return error("E0601", f"{path.name} is not valid TOML: {plain}", Span.point(str(path), line, column), hint=hint)
+    return error("E0601", _("{file} is not valid TOML: {problem}").format(file=path.name, problem=plain),
+                 Span.point(str(path), line, column), hint=hint)
 
 
 # ---- bounded TOML: what tomllib would choke on is refused, located -----------------
@@ -235,8 +237,9 @@ def size_error(path: Path, limit: int, what: str) -> Diagnostic | None:
         return None  # the reader that opens it says what is wrong
     if size <= limit:
         return None
-    return error("E0619", f"{path.name} is {size} bytes; {what} may have at most {size_text(limit)}",
-                 Span.point(str(path)), hint="split it into several files, or remove what is not needed")
+    return error("E0619", _("{file} is {size} bytes; {what} may have at most {limit}").format(
+                     file=path.name, size=size, what=_(what), limit=size_text(limit)),
+                 Span.point(str(path)), hint=_("split it into several files, or remove what is not needed"))
 
 
 def load_toml(path: Path, text: str) -> tuple[dict | None, Diagnostic | None]:
@@ -262,13 +265,15 @@ def load_toml(path: Path, text: str) -> tuple[dict | None, Diagnostic | None]:
 
 
 def _too_deep(path: Path, where: Span) -> Diagnostic:
-    return error("E0619", f"{path.name}: arrays or tables nested more than {MAX_NESTING} deep", where,
-                 hint="sopc reads flat settings; nothing it reads nests that deep")
+    return error("E0619", _("{file}: arrays or tables nested more than {limit} deep").format(
+                     file=path.name, limit=MAX_NESTING), where,
+                 hint=_("sopc reads flat settings; nothing it reads nests that deep"))
 
 
 def _too_many_digits(path: Path, where: Span) -> Diagnostic:
-    return error("E0619", f"{path.name}: a whole number of more than {MAX_DIGITS} digits", where,
-                 hint="no setting sopc reads needs a number that large; write text in quotes if it is an id")
+    return error("E0619", _("{file}: a whole number of more than {limit} digits").format(
+                     file=path.name, limit=MAX_DIGITS), where,
+                 hint=_("no setting sopc reads needs a number that large; write text in quotes if it is an id"))
 
 
 _DIGIT_BOUND = 10 ** MAX_DIGITS
@@ -450,9 +455,9 @@ class _Reader:
             if key not in known:
                 where = ".".join((*parts, key))
                 self.diagnostics.append(warning(
-                    "W0602", f"unknown key `{where}` in {CONFIG_FILE}",
+                    "W0602", _("unknown key `{key}` in {file}").format(key=where, file=CONFIG_FILE),
                     self.locate.key(parts, key),
-                    hint=did_you_mean(key, known) or f"known keys here: {', '.join(known)}",
+                    hint=did_you_mean(key, known) or _("known keys here: {keys}").format(keys=", ".join(known)),
                 ))
 
     def wrong(self, parts: tuple[str, ...], key: str, message: str, hint: str | None = None) -> None:
@@ -466,17 +471,18 @@ class _Reader:
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return value
         dotted = ".".join((*parts, key))
-        self.wrong(parts, key, f"`{dotted}` must be {expected}, not {toml_type_name(value)}")
+        self.wrong(parts, key, _("`{key}` must be {expected}, not {found}").format(
+            key=dotted, expected=_(expected), found=toml_type_name(value)))
         return None
 
 
 def _text(reader: _Reader, table: Mapping[str, Any], key: str, default: str, parts: tuple[str, ...] = ()) -> str:
-    value = reader.expect(table, key, parts, str, "a string")
+    value = reader.expect(table, key, parts, str, N_("a string"))
     return default if value is None else value
 
 
 def _table(reader: _Reader, data: Mapping[str, Any], key: str) -> dict[str, Any]:
-    value = reader.expect(data, key, (), dict, f"a table (`[{key}]`)")
+    value = reader.expect(data, key, (), dict, _("a table (`[{key}]`)").format(key=key))
     return {} if value is None else value
 
 
@@ -489,8 +495,9 @@ def _path_list(reader: _Reader, data: Mapping[str, Any], key: str) -> list[str] 
         return [value]
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return list(value)
-    reader.wrong((), key, f"`{key}` must be a string or an array of strings, not {toml_type_name(value)}",
-                 hint=f'e.g. `{key} = ["one", "two"]`')
+    reader.wrong((), key, _("`{key}` must be a string or an array of strings, not {found}").format(
+                     key=key, found=toml_type_name(value)),
+                 hint=_('e.g. `{key} = ["one", "two"]`').format(key=key))
     return None
 
 
@@ -507,11 +514,12 @@ def _timezone(reader: _Reader, data: Mapping[str, Any]) -> str:
     if load_zone(name) is not None:
         return name
     if name.strip().casefold() in _ZONE_ALIASES:
-        hint = f"China's time zone is written `{DEFAULT_TIMEZONE}`"
+        hint = _("China's time zone is written `{zone}`").format(zone=DEFAULT_TIMEZONE)
     else:
-        hint = did_you_mean(name, known_zone_names()) or f"use an IANA zone name such as `{DEFAULT_TIMEZONE}`"
+        hint = did_you_mean(name, known_zone_names()) or _("use an IANA zone name such as `{zone}`").format(
+            zone=DEFAULT_TIMEZONE)
     reader.diagnostics.append(error(
-        "E0604", f"unknown time zone `{name}`", reader.locate.key((), "timezone"), hint=hint))
+        "E0604", _("unknown time zone `{name}`").format(name=name), reader.locate.key((), "timezone"), hint=hint))
     return DEFAULT_TIMEZONE
 
 
@@ -526,8 +534,8 @@ def _playbook_paths(reader: _Reader, data: Mapping[str, Any], project_dir: Path)
     for entry, path in zip(written, paths):
         if not exists(path):  # also a name the system refuses (too long)
             reader.diagnostics.append(warning(
-                "W0608", f"playbook path `{entry}` does not exist", reader.locate.key((), "playbooks"),
-                hint="paths in `playbooks` are relative to the project folder"))
+                "W0608", _("playbook path `{path}` does not exist").format(path=entry), reader.locate.key((), "playbooks"),
+                hint=_("paths in `playbooks` are relative to the project folder")))
     return paths
 
 
@@ -562,27 +570,29 @@ def parse_quiet(text: str) -> tuple[dt.time, dt.time] | None:
 
 def _quiet(reader: _Reader, table: Mapping[str, Any]) -> tuple[dt.time | None, dt.time | None]:
     base = Defaults()
-    text = reader.expect(table, "quiet", ("defaults",), str, 'a string like "22:00-08:00"')
+    text = reader.expect(table, "quiet", ("defaults",), str, N_('a string like "22:00-08:00"'))
     if text is None:
         return base.quiet_start, base.quiet_end
     if not text.strip():
         return None, None
     parsed = parse_quiet(text)
     if parsed is None:
-        reader.wrong(("defaults",), "quiet", f'`defaults.quiet` must be a time range "HH:MM-HH:MM" or "", not "{text}"',
-                     hint='e.g. `quiet = "22:00-08:00"` (start and end differ; an overnight range is fine)')
+        reader.wrong(("defaults",), "quiet", _('`defaults.quiet` must be a time range "HH:MM-HH:MM" or "", not '
+                                               '"{text}"').format(text=text),
+                     hint=_('e.g. `quiet = "22:00-08:00"` (start and end differ; an overnight range is fine)'))
         return base.quiet_start, base.quiet_end
     return parsed
 
 
 def _choice(reader: _Reader, table: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
-    value = reader.expect(table, key, ("defaults",), str, "a string")
+    value = reader.expect(table, key, ("defaults",), str, N_("a string"))
     if value is None:
         return default
     if value in choices:
         return value
     options = " | ".join(choices)
-    reader.wrong(("defaults",), key, f'`defaults.{key}` must be one of {options}, not "{value}"',
+    reader.wrong(("defaults",), key, _('`defaults.{key}` must be one of {options}, not "{value}"').format(
+                     key=key, options=options, value=value),
                  hint=did_you_mean(value, choices))
     return default
 
@@ -596,35 +606,38 @@ def _duration(reader: _Reader, table: Mapping[str, Any], key: str, default: dt.t
         return parsed
     shown = f'"{value}"' if isinstance(value, str) else toml_type_name(value)
     example = f'`{key} = "{value}m"`' if isinstance(value, int) and not isinstance(value, bool) else f'`{key} = "30m"`'
-    reader.wrong(("defaults",), key, f"`defaults.{key}` must be a duration like \"30m\" or \"1h30m\", not {shown}",
-                 hint=f"units are d, h, m, s in that order, e.g. {example}")
+    reader.wrong(("defaults",), key, _('`defaults.{key}` must be a duration like "30m" or "1h30m", not {found}').format(
+                     key=key, found=shown),
+                 hint=_("units are d, h, m, s in that order, e.g. {example}").format(example=example))
     return default
 
 
 def _cap(reader: _Reader, table: Mapping[str, Any]) -> int:
-    value = reader.expect(table, "cap", ("defaults",), int, "an integer (messages per group per day)")
+    value = reader.expect(table, "cap", ("defaults",), int, N_("an integer (messages per group per day)"))
     if value is None:
         return Defaults().cap
     if value < 0:
-        reader.wrong(("defaults",), "cap", f"`defaults.cap` must be 0 or more, not {value}", hint="0 means no cap")
+        reader.wrong(("defaults",), "cap", _("`defaults.cap` must be 0 or more, not {value}").format(value=value),
+                     hint=_("0 means no cap"))
         return Defaults().cap
     if value > MAX_CAP:
-        reader.wrong(("defaults",), "cap", f"`defaults.cap` must be at most {MAX_CAP} messages per group per day, "
-                     f"not {value}", hint="0 means no cap")
+        reader.wrong(("defaults",), "cap", _("`defaults.cap` must be at most {limit} messages per group per day, "
+                                             "not {value}").format(limit=MAX_CAP, value=value), hint=_("0 means no cap"))
         return Defaults().cap
     return value
 
 
 def _peaks(reader: _Reader, table: Mapping[str, Any]) -> tuple[tuple[dt.time, dt.time], ...]:
     """`peaks = "09:00-11:00, 14:00-18:00"`: windows joined by `,` (or `，`, `、`)."""
-    text = reader.expect(table, "peaks", ("defaults",), str, 'a string like "09:00-11:00, 14:00-18:00"')
+    text = reader.expect(table, "peaks", ("defaults",), str, N_('a string like "09:00-11:00, 14:00-18:00"'))
     if text is None or not text.strip():
         return ()
     windows = tuple(parse_quiet(part) for part in re.split(r"[,，、]", text))
     if any(window is None for window in windows):
-        reader.wrong(("defaults",), "peaks", f'`defaults.peaks` must be time ranges "HH:MM-HH:MM" joined by commas, '
-                     f'not "{text}"', hint='e.g. `peaks = "09:00-11:00, 14:00-18:00"` (each range starts and ends '
-                                           'at different times)')
+        reader.wrong(("defaults",), "peaks", _('`defaults.peaks` must be time ranges "HH:MM-HH:MM" joined by '
+                                               'commas, not "{text}"').format(text=text),
+                     hint=_('e.g. `peaks = "09:00-11:00, 14:00-18:00"` (each range starts and ends at different '
+                            'times)'))
         return ()
     return windows  # type: ignore[return-value]
 
@@ -690,7 +703,8 @@ def _secret_error(reader: _Reader, name: str, dotted: tuple[str, ...]) -> Diagno
     key_span = reader.locate.key(("senders", name, *dotted[:-1]), dotted[-1])
     where = ".".join(("senders", name, *dotted))
     return error(
-        "E0605", f"secret written in {CONFIG_FILE}: `{where}` (line {key_span.line})",
+        "E0605", _("secret written in {file}: `{key}` (line {line})").format(
+            file=CONFIG_FILE, key=where, line=key_span.line),
         reader.locate.table(("senders", name)),
         hint=_secret_hint(dotted),
     )
@@ -701,7 +715,7 @@ def _secret_hint(dotted: tuple[str, ...]) -> str:
         written = f'{dotted[0]}_env = "NAME"'
     else:  # a nested table such as headers.Authorization -> headers_env = { Authorization = "NAME" }
         written = f'{dotted[0]}_env = {{ {".".join(dotted[1:])} = "NAME" }}'
-    return f"put it in an environment variable and write `{written}`"
+    return _("put it in an environment variable and write `{written}`").format(written=written)
 
 
 def _is_env_name(value: object) -> bool:
@@ -718,20 +732,27 @@ def _check_env_names(reader: _Reader, name: str, settings: Mapping[str, Any]) ->
         if not all(_is_env_name(item) for item in names):
             # Never echo the value: it may be the secret itself.
             reader.wrong(("senders", name), key,
-                         f"`senders.{name}.{key}` must be the name of an environment variable (letters, digits, _)",
-                         hint=f'e.g. `{key} = "WECOM_BOT_KEY"`, with the secret itself set in that variable')
+                         _("`{key}` must be the name of an environment variable (letters, digits, _)").format(
+                             key=f"senders.{name}.{key}"),
+                         hint=_('e.g. `{key} = "WECOM_BOT_KEY"`, with the secret itself set in that variable').format(
+                             key=key))
 
 
 def _sender(reader: _Reader, name: str, value: object) -> SenderConfig | None:
     if not isinstance(value, dict):
-        reader.wrong(("senders",), name, f"`senders.{name}` must be a table (`[senders.{name}]`), not {toml_type_name(value)}")
+        reader.wrong(("senders",), name, _("`{key}` must be a table (`[{key}]`), not {found}").format(
+            key=f"senders.{name}", found=toml_type_name(value)))
         return None
     span = reader.locate.table(("senders", name))
     kind = value.get("kind")
     if not isinstance(kind, str) or not kind.strip():
-        what = "has no `kind`" if kind is None else f"has a `kind` that is {toml_type_name(kind)}, not a string"
-        reader.diagnostics.append(error("E0603", f"sender `{name}` {what}", span,
-                                        hint='e.g. `kind = "wecom-bot"` or `kind = "console"`'))
+        if kind is None:
+            message = _("sender `{name}` has no `kind`").format(name=name)
+        else:
+            message = _("sender `{name}` has a `kind` that is {found}, not a string").format(
+                name=name, found=toml_type_name(kind))
+        reader.diagnostics.append(error("E0603", message, span,
+                                        hint=_('e.g. `kind = "wecom-bot"` or `kind = "console"`')))
         return None
     secrets = _secret_paths(value)
     reader.diagnostics.extend(_secret_error(reader, name, dotted) for dotted in secrets)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sopc.core.diagnostics import Diagnostic, Span, warning
+from sopc.core.i18n import _
 from sopc.core.fs import is_dir, is_file
 from sopc.project.config import Config
 
@@ -70,9 +71,10 @@ def misnamed_warnings(folders: Iterable[tuple[Path, bool]], shown) -> list[Diagn
     for folder, recursive in folders:
         for path, renamed in misnamed_in(folder, recursive=recursive):
             seen.setdefault(path, renamed)
-    return [warning("W0618", f"`{path.name}` looks like a playbook, but sopc reads only files named `*.sop`: "
-                    "it is not checked or run", Span.point(shown(path)),
-                    f"rename it to `{renamed}` (an editor may have added `.txt`, capitals or a trailing space)")
+    return [warning("W0618", _("`{file}` looks like a playbook, but sopc reads only files named `*.sop`: "
+                               "it is not checked or run").format(file=path.name), Span.point(shown(path)),
+                    _("rename it to `{name}` (an editor may have added `.txt`, capitals or a trailing space)").format(
+                        name=renamed))
             for path, renamed in seen.items()]
 
 

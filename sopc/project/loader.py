@@ -19,6 +19,7 @@ from sopc.project.config import Config, load_config
 from sopc.project.paths import display_path, find_root  # here too: callers import them from the loader
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
+from sopc.core.i18n import _
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
 from sopc.lang.parser import parse, too_large
@@ -58,7 +59,8 @@ def load_project(paths: Sequence[Path]) -> Project:
     project.diagnostics += _shown_paths(diagnostics + roster_diagnostics)
     _add_config_sources(project)
     config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
-    project.diagnostics += [error("E0606", f"[calendar] {p}", config_span) for p in calendar_problems]
+    project.diagnostics += [error("E0606", _("[calendar] {problem}").format(problem=p), config_span)
+                            for p in calendar_problems]
     for path in _playbook_files(paths, config, project):
         project.files.append(_load_file(project, path))
     _follow_imports(project)
@@ -92,8 +94,8 @@ def _playbook_files(paths: Sequence[Path], config: Config, project: Project) -> 
             files.extend(sop_files_in(target, recursive=True))
             project.diagnostics += misnamed_warnings([(target, True)], display_path)
         else:
-            project.diagnostics.append(error("E0607", f"no such file or folder: {target}",
-                                             hint="give a project folder or .sop files"))
+            project.diagnostics.append(error("E0607", _("no such file or folder: {path}").format(path=target),
+                                             hint=_("give a project folder or .sop files")))
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return sorted(unique)
 
@@ -106,11 +108,12 @@ def _load_file(project: Project, path: Path, shown: str | None = None) -> ast.So
             project.diagnostics.append(too_large(shown, f"{path.stat().st_size:,} bytes"))
             text = ""
     except UnicodeDecodeError:
-        project.diagnostics.append(error("E0008", "this file is not UTF-8 text", Span.point(shown),
-                                         "save it as UTF-8 (in most editors: File > Save with Encoding)"))
+        project.diagnostics.append(error("E0008", _("this file is not UTF-8 text"), Span.point(shown),
+                                         _("save it as UTF-8 (in most editors: File > Save with Encoding)")))
         text = ""
     except OSError as exc:
-        project.diagnostics.append(error("E0607", f"cannot read {shown}: {exc.strerror}", Span.point(shown)))
+        project.diagnostics.append(error("E0607", _("cannot read {path}: {error}").format(path=shown, error=exc.strerror),
+                                         Span.point(shown)))
         text = ""
     project.sources[shown] = text
     source_file, diagnostics = parse_source(text, shown)
@@ -145,7 +148,7 @@ def std_timelines() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in sop_files_in(std_library_dir(), recursive=False):
         try:
-            source_file, _ = parse_source(path.read_text(encoding="utf-8-sig"), f"{STD_PREFIX}{path.name}")
+            source_file, _problems = parse_source(path.read_text(encoding="utf-8-sig"), f"{STD_PREFIX}{path.name}")
         except OSError:
             continue
         for timeline in source_file.timelines:
@@ -190,5 +193,5 @@ def resolve_import(name: str, importer: str, root: Path) -> tuple[Path, str] | N
 def _missing_import(imp: ast.Import, importer: str, root: Path) -> Diagnostic:
     known = [f"{STD_PREFIX}{p.name}" for p in sorted(std_library_dir().glob("*.sop"))]
     known += [display_path(root / name) for name in files_under(root, inside=root, suffix=".sop")[:200]]
-    hint = did_you_mean(imp.path, known) or f"the standard library has: {', '.join(known[:5])}"
-    return error("E0212", f"cannot find `{imp.path}` to import", imp.span, hint)
+    hint = did_you_mean(imp.path, known) or _("the standard library has: {files}").format(files=", ".join(known[:5]))
+    return error("E0212", _("cannot find `{path}` to import").format(path=imp.path), imp.span, hint)

@@ -51,6 +51,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from sopc.lang import ast
 from sopc.project.config import TomlLocator, decode_toml, load_toml, size_error, toml_type_name
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from sopc.core.i18n import N_, _
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROSTER_BYTES
 from sopc.core.timeutil import range_problem
@@ -223,12 +224,13 @@ class _Sink:
             self.seen[group.id] = group
             self.groups.append(group)
             return
-        where = f"line {first.span.line}"
         if first.span.path != group.span.path:
-            where += f" of {first.span.path}"
+            message = _("duplicate group id `{group}` (first used on line {line} of {file})")
+        else:
+            message = _("duplicate group id `{group}` (first used on line {line})")
         self.diagnostics.append(error(
-            "E0613", f"duplicate group id `{group.id}` (first used on {where})", id_span(),
-            hint="every group needs its own id; delete or merge one of the rows"))
+            "E0613", message.format(group=group.id, line=first.span.line, file=first.span.path), id_span(),
+            hint=_("every group needs its own id; delete or merge one of the rows")))
 
 
 def load_roster(paths: Sequence[Path], project_dir: Path) -> tuple[Roster, list[Diagnostic]]:
@@ -248,18 +250,18 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
     suffix = path.suffix.lower()
     if suffix not in ROSTER_SUFFIXES:
         sink.diagnostics.append(error(
-            "E0617", f"roster `{path}` is not a .csv, .xlsx or .toml file", Span.point(str(path)),
-            hint="in Excel or WPS use File > Save As > Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited)"))
+            "E0617", _("roster `{path}` is not a .csv, .xlsx or .toml file").format(path=path), Span.point(str(path)),
+            hint=_("in Excel or WPS use File > Save As > Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited)")))
         return
-    too_big = size_error(path, MAX_ROSTER_BYTES, "a roster file")
+    too_big = size_error(path, MAX_ROSTER_BYTES, N_("a roster file"))
     if too_big is not None:
         sink.diagnostics.append(too_big)
         return
     try:
         data = path.read_bytes()
     except OSError as exc:
-        sink.diagnostics.append(error("E0616", f"cannot read roster `{path}`: {exc.strerror or exc}",
-                                      Span.point(str(path))))
+        sink.diagnostics.append(error("E0616", _("cannot read roster `{path}`: {error}").format(
+            path=path, error=exc.strerror or exc), Span.point(str(path))))
         return
     if suffix == ".toml":
         _load_toml(path, data, sink)
@@ -271,14 +273,14 @@ def _load_file(path: Path, project_dir: Path, sink: _Sink) -> None:
 
 def _missing(path: Path, project_dir: Path) -> Diagnostic:
     if is_dir(path):
-        return error("E0610", f"roster `{path}` is a folder, not a file",
-                     hint='set `roster = "groups.csv"` (or a list of files) in sopc.toml')
+        return error("E0610", _("roster `{path}` is a folder, not a file").format(path=path),
+                     hint=_('set `roster = "groups.csv"` (or a list of files) in sopc.toml'))
     nearby = []
     if project_dir.is_dir():
         nearby = [p.name for p in project_dir.iterdir()
                   if p.suffix.lower() in ROSTER_SUFFIXES and p.name != "sopc.toml"]
     hint = did_you_mean(path.name, nearby) if nearby else None
-    return error("E0610", f"roster file `{path}` not found", hint=hint or (
+    return error("E0610", _("roster file `{path}` not found").format(path=path), hint=hint or _(
         "export the group list from your SCRM as CSV and save it as groups.csv in the project "
         'folder, or set `roster = "your-file.csv"` in sopc.toml'))
 
@@ -366,8 +368,8 @@ class _Table:
 
     name: str                  # the file as messages name it
     # W0615's help: why a row's cells may not line up with the header
-    cells_hint = ("missing cells are read as empty, extra cells are ignored; "
-                  "a cell containing the delimiter must be wrapped in double quotes")
+    cells_hint = N_("missing cells are read as empty, extra cells are ignored; "
+                    "a cell containing the delimiter must be wrapped in double quotes")
 
     def __init__(self, sink: _Sink) -> None:
         self.sink = sink
@@ -393,27 +395,28 @@ class _Table:
 
     def header(self, cells: list[str], start: int, end: int) -> bool:
         if len(cells) > MAX_COLUMNS:
-            self.report(error("E0619", f"{self.name} has {len(cells)} columns; a roster may have at most "
-                                       f"{MAX_COLUMNS}", self.row_span(start, end),
-                              hint="the first row must be the header; keep only the columns the playbooks use"))
+            self.report(error("E0619", _("{file} has {count} columns; a roster may have at most {limit}").format(
+                file=self.name, count=len(cells), limit=MAX_COLUMNS), self.row_span(start, end),
+                hint=_("the first row must be the header; keep only the columns the playbooks use")))
             return False
         columns = _Columns.from_header(cells)
         self.columns = columns
         self.indices = columns.indices()
         for index, text, first in columns.repeated:
             self.report(error(
-                "E0620", f"the header names column `{text}` twice (columns {first + 1} and {index + 1})",
+                "E0620", _("the header names column `{column}` twice (columns {first} and {second})").format(
+                    column=text, first=first + 1, second=index + 1),
                 self.cell_span(start, end, index),
-                hint="each column needs its own name (`群ID` and `id` are the same column); "
-                     "rename or delete one of them"))
+                hint=_("each column needs its own name (`群ID` and `id` are the same column); "
+                       "rename or delete one of them")))
         if "id" in columns.fields:
             return True
         unknown = [c.strip() for c in cells if c.strip() and _normalise_header(c) not in _ALIAS_TO_FIELD]
         close = next((h for h in (did_you_mean(_normalise_header(n), COLUMN_ALIASES["id"]) for n in unknown) if h), None)
         self.report(error(
-            "E0611", f"{self.name} has no group id column", self.row_span(start, end),
-            hint=close or "the first row must be the header and name an `id` (or `群ID`) column; "
-                          "delete any title rows above it"))
+            "E0611", _("{file} has no group id column").format(file=self.name), self.row_span(start, end),
+            hint=close or _("the first row must be the header and name an `id` (or `群ID`) column; "
+                            "delete any title rows above it")))
         return False
 
     def row(self, cells: list[str], start: int, end: int) -> None:
@@ -425,8 +428,8 @@ class _Table:
         i_id, i_name, i_tags, i_sender, i_address, i_external, i_owner, i_created = self.indices
         group_id = cells[i_id].strip()
         if not group_id:
-            self.report(error("E0612", "group id is empty", self.cell_span(start, end, i_id),
-                              hint="every row needs the group's id; delete the row if the group is gone"))
+            self.report(error("E0612", _("group id is empty"), self.cell_span(start, end, i_id),
+                              hint=_("every row needs the group's id; delete the row if the group is gone")))
             return
         tags = cells[i_tags]
         external = _BOOLEANS.get(cells[i_external].strip().casefold())
@@ -453,27 +456,28 @@ class _Table:
             return cells[:width]
         where = self.cell_span(start, end, width) if len(cells) > width else self.row_span(start, end)
         self.report(warning(
-            "W0615", f"row has {len(cells)} cells but the header has {width}", where,
-            hint=self.cells_hint))
+            "W0615", _("row has {count} cells but the header has {width}").format(count=len(cells), width=width),
+            where, hint=_(self.cells_hint)))
         return (cells + [""] * width)[:width]
 
     def bad_boolean(self, cells: list[str], start: int, end: int) -> bool:
         index = self.columns["external"]
-        self.report(error("E0614", f"`{cells[index].strip()}` is not true or false",
-                          self.cell_span(start, end, index), hint="write true/false, 1/0, yes/no or 是/否"))
+        self.report(error("E0614", _("`{value}` is not true or false").format(value=cells[index].strip()),
+                          self.cell_span(start, end, index), hint=_("write true/false, 1/0, yes/no or 是/否")))
         return False
 
     def created(self, cells: list[str], start: int, end: int) -> dt.date | None:
         index = self.columns["created"]
         value = _parse_date(cells[index])
         if value is False:
-            self.report(error("E0614", f"`{cells[index].strip()}` is not a date",
-                              self.cell_span(start, end, index), hint="write the date as YYYY-MM-DD, e.g. 2024-03-01"))
+            self.report(error("E0614", _("`{value}` is not a date").format(value=cells[index].strip()),
+                              self.cell_span(start, end, index), hint=_("write the date as YYYY-MM-DD, e.g. 2024-03-01")))
             return None
         problem = _date_problem(value)
         if problem:
-            self.report(error("E0614", f"`created`: {problem}", self.cell_span(start, end, index),
-                              hint="write the day the group was created, e.g. 2024-03-01"))
+            self.report(error("E0614", _("`created`: {problem}").format(problem=problem),
+                              self.cell_span(start, end, index),
+                              hint=_("write the day the group was created, e.g. 2024-03-01")))
             return None
         return value
 
@@ -531,17 +535,17 @@ class _CsvFile(_Table):
                 if not self.take(cells, start, previous):
                     return
         except csv.Error as exc:
-            self.report(error("E0616", f"cannot read {self.name} as CSV: {exc}",
+            self.report(error("E0616", _("cannot read {file} as CSV: {error}").format(file=self.name, error=exc),
                               Span.point(self.path, reader.line_num),
-                              hint='a cell with a line break or a `"` must be wrapped in double quotes'))
+                              hint=_('a cell with a line break or a `"` must be wrapped in double quotes')))
 
 
 def _load_csv(path: Path, data: bytes, sink: _Sink) -> None:
     text = _decode(data)
     if text is None:
         sink.diagnostics.append(error(
-            "E0616", f"{path.name} is neither UTF-8 nor GBK text", Span.point(str(path)),
-            hint="in Excel use File > Save As > CSV UTF-8 (comma delimited)"))
+            "E0616", _("{file} is neither UTF-8 nor GBK text").format(file=path.name), Span.point(str(path)),
+            hint=_("in Excel use File > Save As > CSV UTF-8 (comma delimited)")))
         return
     sink.sources[str(path)] = text
     _CsvFile(path, text, sink).read()
@@ -555,7 +559,7 @@ class _SheetTable(_Table):
     sheet beside the file (``groups.xlsx[群列表]``), the row as the line and
     the column's number as the column: ``groups.xlsx[群列表]:5:3`` is cell C5."""
 
-    cells_hint = "cells right of the header's last column are ignored; give the column a name, or clear the cells"
+    cells_hint = N_("cells right of the header's last column are ignored; give the column a name, or clear the cells")
 
     def __init__(self, path: Path, sheet: str, sink: _Sink) -> None:
         super().__init__(sink)
@@ -571,9 +575,9 @@ class _SheetTable(_Table):
 
     def header(self, cells: list[str], start: int, end: int) -> bool:
         if len(cells) > MAX_COLUMNS:  # the reader stops one column past the limit: the real width is unknown
-            self.report(error("E0619", f"{self.name} has more than {MAX_COLUMNS} columns; a roster may have at most "
-                                       f"{MAX_COLUMNS}", self.row_span(start, end),
-                              hint="the first row must be the header; keep only the columns the playbooks use"))
+            self.report(error("E0619", _("{file} has more than {limit} columns; a roster may have at most {limit}").format(
+                file=self.name, limit=MAX_COLUMNS), self.row_span(start, end),
+                hint=_("the first row must be the header; keep only the columns the playbooks use")))
             return False
         return super().header(cells, start, end)
 
@@ -614,9 +618,10 @@ class _SheetTable(_Table):
         the rest of the sheet is not read."""
         for index, text in enumerate(cells):
             if len(text) > MAX_CELL_CHARS:
-                self.report(error("E0619", f"a cell of {self.name} holds {len(text)} characters; a roster cell may "
-                                           f"hold at most {MAX_CELL_CHARS}", self.cell_span(number, number, index),
-                                  hint="a roster cell holds an id, a name, tags or a short value"))
+                self.report(error("E0619", _("a cell of {file} holds {count} characters; a roster cell may hold at "
+                                             "most {limit}").format(file=self.name, count=len(text), limit=MAX_CELL_CHARS),
+                                  self.cell_span(number, number, index),
+                                  hint=_("a roster cell holds an id, a name, tags or a short value")))
                 return True
         return False
 
@@ -652,12 +657,14 @@ class _TomlGroups:
     def read(self, data: dict[str, Any]) -> None:
         for key in data:
             if key != "groups":
-                self.report(warning("W0602", f"unknown key `{key}` in the roster", self.locate.key((), key),
-                                    hint=did_you_mean(key, ["groups"]) or "a TOML roster holds only [[groups]] tables"))
+                self.report(warning("W0602", _("unknown key `{key}` in the roster").format(key=key),
+                                    self.locate.key((), key),
+                                    hint=did_you_mean(key, ["groups"]) or _("a TOML roster holds only [[groups]] tables")))
         entries = data.get("groups", [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            self.report(error("E0614", f"`groups` must be an array of tables, not {toml_type_name(entries)}",
-                              self.locate.key((), "groups"), hint="write each group as a `[[groups]]` table"))
+            self.report(error("E0614", _("`groups` must be an array of tables, not {found}").format(
+                found=toml_type_name(entries)), self.locate.key((), "groups"),
+                hint=_("write each group as a `[[groups]]` table")))
             return
         for index, entry in enumerate(entries):
             self.group(entry, index)
@@ -671,16 +678,16 @@ class _TomlGroups:
             return value.strip() or None
         if value is None:
             return None
-        self.wrong(index, key, f"`{key}` must be a string, not {toml_type_name(value)}")
+        self.wrong(index, key, _("`{key}` must be a string, not {found}").format(key=key, found=toml_type_name(value)))
         return None
 
     def group(self, entry: dict[str, Any], index: int) -> None:
         span = self.locate.table(("groups",), index)
         for key in entry:
             if key not in _TOML_KEYS:
-                self.report(warning("W0602", f"unknown key `{key}` in a [[groups]] table",
+                self.report(warning("W0602", _("unknown key `{key}` in a [[groups]] table").format(key=key),
                                     self.locate.key(("groups",), key, index),
-                                    hint=did_you_mean(key, _TOML_KEYS) or "per-group values go in `vars = { ... }`"))
+                                    hint=did_you_mean(key, _TOML_KEYS) or _("per-group values go in `vars = { ... }`")))
         group_id = self.group_id(entry, index, span)
         if group_id is None:
             return
@@ -697,12 +704,12 @@ class _TomlGroups:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if value is not None and not isinstance(value, str):
-            self.wrong(index, "id", f"`id` must be a string, not {toml_type_name(value)}")
+            self.wrong(index, "id", _("`{key}` must be a string, not {found}").format(key="id", found=toml_type_name(value)))
             return None
         if value is None or not value.strip():
-            self.report(error("E0612", "group id is empty" if value is not None else "group has no `id`",
+            self.report(error("E0612", _("group id is empty") if value is not None else _("group has no `id`"),
                               self.locate.key(("groups",), "id", index) if value is not None else span,
-                              hint='every group needs its id, e.g. `id = "wrOgQhDgAAcwMTB7YmDkbeBsgT_KAbbQ"`'))
+                              hint=_('every group needs its id, e.g. `id = "wrOgQhDgAAcwMTB7YmDkbeBsgT_KAbbQ"`')))
             return None
         return value.strip()
 
@@ -712,15 +719,16 @@ class _TomlGroups:
             return split_tags(value)
         if isinstance(value, list) and all(isinstance(t, str) for t in value):
             return frozenset(t.strip() for t in value if t.strip())
-        self.wrong(index, "tags", f"`tags` must be an array of strings, not {toml_type_name(value)}",
-                   hint='e.g. `tags = ["VIP", "华东"]`')
+        self.wrong(index, "tags", _("`tags` must be an array of strings, not {found}").format(found=toml_type_name(value)),
+                   hint=_('e.g. `tags = ["VIP", "华东"]`'))
         return frozenset()
 
     def external(self, entry: dict[str, Any], index: int) -> bool:
         value = entry.get("external", False)
         if isinstance(value, bool):
             return value
-        self.wrong(index, "external", f"`external` must be true or false, not {toml_type_name(value)}")
+        self.wrong(index, "external", _("`external` must be true or false, not {found}").format(
+            found=toml_type_name(value)))
         return False
 
     def created(self, entry: dict[str, Any], index: int) -> dt.date | None:
@@ -732,24 +740,25 @@ class _TomlGroups:
         else:
             parsed = _parse_date(value) if isinstance(value, str) else False
         if parsed is False:
-            self.wrong(index, "created", "`created` must be a date like 2024-03-01")
+            self.wrong(index, "created", _("`created` must be a date like 2024-03-01"))
             return None
         problem = _date_problem(parsed)
         if problem:
-            self.wrong(index, "created", f"`created`: {problem}")
+            self.wrong(index, "created", _("`created`: {problem}").format(problem=problem))
             return None
         return parsed
 
     def variables(self, entry: dict[str, Any], index: int) -> Mapping[str, str]:
         value = entry.get("vars", {})
         if not isinstance(value, dict):
-            self.wrong(index, "vars", f"`vars` must be a table, not {toml_type_name(value)}",
-                       hint='e.g. `vars = { store = "静安店", city = "上海" }`')
+            self.wrong(index, "vars", _("`vars` must be a table, not {found}").format(found=toml_type_name(value)),
+                       hint=_('e.g. `vars = { store = "静安店", city = "上海" }`'))
             return _EMPTY
         out = {}
         for key, item in value.items():
             if isinstance(item, (dict, list)):
-                self.wrong(index, "vars", f"variable `{key}` must be a single value, not {toml_type_name(item)}")
+                self.wrong(index, "vars", _("variable `{key}` must be a single value, not {found}").format(
+                    key=key, found=toml_type_name(item)))
                 continue
             out[key] = ("true" if item else "false") if isinstance(item, bool) else str(item)
         return MappingProxyType(out)

@@ -20,11 +20,12 @@ import warnings
 import zipfile
 from typing import Iterator
 
+from sopc.core.i18n import N_, _
 from sopc.core.limits import MAX_COLUMNS, MAX_WORKBOOK_UNPACKED, size_text
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767
-SAVE_AGAIN = "open it in Excel or WPS and save it again as an Excel workbook (.xlsx), or as CSV UTF-8"
+SAVE_AGAIN = N_("open it in Excel or WPS and save it again as an Excel workbook (.xlsx), or as CSV UTF-8")
 
 
 class WorkbookError(Exception):
@@ -33,7 +34,7 @@ class WorkbookError(Exception):
 
     def __init__(self, message: str, hint: str = SAVE_AGAIN, row: int | None = None, code: str = "E0616") -> None:
         super().__init__(message)
-        self.message, self.hint, self.row, self.code = message, hint, row, code
+        self.message, self.hint, self.row, self.code = message, _(hint), row, code
 
 
 class Sheet:
@@ -46,7 +47,7 @@ class Sheet:
         self._book = _open(data, name)
         sheets = self._book.worksheets
         if not sheets:
-            raise WorkbookError(f"{name} has no sheet")
+            raise WorkbookError(_("{file} has no sheet").format(file=name))
         self._sheet = sheets[0]
         self.title: str = self._sheet.title
         self._sheet.reset_dimensions()  # a file's stated size is not trusted: rows end where their cells do
@@ -65,7 +66,8 @@ class Sheet:
         except WorkbookError:
             raise
         except Exception as exc:  # noqa: BLE001 -- a broken sheet fails in many ways inside openpyxl; each is said
-            raise WorkbookError(f"cannot read sheet `{self.title}` of {self.name} after row {number}: {_why(exc)}",
+            raise WorkbookError(_("cannot read sheet `{sheet}` of {file} after row {row}: {error}").format(
+                sheet=self.title, file=self.name, row=number, error=_why(exc)),
                                 row=number + 1) from None
         finally:
             self.close()
@@ -81,11 +83,11 @@ def _check_archive(data: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise WorkbookError(f"{name} is not an Excel workbook (.xlsx): {_why(exc)}") from None
+        raise WorkbookError(_("{file} is not an Excel workbook (.xlsx): {error}").format(file=name, error=_why(exc))) from None
     if unpacked > MAX_WORKBOOK_UNPACKED:
-        raise WorkbookError(f"{name} unpacks to {unpacked} bytes; a roster workbook may unpack to at most "
-                            f"{size_text(MAX_WORKBOOK_UNPACKED)}",
-                            hint="keep only the group list in it (one sheet), or save it as CSV UTF-8", code="E0619")
+        raise WorkbookError(_("{file} unpacks to {size} bytes; a roster workbook may unpack to at most {limit}").format(
+                                file=name, size=unpacked, limit=size_text(MAX_WORKBOOK_UNPACKED)),
+                            hint=N_("keep only the group list in it (one sheet), or save it as CSV UTF-8"), code="E0619")
 
 
 def _open(data: bytes, name: str):
@@ -96,7 +98,7 @@ def _open(data: bytes, name: str):
             warnings.simplefilter("ignore")
             return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # noqa: BLE001 -- zip, XML and openpyxl's own errors alike: all mean "not readable"
-        raise WorkbookError(f"cannot read {name} as an Excel workbook: {_why(exc)}") from None
+        raise WorkbookError(_("cannot read {file} as an Excel workbook: {error}").format(file=name, error=_why(exc))) from None
 
 
 def _why(exc: BaseException) -> str:
