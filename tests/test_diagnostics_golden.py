@@ -4,7 +4,9 @@ Each folder under tests/golden/diagnostics/ is a project (sopc.toml,
 groups.csv, .sop files, templates) that exercises one family of problems.
 `sopc check <case> --now 2026-11-23T09:00` runs from that folder's parent, so
 the paths in the output are stable, and must print exactly
-`<case>/expected.txt` (text, on stderr) and `<case>/expected.json`.
+`<case>/expected.txt` (text, on stderr) and `<case>/expected.json`; with
+`--lang zh`, `<case>/expected.zh.txt` (the same diagnostics in Chinese: the
+JSON differs from the English only in its messages and hints).
 
 Regenerate after an intended change with
 
@@ -54,15 +56,18 @@ REQUIRED = {
     "clean": set(),
 }
 
-HEADER = re.compile(r"^(?P<path>\S+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning)\[(?P<code>[EW]\d{4})\]: ",
-                    re.MULTILINE)
+HEADER = re.compile(r"^(?P<path>\S+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning|错误|警告)"
+                    r"\[(?P<code>[EW]\d{4})\]: (?P<message>.*)$", re.MULTILINE)
+EXPECTED_TEXT = {"en": "expected.txt", "zh": "expected.zh.txt"}
+SUMMARY = {"en": (("error: ", "warning: "), "no problems found"), "zh": (("错误: ", "警告: "), "没有发现问题")}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def run_check(monkeypatch, case: str, *extra: str):
+def run_check(monkeypatch, case: str, *extra: str, lang: str = "en"):
     monkeypatch.chdir(GOLDEN)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("SOPC_NOW", raising=False)
-    result = CliRunner().invoke(cli, ["check", case, "--now", NOW, *extra])
+    result = CliRunner().invoke(cli, ["--lang", lang, "check", case, "--now", NOW, *extra])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -88,6 +93,39 @@ def test_text(monkeypatch, case):
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_text_in_chinese(monkeypatch, case):
+    """The same diagnostics in Chinese: every message and hint has Chinese
+    in it (nothing left in English), codes and exit status as in English."""
+    result = run_check(monkeypatch, case, lang="zh")
+    assert result.stdout == ""
+    compare(GOLDEN / case / "expected.zh.txt", result.stderr)
+    english = (GOLDEN / case / "expected.txt").read_text(encoding="utf-8")
+    assert [m["code"] for m in HEADER.finditer(result.stderr)] == [m["code"] for m in HEADER.finditer(english)]
+    for header in HEADER.finditer(result.stderr):
+        assert CJK.search(header["message"]), header.group()
+    for hint in re.findall(r"^ *= 提示: (.*)$", result.stderr, re.MULTILINE):
+        assert CJK.search(hint), hint
+    assert "= help: " not in result.stderr
+    assert result.exit_code == (1 if "错误[" in result.stderr else 0)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_json_in_chinese_differs_only_in_words(monkeypatch, case):
+    """Codes, JSON keys, locations and counts stay what tools read; only the
+    message and hint are in the other language."""
+    chinese = json.loads(run_check(monkeypatch, case, "--format", "json", lang="zh").stdout)
+    english = json.loads((GOLDEN / case / "expected.json").read_text(encoding="utf-8"))
+    words = ("message", "hint")
+    assert {k: v for k, v in chinese.items() if k != "diagnostics"} == \
+        {k: v for k, v in english.items() if k != "diagnostics"}
+    assert [{k: v for k, v in d.items() if k not in words} for d in chinese["diagnostics"]] == \
+        [{k: v for k, v in d.items() if k not in words} for d in english["diagnostics"]]
+    assert [list(d) for d in chinese["diagnostics"]] == [list(d) for d in english["diagnostics"]]
+    for zh, en in zip(chinese["diagnostics"], english["diagnostics"]):
+        assert (zh["hint"] is None) == (en["hint"] is None)
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_json(monkeypatch, case):
     result = run_check(monkeypatch, case, "--format", "json")
     document = json.loads(result.stdout)
@@ -106,11 +144,13 @@ def test_strict_fails_on_warnings(monkeypatch, case):
     assert result.exit_code == (1 if document["errors"] or document["warnings"] else 0)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("case", CASES)
-def test_text_and_json_agree(case):
+def test_text_and_json_agree(case, lang):
     """The same diagnostics, in the same order, at spans inside their files,
-    with the caret under the span's own characters."""
-    text = (GOLDEN / case / "expected.txt").read_text(encoding="utf-8")
+    with the caret under the span's own characters (in Chinese too: the
+    message above it is wider, the source line and carets are not)."""
+    text = (GOLDEN / case / EXPECTED_TEXT[lang]).read_text(encoding="utf-8")
     document = json.loads((GOLDEN / case / "expected.json").read_text(encoding="utf-8"))
     headers = [m.groupdict() for m in HEADER.finditer(text)]
     located = [d for d in document["diagnostics"] if d["path"]]
@@ -140,7 +180,8 @@ def test_text_and_json_agree(case):
             assert len(carets) - len(carets.lstrip(" ")) == display_width(line[:d["column"] - 1])
             assert carets.count("^") == display_width(spanned)
     summary = text.rstrip("\n").rsplit("\n", 1)[-1]
+    labels, clean = SUMMARY[lang]
     if document["diagnostics"]:
-        assert summary.startswith(("error: ", "warning: "))
+        assert summary.startswith(labels)
     else:
-        assert summary == "no problems found"
+        assert summary == clean
