@@ -780,6 +780,47 @@ def senders(fmt: str) -> None:
     sys.exit(1 if registry.problems else 0)
 
 
+@cli.command()
+@click.argument("code", required=False)
+def explain(code: str | None) -> None:
+    """Explain a diagnostic code: why sopc reports it, an example, the fix.
+
+    CODE is a code from `sopc check`'s output, such as E0304 (e304 and 304
+    work too). Without CODE, every code is listed with one line on it.
+    The example under each explanation is a small project that `sopc
+    check` really reports the code for, and the same project fixed.
+
+    \b
+    Examples:
+      sopc explain E0304          the daily cap, at length
+      sopc explain                every code, by family
+      sopc --lang en explain W0302
+    """
+    from sopc.core.explain import load_explanations, normalise_code, render_explanation, render_index
+
+    explanations = load_explanations()
+    language = _language()
+    if code is None:
+        click.echo(render_index(explanations, language), nl=False)
+        return
+    wanted = normalise_code(code)
+    if wanted not in explanations:
+        raise click.BadParameter(_EXPLAIN_UNKNOWN[language].format(code=code), param_hint="CODE")
+    click.echo(render_explanation(explanations[wanted], language), nl=False)
+
+
+_EXPLAIN_UNKNOWN = {"en": "no diagnostic code `{code}`; `sopc explain` lists them all",
+                    "zh": "没有诊断代码 `{code}`;运行 `sopc explain` 查看全部代码"}
+
+
+def _language() -> str:
+    for name in ("SOPC_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
 def main() -> None:
     try:
         cli(prog_name="sopc")

@@ -183,7 +183,8 @@ def codes_markdown() -> str:
         "Every problem `sopc check` (and `sopc plan`) reports carries a code:",
         "`E` codes are errors (exit status 1), `W` codes warnings (exit 1 only",
         "with `--strict`). The message beside the code in the output says",
-        "exactly what is wrong where, and usually how to fix it.",
+        "exactly what is wrong where, and usually how to fix it. `sopc explain CODE`",
+        "explains a code at length, with an example and its fix.",
         "",
         "Generated from `sopc/core/codes.py` by `python tools/gen_codes.py`; do not edit by hand.",
     ]
