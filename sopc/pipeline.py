@@ -12,7 +12,6 @@ import gc
 import heapq
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -20,6 +19,7 @@ from sopc.checks import CheckContext, run_checks
 from sopc.compile.resolve import Program, compile_program
 from sopc.core.diagnostics import Diagnostic, has_errors
 from sopc.core.events import Event
+from sopc.core.records import dataclass
 from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator, NamedTuple
 
 from sopc.checks.alike import Alike
@@ -31,6 +31,7 @@ from sopc.compile.templates import memo_key_names
 from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.i18n import N_, _, ngettext
+from sopc.core.records import dataclass
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 from sopc.core.vocabulary import PER_SLOT_NAMES

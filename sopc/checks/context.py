@@ -4,11 +4,12 @@ plugin implements, apart from the registry that finds them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable, Protocol
 
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic
+from sopc.core.records import dataclass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

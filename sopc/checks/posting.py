@@ -29,13 +29,14 @@ first group and day and counting the rest.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator
 
 from sopc.checks.context import CheckContext
 from sopc.compile.resolve import CompiledPlaybook, Program, within_window
 from sopc.core.diagnostics import Diagnostic, warning
 from sopc.core.i18n import N_, _, ngettext
+from sopc.core.records import dataclass
 from sopc.core.timeutil import WEEKDAY_CN, localize, zone_or_default
 from sopc.plan.expand import planned_slots
 from sopc.plan.policy import counts_as_post

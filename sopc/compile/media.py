@@ -26,13 +26,13 @@ import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from sopc.core.i18n import _
 from sopc.core.limits import MAX_IMAGE_BYTES, size_text
+from sopc.core.records import dataclass
 from sopc.lang.parser import cache_dir
 
 FETCH_SECONDS = 10.0

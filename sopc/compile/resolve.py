@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning

@@ -15,11 +15,11 @@ be produced by some test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
 from sopc.core.diagnostics import Severity
+from sopc.core.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

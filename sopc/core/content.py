@@ -23,10 +23,10 @@ either form (this one, or the older ``"URL\\nTITLE\\nDESCRIPTION"`` text).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from sopc.core.i18n import N_, _
+from sopc.core.records import dataclass
 
 URL_PREFIXES = ("http://", "https://")
 MAX_PARTS = 9            # the most any platform takes in one message (企业群发: 9 attachments)

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from sopc.core import content
 from sopc.core.i18n import N_, _, ngettext
+from sopc.core.records import dataclass
 from sopc.core.senders import MENTION_FORMS, SenderLimits
 
 MOBILE = re.compile(r"^1\d{10}$")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import difflib
 import enum
-from dataclasses import dataclass
 from typing import Iterable
 
 from sopc.core.i18n import _
+from sopc.core.records import dataclass
 
 
 class Severity(enum.Enum):

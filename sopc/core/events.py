@@ -5,7 +5,9 @@ makes, the store keeps and the trigger expansion reads."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from sopc.core.records import dataclass
 
 MEMBER_EVENTS = ("member.joined", "member.message", "member.left", "member.tagged", "member.purchased")
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from dataclasses import dataclass
+
+from sopc.core.records import dataclass
 
 _json_text = json.encoder.encode_basestring  # what json.dumps uses for str with ensure_ascii=False
 

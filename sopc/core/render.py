@@ -16,10 +16,10 @@ import json
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from sopc.core.diagnostics import Diagnostic, Severity, Span, sorted_diagnostics
 from sopc.core.i18n import N_, _, ngettext
+from sopc.core.records import dataclass
 
 TAB_EXPANSION = "    "
 REPLACEMENT_CHAR = "\ufffd"

@@ -15,10 +15,11 @@ another distribution replaces sopc's own spec of the same kind.
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
 from sopc.core.diagnostics import did_you_mean
+from sopc.core.records import dataclass
 
 KINDS = frozenset({"text", "markdown", "image", "link", "miniprogram", "attachments", "action"})
 MENTION_FORMS = frozenset({"all", "user", "mobile"})  # @all, a user id, a mainland mobile number

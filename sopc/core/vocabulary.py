@@ -3,7 +3,8 @@ can read, the mention words, the Chinese weekday names, the default zone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sopc.core.records import dataclass
+
 
 DEFAULT_ZONE = "Asia/Shanghai"   # a project's zone when sopc.toml names none
 

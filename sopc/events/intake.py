@@ -39,13 +39,14 @@ import json
 import marshal
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, BinaryIO, Collection, Iterator, Mapping, Sequence
 
 from sopc.core.diagnostics import did_you_mean
 from sopc.core.events import Event
 from sopc.core.limits import MAX_EVENT_LINE, MAX_SOP_BYTES
+from sopc.core.records import dataclass
 from sopc.core.timeutil import localize, zone_or_default
 from sopc.events.reader import decode_json, read_event
 from sopc.project.config import Config, load_config

@@ -9,10 +9,10 @@ diagnostic and its node carries ``None`` instead.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Union
 
 from sopc.core.diagnostics import Span
+from sopc.core.records import dataclass
 from sopc.core.vocabulary import is_all_mention, is_member_mention
 
 node = dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,7 +25,6 @@ import os
 import re
 import sys
 from contextvars import ContextVar
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -40,6 +39,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, ngettext, pgettext
 from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
+from sopc.core.records import dataclass
 from sopc.lang.day_forms import day_form_problem
 
 try:

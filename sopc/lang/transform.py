@@ -18,6 +18,7 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
+from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.diagnostics import Diagnostic, Span, error
@@ -35,14 +36,14 @@ HOLIDAY_MODES = {"跳过": "skip", "提前": "before", "顺延": "after", "照�
 QUIET_MODES = {"推迟": "defer", "跳过": "skip"}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class _StageBlock:
     """`in stage ...` with its steps, each already holding the limit."""
 
     steps: tuple
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class _Setting:
     """A playbook line that sets something; gathered into the Playbook node."""
 

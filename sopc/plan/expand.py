@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
@@ -24,6 +23,7 @@ from sopc.core.diagnostics import Diagnostic, error
 from sopc.core.i18n import _
 from sopc.core.limits import FIRST_DAY, LAST_DAY
 from sopc.core.messages import PlannedMessage
+from sopc.core.records import dataclass
 from sopc.plan.policy import apply_quiet
 from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import BinaryIO, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ from icalendar import Calendar, Event, Timezone
 
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
+from sopc.core.records import dataclass
 
 MERGE_FROM = 3            # groups sharing a step's moment that make one event
 LISTED_GROUPS = 30        # groups a merged event names before "等 N 个群"

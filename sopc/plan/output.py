@@ -22,13 +22,14 @@ import csv
 import datetime as dt
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, TextIO, TypeVar
 
 from sopc.compile.resolve import Program
 from sopc.core import content
 from sopc.core.messages import PlannedMessage
+from sopc.core.records import dataclass
 from sopc.core.timeutil import WEEKDAY_CN
 from sopc.plan.policy import DEFERRED
 from sopc.plan.simulate import Fate

@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Policy
 from sopc.core.messages import Outcome, StoredMessage
+from sopc.core.records import dataclass
 from sopc.core.timeutil import format_duration, localize
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap

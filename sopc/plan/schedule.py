@@ -11,9 +11,9 @@ from __future__ import annotations
 import calendar as month_calendar
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from sopc.core.records import dataclass
 from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, normalize_policy

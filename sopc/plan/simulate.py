@@ -25,12 +25,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
-from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.messages import PlannedMessage
+from sopc.core.records import dataclass
 from sopc.plan.expand import ALL_PARTS, Renderer, planned_slots
 from sopc.plan.policy import QUIET_DEFERRAL, Gate, gate_order
 from sopc.plan.triggers import plan_state

@@ -4,11 +4,12 @@ time arithmetic every kind of slot (schedule, launch, trigger) shares."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Mapping
 
 from sopc.compile.resolve import CompiledPlaybook, Step
+from sopc.core.records import dataclass
 from sopc.core.timeutil import localize
 from sopc.project.roster import Group
 

@@ -36,7 +36,7 @@ import bisect
 import datetime as dt
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -49,6 +49,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.i18n import N_, _
 from sopc.core.fs import exists, is_dir, is_file
 from sopc.core.limits import MAX_CAP, MAX_CONFIG_BYTES, MAX_DIGITS, MAX_NESTING, size_text
+from sopc.core.records import dataclass
 from sopc.core.timeutil import known_zone_names, load_zone, parse_duration
 from sopc.core.vocabulary import DEFAULT_ZONE
 

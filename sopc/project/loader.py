@@ -8,11 +8,12 @@ roster and calendar, with every diagnostic collected on the way.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
 from sopc.project.config import Config, load_config

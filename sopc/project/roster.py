@@ -43,11 +43,12 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
+from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.project.config import TomlLocator, decode_toml, load_toml, size_error, toml_type_name
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning

@@ -16,12 +16,12 @@ import asyncio
 import datetime as dt
 import signal
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from sopc.core.clock import Clock, FixedClock, SystemClock
 from sopc.core.messages import MessageState as S
+from sopc.core.records import dataclass
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path
 from sopc.run.runner import RunOptions, Runner, RunTally, StartError

@@ -9,11 +9,12 @@ builds senders itself.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
 from sopc import pipeline
 from sopc.compile.resolve import CompiledPlaybook
+from sopc.core.records import dataclass
 from sopc.project.roster import Group
 from sopc.senders.base import Sender, SenderRuntime
 from sopc.senders.pool import SenderPool

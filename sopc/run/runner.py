@@ -24,13 +24,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from sopc import pipeline
 from sopc.core.clock import Clock
 from sopc.core.events import Event
+from sopc.core.records import dataclass
 from sopc.plan.policy import GroupHistory
 from sopc.run.confirm import ConfirmationPoller
 from sopc.run.deployment import Deployment, deploy

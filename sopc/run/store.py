@@ -39,11 +39,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from sopc.core.events import Event
+from sopc.core.records import dataclass
 from sopc.core.timeutil import range_problem
 from sopc.core.messages import (STATES, IllegalTransition, MessageState, Outcome, PlannedMessage, StoredMessage,
                                  sources_of)

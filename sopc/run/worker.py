@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Sequence
 
 from sopc.core.clock import Clock
 from sopc.core.messages import MessageState, Outcome, StoredMessage
+from sopc.core.records import dataclass
 from sopc.plan.policy import HISTORY, Gate, GroupHistory, gate_order, placed_at
 from sopc.project.roster import Group
 from sopc.run.deployment import Deployment

@@ -49,7 +49,7 @@ import importlib
 import random
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping, Protocol, TextIO, runtime_checkable
@@ -59,6 +59,7 @@ from sopc.core import senders as registry
 # Re-exported: sender code reads the shared values from here.
 from sopc.core.contract import MOBILE, LinkCard, link_cards, parse_link, utf8_len  # noqa: F401
 from sopc.core.content import Part, decode as decode_parts  # noqa: F401
+from sopc.core.records import dataclass
 from sopc.core.senders import ENTRY_POINT_GROUP, KINDS, UNLIMITED, SenderLimits, SenderSpec  # noqa: F401
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -32,9 +32,10 @@ from __future__ import annotations
 import abc
 import dataclasses
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar, Mapping
 
+from sopc.core.records import dataclass
 from sopc.senders.base import (
     DeliveryResult,
     OutgoingMessage,

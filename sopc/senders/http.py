@@ -19,7 +19,7 @@ import functools
 import json
 import logging
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -28,6 +28,7 @@ import aiohttp
 import certifi
 
 from sopc import __version__
+from sopc.core.records import dataclass
 from sopc.senders.base import DeliveryResult, failed, retry
 from sopc.senders.redact import Redactor, excerpt, host_of, mask_url
 

@@ -29,9 +29,9 @@ import asyncio
 import contextlib
 import math
 from bisect import bisect_right, insort
-from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable
 
+from sopc.core.records import dataclass
 from sopc.senders.base import SenderLimits, SenderRuntime
 
 

@@ -19,9 +19,10 @@ waits, no ``max_delay``, no jitter), so both count and wait the same way.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Awaitable, Callable, Mapping
 
+from sopc.core.records import dataclass
 from sopc.senders.base import DeliveryResult, SenderConfigError, number_setting
 
 

@@ -97,10 +97,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 from urllib.parse import quote
 
+from sopc.core.records import dataclass
 from sopc.core.sender_specs import WECOM_GROUPMSG
 from sopc.senders.base import (
     Confirmation,
