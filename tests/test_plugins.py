@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from projects import write_project
 from sopc.cli import cli
+from sopc.core import plugins
 from sopc.core.senders import read_registry, sender_spec, sender_specs, SenderKindError
 from sopc.senders.base import load_sender, sender_class
 
@@ -139,6 +140,26 @@ def test_sopc_registers_its_own_senders_and_checks_as_entry_points():
         assert entry.dist.name == "sopc"
         assert entry.value.startswith("sopc.core.sender_specs:"), entry  # light: no sender code
     assert {entry.name for entry in importlib.metadata.entry_points(group="sopc.checks")} == BUILTIN_CHECKS
+
+
+def entry_point_rows(entries) -> list[tuple]:
+    return sorted((entry.name, entry.value, entry.group, entry.dist.name, entry.dist.version) for entry in entries)
+
+
+@pytest.mark.parametrize("group", ["sopc.senders", "sopc.checks", "console_scripts"])
+def test_sopc_reads_the_entry_points_importlib_metadata_reads(group, pigeon_post, hawk_post):
+    # sopc.core.plugins reads dist-info folders itself (importing
+    # importlib.metadata is a tenth of a check's start); it must find the same
+    assert entry_point_rows(plugins.entry_points(group)) == \
+        entry_point_rows(importlib.metadata.entry_points(group=group))
+
+
+def test_a_plugin_installed_after_a_first_read_is_found(site):
+    assert "pigeon" not in {entry.name for entry in plugins.entry_points("sopc.senders")}
+    install(site, "pigeon-post", "1.2", {"pigeon": "pigeon_post_specs:PIGEON"},
+            {"pigeon_post_specs": PIGEON_SPECS, "pigeon_post_impl": PIGEON_IMPL})
+    found = {entry.name: entry for entry in plugins.entry_points("sopc.senders")}
+    assert found["pigeon"].dist.name == "pigeon-post" and found["pigeon"].load().kind == "pigeon"
 
 
 def test_each_builtin_class_carries_the_limits_of_its_spec():

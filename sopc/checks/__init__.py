@@ -9,11 +9,11 @@ error diagnostic naming the check, never a traceback.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from typing import Callable
 
 from sopc.checks.context import Check, CheckContext
 from sopc.compile.resolve import Program
+from sopc.core import plugins
 from sopc.core.diagnostics import Diagnostic, error
 from sopc.core.i18n import _
 
@@ -24,7 +24,7 @@ __all__ = ["Check", "CheckContext", "load_checks", "run_checks"]
 
 def load_checks() -> dict[str, Check]:
     """Every check registered in the entry-point group, sopc's own included."""
-    return {entry.name: _lazy(entry) for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    return {entry.name: _lazy(entry) for entry in plugins.entry_points(ENTRY_POINT_GROUP)}
 
 
 def _lazy(entry) -> Check:

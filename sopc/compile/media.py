@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +119,8 @@ def fetch_url(url: str, timeout: float | None = None) -> bytes:
     """The body of ``url``: HTTP 200, an image content type, at most
     :data:`MAX_IMAGE_BYTES`, within ``timeout`` seconds per read. Goes through
     the proxy HTTPS_PROXY / HTTP_PROXY name, as the senders do."""
+    import urllib.error    # here, not at the top: urllib.request loads http.client, ssl and
+    import urllib.request  # email (~20 ms), and only a picture on the web needs them
     shown = shown_url(url)
     request = urllib.request.Request(url, headers={"User-Agent": "sopc (image check)", "Accept": "image/png, image/jpeg"})
     try:

@@ -14,10 +14,10 @@ another distribution replaces sopc's own spec of the same kind.
 
 from __future__ import annotations
 
-import importlib.metadata
 from dataclasses import field
 from typing import Mapping
 
+from sopc.core import plugins
 from sopc.core.diagnostics import did_you_mean
 from sopc.core.records import dataclass
 
@@ -129,7 +129,7 @@ def read_registry() -> SenderRegistry:
     """Every sender kind registered in the entry-point group. Loading an entry
     point imports only the module that holds the spec. Read once per set of
     installed entry points: `sopc check` asks several times."""
-    entries = tuple(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    entries = tuple(plugins.entry_points(ENTRY_POINT_GROUP))
     key = tuple((e.name, getattr(e, "value", None) or id(e), _dist_path(e)) for e in entries)
     cached = _REGISTRIES.get(key)
     if cached is None:

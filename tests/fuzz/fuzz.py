@@ -53,7 +53,7 @@ command. STATE_DIR/crashes/ and slow/ hold the inputs found (a few per
 distinct crash site), STATE_DIR/corpus/ inputs that gave a diagnostic code
 not seen before for their kind: a later run starts from these too.
 
-The one thing changed for speed: `importlib.metadata.entry_points` is
+The one thing changed for speed: `sopc.core.plugins.entry_points` is
 memoised in a fuzzing process (sopc reads its plugin registries several
 times per check; the installed packages do not change during a run).
 """
@@ -66,7 +66,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import importlib.metadata
 import io
 import json
 import multiprocessing
@@ -1105,11 +1104,9 @@ def memoise_entry_points() -> None:
     """For a fuzzing process only (not when tests import this module: they
     install plugins as they go): sopc reads its plugin registries several
     times per check, and the installed packages do not change during a run."""
-    import sopc.checks
+    from sopc.core import plugins
 
-    cached = functools.cache(importlib.metadata.entry_points)
-    importlib.metadata.entry_points = cached  # sopc.core.senders looks it up at each call
-    sopc.checks.entry_points = cached         # sopc.checks bound the name when imported
+    plugins.entry_points = functools.cache(plugins.entry_points)  # looked up at each call
 
 
 def main(argv: list[str] | None = None) -> int:

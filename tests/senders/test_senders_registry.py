@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib.metadata
 import io
 import json
 
 import pytest
 
+from sopc.core import plugins as plugin_registry
 from sopc.core.senders import UNLIMITED, SenderSpec
 from sopc.senders import base
 from sopc.senders.base import (
@@ -88,15 +88,15 @@ class FakeDistributions:
     def append(self, entry_point: FakeEntryPoint) -> None:
         self.installed.append(entry_point)
 
-    def entry_points(self, *, group: str) -> list[FakeEntryPoint]:
+    def entry_points(self, group: str) -> list[FakeEntryPoint]:
         self.groups_asked.append(group)
         return list(self.installed) if group == "sopc.senders" else []
 
 
 @pytest.fixture
 def plugins(monkeypatch) -> FakeDistributions:
-    distributions = FakeDistributions(importlib.metadata.entry_points(group="sopc.senders"))
-    monkeypatch.setattr(importlib.metadata, "entry_points", distributions.entry_points)
+    distributions = FakeDistributions(plugin_registry.entry_points("sopc.senders"))
+    monkeypatch.setattr(plugin_registry, "entry_points", distributions.entry_points)
     return distributions
 
 
