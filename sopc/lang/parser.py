@@ -25,7 +25,6 @@ import os
 import re
 import sys
 from contextvars import ContextVar
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -115,6 +114,8 @@ LINE_STARTS: tuple[tuple[str, str], ...] = (
     ("PLAYBOOK", N_("a block: `playbook`, `timeline`, `stages`, `template` or `import`")),
 )
 
+PACKAGE_DIR = Path(__file__).parent.parent  # sopc/, as importlib.resources.files("sopc") names it
+
 BLOCK_WORDS = ("playbook", "timeline", "stages", "template", "import")
 
 T_STEP = re.compile(r"T([+-](\d+[dhms])+)?")
@@ -123,7 +124,7 @@ OFFSET_STEP = re.compile(r"\+(0|(\d+[dhms])+)")
 
 def grammar_text() -> str:
     """The grammar, from the installed package or from the source tree."""
-    packaged = resources.files("sopc").joinpath("_data/grammar/sop.lark")
+    packaged = PACKAGE_DIR / "_data" / "grammar" / "sop.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).resolve().parents[2] / "grammar" / "sop.lark").read_text(encoding="utf-8")

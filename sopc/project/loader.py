@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -23,7 +22,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import _
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
-from sopc.lang.parser import parse, too_large
+from sopc.lang.parser import PACKAGE_DIR, parse, too_large
 from sopc.project.roster import Roster, load_roster
 from sopc.project.walk import files_under
 from sopc.lang.transform import build_ast
@@ -45,9 +44,9 @@ class Project:
 
 
 def std_library_dir() -> Path:
-    packaged = resources.files("sopc").joinpath("_data/playbooks")
+    packaged = PACKAGE_DIR / "_data" / "playbooks"
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / "playbooks"
 
 
