@@ -33,6 +33,7 @@ from sopc.core.messages import PlannedMessage
 from sopc.core.records import dataclass
 from sopc.plan.expand import ALL_PARTS, Renderer, planned_slots
 from sopc.plan.policy import QUIET_DEFERRAL, Gate, gate_order
+from sopc.plan.slots import Slot
 from sopc.plan.triggers import plan_state
 from sopc.project.roster import Group
 
@@ -151,27 +152,38 @@ def _gated(program: Program, start: dt.datetime, end: dt.datetime, events: Seque
     lifecycle = plan_state(program, events, lead, end)  # one state: the triggers' slots, the groups' stages
     gate = Gate(pauses=[(name, lead, None) for name in paused], stage_at=lifecycle.stage_at)
     renderer = Renderer(program, diagnostics if diagnostics is not None else [])
-    slots = _planned(renderer, planned_slots(program, lead, end, events=events, group_filter=group_filter,
-                                             parts=ALL_PARTS, keep_quiet_skipped=True, lifecycle=lifecycle))
+    slots = _timed(planned_slots(program, lead, end, events=events, group_filter=group_filter,
+                                 parts=ALL_PARTS, keep_quiet_skipped=True, lifecycle=lifecycle))
     waiting: list[tuple[dt.datetime, int, _Due]] = []  # deferred, by their new due time
+    seq = 0  # the planner's order of the messages
     upcoming = next(slots, None)
     while upcoming is not None or waiting:
-        now = min(upcoming.at if upcoming is not None else end, waiting[0][0] if waiting else end)
+        now = min(upcoming[0] if upcoming is not None else end, waiting[0][0] if waiting else end)
         if now >= end:
             break
         deferred = []
         while waiting and waiting[0][0] <= now:
             deferred.append(heapq.heappop(waiting)[2])
         due_now = []
-        while upcoming is not None and upcoming.at <= now:
-            due_now.append(upcoming)
+        # A slot's messages are made when it falls due, not when it is the
+        # next one: a slot to 50,000 groups is ~15 MB of messages.
+        while upcoming is not None and upcoming[0] <= now:
+            rendered = _rendered(renderer, upcoming, seq)
+            if rendered is not None:
+                due_now.append(rendered)
+                seq += len(rendered.messages)
             upcoming = next(slots, None)
+        if not deferred and not due_now:
+            continue  # only slots whose texts all failed (reported): as if never planned
         if not deferred and _apart(due_now):
             entries = _slots_through(gate, due_now, now, waiting)
         else:
             entries = _one_by_one(gate, deferred, due_now, now, waiting)
         if now >= start:
             yield now, entries
+        # The caller has gone through them: let them go before the next
+        # slot's messages are made (not both slots' at once).
+        entries.clear()
     for _, _, due in sorted(waiting):
         if due.at >= start:
             yield due.due, [(_moved(due, due.due), None, due.slot.scheduled, due.reason)]
@@ -229,17 +241,22 @@ def _wait(due: _Due, outcome, waiting: list) -> None:
     heapq.heappush(waiting, (due.due, due.seq, due))
 
 
-def _planned(renderer: Renderer, slots: Iterable) -> Iterator[_Slot]:
-    """Each slot's messages, numbered in the planner's order."""
-    seq = 0
+def _timed(slots: Iterable) -> Iterator[tuple[dt.datetime, Slot, tuple]]:
+    """Each planned slot with its time in UTC, its messages not made yet."""
     for slot, groups in slots:
-        messages = list(renderer.messages(slot, groups))
-        if messages:
-            at = slot.at.astimezone(UTC)
-            origin = "event" if slot.event is not None else "plan"
-            reason = QUIET_DEFERRAL if slot.at != slot.scheduled else None  # expand deferred it already
-            yield _Slot(at, origin, slot.scheduled, reason, slot.playbook, messages, seq)
-            seq += len(messages)
+        yield slot.at.astimezone(UTC), slot, groups
+
+
+def _rendered(renderer: Renderer, timed: tuple, seq: int) -> _Slot | None:
+    """The slot's messages, numbered in the planner's order from ``seq``;
+    None when it has none (every text failed to render)."""
+    at, slot, groups = timed
+    messages = list(renderer.messages(slot, groups))
+    if not messages:
+        return None
+    origin = "event" if slot.event is not None else "plan"
+    reason = QUIET_DEFERRAL if slot.at != slot.scheduled else None  # expand deferred it already
+    return _Slot(at, origin, slot.scheduled, reason, slot.playbook, messages, seq)
 
 
 def _moved(due: _Due, now: dt.datetime) -> PlannedMessage:
