@@ -192,3 +192,63 @@ def test_a_loaded_parser_reports_syntax_errors_the_same(built_and_loaded, monkey
     without_cache = [parse(text, "t.sop")[1] for text in broken]
     assert with_cache == without_cache
     assert all(with_cache)
+
+
+# ---- the lexers' patterns are saved compiled ---------------------------------------------
+
+COUNT_LEXER_COMPILES = """
+import re, re._compiler
+from pathlib import Path
+from sopc.lang.parser import parse, lark_parser
+lark_parser()
+compiled = []
+real = re._compiler.compile
+def counting(p, flags=0):
+    if isinstance(p, str) and "(?P<" in p:  # a lexer's union of terminals
+        compiled.append(p)
+    return real(p, flags)
+re._compiler.compile = counting
+for path in sorted(Path("examples").glob("**/*.sop")):
+    tree, diagnostics = parse(path.read_text(encoding="utf-8"), path.name)
+    assert tree is not None, diagnostics
+print(len(compiled))
+"""
+
+
+def lexer_compiles(cache: str) -> int:
+    done = subprocess.run([sys.executable, "-c", COUNT_LEXER_COMPILES], cwd=ROOT,
+                          env=dict(os.environ, SOPC_CACHE_DIR=cache), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
+def test_a_loaded_parser_compiles_none_of_its_lexers_patterns(tmp_path):
+    assert lexer_compiles("") > 20  # without a cache every state's lexer compiles its pattern
+    assert run_parse(str(tmp_path)).returncode == 0  # saves the parser and the patterns
+    assert lexer_compiles(str(tmp_path)) == 0
+
+
+def scanners(parser: Lark) -> dict:
+    """Each lexer's terminals -> its scanner's patterns (the parser states
+    are numbered differently in a loaded parser: matched by what they accept)."""
+    contextual = getattr(parser.parser.lexer, "lexer", parser.parser.lexer)
+    return {frozenset(lexer.scanner.allowed_types) | frozenset(lexer.callback):
+            [(m.pattern, m.flags, m.groups, dict(m.groupindex)) for m in lexer.scanner._mres]
+            for lexer in contextual.lexers.values()}
+
+
+def test_a_loaded_parsers_lexers_hold_the_same_patterns(built_and_loaded):
+    built, loaded = built_and_loaded
+    assert any(isinstance(lexer.re, sop_parser.SavedPatterns) for lexer in sop_parser._lexers(loaded))
+    made, compiled = scanners(loaded), scanners(built)
+    assert len(made) > 20 and made == compiled
+
+
+def test_a_damaged_saved_pattern_is_compiled_instead():
+    pattern = r"(?P<A>\d+)|(?P<B>[^\W\d]\w*)"
+    good = sop_parser._sre_code(pattern, 0)
+    bad = good[:1] + (b"\x01\x00\x00\x00" * 3,) + good[2:]  # code that matches nothing it should
+    for entry in (good, bad, ("not", "an", "entry")):
+        made = sop_parser.SavedPatterns({(pattern, 0): entry}).compile(pattern)
+        assert (made.pattern, made.groupindex) == (pattern, {"A": 1, "B": 2})
+        assert made.match("周一 10").lastgroup == "B" and made.match("42x").group() == "42"

@@ -21,9 +21,12 @@ import functools
 import gc
 import hashlib
 import itertools
+import _sre
 import os
+import pickle
 import re
 import sys
+from array import array
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable
@@ -260,11 +263,13 @@ def lark_parser() -> Lark:
     parser, as without a cache."""
     grammar = grammar_text()
     path = parser_cache_path(grammar)
-    parser = _load_parser(path) if path is not None else None
+    parser, patterns = _load_parser(path) if path is not None else (None, None)
     if parser is None:
         parser = Lark(grammar, **LARK_OPTIONS)
         if path is not None:
-            _save_parser(parser, path)
+            _save_parser(parser, _record_patterns(parser), path)
+    elif patterns:
+        _use_lexers_re(parser, SavedPatterns(patterns))
     return parser
 
 
@@ -297,22 +302,27 @@ def parser_cache_path(grammar: str) -> Path | None:
     if folder is None:
         return None
     options = ",".join(f"{name}={getattr(value, '__qualname__', value)!r}" for name, value in LARK_OPTIONS.items())
-    key = "\n".join((grammar, options, lark.__version__, sys.version.split()[0]))
+    key = "\n".join((grammar, options, lark.__version__, sys.version.split()[0], CACHE_FORMAT))
     return folder / f"sop-parser-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}.lark"
 
 
-def _load_parser(path: Path) -> Lark | None:
+def _load_parser(path: Path) -> tuple[Lark | None, dict | None]:
+    """The saved parser and its lexers' saved patterns (see
+    :class:`SavedPatterns`), or (None, None)."""
     try:
         with path.open("rb") as file:
             parser = Lark.load(file)
+            patterns = pickle.load(file)
     except FileNotFoundError:
-        return None
+        return None, None
     except Exception:  # a damaged file fails in any number of ways (pickle, EOF, Lark's own asserts)
-        return None
-    return parser if isinstance(parser, Lark) and parser.terminals else None
+        return None, None
+    if not (isinstance(parser, Lark) and parser.terminals and isinstance(patterns, dict)):
+        return None, None
+    return parser, patterns
 
 
-def _save_parser(parser: Lark, path: Path) -> None:
+def _save_parser(parser: Lark, patterns: dict, path: Path) -> None:
     """Write to a temporary file and rename it into place, so a process
     starting at the same moment reads either no file or a whole one."""
     import tempfile  # only when the cache is written: its import costs as much as loading the parser
@@ -323,11 +333,112 @@ def _save_parser(parser: Lark, path: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
             temporary = Path(file.name)
             parser.save(file)
+            pickle.dump(patterns, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except Exception:  # unwritable folder, full disk, ...: next time builds again
         if temporary is not None:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+# ---- the lexers' regular expressions, saved compiled -----------------------------------
+# Lark's contextual lexer compiles, for each parser state it meets, one
+# regular expression of every terminal the state accepts: ~140 of them, each
+# re-parsing the same terminals (~30 ms of a small check; re cannot save a
+# compiled pattern). The cache file keeps what re's compiler makes of each
+# (the code _sre runs), and the lexers are handed an `re` that makes the
+# pattern from it: the same pattern, without compiling it again.
+
+CACHE_FORMAT = "patterns-1"  # in the cache key: a file of an earlier layout is not read
+
+
+class SavedPatterns:
+    """The ``re`` module as Lark's lexers use it (``compile``, ``match``,
+    ``error``), making the patterns it has saved from their compiled code."""
+
+    error = re.error
+
+    def __init__(self, saved: dict, record: bool = False) -> None:
+        self.saved = saved
+        self.record = record
+
+    def compile(self, pattern, flags=0):
+        key = (pattern, int(flags))
+        entry = self.saved.get(key)
+        if entry is not None:
+            made = _from_sre_code(pattern, entry)
+            if made is not None:
+                return made
+        if self.record:
+            self.saved[key] = _sre_code(pattern, int(flags))
+        return re.compile(pattern, flags)
+
+    def match(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).match(string)
+
+
+def _sre_code(pattern: str, flags: int) -> tuple:
+    """What re._compiler.compile hands _sre.compile for ``pattern`` (Python
+    3.11's re; the cache key holds the Python version), with a digest of it:
+    _sre refuses some damaged code, not all."""
+    from re import _compiler, _parser
+    parsed = _parser.parse(pattern, flags)
+    code = array("I", _compiler._code(parsed, flags)).tobytes()
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    made = (flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
+    return (*made, _digest(pattern, made))
+
+
+def _digest(pattern: str, made: tuple) -> bytes:
+    return hashlib.blake2b(repr((pattern, _sre.MAGIC, made)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _from_sre_code(pattern: str, entry: tuple):
+    """The compiled pattern, or None when the saved entry is damaged or not
+    of this Python."""
+    try:
+        *made, digest = entry
+        if digest != _digest(pattern, tuple(made)):
+            return None
+        flags, code, groups, groupindex, indexgroup = made
+        return _sre.compile(pattern, flags, array("I", code).tolist(), groups, groupindex, indexgroup)
+    except Exception:  # noqa: BLE001 (whatever is wrong with it, compile the pattern instead)
+        return None
+
+
+def _lexers(parser: Lark) -> list:
+    """Lark's basic lexers inside the contextual lexer (one per set of accepted terminals)."""
+    connector = parser.parser.lexer
+    contextual = getattr(connector, "lexer", connector)
+    found = {id(lexer): lexer for lexer in getattr(contextual, "lexers", {}).values()}
+    root = getattr(contextual, "root_lexer", None)
+    if root is not None:
+        found[id(root)] = root
+    return list(found.values())
+
+
+def _use_lexers_re(parser: Lark, module) -> None:
+    for lexer in _lexers(parser):
+        if hasattr(lexer, "re"):
+            lexer.re = module
+
+
+def _record_patterns(parser: Lark) -> dict:
+    """Build every lexer's scanner once, keeping each pattern's code: what
+    the cache file saves for the next process."""
+    recorder = SavedPatterns({}, record=True)
+    _use_lexers_re(parser, recorder)
+    try:
+        for lexer in _lexers(parser):
+            lexer.scanner  # noqa: B018 (built here, for every state, so all are saved)
+    except Exception:  # noqa: BLE001 (nothing saved is no harm: they are compiled as they are met)
+        return {}
+    finally:
+        _use_lexers_re(parser, re)
+    return recorder.saved
 
 
 def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
