@@ -361,17 +361,20 @@ class SavedPatterns:
     def __init__(self, saved: dict, record: bool = False) -> None:
         self.saved = saved
         self.record = record
+        self.made: dict[tuple, re.Pattern] = {}  # each made once: a terminal's is asked for by every lexer
 
     def compile(self, pattern, flags=0):
         key = (pattern, int(flags))
-        entry = self.saved.get(key)
-        if entry is not None:
-            made = _from_sre_code(pattern, entry)
-            if made is not None:
-                return made
-        if self.record:
-            self.saved[key] = _sre_code(pattern, int(flags))
-        return re.compile(pattern, flags)
+        made = self.made.get(key)
+        if made is None:
+            entry = self.saved.get(key)
+            made = _from_sre_code(pattern, entry) if entry is not None else None
+            if made is None:
+                if self.record:
+                    self.saved[key] = _sre_code(pattern, int(flags))
+                made = re.compile(pattern, flags)
+            self.made[key] = made
+        return made
 
     def match(self, pattern, string, flags=0):
         return self.compile(pattern, flags).match(string)
