@@ -25,6 +25,7 @@ import dataclasses
 import sys
 from dataclasses import MISSING, Field, FrozenInstanceError
 from operator import attrgetter
+from types import CellType, CodeType, FunctionType
 
 _FAST = sys.version_info[:2] == (3, 11)  # the methods written below are 3.11's
 _OWN_METHODS = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__",
@@ -117,21 +118,66 @@ def _make(cls, fields: dict[str, Field], frozen: bool, slots: bool):
 # what dataclasses' generated code computes.
 
 def _init(cls, fields: dict[str, Field], frozen: bool):
-    namespace = {"MISSING": MISSING, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
-                 "__dataclass_builtins_object__": object}
+    """dataclasses' __init__ for ``fields``: the code of the one compiled for
+    fields of the same kinds (named _f0, _f1, ...), renamed to these fields.
+    Compiling a function is most of what a class costs to make; a module's
+    ~50 classes have ~15 shapes."""
+    specs = list(fields.values())
     self_name = "__dataclass_self__" if "self" in fields else "self"
-    positional = [_parameter(spec, namespace) for spec in fields.values() if not spec.kw_only]
-    keywords = [_parameter(spec, namespace) for spec in fields.values() if spec.kw_only]
-    parameters = ",".join([self_name, *positional, *(["*", *keywords] if keywords else [])])
-    body = "".join(f"  {_assignment(spec, frozen, self_name)}\n" for spec in fields.values()) or "  pass\n"
-    arguments = ", ".join(namespace)
-    source = f"def __create_fn__({arguments}):\n def __init__({parameters}):\n{body} return __init__\n"
+    shape = (frozen, self_name, tuple((spec.kw_only, _default_kind(spec)) for spec in specs))
+    template = _TEMPLATES.get(shape)
+    if template is None:
+        template = _TEMPLATES[shape] = _template(shape)
+    names = {f"_f{i}": spec.name for i, spec in enumerate(specs)}
+    names.update({f"_dflt__f{i}": f"_dflt_{spec.name}" for i, spec in enumerate(specs)})
+    code = template.replace(
+        co_varnames=tuple(names.get(name, name) for name in template.co_varnames),
+        co_freevars=tuple(names.get(name, name) for name in template.co_freevars),
+        co_names=tuple(names.get(name, name) for name in template.co_names),
+        co_consts=tuple(names.get(const, const) if type(const) is str else const for const in template.co_consts),
+        co_qualname=f"{cls.__qualname__}.__init__")
+    cells = {"__dataclass_builtins_object__": object, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
+             **{f"_dflt_{spec.name}": spec.default_factory for spec in specs}}
     module = sys.modules.get(cls.__module__)
-    created: dict = {}
-    exec(source, module.__dict__ if module else {}, created)  # noqa: S102 (generated from field names, as dataclasses does)
-    init = created["__create_fn__"](**namespace)
+    init = FunctionType(code, module.__dict__ if module else {}, "__init__",
+                        tuple(_default(spec) for spec in specs if not spec.kw_only and _default_kind(spec)) or None,
+                        tuple(CellType(cells[name]) for name in code.co_freevars) or None)
+    init.__kwdefaults__ = {spec.name: _default(spec) for spec in specs if spec.kw_only and _default_kind(spec)} or None
     init.__annotations__ = {**{name: spec.type for name, spec in fields.items()}, "return": None}
     return init
+
+
+_TEMPLATES: dict[tuple, CodeType] = {}
+
+
+def _default_kind(spec: Field) -> str:
+    if spec.default is not MISSING:
+        return "default"
+    return "factory" if spec.default_factory is not MISSING else ""
+
+
+def _default(spec: Field):
+    return spec.default if spec.default is not MISSING else dataclasses._HAS_DEFAULT_FACTORY
+
+
+def _template(shape: tuple) -> CodeType:
+    """The code of dataclasses' __init__ for fields _f0, _f1, ... of ``shape``."""
+    frozen, self_name, kinds = shape
+    specs = []
+    for i, (kw_only, kind) in enumerate(kinds):
+        spec = dataclasses.field(default=None if kind == "default" else MISSING,
+                                 default_factory=list if kind == "factory" else MISSING, kw_only=kw_only)
+        spec.name, spec.type = f"_f{i}", None
+        specs.append(spec)
+    namespace = {"MISSING": MISSING, "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,
+                 "__dataclass_builtins_object__": object}
+    positional = [_parameter(spec, namespace) for spec in specs if not spec.kw_only]
+    keywords = [_parameter(spec, namespace) for spec in specs if spec.kw_only]
+    parameters = ",".join([self_name, *positional, *(["*", *keywords] if keywords else [])])
+    body = "".join(f"  {_assignment(spec, frozen, self_name)}\n" for spec in specs) or "  pass\n"
+    source = f"def __create_fn__({', '.join(namespace)}):\n def __init__({parameters}):\n{body} return __init__\n"
+    outer = next(const for const in compile(source, "<string>", "exec").co_consts if isinstance(const, CodeType))
+    return next(const for const in outer.co_consts if isinstance(const, CodeType))
 
 
 def _parameter(spec: Field, namespace: dict) -> str:
