@@ -110,8 +110,8 @@ def _path_state() -> tuple | None:
             found = os.stat(entry or ".")
         except (OSError, ValueError):
             continue  # no such folder: nothing there, for importlib.metadata too
-        if not stat.S_ISDIR(found.st_mode):
-            return None
+        if not stat.S_ISDIR(found.st_mode) or entry.lower().endswith(".egg"):
+            return None  # a zipped entry, an egg's folder (its EGG-INFO): importlib.metadata's own cases
         state.append((entry, found.st_mtime_ns))
     return tuple(state)
 
