@@ -338,3 +338,12 @@ def test_the_plan_files_for_people_show_the_parts_not_their_json(tmp_path):
     assert not any('"parts"' in c for c in cells)
     ics = run_sopc("plan", ".", "--from", "2026-11-23", "--to", "2026-11-23", "--format", "ics", cwd=RICH).stdout
     assert "[image images/poster.png" in ics.replace("\r\n ", "") and '"image"' not in ics
+
+
+def test_an_image_path_holding_a_nul_character_is_an_error_at_its_line(tmp_path):
+    # the 1M fuzz run (seed 2027), input 134,470: the build crashed (ValueError: embedded null byte)
+    status, found = diagnostics(robot_project(tmp_path, '周一 10:00 poster image "images/po\0ster.png"',
+                                              '周二 10:00 hello "大家好"'))
+    [problem] = [d for d in found if d["code"] == "E0425"]
+    assert status == 1 and problem["line"] == 4
+    assert problem["message"] == "image `images/po\\0ster.png` holds a NUL character, which no file name has"

@@ -71,6 +71,9 @@ def read_image(source: str, project_dir: Path, fetch: Callable[[str], bytes] | N
 
 
 def read_project_file(source: str, project_dir: Path) -> bytes:
+    if "\0" in source:  # no file system takes it; pathlib would raise ValueError, not OSError
+        shown = source.replace("\0", "\\0")
+        raise ImageProblem(f"image `{shown}` holds a NUL character, which no file name has")
     root = project_dir.resolve()
     path = (root / source).resolve()
     if not path.is_relative_to(root):
