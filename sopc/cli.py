@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
+import unicodedata
 from pathlib import Path
 
 import click
@@ -20,6 +22,7 @@ from sopc import __version__
 from sopc.core.clock import parse_now
 from sopc.core.diagnostics import Severity
 from sopc.core.i18n import LANGUAGES, _, resolve_language, set_language
+from sopc.core.progress import QUIET, Progress
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
@@ -37,6 +40,77 @@ def _now(value: str | None, zone, option: str = "--now") -> dt.datetime:
 
 def _color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+class _TerminalProgress(Progress):
+    """The library's progress as click's progress bar on stderr, one line
+    redrawn in place (at most 10 times a second) and wiped when a stage
+    ends, so what follows prints on a clean line."""
+
+    REDRAW = 0.1  # seconds
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.bar = None
+        self.drawn = 0.0
+
+    def begin(self, label: str, total: int) -> None:
+        self.end()
+        width = max(10, min(30, _columns() - _display_width(label) - 30))  # room for the percent, ETA and note
+        self.bar = click.progressbar(length=max(total, 1), label=label, file=self.stream, width=width,
+                                     show_eta=True, item_show_func=lambda note: note or None)
+        self._draw()
+
+    def advance_to(self, done: int, note: str = "") -> None:
+        bar = self.bar
+        if bar is None:
+            return
+        bar.current_item = note
+        step = min(done, bar.length) - bar.pos
+        if step > 0:
+            bar.make_step(step)
+        if time.monotonic() - self.drawn >= self.REDRAW:
+            self._draw()
+
+    def end(self) -> None:
+        if self.bar is not None:
+            self.make_room()
+            self.stream.write("\033[?25h")  # click hides the cursor while its bar shows
+            self.stream.flush()
+            self.bar = None
+
+    def make_room(self) -> None:
+        if self.bar is not None:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.bar._last_line = None  # drawn again in full next time
+            self.drawn = 0.0
+
+    def _draw(self) -> None:
+        self.bar.render_progress()
+        self.drawn = time.monotonic()
+
+
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def progress_bar(quiet: bool = False, *, prints_on_terminal: bool = False) -> Progress:
+    """What a command passes the library to show how far a long piece of
+    work is: a bar on stderr when that is a terminal, else nothing; nothing
+    with ``-q``, and nothing when the command's own output streams to the
+    same terminal (``prints_on_terminal``: it would break the bar's line,
+    and the lines coming are progress enough)."""
+    if quiet or not sys.stderr.isatty() or (prints_on_terminal and sys.stdout.isatty()):
+        return QUIET
+    return _TerminalProgress(sys.stderr)
 
 
 def _print_diagnostics(result, fmt: str = "text") -> None:
@@ -85,7 +159,9 @@ def cli() -> None:
 @click.option("--events", "events_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also check what these simulated lifecycle events produce (JSONL).")
 @click.option("--now", metavar="DATETIME", help="Check as if it were this time (default: now; env SOPC_NOW).")
-def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | None, now: str | None) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, and nothing when there is no problem.")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | None, now: str | None,
+          quiet: bool) -> None:
     """Check playbooks and report every problem at once.
 
     PATHS are project folders or .sop files (default: the current folder).
@@ -102,10 +178,11 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
     """
     from sopc import pipeline
 
-    built = pipeline.build(list(paths))  # built once; its zone tells --now
-    result = pipeline.check_build(built, now=_now(now, built.zone), events_path=events_path)
+    progress = progress_bar(quiet)
+    built = pipeline.build(list(paths), progress)  # built once; its zone tells --now
+    result = pipeline.check_build(built, now=_now(now, built.zone), events_path=events_path, progress=progress)
     _print_diagnostics(result, fmt)
-    if fmt == "text" and not result.diagnostics:
+    if fmt == "text" and not result.diagnostics and not quiet:
         click.echo(_("no problems found"), err=True)
     warnings = any(d.severity is Severity.WARNING for d in result.diagnostics)
     sys.exit(1 if result.failed or (strict and warnings) else 0)
@@ -132,9 +209,10 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
               help="Also list what the gate skips or defers (cap, gap, quiet hours, pauses), with the reason.")
 @click.option("--paused", "paused", metavar="PLAYBOOK", multiple=True,
               help="Plan as if this playbook were paused for the whole window (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def plan(path: Path | None, date_from: str | None, date_to: str | None, group: str | None,
          events_path: Path | None, fmt: str, output_path: Path | None, bom: bool, now: str | None,
-         show_skipped: bool, paused: tuple[str, ...]) -> None:
+         show_skipped: bool, paused: tuple[str, ...], quiet: bool) -> None:
     """Show every message the playbooks send, rendered, in time order.
 
     The plan goes through the same gate as `sopc run` (quiet hours, the daily
@@ -156,7 +234,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     if fmt in output.BINARY_FORMATS and output_path is None and sys.stdout.isatty():
         raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
                                f"give -o plan.{fmt} (or redirect: > plan.{fmt})")
-    result = pipeline.build([path] if path else [])
+    progress = progress_bar(quiet, prints_on_terminal=output_path is None)
+    result = pipeline.build([path] if path else [], progress)
     zone = result.zone
     moment = _now(now, zone)
     today = moment.astimezone(zone).date()
@@ -175,9 +254,9 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     show_skipped = show_skipped or fmt in output.ALWAYS_FATES
     if show_skipped:
         items = pipeline.plan_fates(result, start, end, events=events, group=group, paused=paused,
-                                    holidays=fmt in output.ALWAYS_FATES)
+                                    holidays=fmt in output.ALWAYS_FATES, progress=progress)
     else:
-        items = pipeline.plan(result, start, end, events=events, group=group, paused=paused)
+        items = pipeline.plan(result, start, end, events=events, group=group, paused=paused, progress=progress)
     if output_path is None and fmt in ("table", "jsonl"):
         out = click.get_text_stream("stdout")  # the terminal's own encoding
         (output.write_fates if show_skipped else output.write)(items, out, fmt, zone)
@@ -313,7 +392,7 @@ def _project_zone(root: Path):
 @click.option("--now", metavar="DATETIME", help="With --once or --dry-run: act as if it were this time (env SOPC_NOW).")
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 1000),
               help="Deliveries in flight at once (each sender still keeps its own rate limit).")
-@click.option("-q", "--quiet", is_flag=True, help="Log problems only, not every sent message.")
+@click.option("-q", "--quiet", is_flag=True, help="Log problems only, not every sent message; no progress bar.")
 def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, state_file: Path | None,
         now: str | None, concurrency: int, quiet: bool) -> None:
     """Deliver the playbooks' messages on time, through their senders.
@@ -359,7 +438,7 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
         moment = _now(now, zone)
     options = RunOptions(concurrency=concurrency, resend_in_doubt=resend_in_doubt)
     request = RunRequest(paths=paths, once=once, dry_run=dry_run, state=state_file, now=moment,
-                         options=options, quiet=quiet, zone=zone)
+                         options=options, quiet=quiet, zone=zone, progress=progress_bar(quiet))
     sys.exit(run_project(request, report=_print_diagnostics))
 
 
@@ -527,9 +606,10 @@ def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, 
 @click.option("--file", "events_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Record every event of a JSONL file instead (one JSON object per line; any size).")
 @click.option("--state", "state_file", metavar="FILE", type=click.Path(path_type=Path), help="The state database.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (--file).")
 def event(kind: str | None, path: Path | None, group: str | None, member: str | None, name: str | None,
           at: str | None, tag: str | None, stage: str | None, data: tuple[str, ...], events_file: Path | None,
-          state_file: Path | None) -> None:
+          state_file: Path | None, quiet: bool) -> None:
     """Record a lifecycle event, so `on EVENT` triggers start their steps.
 
     EVENT is member.joined, member.message, member.left, member.tagged,
@@ -561,7 +641,7 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     if events_file is not None:
         if kind is not None:
             raise click.UsageError("give either EVENT with its options, or --file, not both")
-        _record_events_file(events_file, root, facts, now, state_file)
+        _record_events_file(events_file, root, facts, now, state_file, progress_bar(quiet))
     if kind is None:
         raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
     try:
@@ -593,15 +673,17 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     sys.exit(1 if result.ignored and not result.recorded else 0)
 
 
-def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_file: Path | None) -> None:
+def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_file: Path | None,
+                        progress: Progress) -> None:
     """`sopc event --file`: check the whole file, then record it a chunk at a
     time (:mod:`sopc.events.intake`); exits."""
     import sqlite3
 
+    from sopc.core.progress import counted
     from sopc.events import intake
 
     try:
-        check = intake.check_file(path, facts, now)
+        check = intake.check_file(path, facts, now, progress)
     except intake.EventFileError as exc:
         raise click.ClickException(f"{path}{exc.where}: {exc.message}; nothing recorded") from None
     with check:
@@ -617,7 +699,7 @@ def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_f
         state, store = _open_state(root, state_file, must_exist=False)
         recorded = _Recorded(facts.zone)
         try:
-            for chunk in check.file_chunks():
+            for chunk in counted(progress, "recording events", check.file_chunks(), check.to_record, size=_events_in):
                 if not recorded.add(chunk, _record_chunk(store, chunk, now)):
                     break
         except sqlite3.Error as exc:  # a full disk, a lock held too long: this chunk is not recorded, nor the rest
@@ -627,6 +709,10 @@ def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_f
     recorded.report(path)
     _wake_runner(state, recorded.added > 0)
     sys.exit(1 if recorded.stopped_at is not None or (check.ignored_count and not check.to_record) else 0)
+
+
+def _events_in(chunk) -> int:
+    return len(chunk.events)
 
 
 def _record_chunk(store, chunk, now: dt.datetime):

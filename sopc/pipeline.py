@@ -24,6 +24,7 @@ from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
 from sopc.plan.holidays import holiday_skips
+from sopc.core.progress import QUIET, Progress, through_time
 from sopc.plan.schedule import launch_occurrences
 from sopc.plan.simulate import Fate, sent_messages, simulate
 from sopc.core.timeutil import zone_or_default
@@ -47,9 +48,9 @@ class Build:
         return zone_or_default(self.project.config.timezone)
 
 
-def build(paths: Sequence[Path]) -> Build:
+def build(paths: Sequence[Path], progress: Progress = QUIET) -> Build:
     with _collector_paused():
-        project = load_project(paths)
+        project = load_project(paths, progress)
         program = compile_program(project)
     return Build(project=project, program=program, diagnostics=project.diagnostics + program.diagnostics)
 
@@ -84,18 +85,20 @@ def read_events(result: Build, events_path: Path | None) -> tuple[Event, ...]:
     return tuple(events)
 
 
-def check(paths: Sequence[Path], *, now: dt.datetime, events_path: Path | None = None) -> Build:
+def check(paths: Sequence[Path], *, now: dt.datetime, events_path: Path | None = None,
+          progress: Progress = QUIET) -> Build:
     """Everything `sopc check` reports. The cadence checks look at the plan
     from `now` for five weeks, and at every launch's day."""
-    return check_build(build(paths), now=now, events_path=events_path)
+    return check_build(build(paths, progress), now=now, events_path=events_path, progress=progress)
 
 
-def check_build(result: Build, *, now: dt.datetime, events_path: Path | None = None) -> Build:
+def check_build(result: Build, *, now: dt.datetime, events_path: Path | None = None,
+                progress: Progress = QUIET) -> Build:
     """:func:`check` on a project already built (whose zone told `now`)."""
     events = read_events(result, events_path)
     seen: set[tuple] = set()
     for number, (start, end) in enumerate(check_windows(result.program, now)):
-        context = CheckContext(now=now, start=start, end=end, events=events)
+        context = CheckContext(now=now, start=start, end=end, events=events, progress=progress)
         found = run_checks(result.program, context)
         if number:  # a far launch's own days: only what the windows before did not find already
             found = [d for d in found if (d.code, d.span) not in seen]
@@ -169,16 +172,18 @@ def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.d
 
 
 def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
-         group: str | None = None, paused: Sequence[str] = ()) -> Iterator[PlannedMessage]:
+         group: str | None = None, paused: Sequence[str] = (), progress: Progress = QUIET) -> Iterator[PlannedMessage]:
     """What `sopc run` sends in [start, end), at the time it sends it: the
     plan through the run's gate (quiet hours, cap, gap, pauses)."""
     group_filter = (lambda g: g.id == group) if group else None
-    return sent_messages(result.program, start, end, events=events, group_filter=group_filter,
-                         diagnostics=result.diagnostics, paused=paused)
+    messages = sent_messages(result.program, start, end, events=events, group_filter=group_filter,
+                             diagnostics=result.diagnostics, paused=paused)
+    return through_time(progress, "planning", messages, start, end, at=_sent_at)
 
 
 def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
-               group: str | None = None, paused: Sequence[str] = (), holidays: bool = False) -> Iterator[Fate]:
+               group: str | None = None, paused: Sequence[str] = (), holidays: bool = False,
+               progress: Progress = QUIET) -> Iterator[Fate]:
     """:func:`plan` with what the gate skips or defers, and why (`sopc plan --show-skipped`);
     ``holidays``: also what `on holidays skip` left out (the HTML page shows it)."""
     group_filter = (lambda g: g.id == group) if group else None
@@ -186,7 +191,16 @@ def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: S
                      diagnostics=result.diagnostics, paused=paused)
     skipped = holiday_skips(result.program, start, end, result.zone, events=events,
                             group_filter=group_filter) if holidays else []
-    return heapq.merge(fates, skipped, key=lambda fate: fate.message.at) if skipped else fates
+    merged = heapq.merge(fates, skipped, key=_fate_at) if skipped else fates
+    return through_time(progress, "planning", merged, start, end, at=_fate_at)
+
+
+def _sent_at(message: PlannedMessage) -> dt.datetime:
+    return message.at
+
+
+def _fate_at(fate: Fate) -> dt.datetime:
+    return fate.message.at
 
 
 def displayed(result: Build) -> tuple[list[Diagnostic], dict[str, str]]:

@@ -85,7 +85,7 @@ def test_check_builds_the_project_once(project, run_sopc, monkeypatch):
 
     builds = []
     real_build = pipeline.build
-    monkeypatch.setattr(pipeline, "build", lambda paths: builds.append(paths) or real_build(paths))
+    monkeypatch.setattr(pipeline, "build", lambda paths, *rest: builds.append(paths) or real_build(paths, *rest))
     assert check(run_sopc, project({"main.sop": WARNING_ONLY})).exit_code == 0
     assert len(builds) == 1
 
@@ -316,7 +316,7 @@ def test_an_internal_error_exits_70_with_a_short_message_not_a_traceback(project
     from sopc import pipeline
     from sopc.cli import main
 
-    def broken_build(paths):
+    def broken_build(paths, *rest):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(pipeline, "build", broken_build)

@@ -31,6 +31,7 @@ from sopc.compile.templates import memo_key_names
 from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.i18n import N_, _, ngettext
+from sopc.core.progress import through_time
 from sopc.core.records import dataclass
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
@@ -102,6 +103,10 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
     yield from _report(walk.findings, _library_anchors(program))
 
 
+def _slot_at(item: tuple[Slot, tuple]) -> dt.datetime:
+    return item[0].at
+
+
 class _Walk:
     """One walk of the plan: the representatives' messages, then every other
     group's texts of the steps that read `group`."""
@@ -131,8 +136,11 @@ class _Walk:
         self.assisted_per_day: dict[tuple[str, dt.date], int] = {}
         self.over_assisted: set[tuple[str, dt.date]] = set()
         self.sources: dict[tuple, tuple] = {}  # source key -> (first slot, its number, [(slot number, local time)])
-        for index, (slot, groups) in enumerate(planned_slots(program, context.start, context.end,
-                                                             events=context.events, lifecycle=self.lifecycle)):
+        slots = through_time(context.progress, "checking the plan",
+                             planned_slots(program, context.start, context.end, events=context.events,
+                                           lifecycle=self.lifecycle),
+                             context.start, context.end, at=_slot_at)
+        for index, (slot, groups) in enumerate(slots):
             self._slot(index, slot, groups)
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))

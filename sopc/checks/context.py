@@ -9,6 +9,7 @@ from typing import Iterable, Protocol
 
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic
+from sopc.core.progress import QUIET, Progress
 from sopc.core.records import dataclass
 
 
@@ -18,6 +19,7 @@ class CheckContext:
     start: dt.datetime              # the plan window the cadence checks evaluate
     end: dt.datetime
     events: tuple = field(default=())
+    progress: Progress = QUIET      # how far a long check is (the cadence checks' walk of the plan)
 
 
 class Check(Protocol):

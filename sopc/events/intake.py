@@ -46,6 +46,7 @@ from typing import Any, BinaryIO, Collection, Iterator, Mapping, Sequence
 from sopc.core.diagnostics import did_you_mean
 from sopc.core.events import Event
 from sopc.core.limits import MAX_EVENT_LINE, MAX_SOP_BYTES
+from sopc.core.progress import QUIET, Progress
 from sopc.core.records import dataclass
 from sopc.core.timeutil import localize, zone_or_default
 from sopc.events.reader import decode_json, read_event
@@ -304,25 +305,36 @@ class FileCheck:
         self.chunks += 1
 
 
-def check_file(path: Path, facts: ProjectFacts, now: dt.datetime) -> FileCheck:
+def check_file(path: Path, facts: ProjectFacts, now: dt.datetime, progress: Progress = QUIET) -> FileCheck:
     """Read and validate every record of the events file at ``path``, a
-    chunk of :data:`CHUNK` at a time, keeping what to record of each.
+    chunk of :data:`CHUNK` at a time, keeping what to record of each
+    (``progress`` is told how many bytes of the file were read).
     Raises :class:`EventFileError` at the first line that is not a record at
     all; refused records are listed (the first :data:`SHOWN`) and counted,
     as are ignored ones. Use the result in a ``with`` block (it holds a
     temporary file)."""
     check = FileCheck()
     try:
-        for lines, records, digest in _chunks(path):
-            check._add(lines, records, _validated(records, facts.zone, now, facts.roster_ids, facts.stages), digest)
+        with progress.stage("checking events", _size(path)) as advance_to:
+            for lines, records, digest, read in _chunks(path):
+                check._add(lines, records, _validated(records, facts.zone, now, facts.roster_ids, facts.stages),
+                           digest)
+                advance_to(read, f"{check.records:,}")
     except BaseException:
         check.__exit__()
         raise
     return check
 
 
-def _chunks(path: Path) -> Iterator[tuple[list[int], list, str]]:
-    """(line numbers, decoded records, the lines hashed) of each chunk."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # _chunks says why it cannot be read
+
+
+def _chunks(path: Path) -> Iterator[tuple[list[int], list, str, int]]:
+    """(line numbers, decoded records, the lines hashed, the bytes read so far) of each chunk."""
     lines: list[int] = []
     records: list = []
     digest = hashlib.sha256()
@@ -339,10 +351,11 @@ def _chunks(path: Path) -> Iterator[tuple[list[int], list, str]]:
             records.append(record)
             digest.update(raw + b"\n")
             if len(records) == CHUNK:
-                yield lines, records, digest.hexdigest()
+                yield lines, records, digest.hexdigest(), file.tell()
                 lines, records, digest = [], [], hashlib.sha256()
+        read = file.tell()
     if records:
-        yield lines, records, digest.hexdigest()
+        yield lines, records, digest.hexdigest(), read
 
 
 # A line of at most MAX_EVENT_LINE characters has at most 4 bytes each, and "\r\n".

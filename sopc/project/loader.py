@@ -22,6 +22,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import _
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
+from sopc.core.progress import QUIET, Progress, counted
 from sopc.lang.parser import PACKAGE_DIR, parse, too_large
 from sopc.project.roster import Roster, load_roster
 from sopc.project.walk import files_under
@@ -50,7 +51,7 @@ def std_library_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "playbooks"
 
 
-def load_project(paths: Sequence[Path]) -> Project:
+def load_project(paths: Sequence[Path], progress: Progress = QUIET) -> Project:
     root = find_root(paths)
     config, diagnostics = load_config(root)
     roster, roster_diagnostics = load_roster(config.roster_paths, root)
@@ -61,7 +62,8 @@ def load_project(paths: Sequence[Path]) -> Project:
     config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
     project.diagnostics += [error("E0606", _("[calendar] {problem}").format(problem=p), config_span)
                             for p in calendar_problems]
-    for path in _playbook_files(paths, config, project):
+    files = _playbook_files(paths, config, project)
+    for path in counted(progress, "reading playbooks", files, len(files)):
         project.files.append(_load_file(project, path))
     _follow_imports(project)
     return project

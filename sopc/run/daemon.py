@@ -21,6 +21,7 @@ from typing import Callable, Sequence, TextIO
 
 from sopc.core.clock import Clock, FixedClock, SystemClock
 from sopc.core.messages import MessageState as S
+from sopc.core.progress import QUIET, Progress
 from sopc.core.records import dataclass
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path
@@ -44,17 +45,20 @@ class RunRequest:
     options: RunOptions = RunOptions()
     quiet: bool = False
     zone: object = dt.timezone.utc  # the project's, for the log's timestamps
+    progress: Progress = QUIET      # told how far the start (the first sync) is
 
 
 class Logger:
     """One line per thing that happened, stamped with the runner's clock."""
 
-    def __init__(self, clock: Clock, zone, stream: TextIO, quiet: bool):
+    def __init__(self, clock: Clock, zone, stream: TextIO, quiet: bool, progress: Progress = QUIET):
         self.clock, self.zone, self.stream, self.quiet = clock, zone, stream, quiet
+        self.progress = progress
 
     def __call__(self, line: str) -> None:
         if self.quiet and line.startswith("sent "):
             return
+        self.progress.make_room()
         stamp = self.clock.now().astimezone(self.zone)
         self.stream.write(f"[{stamp:%Y-%m-%d %H:%M:%S}] {line}\n")
         self.stream.flush()
@@ -64,7 +68,7 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
     """Run; the process's exit status. ``report`` prints a build's diagnostics."""
     root = find_root(list(request.paths))
     clock: Clock = FixedClock(request.now) if request.now else SystemClock()
-    log = Logger(clock, request.zone, sys.stderr, request.quiet)
+    log = Logger(clock, request.zone, sys.stderr, request.quiet, request.progress)
     state = state_path(root, request.state)
     lock = RunLock(state) if not request.dry_run else None
     try:
@@ -78,7 +82,7 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
     runner = Runner(list(request.paths), store, clock, options=request.options, log=log, report=report,
                     **_senders(request, store))
     try:
-        runner.start()
+        runner.start(request.progress)
     except StartError as exc:
         if exc.build is not None:
             report(exc.build)

@@ -37,6 +37,7 @@ from typing import Callable, Iterable
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.events import Event
 from sopc.core.messages import PlannedMessage
+from sopc.core.progress import QUIET, Progress, counted, through_time
 from sopc.core.timeutil import range_problem
 from sopc.plan.expand import ALL_PARTS, Renderer, expand
 from sopc.plan.lifecycle_state import LifecycleState, Rules, rules_of
@@ -74,13 +75,21 @@ class Planner:
         self._refused: set[Event] = set()   # events left out of the plan, each logged once
         self._unreadable: set[int] = set()  # numbers of event rows that cannot be read, each logged once
         self._horizon_at: dt.datetime | None | object = _UNREAD
+        self._progress: Progress = QUIET  # told how far the first sync is (it may plan days missed, replay every event)
 
     # ---- the three ways the window is filled --------------------------------------------------
 
-    def start(self, now: dt.datetime) -> None:
+    def start(self, now: dt.datetime, progress: Progress = QUIET) -> None:
         """At start: from the old horizon (what a stopped runner never
         planned) or the grace ago, to a lookahead ahead; with the events
-        recorded while no runner ran."""
+        recorded while no runner ran. ``progress`` is told how far it is."""
+        self._progress = progress
+        try:
+            self._start(now)
+        finally:
+            self._progress = QUIET
+
+    def _start(self, now: dt.datetime) -> None:
         horizon = self.horizon()
         grace = self.deployment.grace()
         start = now - grace if horizon is None else min(horizon, now - grace)
@@ -223,7 +232,9 @@ class Planner:
         state = LifecycleState(rules, on_refused=self._refuse)
         skipped: list[tuple[int, str]] = []
         taken = 0
-        for group, rows in self.store.events_by_group(skipped):
+        groups = counted(self._progress, "replaying events", self.store.events_by_group(skipped),
+                         self.store.event_count() if self._progress is not QUIET else 0, size=_row_count)
+        for group, rows in groups:
             taken = max(taken, rows[-1][0])
             if not rules.tracks(group):
                 continue
@@ -342,8 +353,10 @@ class Planner:
         origins: list[str] = []
         if parts & PLAN_PARTS:
             try:
-                planned += [(m, "plan") for m in expand(program, start, end, parts=parts & PLAN_PARTS,
-                                                        diagnostics=problems, keep_unrenderable=True)]
+                messages = expand(program, start, end, parts=parts & PLAN_PARTS, diagnostics=problems,
+                                  keep_unrenderable=True)
+                planned += [(m, "plan") for m in through_time(self._progress, "planning", messages, start, end,
+                                                              at=_message_at)]
                 origins.append("plan")
             except Exception as exc:  # noqa: BLE001 - the runner keeps delivering what it has
                 self.log(f"error: the playbooks' schedules cannot be planned ({type(exc).__name__}: {exc}); "
@@ -393,6 +406,14 @@ class Planner:
 
 def _at(event: Event) -> dt.datetime:
     return event.at
+
+
+def _message_at(message: PlannedMessage) -> dt.datetime:
+    return message.at
+
+
+def _row_count(group_rows: tuple[str, list]) -> int:
+    return len(group_rows[1])
 
 
 def _sum(*results: SyncResult) -> SyncResult:

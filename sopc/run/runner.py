@@ -30,6 +30,7 @@ from typing import Callable, Mapping, Sequence
 from sopc import pipeline
 from sopc.core.clock import Clock
 from sopc.core.events import Event
+from sopc.core.progress import QUIET, Progress
 from sopc.core.records import dataclass
 from sopc.plan.policy import GroupHistory
 from sopc.run.confirm import ConfirmationPoller
@@ -106,11 +107,12 @@ class Runner:
 
     # ---- starting and re-planning ---------------------------------------------------------
 
-    def start(self) -> None:
-        """Load the project, recover from a crash, and fill the plan window.
-        Raises :class:`StartError` when there is nothing sound to run."""
+    def start(self, progress: Progress = QUIET) -> None:
+        """Load the project, recover from a crash, and fill the plan window
+        (``progress`` is told how far). Raises :class:`StartError` when there
+        is nothing sound to run."""
         now = self.clock.now()
-        build = pipeline.build(self.paths)
+        build = pipeline.build(self.paths, progress)
         if build.failed:
             raise StartError("the project has errors; fix them first (`sopc check` shows them too)", build)
         self._install(build)
@@ -119,7 +121,7 @@ class Runner:
             raise StartError("; ".join(problems))
         self._recover(now)
         self.worker.load_history(now)
-        self.planner.start(now)
+        self.planner.start(now, progress)
 
     def _recover(self, now: dt.datetime) -> None:
         """What was claimed when the last run stopped: in doubt, or (asked to) queued again."""
