@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import time
-import unicodedata
 from pathlib import Path
 
 import click
@@ -21,8 +19,9 @@ import click
 from sopc import __version__
 from sopc.core.clock import parse_now
 from sopc.core.diagnostics import Severity
-from sopc.core.i18n import LANGUAGES, _, resolve_language, set_language
-from sopc.core.progress import QUIET, Progress
+from sopc.core.i18n import LANGUAGES, N_, _, ngettext, resolve_language
+from sopc.core.progress import Progress
+from sopc.terminal import Group, progress_bar, speak
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
@@ -42,77 +41,6 @@ def _color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-class _TerminalProgress(Progress):
-    """The library's progress as click's progress bar on stderr, one line
-    redrawn in place (at most 10 times a second) and wiped when a stage
-    ends, so what follows prints on a clean line."""
-
-    REDRAW = 0.1  # seconds
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.bar = None
-        self.drawn = 0.0
-
-    def begin(self, label: str, total: int) -> None:
-        self.end()
-        width = max(10, min(30, _columns() - _display_width(label) - 30))  # room for the percent, ETA and note
-        self.bar = click.progressbar(length=max(total, 1), label=label, file=self.stream, width=width,
-                                     show_eta=True, item_show_func=lambda note: note or None)
-        self._draw()
-
-    def advance_to(self, done: int, note: str = "") -> None:
-        bar = self.bar
-        if bar is None:
-            return
-        bar.current_item = note
-        step = min(done, bar.length) - bar.pos
-        if step > 0:
-            bar.make_step(step)
-        if time.monotonic() - self.drawn >= self.REDRAW:
-            self._draw()
-
-    def end(self) -> None:
-        if self.bar is not None:
-            self.make_room()
-            self.stream.write("\033[?25h")  # click hides the cursor while its bar shows
-            self.stream.flush()
-            self.bar = None
-
-    def make_room(self) -> None:
-        if self.bar is not None:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.bar._last_line = None  # drawn again in full next time
-            self.drawn = 0.0
-
-    def _draw(self) -> None:
-        self.bar.render_progress()
-        self.drawn = time.monotonic()
-
-
-def _columns() -> int:
-    import shutil
-
-    return shutil.get_terminal_size().columns
-
-
-def _display_width(text: str) -> int:
-    """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def progress_bar(quiet: bool = False, *, prints_on_terminal: bool = False) -> Progress:
-    """What a command passes the library to show how far a long piece of
-    work is: a bar on stderr when that is a terminal, else nothing; nothing
-    with ``-q``, and nothing when the command's own output streams to the
-    same terminal (``prints_on_terminal``: it would break the bar's line,
-    and the lines coming are progress enough)."""
-    if quiet or not sys.stderr.isatty() or (prints_on_terminal and sys.stdout.isatty()):
-        return QUIET
-    return _TerminalProgress(sys.stderr)
-
-
 def _print_diagnostics(result, fmt: str = "text") -> None:
     from sopc.pipeline import displayed
 
@@ -125,11 +53,13 @@ def _print_diagnostics(result, fmt: str = "text") -> None:
 
 def _use_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """--lang, else $SOPC_LANG, else the locale: set before any subcommand
-    builds a diagnostic, since a message is translated when it is made."""
-    set_language(resolve_language(value))
+    builds a diagnostic, since a message is translated when it is made
+    (:class:`sopc.terminal.Group` sets it even before click parses, for
+    `sopc --help`; this is the word click's parsing has)."""
+    speak(resolve_language(value))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sopc")
 @click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False, callback=_use_language,
               help="Language of messages: zh or en (default: $SOPC_LANG, else the locale, e.g. LANG=zh_CN.UTF-8).")
@@ -232,8 +162,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     from sopc import pipeline
 
     if fmt in output.BINARY_FORMATS and output_path is None and sys.stdout.isatty():
-        raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
-                               f"give -o plan.{fmt} (or redirect: > plan.{fmt})")
+        raise click.UsageError(_("--format {format} writes a binary file, not text for a terminal: "
+                                 "give -o plan.{format} (or redirect: > plan.{format})").format(format=fmt))
     progress = progress_bar(quiet, prints_on_terminal=output_path is None)
     result = pipeline.build([path] if path else [], progress)
     zone = result.zone
@@ -247,7 +177,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     events = pipeline.read_events(result, events_path)
     if result.failed:
         _print_diagnostics(result)
-        click.echo(summary_line(result.diagnostics) + "; fix them first (`sopc check` shows them too)", err=True)
+        click.echo(_("{summary}; fix them first (`sopc check` shows them too)").format(
+            summary=summary_line(result.diagnostics)), err=True)
         sys.exit(1)
     _known_group(group, result.project.roster)
     _check_playbooks(result, paused)
@@ -307,8 +238,10 @@ def _check_playbooks(result, names: tuple[str, ...]) -> None:
     known = [p.name for p in result.program.playbooks]
     for name in names:
         if name not in known:
-            hint = did_you_mean(name, known) or f"playbooks: {', '.join(known) or '(none)'}"
-            raise click.BadParameter(f"no playbook `{name}`; {hint}", param_hint="--paused")
+            hint = did_you_mean(name, known) or (_("the playbooks are {names}").format(names=", ".join(known))
+                                                 if known else _("the project has no playbooks"))
+            raise click.BadParameter(_("no playbook `{name}`; {hint}").format(name=name, hint=hint),
+                                     param_hint="--paused")
 
 
 def _known_group(group: str | None, roster) -> None:
@@ -318,9 +251,10 @@ def _known_group(group: str | None, roster) -> None:
     from sopc.core.diagnostics import did_you_mean
 
     ids = list(roster.by_id)
-    hint = did_you_mean(group, ids) or (f"the groups are {', '.join(ids[:10])}" + (" ..." if len(ids) > 10 else "")
-                                        if ids else "the roster has no groups")
-    raise click.BadParameter(f"no group `{group}` in the roster; {hint}", param_hint="--group")
+    hint = did_you_mean(group, ids) or (_("the groups are {ids}").format(ids=", ".join(ids[:10]) + (" ..." if len(ids) > 10 else ""))
+                                        if ids else _("the roster has no groups"))
+    raise click.BadParameter(_("no group `{group}` in the roster; {hint}").format(group=group, hint=hint),
+                             param_hint="--group")
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -329,7 +263,7 @@ def _date(text: str, option: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23",
+        raise click.BadParameter(_("`{text}` is not a date; write YYYY-MM-DD, e.g. 2026-11-23").format(text=text),
                                  param_hint=option) from None
     problem = range_problem(day)
     if problem:
@@ -363,12 +297,14 @@ def init(directory: Path, now: str | None) -> None:
     try:
         written = write_project(directory, today)
     except FileExistsError as exc:
-        raise click.ClickException(f"{exc}; choose an empty or new folder") from None
+        raise click.ClickException(_("{problem}; choose an empty or new folder").format(problem=exc)) from None
     except OSError as exc:  # a read-only place, no permission, a name longer than the system allows
-        raise click.ClickException(f"cannot write the project in {directory}: {exc.strerror or exc}") from None
+        raise click.ClickException(_("cannot write the project in {folder}: {problem}").format(
+            folder=directory, problem=exc.strerror or exc)) from None
     for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"\nnext: sopc check {directory}  then  sopc plan {directory}  then  sopc run {directory} --dry-run")
+        click.echo(_("created {path}").format(path=path))
+    click.echo("\n" + _("next: sopc check {folder}  then  sopc plan {folder}  then  sopc run {folder} --dry-run").format(
+        folder=directory))
 
 
 def _project_zone(root: Path):
@@ -434,7 +370,7 @@ def run(path: Path | None, once: bool, dry_run: bool, resend_in_doubt: bool, sta
     moment = None
     if now or ((once or dry_run) and os.environ.get("SOPC_NOW")):
         if not (once or dry_run):
-            raise click.BadParameter("only with --once or --dry-run", param_hint="--now")
+            raise click.BadParameter(_("only with --once or --dry-run"), param_hint="--now")
         moment = _now(now, zone)
     options = RunOptions(concurrency=concurrency, resend_in_doubt=resend_in_doubt)
     request = RunRequest(paths=paths, once=once, dry_run=dry_run, state=state_file, now=moment,
@@ -585,11 +521,12 @@ def _pause_or_resume(playbook: str, path: Path | None, state_file: Path | None, 
     except UnknownPlaybook as exc:
         raise click.BadParameter(str(exc), param_hint="PLAYBOOK") from None
     if pausing:
-        click.echo(f"paused `{playbook}`: nothing of it is sent until `sopc resume {playbook}`; what falls due "
-                   "meanwhile is recorded as skipped: paused" if changed else f"`{playbook}` was already paused")
+        click.echo((_("paused `{playbook}`: nothing of it is sent until `sopc resume {playbook}`; what falls due "
+                      "meanwhile is recorded as skipped: paused") if changed else
+                    _("`{playbook}` was already paused")).format(playbook=playbook))
     else:
-        click.echo(f"resumed `{playbook}`: its messages go out again from now on" if changed
-                   else f"`{playbook}` was not paused")
+        click.echo((_("resumed `{playbook}`: its messages go out again from now on") if changed
+                    else _("`{playbook}` was not paused")).format(playbook=playbook))
 
 
 @cli.command()
@@ -640,10 +577,10 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     now = _now(None, facts.zone)
     if events_file is not None:
         if kind is not None:
-            raise click.UsageError("give either EVENT with its options, or --file, not both")
+            raise click.UsageError(_("give either EVENT with its options, or --file, not both"))
         _record_events_file(events_file, root, facts, now, state_file, progress_bar(quiet))
     if kind is None:
-        raise click.UsageError("name the EVENT (e.g. member.joined), or give --file")
+        raise click.UsageError(_("name the EVENT (e.g. member.joined), or give --file"))
     try:
         records = [reader.record_from_options(kind, group=group, member=member, name=name,
                                               at=_now(at, facts.zone, "--at") if at else None, tag=tag,
@@ -653,12 +590,12 @@ def event(kind: str | None, path: Path | None, group: str | None, member: str | 
     result = intake.parse_records(records, zone=facts.zone, now=now, roster_ids=facts.roster_ids,
                                   stages=facts.stages)
     for rejected in result.rejected:
-        click.echo(f"error: {rejected.message}", err=True)
+        click.echo(_("error: {message}").format(message=rejected.message), err=True)
     if result.rejected:
-        click.echo("nothing recorded; fix the events above and run again", err=True)
+        click.echo(_("nothing recorded; fix the events above and run again"), err=True)
         sys.exit(1)
     for index, reason in result.ignored:
-        click.echo(f"ignored: {reason}", err=True)
+        click.echo(_("ignored: {reason}").format(reason=reason), err=True)
     # Written before anything is stored: nothing after the write can fail
     # and make a user retry (and record it twice).
     confirmations = [_recorded_line(recorded, facts.zone) for recorded in result.recorded]
@@ -685,25 +622,28 @@ def _record_events_file(path: Path, root: Path, facts, now: dt.datetime, state_f
     try:
         check = intake.check_file(path, facts, now, progress)
     except intake.EventFileError as exc:
-        raise click.ClickException(f"{path}{exc.where}: {exc.message}; nothing recorded") from None
+        raise click.ClickException(_("{where}: {message}; nothing recorded").format(
+            where=f"{path}{exc.where}", message=exc.message)) from None
     with check:
         for line, message in check.rejected:
-            click.echo(f"{path}:{line}: error: {message}", err=True)
+            click.echo(_("{where}: error: {message}").format(where=f"{path}:{line}", message=message), err=True)
         if not check.ok:
-            _and_more(check.rejected_count - len(check.rejected), "error", "errors")
-            click.echo("nothing recorded; fix the events above and run again", err=True)
+            _and_more(ngettext("... and {count} more error", "... and {count} more errors",
+                               check.rejected_count - len(check.rejected)), check.rejected_count - len(check.rejected))
+            click.echo(_("nothing recorded; fix the events above and run again"), err=True)
             sys.exit(1)
         for line, reason in check.ignored:
-            click.echo(f"{path}:{line}: ignored: {reason}", err=True)
-        _and_more(check.ignored_count - len(check.ignored), "line ignored", "lines ignored")
+            click.echo(_("{where}: ignored: {reason}").format(where=f"{path}:{line}", reason=reason), err=True)
+        _and_more(ngettext("... and {count} more line ignored", "... and {count} more lines ignored",
+                           check.ignored_count - len(check.ignored)), check.ignored_count - len(check.ignored))
         state, store = _open_state(root, state_file, must_exist=False)
         recorded = _Recorded(facts.zone)
         try:
-            for chunk in counted(progress, "recording events", check.file_chunks(), check.to_record, size=_events_in):
+            for chunk in counted(progress, _("recording events"), check.file_chunks(), check.to_record, size=_events_in):
                 if not recorded.add(chunk, _record_chunk(store, chunk, now)):
                     break
         except sqlite3.Error as exc:  # a full disk, a lock held too long: this chunk is not recorded, nor the rest
-            recorded.stop(chunk, f"the state database refused the write ({exc})")
+            recorded.stop(chunk, _("the state database refused the write ({problem})").format(problem=exc))
         finally:
             store.close()
     recorded.report(path)
@@ -747,7 +687,7 @@ class _Recorded:
             self.before += len(chunk.events)
         elif result.conflicts:
             self.conflicts = [(chunk.lines[i], chunk.ids[i]) for i in result.conflicts]
-            self.stop(chunk, "an id was recorded before with other content")
+            self.stop(chunk, _("an id was recorded before with other content"))
             return False
         else:
             self.added += result.added
@@ -764,39 +704,42 @@ class _Recorded:
         for line in self.lines:
             click.echo(line)
         if self.added > len(self.lines):
-            click.echo(f"... and {self.added - len(self.lines):,} more" if self.lines else
-                       f"recorded {self.added:,} events")
+            click.echo(_("... and {count} more").format(count=f"{self.added - len(self.lines):,}") if self.lines else
+                       _("recorded {count} events").format(count=f"{self.added:,}"))
         if self.before:
-            click.echo(f"{self.before:,} events of these lines were recorded before (by an earlier `sopc event "
-                       "--file`): not recorded again", err=True)
+            click.echo(_("{count} events of these lines were recorded before (by an earlier `sopc event "
+                         "--file`): not recorded again").format(count=f"{self.before:,}"), err=True)
         if self.repeated:
-            click.echo(f"{self.repeated:,} events with an \"id\" recorded before: not recorded again", err=True)
+            click.echo(_("{count} events with an \"id\" recorded before: not recorded again").format(
+                count=f"{self.repeated:,}"), err=True)
         for line, event_id in self.conflicts:
-            click.echo(f"{path}:{line}: error: \"id\": `{event_id}` was recorded before with other content; "
-                       "a new event needs a new id", err=True)
+            click.echo(_("{where}: error: \"id\": `{id}` was recorded before with other content; "
+                         "a new event needs a new id").format(where=f"{path}:{line}", id=event_id), err=True)
         if self.stopped_at is not None:
-            click.echo(f"{path}:{self.stopped_at}: {self.why}: nothing recorded from this line on ({self.added:,} "
-                       "events before it were); run the file again (fixed, if need be): what was recorded is not "
-                       "recorded twice", err=True)
+            click.echo(_("{where}: {why}: nothing recorded from this line on ({count} events before it were); "
+                         "run the file again (fixed, if need be): what was recorded is not recorded twice").format(
+                where=f"{path}:{self.stopped_at}", why=self.why, count=f"{self.added:,}"), err=True)
 
 
-def _and_more(count: int, one: str, many: str) -> None:
-    """The count of what was not listed one by one (after the first intake.SHOWN)."""
+def _and_more(message: str, count: int) -> None:
+    """The count of what was not listed one by one (after the first intake.SHOWN):
+    ``message`` is its ngettext form, with ``{count}``."""
     if count > 0:
-        click.echo(f"... and {count:,} more {one if count == 1 else many}", err=True)
+        click.echo(message.format(count=f"{count:,}"), err=True)
 
 
 def _wake_runner(state: Path, recorded: bool) -> None:
     from sopc.run.runlock import notify_runner
 
     woke = notify_runner(state) if recorded else False
-    click.echo("the running `sopc run` picks them up now" if woke else
-               "no `sopc run` is running: it picks them up when it starts", err=True)
+    click.echo(_("the running `sopc run` picks them up now") if woke else
+               _("no `sopc run` is running: it picks them up when it starts"), err=True)
 
 
 def _recorded_line(recorded, zone) -> str:
     who = f" {recorded.member}" + (f" ({recorded.name})" if recorded.name else "") if recorded.member else ""
-    return f"recorded {recorded.kind}{who} in {recorded.group} at {recorded.at.astimezone(zone):%Y-%m-%d %H:%M}"
+    return _("recorded {event}{who} in {group} at {time}").format(
+        event=recorded.kind, who=who, group=recorded.group, time=f"{recorded.at.astimezone(zone):%Y-%m-%d %H:%M}")
 
 
 @cli.command()
@@ -915,6 +858,6 @@ def main() -> None:
     except Exception as exc:  # never show users a traceback; keep the detail for a report
         if os.environ.get("SOPC_DEBUG"):
             raise
-        click.echo(f"sopc: internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in sopc. Run again with SOPC_DEBUG=1 for details and report it.", err=True)
+        click.echo(_("sopc: internal error: {error}").format(error=f"{type(exc).__name__}: {exc}") + "\n" +
+                   _("This is a bug in sopc. Run again with SOPC_DEBUG=1 for details and report it."), err=True)
         sys.exit(70)

@@ -24,6 +24,7 @@ from sopc.events.reader import load_events
 from sopc.project.loader import Project, display_path, load_project
 from sopc.core.messages import PlannedMessage
 from sopc.plan.holidays import holiday_skips
+from sopc.core.i18n import _
 from sopc.core.progress import QUIET, Progress, through_time
 from sopc.plan.schedule import launch_occurrences
 from sopc.plan.simulate import Fate, sent_messages, simulate
@@ -166,7 +167,7 @@ def plan_window(zone, first: dt.date, last: dt.date | None = None) -> tuple[dt.d
     is before ``first``."""
     last = last if last is not None else first + dt.timedelta(days=PLAN_DAYS - 1)
     if last < first:
-        raise ValueError(f"{last} is before {first}")
+        raise ValueError(_("{last} is before {first}").format(last=last, first=first))
     return (dt.datetime.combine(first, dt.time(), zone),
             dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone))
 
@@ -178,7 +179,7 @@ def plan(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequenc
     group_filter = (lambda g: g.id == group) if group else None
     messages = sent_messages(result.program, start, end, events=events, group_filter=group_filter,
                              diagnostics=result.diagnostics, paused=paused)
-    return through_time(progress, "planning", messages, start, end, at=_sent_at)
+    return through_time(progress, _("planning"), messages, start, end, at=_sent_at)
 
 
 def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: Sequence[Event] = (),
@@ -192,7 +193,7 @@ def plan_fates(result: Build, start: dt.datetime, end: dt.datetime, *, events: S
     skipped = holiday_skips(result.program, start, end, result.zone, events=events,
                             group_filter=group_filter) if holidays else []
     merged = heapq.merge(fates, skipped, key=_fate_at) if skipped else fates
-    return through_time(progress, "planning", merged, start, end, at=_fate_at)
+    return through_time(progress, _("planning"), merged, start, end, at=_fate_at)
 
 
 def _sent_at(message: PlannedMessage) -> dt.datetime:

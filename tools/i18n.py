@@ -56,7 +56,19 @@ def extract() -> Catalog:
                              comment_tags=("i18n:",), strip_comment_tags=True)
     for filename, _lineno, message, comments, context in found:
         template.add(message, locations=[(f"sopc/{filename}", None)], auto_comments=comments, context=context)
+    for where, message in _help_texts():
+        template.add(message, locations=[("sopc/cli.py", None)], auto_comments=[f"--help of {where}"])
     return template
+
+
+def _help_texts():
+    """The --help texts (command docstrings, options' help=) as click keeps
+    them: English from the command tree itself, translated when a help page
+    is shown (sopc.terminal), so a new command's help needs no marking."""
+    from sopc.cli import cli
+    from sopc.terminal import help_messages
+
+    return help_messages(cli)
 
 
 def _without_conflict_markers(text: str) -> str:

@@ -136,7 +136,7 @@ class _Walk:
         self.assisted_per_day: dict[tuple[str, dt.date], int] = {}
         self.over_assisted: set[tuple[str, dt.date]] = set()
         self.sources: dict[tuple, tuple] = {}  # source key -> (first slot, its number, [(slot number, local time)])
-        slots = through_time(context.progress, "checking the plan",
+        slots = through_time(context.progress, _("checking the plan"),
                              planned_slots(program, context.start, context.end, events=context.events,
                                            lifecycle=self.lifecycle),
                              context.start, context.end, at=_slot_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+from sopc.core.i18n import _
 from sopc.core.timeutil import localize, range_problem
 
 
@@ -40,7 +41,8 @@ def parse_now(text: str | None, zone) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"`{text}` is not a date or time; write e.g. 2026-11-23 or 2026-11-23T09:30") from None
+        raise ValueError(_("`{text}` is not a date or time; write e.g. 2026-11-23 or 2026-11-23T09:30").format(
+            text=text)) from None
     problem = range_problem(moment)
     if problem:
         raise ValueError(problem)

@@ -46,6 +46,7 @@ from typing import Any, BinaryIO, Collection, Iterator, Mapping, Sequence
 from sopc.core.diagnostics import did_you_mean
 from sopc.core.events import Event
 from sopc.core.limits import MAX_EVENT_LINE, MAX_SOP_BYTES
+from sopc.core.i18n import _
 from sopc.core.progress import QUIET, Progress
 from sopc.core.records import dataclass
 from sopc.core.timeutil import localize, zone_or_default
@@ -155,8 +156,8 @@ def project_facts(root: Path) -> ProjectFacts:
     only those .sop files that can declare stages: no templates compiled,
     no checks. A problem of the project is the business of `sopc check`:
     here a roster that cannot be read has no groups, as in a full build."""
-    config, _ = load_config(root)
-    roster, _ = load_roster(config.roster_paths, root)
+    config, _problems = load_config(root)
+    roster, _roster_problems = load_roster(config.roster_paths, root)
     return ProjectFacts(zone=zone_or_default(config.timezone), roster_ids=frozenset(roster.by_id),
                         stages=declared_stages(root, config))
 
@@ -184,7 +185,7 @@ def declared_stages(root: Path, config: Config) -> tuple[str, ...]:
         text = _sop_text(path)
         if text is None or not _STAGES_OR_IMPORT.search(text):
             continue
-        source_file, _ = parse_source(text, shown)
+        source_file, _problems = parse_source(text, shown)
         if source_file.stages:
             return tuple(rule.name.value for rule in source_file.stages[0].rules)
         for imp in source_file.imports:
@@ -272,7 +273,7 @@ class FileCheck:
         if not self.ok:
             raise ValueError("the file has refused lines: nothing of it is recorded")
         self._kept.seek(0)
-        for _ in range(self.chunks):
+        for _chunk in range(self.chunks):
             size = int.from_bytes(self._kept.read(8), "little")
             lines, rows, digest = marshal.loads(self._kept.read(size))
             yield FileChunk(lines=tuple(lines), digest=digest,
@@ -315,7 +316,7 @@ def check_file(path: Path, facts: ProjectFacts, now: dt.datetime, progress: Prog
     temporary file)."""
     check = FileCheck()
     try:
-        with progress.stage("checking events", _size(path)) as advance_to:
+        with progress.stage(_("checking events"), _size(path)) as advance_to:
             for lines, records, digest, read in _chunks(path):
                 check._add(lines, records, _validated(records, facts.zone, now, facts.roster_ids, facts.stages),
                            digest)

@@ -28,10 +28,11 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, TextIO, Type
 
 from sopc.compile.resolve import Program
 from sopc.core import content
+from sopc.core.i18n import _, ngettext
 from sopc.core.messages import PlannedMessage
+from sopc.core.recorded import deferral_detail, shown
 from sopc.core.records import dataclass
 from sopc.core.timeutil import WEEKDAY_CN
-from sopc.plan.policy import DEFERRED
 from sopc.plan.simulate import Fate
 
 T = TypeVar("T")
@@ -134,7 +135,7 @@ def write_table(messages: Iterable[PlannedMessage], out: TextIO, zone) -> int:
     for m, local in _with_at(messages, lambda at: at.astimezone(zone)):
         day = _table_message(out, m, local, day, count)
         count += 1
-    out.write(("\n" if count else "") + f"{count} message{'s' if count != 1 else ''}\n")
+    out.write(("\n" if count else "") + ngettext("{count} message", "{count} messages", count).format(count=count) + "\n")
     return count
 
 
@@ -146,7 +147,8 @@ def _table_message(out: TextIO, m: PlannedMessage, local: dt.datetime, day: dt.d
         out.write(("\n" if count else "") + f"{day} {WEEKDAY_CN[day.weekday()]}\n")
     target = _target(m)
     mentions = "".join(f" @{x}" for x in m.mentions)
-    out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  [{m.kind} via {m.sender}]{mentions}{mark}\n")
+    via = _("[{kind} via {sender}]").format(kind=m.kind, sender=m.sender)
+    out.write(f"  {local:%H:%M}  {target}  {m.playbook}/{m.step}  {via}{mentions}{mark}\n")
     shown = content.summary(m.kind, m.text) if m.text else None
     for line in (shown if shown is not None else m.text or "").splitlines() or [""]:
         out.write(f"         {line}\n")
@@ -211,23 +213,24 @@ def _table_fates(fates: Iterable[Fate], out: TextIO, zone) -> int:
     for fate in fates:
         m, status = fate.message, fate.status
         local = m.at.astimezone(zone)
-        day = _table_message(out, m, local, day, blocks, mark="  SKIPPED" if status == "skipped" else "")
+        day = _table_message(out, m, local, day, blocks, mark="  " + _("SKIPPED") if status == "skipped" else "")
         if status != "planned":
             out.write(f"         {_why(fate, local, zone)}\n")
         tally[status] += 1
         blocks += 1
     sent = tally["planned"] + tally["deferred"]
-    out.write(("\n" if blocks else "") + f"{sent} message{'s' if sent != 1 else ''} ({tally['deferred']} deferred); "
-              f"{tally['skipped']} skipped" + (f", {tally['later']} deferred past the window" if tally["later"] else "")
-              + "\n")
+    out.write(("\n" if blocks else "") + ngettext("{count} message ({deferred} deferred); {skipped} skipped",
+                                                 "{count} messages ({deferred} deferred); {skipped} skipped", sent).format(
+        count=sent, deferred=tally["deferred"], skipped=tally["skipped"])
+              + (_(", {count} deferred past the window").format(count=tally["later"]) if tally["later"] else "") + "\n")
     return sent
 
 
 def _why(fate: Fate, local: dt.datetime, zone) -> str:
     """The line under a message the gate moved or skipped."""
     if fate.status == "skipped":
-        return f"skipped: {fate.reason}"
+        return _("skipped: {reason}").format(reason=shown(fate.reason))
     scheduled = fate.scheduled.astimezone(zone)
     when = f"{scheduled:%H:%M}" if scheduled.date() == local.date() else f"{scheduled:%m-%d %H:%M}"
-    reason = (fate.reason or "").removeprefix(DEFERRED)
-    return f"deferred from {when}: {reason}" + (" (after the window)" if fate.status == "later" else "")
+    return (_("deferred from {when}: {reason}").format(when=when, reason=deferral_detail(fate.reason))
+            + (_(" (after the window)") if fate.status == "later" else ""))

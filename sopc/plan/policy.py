@@ -42,13 +42,13 @@ from typing import Callable, Protocol, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Policy
 from sopc.core.messages import Outcome, StoredMessage
+from sopc.core.recorded import (CAP, DEFERRED, GAP_DEFERRAL, MISSED, NO_COMMON_STAGE, NO_STAGE, PAUSED,
+                                QUIET_DEFERRAL, QUIET_SKIP, STAGE, STOPPED_OR_LATE, STOPPED_RUN)
 from sopc.core.records import dataclass
 from sopc.core.timeutil import format_duration, localize
 
 HISTORY = dt.timedelta(days=2)  # enough to count a local day and one gap
 UTC = dt.timezone.utc
-DEFERRED = "deferred: "         # how every deferral's reason starts
-QUIET_DEFERRAL = DEFERRED + "quiet hours"
 
 Pause = tuple[str, dt.datetime, dt.datetime | None]  # playbook, paused at, resumed at (None: still paused)
 StageAt = Callable[[str, dt.datetime], "str | None"]  # (group, moment) -> its stage then (None: none known)
@@ -173,11 +173,10 @@ def stage_refusal(message: DueMessage, playbook: CompiledPlaybook, stage_at: Sta
 
 
 def _stage_reason(group: str, stage: str | None, allowed: frozenset[str]) -> str:
-    wanted = ", ".join(sorted(allowed)) or "no stage (its block's stages and the playbook's have none in common)"
+    wanted = ", ".join(sorted(allowed)) or NO_COMMON_STAGE
     if stage is None:
-        return (f"stage: group `{group}` has no stage yet (not created then, or no roster `created` "
-                f"day and no event); the step is for {wanted}")
-    return f"stage: group `{group}` is in {stage}, the step is for {wanted}"
+        return NO_STAGE.format(group=group, wanted=wanted)
+    return STAGE.format(group=group, stage=stage, wanted=wanted)
 
 
 def placed_at(message: StoredMessage, zone) -> dt.datetime:
@@ -249,16 +248,16 @@ class Gate:
         (go on to the cap and gap), or the state, reason and new due time."""
         policy = playbook.policy
         if self.pauses and paused_at(self.pauses, playbook.name, due):
-            return ("skipped", "paused: its playbook was paused when it fell due", None)
+            return ("skipped", PAUSED, None)
         late = now - due
         if late > policy.grace:
-            why = "was sopc run stopped?" if origin == "plan" else "was sopc run stopped, or its event recorded late?"
-            return ("skipped", f"missed: {format_duration(_minutes(late))} late, past the "
-                               f"{format_duration(policy.grace)} grace ({why})", None)
+            why = STOPPED_RUN if origin == "plan" else STOPPED_OR_LATE
+            return ("skipped", MISSED.format(late=format_duration(_minutes(late)), grace=format_duration(policy.grace),
+                                             why=why), None)
         going_out = max(now, due)  # a message sent late (within grace) must not slip into quiet hours
         quiet = apply_quiet(going_out, policy, playbook.zone)
         if quiet is None:
-            return ("skipped", "quiet: it would go out inside the playbook's quiet hours", None)
+            return ("skipped", QUIET_SKIP, None)
         if quiet != going_out:
             return ("pending", QUIET_DEFERRAL, quiet)
         return None
@@ -273,11 +272,10 @@ class Gate:
             day_start, day_end = self._local_day(now, playbook.zone)
             posted = _count_between(posts, day_start, day_end)
             if posted >= policy.cap:
-                return Outcome(message.id, "skipped", f"cap: group `{message.group}` already had {posted} posts "
-                                                      f"today (cap {policy.cap}/day)")
+                return Outcome(message.id, "skipped", CAP.format(group=message.group, posts=posted, cap=policy.cap))
         if policy.gap and now - posts[-1] < policy.gap:
-            return Outcome(message.id, "pending", f"{DEFERRED}{format_duration(policy.gap)} gap after the previous "
-                                                  "post", due=_whole_second(posts[-1] + policy.gap))
+            return Outcome(message.id, "pending", GAP_DEFERRAL.format(gap=format_duration(policy.gap)),
+                           due=_whole_second(posts[-1] + policy.gap))
         return None
 
     def _local_day(self, now: dt.datetime, zone) -> tuple[dt.datetime, dt.datetime]:

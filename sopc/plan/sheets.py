@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
+from sopc.core.recorded import shown
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one sheet, the header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell
@@ -145,7 +146,7 @@ class _Book:
                         message.member or "", "是" if message.private else "", message.playbook, message.step,
                         message.sender, message.kind, " ".join(message.mentions), shown_text(message.kind, message.text or "")]
         if self.fates:
-            values += [STATUS_CN.get(status, status), reason or "",
+            values += [STATUS_CN.get(status, status), shown(reason),
                        scheduled.astimezone(self.zone).replace(tzinfo=None) if scheduled else ""]
         values.append(message.id)
         # Plain values where nothing is styled: a styled cell costs openpyxl ten times a plain one.

@@ -63,7 +63,7 @@ def load_project(paths: Sequence[Path], progress: Progress = QUIET) -> Project:
     project.diagnostics += [error("E0606", _("[calendar] {problem}").format(problem=p), config_span)
                             for p in calendar_problems]
     files = _playbook_files(paths, config, project)
-    for path in counted(progress, "reading playbooks", files, len(files)):
+    for path in counted(progress, _("reading playbooks"), files, len(files)):
         project.files.append(_load_file(project, path))
     _follow_imports(project)
     return project

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sopc.core.i18n import _
+
 LAUNCH_AFTER = dt.timedelta(days=7)  # the flash sale: the first Saturday at least a week ahead
 
 FILES: dict[str, str] = {
@@ -82,7 +84,7 @@ def write_project(directory: Path, today: dt.date) -> list[Path]:
     targets = [directory / name for name in FILES]
     existing = [t for t in targets if t.exists()]
     if existing:
-        raise FileExistsError(f"{existing[0]} already exists")
+        raise FileExistsError(_("{path} already exists").format(path=existing[0]))
     for target, text in zip(targets, FILES.values()):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text.replace("{launch}", launch_day(today).isoformat()), encoding="utf-8")

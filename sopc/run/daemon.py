@@ -22,11 +22,14 @@ from typing import Callable, Sequence, TextIO
 from sopc.core.clock import Clock, FixedClock, SystemClock
 from sopc.core.messages import MessageState as S
 from sopc.core.progress import QUIET, Progress
+from sopc.core.i18n import _
+from sopc.core.recorded import reason_word
 from sopc.core.records import dataclass
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path
 from sopc.run.runner import RunOptions, Runner, RunTally, StartError
 from sopc.run.store import SenderState, SQLiteStore
+from sopc.run.worker import SENT
 from sopc.senders.base import SenderRuntime
 from sopc.senders.dryrun import DryRunSender
 
@@ -54,9 +57,10 @@ class Logger:
     def __init__(self, clock: Clock, zone, stream: TextIO, quiet: bool, progress: Progress = QUIET):
         self.clock, self.zone, self.stream, self.quiet = clock, zone, stream, quiet
         self.progress = progress
+        self.routine = _(SENT).partition("{")[0]  # how a line about a sent message starts, in this language
 
     def __call__(self, line: str) -> None:
-        if self.quiet and line.startswith("sent "):
+        if self.quiet and line.startswith(self.routine):
             return
         self.progress.make_room()
         stamp = self.clock.now().astimezone(self.zone)
@@ -77,7 +81,7 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
         # A dry run works on a copy: it sees exactly what a run would, and changes nothing.
         store = SQLiteStore.copy_to_memory(state) if request.dry_run else SQLiteStore(state)
     except Exception as exc:  # AlreadyRunning, or the state file cannot be opened
-        log(f"error: {exc}")
+        log(_("error: {message}").format(message=exc))
         return 1
     runner = Runner(list(request.paths), store, clock, options=request.options, log=log, report=report,
                     **_senders(request, store))
@@ -86,7 +90,7 @@ def run_project(request: RunRequest, *, report: Callable) -> int:
     except StartError as exc:
         if exc.build is not None:
             report(exc.build)
-        log(f"error: {exc}" + ("; or try `sopc run --dry-run`" if exc.build is None else ""))
+        log(_("error: {message}").format(message=exc) + (_("; or try `sopc run --dry-run`") if exc.build is None else ""))
         return 1
     try:
         tally = asyncio.run(_main(runner, request, root))
@@ -131,7 +135,8 @@ async def _main(runner: Runner, request: RunRequest, root: Path) -> RunTally:
         if hasattr(signal, name):
             loop.add_signal_handler(getattr(signal, name), action)
     watcher = loop.create_task(_watch(root, runner, stop))
-    runner.log(f"running; waiting for the next message (Ctrl-C stops; edits to {root.name}/ reload)")
+    runner.log(_("running; waiting for the next message (Ctrl-C stops; edits to {folder}/ reload)").format(
+        folder=root.name))
     try:
         return await runner.run_forever(stop)
     finally:
@@ -146,10 +151,11 @@ async def _watch(root: Path, runner: Runner, stop: asyncio.Event) -> None:
     except ImportError:  # SIGHUP still works
         return
     try:
-        async for _ in awatch(root, stop_event=stop, watch_filter=_is_source, recursive=True):
+        async for _changes in awatch(root, stop_event=stop, watch_filter=_is_source, recursive=True):
             runner.request_reload()
     except (OSError, RuntimeError) as exc:
-        runner.log(f"warning: not watching {root} for edits ({exc}); send SIGHUP to reload")
+        runner.log(_("warning: not watching {folder} for edits ({problem}); send SIGHUP to reload").format(
+            folder=root, problem=exc))
 
 
 def _is_source(change, path: str) -> bool:
@@ -159,10 +165,11 @@ def _is_source(change, path: str) -> bool:
 
 def summary(tally: RunTally) -> str:
     states = tally.states
-    text = (f"done: {states[S.SENT]} sent, {states[S.FAILED]} failed, {states[S.SKIPPED]} skipped, "
-            f"{states[S.CANCELLED]} cancelled, {states[S.IN_DOUBT]} in-doubt")
+    text = _("done: {sent} sent, {failed} failed, {skipped} skipped, {cancelled} cancelled, {doubt} in-doubt").format(
+        sent=states[S.SENT], failed=states[S.FAILED], skipped=states[S.SKIPPED], cancelled=states[S.CANCELLED],
+        doubt=states[S.IN_DOUBT])
     if tally.reasons:
-        text += " (" + ", ".join(f"{reason} ×{n}" for reason, n in tally.reasons.most_common()) + ")"
+        text += " (" + ", ".join(f"{reason_word(reason)} ×{n}" for reason, n in tally.reasons.most_common()) + ")"
     if tally.retrying:
-        text += f"; {tally.retrying} to retry"
+        text += _("; {count} to retry").format(count=tally.retrying)
     return text

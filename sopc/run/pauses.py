@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sopc import pipeline
 from sopc.core.diagnostics import did_you_mean
+from sopc.core.i18n import _
 from sopc.run.runlock import notify_runner, open_state
 
 
@@ -25,8 +26,10 @@ def set_paused(project_dir: Path, playbook: str, *, paused: bool, at: dt.datetim
     running runner. False if it already was so."""
     names = [p.name for p in pipeline.build([project_dir]).program.playbooks]
     if playbook not in names:
-        hint = did_you_mean(playbook, names) or f"playbooks: {', '.join(names) or '(none)'}"
-        raise UnknownPlaybook(f"no playbook `{playbook}` in {project_dir}; {hint}")
+        hint = did_you_mean(playbook, names) or (_("the playbooks are {names}").format(names=", ".join(names))
+                                                 if names else _("the project has no playbooks"))
+        raise UnknownPlaybook(_("no playbook `{name}` in {folder}; {hint}").format(name=playbook, folder=project_dir,
+                                                                                 hint=hint))
     state, store = open_state(project_dir, state_file, must_exist=False)
     try:
         changed = (store.pause if paused else store.resume)(playbook, at)

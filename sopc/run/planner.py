@@ -37,6 +37,8 @@ from typing import Callable, Iterable
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.events import Event
 from sopc.core.messages import PlannedMessage
+from sopc.core.i18n import _
+from sopc.core.recorded import EDITED, LATE_EDIT, STOPPED
 from sopc.core.progress import QUIET, Progress, counted, through_time
 from sopc.core.timeutil import range_problem
 from sopc.plan.expand import ALL_PARTS, Renderer, expand
@@ -48,9 +50,6 @@ from sopc.run.store import LifecycleRows, Store, SyncResult
 PLAN_PARTS = frozenset({"schedule", "launch"})
 EVENT_PARTS = frozenset({"trigger"})
 
-EDITED = "no longer in the plan: the playbook, a template or the roster changed"
-STOPPED = "the sequence was stopped: an `until` event came, or the member left"
-LATE_EDIT = "added by an edit after its time had passed"
 HORIZON = "horizon"                 # meta: the end of the window the store holds
 EVENTS_PLANNED = "events_planned"   # meta: the number of the last event a runner has planned (and its state took)
 LIFECYCLE_RULES = "lifecycle_rules"  # meta: the fingerprint of the rules the stored lifecycle state was built by
@@ -101,8 +100,9 @@ class Planner:
         events = self._sync_events(now, start, end, every_group=True)
         self._set_horizon(end)
         added, cancelled = plan.added + events.added, plan.cancelled + events.cancelled
-        self.log(f"planned {added} new message(s) up to {self.deployment.local(end):%Y-%m-%d %H:%M}"
-                 + (f"; cancelled {cancelled} that left the plan" if cancelled else ""))
+        self.log(_("planned {count} new message(s) up to {time}").format(
+            count=added, time=f"{self.deployment.local(end):%Y-%m-%d %H:%M}")
+                 + (_("; cancelled {count} that left the plan").format(count=cancelled) if cancelled else ""))
 
     def replan(self, now: dt.datetime) -> SyncResult:
         """After an edit: the whole window again; a message the edit adds
@@ -114,8 +114,10 @@ class Planner:
         events = self._sync_events(now, start, end, every_group=True, reason=EDITED, late_reason=LATE_EDIT,
                                    until=horizon)
         result = _sum(plan, events)
-        self.log(f"reloaded: {result.added} added, {result.updated} changed, {result.cancelled} cancelled"
-                 + (f", {result.finished} recorded as skipped or failed at once" if result.finished else ""))
+        self.log(_("reloaded: {added} added, {updated} changed, {cancelled} cancelled").format(
+            added=result.added, updated=result.updated, cancelled=result.cancelled)
+                 + (_(", {count} recorded as skipped or failed at once").format(count=result.finished)
+                    if result.finished else ""))
         return result
 
     def extend(self, now: dt.datetime) -> None:
@@ -154,7 +156,8 @@ class Planner:
         result = self._sync_events(now, now - self.deployment.grace(), self.horizon() or now + self.lookahead,
                                    every_group=False)
         if result.added or result.cancelled:
-            self.log(f"{new} event(s): {result.added} message(s) added, {result.cancelled} cancelled")
+            self.log(_("{count} event(s): {added} message(s) added, {cancelled} cancelled").format(
+                count=new, added=result.added, cancelled=result.cancelled))
         return new
 
     def _sync_events(self, now: dt.datetime, since: dt.datetime, end: dt.datetime, *, every_group: bool,
@@ -205,8 +208,8 @@ class Planner:
                 for group, text in self.store.lifecycle_states():
                     state.load_group(group, text)
             except (ValueError, KeyError, TypeError) as exc:
-                self.log(f"warning: the stored lifecycle state cannot be read ({type(exc).__name__}: {exc}); "
-                         "building it again from the events")
+                self.log(_("warning: the stored lifecycle state cannot be read ({problem}); "
+                           "building it again from the events").format(problem=f"{type(exc).__name__}: {exc}"))
             else:
                 self._lifecycle, self._taken, self._rebuilt = state, int(stored), False
                 return
@@ -232,7 +235,7 @@ class Planner:
         state = LifecycleState(rules, on_refused=self._refuse)
         skipped: list[tuple[int, str]] = []
         taken = 0
-        groups = counted(self._progress, "replaying events", self.store.events_by_group(skipped),
+        groups = counted(self._progress, _("replaying events"), self.store.events_by_group(skipped),
                          self.store.event_count() if self._progress is not QUIET else 0, size=_row_count)
         for group, rows in groups:
             taken = max(taken, rows[-1][0])
@@ -260,7 +263,7 @@ class Planner:
         self._taken = max([self._taken, *(seq for seq, _ in rows), *(seq for seq, _ in skipped)])
         state = self._lifecycle
         by_group: dict[str, list[Event]] = {}
-        for _, event in self._plannable(rows):
+        for _seq, event in self._plannable(rows):
             if state.rules.tracks(event.group):
                 by_group.setdefault(event.group, []).append(event)
         for group, events in by_group.items():
@@ -293,8 +296,8 @@ class Planner:
         for seq, reason in skipped:
             if seq not in self._unreadable:
                 self._unreadable.add(seq)
-                self.log(f"error: event #{seq} in the state cannot be read and is not planned: {reason}; "
-                         "every other event is")
+                self.log(_("error: event #{number} in the state cannot be read and is not planned: {reason}; "
+                           "every other event is").format(number=seq, reason=reason))
 
     def _lifecycle_rows(self) -> LifecycleRows:
         """What of the state to write: the groups it changed since the last write."""
@@ -319,8 +322,8 @@ class Planner:
             return
         self._refused.add(event)
         who = f" {event.member}" if event.member else ""
-        self.log(f"error: event {event.kind}{who} in {event.group} at {event.at.isoformat()} is not planned: "
-                 f"{reason}; every other event is")
+        self.log(_("error: event {event}{who} in {group} at {time} is not planned: {reason}; every other event is").format(
+            event=event.kind, who=who, group=event.group, time=event.at.isoformat(), reason=reason))
 
     # ---- the diff into the store --------------------------------------------------------------
 
@@ -340,7 +343,7 @@ class Planner:
         if lifecycle is not None:
             self._saved()
         for problem in problems:
-            self.log(f"warning: {problem.message}")
+            self.log(_("warning: {message}").format(message=problem.message))
         return result
 
     def _planned(self, start: dt.datetime, end: dt.datetime, parts: frozenset[str], problems: list[Diagnostic],
@@ -355,12 +358,12 @@ class Planner:
             try:
                 messages = expand(program, start, end, parts=parts & PLAN_PARTS, diagnostics=problems,
                                   keep_unrenderable=True)
-                planned += [(m, "plan") for m in through_time(self._progress, "planning", messages, start, end,
+                planned += [(m, "plan") for m in through_time(self._progress, _("planning"), messages, start, end,
                                                               at=_message_at)]
                 origins.append("plan")
             except Exception as exc:  # noqa: BLE001 - the runner keeps delivering what it has
-                self.log(f"error: the playbooks' schedules cannot be planned ({type(exc).__name__}: {exc}); "
-                         "the messages already planned stay as they are")
+                self.log(_("error: the playbooks' schedules cannot be planned ({problem}); "
+                           "the messages already planned stay as they are").format(problem=f"{type(exc).__name__}: {exc}"))
         if parts & EVENT_PARTS:
             messages = self._event_messages(start, end, groups, problems)
             if messages is not None:
@@ -377,8 +380,8 @@ class Planner:
         try:
             slots = self._current_lifecycle().slots(start, end, groups=groups)
         except Exception as exc:  # noqa: BLE001 - the runner keeps delivering what it has
-            self.log(f"error: the events' messages cannot be planned ({type(exc).__name__}: {exc}); "
-                     "the messages already planned stay as they are")
+            self.log(_("error: the events' messages cannot be planned ({problem}); "
+                       "the messages already planned stay as they are").format(problem=f"{type(exc).__name__}: {exc}"))
             return None
         renderer = Renderer(self.deployment.build.program, problems, keep_unrenderable=True)
         messages: list[PlannedMessage] = []

@@ -13,6 +13,7 @@ import os
 import signal
 from pathlib import Path
 
+from sopc.core.i18n import _
 from sopc.run.store import SQLiteStore
 
 STATE_DIR = ".sopc"
@@ -35,7 +36,7 @@ def open_state(project_dir: Path, override: str | Path | None = None, *,
     before the first run is fine."""
     state = state_path(project_dir, override)
     if must_exist and not state.is_file():
-        raise NoRunState(f"no run state at {state}: nothing has run yet (start `sopc run`)")
+        raise NoRunState(_("no run state at {path}: nothing has run yet (start `sopc run`)").format(path=state))
     return state, SQLiteStore(state)
 
 
@@ -46,9 +47,9 @@ def _lock_path(state: Path) -> Path:
 class AlreadyRunning(RuntimeError):
     def __init__(self, pid: int | None, path: Path):
         self.pid = pid
-        who = f"pid {pid}" if pid else "another process"
-        super().__init__(f"another `sopc run` is already running on {path} ({who}); stop it first, "
-                         "or give this one its own state with --state")
+        who = f"pid {pid}" if pid else _("another process")
+        super().__init__(_("another `sopc run` is already running on {path} ({who}); stop it first, "
+                           "or give this one its own state with --state").format(path=path, who=who))
 
 
 class RunLock:

@@ -31,6 +31,7 @@ from sopc import pipeline
 from sopc.core.clock import Clock
 from sopc.core.events import Event
 from sopc.core.progress import QUIET, Progress
+from sopc.core.i18n import _
 from sopc.core.records import dataclass
 from sopc.plan.policy import GroupHistory
 from sopc.run.confirm import ConfirmationPoller
@@ -114,7 +115,7 @@ class Runner:
         now = self.clock.now()
         build = pipeline.build(self.paths, progress)
         if build.failed:
-            raise StartError("the project has errors; fix them first (`sopc check` shows them too)", build)
+            raise StartError(_("the project has errors; fix them first (`sopc check` shows them too)"), build)
         self._install(build)
         problems = self.pool.problems(self.deployment.sender_names())
         if problems:
@@ -129,9 +130,10 @@ class Runner:
         recovered = self.store.requeue_in_doubt(now) if resend else self.store.recover_in_doubt(now)
         if recovered:
             self.tally.in_doubt_recovered = 0 if resend else recovered
-            self.log(f"{recovered} message(s) were being delivered when the last run stopped: "
-                     + ("queued to send again (--resend-in-doubt)" if resend else
-                        "recorded as in-doubt, not resent (see `sopc status`; --resend-in-doubt sends them)"))
+            self.log((_("{count} message(s) were being delivered when the last run stopped: queued to send again "
+                        "(--resend-in-doubt)") if resend else
+                      _("{count} message(s) were being delivered when the last run stopped: recorded as in-doubt, "
+                        "not resent (see `sopc status`; --resend-in-doubt sends them)")).format(count=recovered))
 
     def _install(self, build: pipeline.Build) -> None:
         previous = self.deployment
@@ -148,7 +150,7 @@ class Runner:
         build = pipeline.build(self.paths)
         if build.failed:
             self.report(build)
-            self.log("the edited project has errors: still running the previous version")
+            self.log(_("the edited project has errors: still running the previous version"))
             return False
         self._install(build)
         self.planner.replan(now)

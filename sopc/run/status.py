@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sopc.core.i18n import _, language
 from sopc.core.messages import STATES, StoredMessage
+from sopc.core.recorded import shown
 from sopc.project.paths import display_path
 from sopc.run.runlock import open_state, runner_pid
 from sopc.run.store import SQLiteStore
@@ -67,31 +69,37 @@ def render_json(status: dict[str, Any]) -> str:
 def render_text(status: dict[str, Any], zone) -> str:
     counts = status["counts"]
     runner = status["runner"]
-    lines = [f"state   {status['state']}",
-             "runner  " + (f"running (pid {runner['pid']})" if runner["running"] else "not running"),
-             "counts  " + " · ".join(f"{counts[s]} {s} {STATE_CN[s]}" for s in STATES
-                                      if counts[s] or s in ("pending", "sent", "failed"))]
+    lines = [_("state   {path}").format(path=status["state"]),
+             _("runner  {how}").format(how=_("running (pid {pid})").format(pid=runner["pid"]) if runner["running"]
+                                       else _("not running")),
+             _("counts  {counts}").format(counts=" · ".join(_count(counts[s], s) for s in STATES
+                                                           if counts[s] or s in ("pending", "sent", "failed")))]
     if status["paused"]:
-        lines.append("paused  " + ", ".join(status["paused"]) + "  (sopc resume PLAYBOOK)")
-    for title, reasons in (("skipped", status["skipped"]), ("cancelled", status["cancelled"])):
+        lines.append(_("paused  {playbooks}  (sopc resume PLAYBOOK)").format(playbooks=", ".join(status["paused"])))
+    for title, reasons in ((_("skipped:"), status["skipped"]), (_("cancelled:"), status["cancelled"])):
         if reasons:
-            lines.append(f"{title}:")
-            lines += [f"  {count:>5} × {reason}" for reason, count in reasons.items()]
-    sections = (("next due", status["next"], _line_due),
-                ("recent failures", status["failures"], _line_reason),
-                ("in doubt (claimed, then the runner stopped; not resent unless --resend-in-doubt)",
+            lines.append(title)
+            lines += [f"  {count:>5} × {shown(reason)}" for reason, count in reasons.items()]
+    sections = ((_("next due:"), status["next"], _line_due),
+                (_("recent failures:"), status["failures"], _line_reason),
+                (_("in doubt (claimed, then the runner stopped; not resent unless --resend-in-doubt):"),
                  status["in_doubt"], _line_reason),
-                ("企业群发 awaiting the owner's confirmation", status["awaiting_confirmation"], _line_confirm))
+                (_("企业群发 awaiting the owner's confirmation:"), status["awaiting_confirmation"], _line_confirm))
     for title, rows, line in sections:
         if rows:
-            lines.append(f"{title}:")
+            lines.append(title)
             lines += ["  " + line(row, zone) for row in rows]
     if status["confirmations"]:
         lines.append("企业群发  " + " · ".join(f"{n} {CONFIRM_CN.get(k, k)}" for k, n in
                                               sorted(status["confirmations"].items())))
     if not any(counts.values()):
-        lines.append("nothing planned yet: start `sopc run` (or `sopc run --once`)")
+        lines.append(_("nothing planned yet: start `sopc run` (or `sopc run --once`)"))
     return "\n".join(lines)
+
+
+def _count(count: int, state: str) -> str:
+    """``3 sent 已发`` (English keeps the Chinese word beside the state), or ``3 已发``."""
+    return f"{count} {STATE_CN[state]}" if language() == "zh" else f"{count} {state} {STATE_CN[state]}"
 
 
 def _when(text: str, zone) -> str:
@@ -101,19 +109,20 @@ def _when(text: str, zone) -> str:
 
 def _target(row: dict) -> str:
     if row.get("private"):  # `to member`: 1:1, not in the group
-        return f"{row['playbook']}/{row['step']} -> 1:1 {row['member']} of {row['group']}"
+        return f"{row['playbook']}/{row['step']} -> " + _("1:1 {member} of {group}").format(member=row["member"],
+                                                                                        group=row["group"])
     return f"{row['playbook']}/{row['step']} -> {row['group']}" + (f" @{row['member']}" if row["member"] else "")
 
 
 def _line_due(row: dict, zone) -> str:
-    note = f"  ({row['reason']})" if row["reason"] else ""
+    note = f"  ({shown(row['reason'])})" if row["reason"] else ""
     return f"{_when(row['due'], zone)}  {_target(row)}{note}"
 
 
 def _line_reason(row: dict, zone) -> str:
-    return f"{_when(row['at'], zone)}  {_target(row)}: {row['reason']}"
+    return f"{_when(row['at'], zone)}  {_target(row)}: {shown(row['reason'])}"
 
 
 def _line_confirm(row: dict, zone) -> str:
     detail = f" ({row['confirm_detail']})" if row["confirm_detail"] else ""
-    return f"{_when(row['at'], zone)}  {_target(row)}  msgid {row['remote_id']}{detail}"
+    return f"{_when(row['at'], zone)}  {_target(row)}  " + _("msgid {id}").format(id=row["remote_id"]) + detail

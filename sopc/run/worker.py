@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 
 from sopc.core.clock import Clock
 from sopc.core.messages import MessageState, Outcome, StoredMessage
+from sopc.core.i18n import N_, _
+from sopc.core.recorded import GONE_GROUP, GONE_PLAYBOOK, RETRYING as RETRYING_REASON, shown, state_word
 from sopc.core.records import dataclass
 from sopc.plan.policy import HISTORY, Gate, GroupHistory, gate_order, placed_at
 from sopc.project.roster import Group
@@ -28,9 +30,8 @@ from sopc.senders.base import DeliveryResult, OutgoingMessage, SenderConfigError
 from sopc.senders.retry import RetryPolicy
 
 S = MessageState
-GONE_PLAYBOOK = "its playbook is no longer in the project"
-GONE_GROUP = "its group is no longer in the roster"
-RETRYING = "retrying"  # the reason of a delivery put back for a later attempt
+RETRYING = "retrying"  # how the reason of a delivery put back for a later attempt starts
+SENT = N_("sent {time} {where}")  # a routine line: `sopc run -q` leaves it out
 
 
 @dataclass
@@ -195,16 +196,18 @@ class Worker:
 
     def _log_outcome(self, row: StoredMessage, outcome: Outcome) -> None:
         local = self.deployment.local
-        target = (f"1:1 {row.member} of {row.group}" if row.private else  # `to member`: not in the group
-                  row.group + (f" @{row.member}" if row.member else ""))
+        target = (_("1:1 {member} of {group}").format(member=row.member, group=row.group) if row.private else
+                  row.group + (f" @{row.member}" if row.member else ""))  # `to member`: not in the group
         where = f"{row.playbook}/{row.step} -> {target}"
+        time = f"{local(row.at):%m-%d %H:%M}"
         if outcome.state == S.SENT:
-            self.log(f"sent {local(row.at):%m-%d %H:%M} {where}")
+            self.log(_(SENT).format(time=time, where=where))
         elif outcome.state == S.PENDING:
-            self.log(f"{outcome.reason} {local(row.at):%m-%d %H:%M} {where}: "
-                     f"now due {local(outcome.due):%m-%d %H:%M}")
+            self.log(_("{reason} {time} {where}: now due {due}").format(
+                reason=shown(outcome.reason), time=time, where=where, due=f"{local(outcome.due):%m-%d %H:%M}"))
         else:
-            self.log(f"{outcome.state} {local(row.at):%m-%d %H:%M} {where}: {outcome.reason}")
+            self.log(_("{state} {time} {where}: {reason}").format(
+                state=state_word(outcome.state), time=time, where=where, reason=shown(outcome.reason)))
 
     # ---- waiting for deliveries ------------------------------------------------------------
 
@@ -246,7 +249,7 @@ def outcome_of(row: StoredMessage, result: DeliveryResult, retry: RetryPolicy, n
     attempts = row.attempts + 1
     decision = retry.decide(attempts, result.retry_after)
     if decision.again:
-        return Outcome(row.id, S.PENDING, f"{RETRYING}: {error}", due=now + dt.timedelta(seconds=decision.delay))
+        return Outcome(row.id, S.PENDING, RETRYING_REASON.format(error=error), due=now + dt.timedelta(seconds=decision.delay))
     return Outcome(row.id, S.FAILED, f"gave up after {attempts} attempts: {error}")
 
 
