@@ -17,21 +17,21 @@ ALL_OR_USER = frozenset({"all", "user"})  # platforms that @ by account id only,
 
 CONSOLE = SenderSpec(
     kind="console",
-    summary="prints one readable line per message to stdout (dry runs, demos)",
+    summary=N_("prints one readable line per message to stdout (dry runs, demos)"),
     limits=UNLIMITED,
     factory="sopc.senders.console:ConsoleSender",
 )
 
 FILE = SenderSpec(
     kind="file",
-    summary="appends one JSON line per message to the outbox file `path`",
+    summary=N_("appends one JSON line per message to the outbox file `path`"),
     limits=UNLIMITED,
     factory="sopc.senders.file:FileSender",
 )
 
 WECOM_BOT = SenderSpec(
     kind="wecom-bot",
-    summary="企业微信 group robot (群机器人) webhook, `key_env`; internal groups only",
+    summary=N_("企业微信 group robot (群机器人) webhook, `key_env`; internal groups only"),
     limits=SenderLimits(
         text_bytes=2048,
         markdown_bytes=4096,
@@ -54,7 +54,7 @@ WECOM_BOT = SenderSpec(
 
 FEISHU = SenderSpec(
     kind="feishu",
-    summary="Feishu/Lark custom bot (自定义机器人) webhook, `token_env` + `secret_env`",
+    summary=N_("Feishu/Lark custom bot (自定义机器人) webhook, `token_env` + `secret_env`"),
     limits=SenderLimits(
         text_bytes=18_000,
         markdown_bytes=18_000,
@@ -71,7 +71,7 @@ FEISHU = SenderSpec(
 
 DINGTALK = SenderSpec(
     kind="dingtalk",
-    summary="DingTalk custom robot (自定义机器人) webhook, `token_env` + `secret_env`",
+    summary=N_("DingTalk custom robot (自定义机器人) webhook, `token_env` + `secret_env`"),
     limits=SenderLimits(
         text_bytes=20_000,
         markdown_bytes=20_000,
@@ -88,7 +88,7 @@ DINGTALK = SenderSpec(
 
 SLACK = SenderSpec(
     kind="slack",
-    summary="Slack incoming webhook, `url_env`",
+    summary=N_("Slack incoming webhook, `url_env`"),
     limits=SenderLimits(
         text_bytes=None,
         markdown_bytes=None,
@@ -107,14 +107,14 @@ SLACK = SenderSpec(
 
 WEBHOOK = SenderSpec(
     kind="webhook",
-    summary="a JSON POST of the whole message to `url` / `url_env`, with an Idempotency-Key",
+    summary=N_("a JSON POST of the whole message to `url` / `url_env`, with an Idempotency-Key"),
     limits=UNLIMITED,
     factory="sopc.senders.webhook:WebhookSender",
 )
 
 WECOM_GROUPMSG = SenderSpec(
     kind="wecom-groupmsg",
-    summary="WeCom 企业群发 to external customer groups; the group owner confirms each send",
+    summary=N_("WeCom 企业群发 to external customer groups; the group owner confirms each send"),
     limits=SenderLimits(
         text_bytes=4000,
         markdown_bytes=None,
@@ -137,7 +137,7 @@ WECOM_GROUPMSG = SenderSpec(
 
 REMIND = SenderSpec(
     kind="remind",
-    summary="reminds the group's owner to post it by hand, through the sender `via`",
+    summary=N_("reminds the group's owner to post it by hand, through the sender `via`"),
     limits=UNLIMITED,  # a person can post anywhere, in any kind
     factory="sopc.senders.remind:RemindSender",
 )

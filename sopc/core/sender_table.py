@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from sopc.core.contract import kinds_carrying
+from sopc.core.i18n import N_, _
+from sopc.core.render import display_width
 from sopc.core.senders import KINDS, InstalledSender, SenderLimits, SenderRegistry
 
-COLUMNS = ("KIND", "TEXT", "MARKDOWN", "SENDS", "@ALL IN", "@USER IN", "RATE", "EXTERNAL GROUPS")
-LEGEND = ("TEXT, MARKDOWN: the longest message, in UTF-8 bytes (in characters where it says chars); "
-          "@USER IN: where a user id (@member, @owner) can be mentioned; RATE: per sender")
+COLUMNS = (N_("KIND"), N_("TEXT"), N_("MARKDOWN"), N_("SENDS"), N_("@ALL IN"), N_("@USER IN"), N_("RATE"),
+           N_("EXTERNAL GROUPS"))
+LEGEND = N_("TEXT, MARKDOWN: the longest message, in UTF-8 bytes (in characters where it says chars); "
+            "@USER IN: where a user id (@member, @owner) can be mentioned; RATE: per sender")
 KIND_ORDER = ("text", "markdown", "image", "link", "miniprogram", "attachments", "action")  # the order the docs list them in
 
 
@@ -59,16 +62,19 @@ def senders_text(registry: SenderRegistry) -> str:
     """The limits as a table, then what each kind is and where it comes from,
     then the plugins that could not be loaded."""
     kinds = sorted(registry.installed)
-    rows = [COLUMNS] + [_limit_cells(registry.installed[kind]) for kind in kinds]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    lines += ["", LEGEND]
+    rows = [tuple(_(column) for column in COLUMNS)] + [_limit_cells(registry.installed[kind]) for kind in kinds]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell + " " * (width - display_width(cell)) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines += ["", _(LEGEND)]
     indent = " " * (widths[0] + 2)
     for kind in kinds:
         installed = registry.installed[kind]
-        lines += ["", f"{kind.ljust(widths[0])}  {installed.spec.summary}", f"{indent}from {_origin(installed)}"]
+        summary = _(installed.spec.summary)  # sopc's own are in the catalogue; a plugin's shows as it wrote it
+        lines += ["", f"{kind.ljust(widths[0])}  {summary}",
+                  indent + _("from {origin}").format(origin=_origin(installed))]
     if registry.problems:
-        lines += ["", "not usable:"]
+        lines += ["", _("not usable:")]
         lines += [f"  {kind}: {problem}" for kind, problem in sorted(registry.problems.items())]
     return "\n".join(lines)
 
@@ -83,7 +89,7 @@ def _limit_cells(installed: InstalledSender) -> tuple[str, ...]:
         _kinds(frozenset(kinds_carrying(limits, "all"))),
         _kinds(frozenset(kinds_carrying(limits, "user"))),
         _rate(limits, spec.daily_cap),
-        "yes" if limits.external_groups else "no",
+        _("yes") if limits.external_groups else _("no"),
     )
 
 
@@ -91,14 +97,14 @@ def _size(limits: SenderLimits, kind: str, size: int | None, chars: int | None) 
     if kind not in limits.kinds:
         return "-"
     if chars is not None and size is None:
-        return f"{chars} chars"
-    return "no limit" if size is None else str(size)
+        return _("{count} chars").format(count=chars)
+    return _("no limit") if size is None else str(size)
 
 
 def _kinds(kinds: frozenset[str]) -> str:
     if kinds >= KINDS:
-        return "any"
-    return " ".join(sorted(kinds, key=_kind_rank)) or "none"
+        return _("any")
+    return " ".join(sorted(kinds, key=_kind_rank)) or _("none")
 
 
 def _kind_rank(kind: str) -> tuple[int, str]:
@@ -112,10 +118,11 @@ def _rate(limits: SenderLimits, daily_cap: int | None) -> str:
     if limits.per_second:
         parts.append(f"{limits.per_second}/s")
     if daily_cap:
-        parts.append(f"{daily_cap}/day per group")
-    return ", ".join(parts) or "no limit"
+        parts.append(_("{count}/day per group").format(count=daily_cap))
+    return ", ".join(parts) or _("no limit")
 
 
 def _origin(installed: InstalledSender) -> str:
     distribution = " ".join(part for part in (installed.distribution, installed.version) if part)
-    return f"{distribution or 'an unnamed distribution'} ({installed.spec.factory})"
+    unnamed = _("an unnamed distribution")
+    return f"{distribution or unnamed} ({installed.spec.factory})"

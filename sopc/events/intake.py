@@ -96,8 +96,9 @@ def parse_records(records: list[dict], *, zone: dt.tzinfo, now: dt.datetime,
     if not isinstance(records, (list, tuple)):
         raise TypeError(f"records must be a list, not {type(records).__name__}")
     if len(records) > MAX_RECORDS:
-        return IntakeResult(rejected=[Rejected(MAX_RECORDS, f"too many events in one call ({len(records)}); "
-                                                            f"send at most {MAX_RECORDS} at a time")])
+        return IntakeResult(rejected=[Rejected(MAX_RECORDS, _("too many events in one call ({count}); send at most "
+                                                              "{most} at a time").format(count=len(records),
+                                                                                         most=MAX_RECORDS))])
     return _validated(records, zone, now, roster_ids, stages)
 
 
@@ -114,7 +115,7 @@ def _validated(records: Sequence, zone: dt.tzinfo, now: dt.datetime, roster_ids:
             result.rejected.extend(Rejected(index, p) for p in problems)
             continue
         if roster_ids is not None and event.group not in roster_ids:
-            reason = f"group `{event.group}` is not in the roster"
+            reason = _("group `{group}` is not in the roster").format(group=event.group)
             hint = did_you_mean(event.group, roster_ids)
             result.ignored.append((index, f"{reason}; {hint}" if hint else reason))
             continue

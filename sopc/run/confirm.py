@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Mapping, Protocol, Sequence, runtime_checkable
 
+from sopc.core.i18n import _
 from sopc.core.messages import StoredMessage
 from sopc.run.deployment import Deployment
 from sopc.run.store import Store
@@ -60,7 +61,8 @@ class ConfirmationPoller:
         try:
             answers = await sender.confirmations([self._asked(row) for row in rows])
         except Exception as exc:  # never let a status poll stop delivery
-            self.log(f"warning: cannot ask {name} for confirmations: {self.deployment.pool.redact(str(exc))}")
+            self.log(_("warning: cannot ask {sender} for confirmations: {problem}").format(
+                sender=name, problem=self.deployment.pool.redact(str(exc))))
             return 0
         changes = [(row.id, answers[row.remote_id].state, answers[row.remote_id].detail)
                    for row in rows if row.remote_id in answers and answers[row.remote_id].state != row.confirm]

@@ -56,6 +56,7 @@ from typing import Any, Callable, Collection, Mapping
 from aiohttp import web
 
 from sopc.core.clock import Clock, SystemClock
+from sopc.core.i18n import _, ngettext
 from sopc.events.intake import parse_records
 from sopc.run.store import Batch, BatchResult
 
@@ -197,7 +198,7 @@ class EventServer:
                 self._note_full(loop.time())
             await self._room.acquire()
             try:
-                conn, _ = await loop.sock_accept(self.socket)
+                conn, _address = await loop.sock_accept(self.socket)
             except OSError as exc:  # out of file descriptors, say: wait, then try again
                 self._room.release()
                 self.write_log(f"sopc serve: cannot accept a connection: {exc.strerror or exc}")
@@ -271,7 +272,7 @@ class EventServer:
         if not header:
             raise _Answer(401, {"error": "missing `Authorization: Bearer <token>` header"},
                           {"WWW-Authenticate": 'Bearer realm="sopc"'}, close=_unread_body(request))
-        scheme, _, given = header.strip().partition(" ")
+        scheme, _space, given = header.strip().partition(" ")
         given_bytes = given.strip().encode("utf-8", "replace")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given_bytes, self.token):
             raise _Answer(401, {"error": "wrong token in the `Authorization: Bearer <token>` header"},
@@ -366,7 +367,7 @@ def serve_forever(server: EventServer, log: Log | None = print) -> None:
     from another thread), then close the server."""
     if log is not None:
         server.log = log
-    server.write_log(f"sopc serve: listening on {url_of(server)} (POST /events, GET /healthz)")
+    server.write_log(_("sopc serve: listening on {url} (POST /events, GET /healthz)").format(url=url_of(server)))
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
@@ -408,11 +409,14 @@ def run_server(project_dir: Path, state: Path, host: str = DEFAULT_HOST, port: i
         errors = [d for d in result.diagnostics if d.is_error]
         first = errors[0]
         where = f"{first.span.path}:{first.span.line}: " if getattr(first, "span", None) else ""
-        raise ServeError(f"the project in {project_dir} has {len(errors)} error{'s' * (len(errors) != 1)} "
-                         f"(first: {where}{first.message}); run `sopc check {project_dir}` and fix them first")
+        raise ServeError(ngettext("the project in {folder} has {count} error (first: {first}); "
+                                  "run `sopc check {folder}` and fix them first",
+                                  "the project in {folder} has {count} errors (first: {first}); "
+                                  "run `sopc check {folder}` and fix them first", len(errors)).format(
+            folder=project_dir, count=len(errors), first=f"{where}{first.message}"))
     if len(token) < SHORT_TOKEN:
-        log(f"sopc serve: warning: the token in {token_env} is shorter than {SHORT_TOKEN} characters; "
-            "use a long random one")
+        log(_("sopc serve: warning: the token in {variable} is shorter than {count} characters; "
+              "use a long random one").format(variable=token_env, count=SHORT_TOKEN))
     state = Path(state)
     store = SQLiteStore(state)
 
@@ -445,8 +449,8 @@ def _serve_until_stopped(server: EventServer, stop: threading.Event) -> None:
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    server.write_log(f"sopc serve: listening on {url_of(server)} (POST /events, GET /healthz)")
+            previous[signum] = signal.signal(signum, lambda *_signal: stop.set())
+    server.write_log(_("sopc serve: listening on {url} (POST /events, GET /healthz)").format(url=url_of(server)))
     worker.start()
     try:
         while not stop.wait(0.5) and worker.is_alive():
@@ -459,7 +463,7 @@ def _serve_until_stopped(server: EventServer, stop: threading.Event) -> None:
         server.shutdown()           # the loop in the worker ends, the requests in flight answered
         worker.join()
         server.server_close()
-        server.write_log("sopc serve: stopped")
+        server.write_log(_("sopc serve: stopped"))
 
 
 # ---- the connection: the cap and the clocks --------------------------------------------------
@@ -648,7 +652,7 @@ class _Writer:
             results = [self._alone(batch) for batch in batches] if len(batches) > 1 else [self._failed(exc)]
         if any(isinstance(result, BatchResult) and result.added for result in results):
             self.server.wake_runner()
-        self.loop.call_soon_threadsafe(_resolve, [future for _, future in group], results)
+        self.loop.call_soon_threadsafe(_resolve, [future for _item, future in group], results)
 
     def _alone(self, batch: Batch) -> BatchResult | Exception:
         try:
