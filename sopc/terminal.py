@@ -198,6 +198,12 @@ def _has_wide(text: str) -> bool:
     return any(unicodedata.east_asian_width(c) in _WIDE for c in text)
 
 
+def _mostly_wide(text: str) -> bool:
+    """Chinese prose, not English with a Chinese word or two (click wraps that as before)."""
+    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in _WIDE)
+    return wide * 2 > sum(1 for c in text if c.isalpha())
+
+
 def _prewrapped(text: str, width: int) -> str:
     """``text`` with each paragraph holding Chinese wrapped by display width
     and marked ``\\b`` (click keeps such a paragraph as it is); other
@@ -207,7 +213,7 @@ def _prewrapped(text: str, width: int) -> str:
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text):
         lines = paragraph.split("\n")
-        if lines[0].strip() == "\b" or not _has_wide(paragraph):
+        if lines[0].strip() == "\b" or not _mostly_wide(paragraph):
             paragraphs.append(paragraph)
             continue
         indent = len(lines[0]) - len(lines[0].lstrip())
