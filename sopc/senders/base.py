@@ -59,6 +59,7 @@ from sopc.core import senders as registry
 # Re-exported: sender code reads the shared values from here.
 from sopc.core.contract import MOBILE, LinkCard, link_cards, parse_link, utf8_len  # noqa: F401
 from sopc.core.content import Part, decode as decode_parts  # noqa: F401
+from sopc.core.i18n import _
 from sopc.core.records import dataclass
 from sopc.core.senders import ENTRY_POINT_GROUP, KINDS, UNLIMITED, SenderLimits, SenderSpec  # noqa: F401
 
@@ -227,20 +228,23 @@ def env_setting(settings: Mapping, key: str, env: Mapping[str, str], *, required
     variable = settings.get(key)
     if variable is None:
         if required:
-            raise SenderConfigError(f"setting `{key}` is required: name the environment variable that holds the secret")
+            raise SenderConfigError(_("setting `{key}` is required: name the environment variable that holds the "
+                                      "secret").format(key=key))
         return None
-    return require_env(str(variable), env, purpose=f"setting `{key}`")
+    return require_env(str(variable), env, purpose=_("setting `{key}`").format(key=key))
 
 
 def require_env(variable: str, env: Mapping[str, str], *, purpose: str) -> str:
     if not ENV_NAME.match(variable):
-        raise SenderConfigError(f"{purpose} must name an environment variable, not hold a value")
+        raise SenderConfigError(_("{purpose} must name an environment variable, not hold a value").format(purpose=purpose))
     value = env.get(variable)
     if not value:
         if _looks_like_a_secret(variable):  # never echo what may be the secret itself
-            raise SenderConfigError(f"{purpose} does not look like the name of an environment variable (is it the "
-                                    "secret itself? put the secret in a variable and name that, e.g. WECOM_BOT_KEY)")
-        raise SenderConfigError(f"environment variable {variable} is not set ({purpose})")
+            raise SenderConfigError(_("{purpose} does not look like the name of an environment variable (is it the "
+                                      "secret itself? put the secret in a variable and name that, e.g. "
+                                      "WECOM_BOT_KEY)").format(purpose=purpose))
+        raise SenderConfigError(_("environment variable {variable} is not set ({purpose})").format(variable=variable,
+                                                                                                  purpose=purpose))
     return value
 
 
@@ -253,7 +257,7 @@ def _looks_like_a_secret(variable: str) -> bool:
 def number_setting(settings: Mapping, key: str, default: float) -> float:
     value = settings.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise SenderConfigError(f"setting `{key}` must be a non-negative number")
+        raise SenderConfigError(_("setting `{key}` must be a non-negative number").format(key=key))
     return float(value)
 
 
@@ -278,7 +282,7 @@ def sender_class(kind: str) -> Any:
     """The class that implements ``kind``, imported now (not before: the HTTP
     senders load aiohttp)."""
     factory = sender_spec(kind).factory
-    module_name, _, attribute = factory.partition(":")
+    module_name, _colon, attribute = factory.partition(":")
     try:
         return getattr(importlib.import_module(module_name), attribute)
     except Exception as exc:  # a plugin's module may fail any way on import: say which, no traceback

@@ -17,6 +17,7 @@ import dataclasses
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from sopc.core.i18n import _
 from sopc.project.config import Config
 from sopc.senders.base import Sender, SenderConfigError, SenderRuntime, limits_for, load_sender
 from sopc.senders.redact import Redactor
@@ -62,14 +63,14 @@ class SenderPool:
             return declared.kind
         if name == CONSOLE:
             return CONSOLE
-        raise SenderConfigError(f"sender `{name}` is not declared in sopc.toml")
+        raise SenderConfigError(_("sender `{name}` is not declared in sopc.toml").format(name=name))
 
     def _build(self, name: str) -> Sender:
         declared = self.config.senders.get(name)
         if declared is None:
             if name == CONSOLE:
                 return load_sender(CONSOLE, CONSOLE, {}, self.env, runtime=self.runtime)
-            raise SenderConfigError(f"sender `{name}` is not declared in sopc.toml")
+            raise SenderConfigError(_("sender `{name}` is not declared in sopc.toml").format(name=name))
         settings = dict(declared.settings)
         path = settings.get("path")
         if declared.kind == "file" and isinstance(path, str) and not Path(path).is_absolute():
@@ -77,7 +78,8 @@ class SenderPool:
         try:
             return load_sender(name, declared.kind, settings, self.env, runtime=self.runtime)
         except SenderConfigError as exc:
-            raise SenderConfigError(f"sender `{name}` ({declared.kind}): {exc}") from None
+            raise SenderConfigError(_("sender `{name}` ({kind}): {problem}").format(name=name, kind=declared.kind,
+                                                                                    problem=exc)) from None
 
     def problems(self, names: Iterable[str]) -> list[str]:
         """Build each named sender now; what stops one from working."""
