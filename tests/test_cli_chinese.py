@@ -34,7 +34,7 @@ CODE_WORDS = {
     "welfare", "from", "with",
 }
 CODE = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\{[^}]*\}|\[[^\]]*\|[^\]]*\]"   # `code`, 'value', {name}, [a|b]
-                  r"|\S*[-_/=$<>@|#\\]\S*|\S+[.:]\w\S*"                      # --option, hz_001, a/b, a.sop, 10:00
+                  r"|\S*[-_/=$<>@|#\\]\S*|\S*[.:]\w\S*"                      # --option, hz_001, a/b, a.sop, .key, 10:00
                   r"|\b[A-Z][A-Z0-9_]+\b")                                     # PATHS, DATE, SOPC_NOW
 WORD = re.compile(r"[A-Za-z]{4,}")
 
