@@ -30,7 +30,7 @@ from sopc.compile.resolve import Program
 from sopc.core import content
 from sopc.core.i18n import _, ngettext
 from sopc.core.messages import PlannedMessage
-from sopc.core.recorded import deferral_detail, shown
+from sopc.core.reasons import deferral_detail, shown
 from sopc.core.records import dataclass
 from sopc.core.timeutil import WEEKDAY_CN
 from sopc.plan.simulate import Fate

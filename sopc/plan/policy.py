@@ -42,7 +42,7 @@ from typing import Callable, Protocol, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Policy
 from sopc.core.messages import Outcome, StoredMessage
-from sopc.core.recorded import (CAP, DEFERRED, GAP_DEFERRAL, MISSED, NO_COMMON_STAGE, NO_STAGE, PAUSED,
+from sopc.core.reasons import (CAP, DEFERRED, GAP_DEFERRAL, MISSED, NO_COMMON_STAGE, NO_STAGE, PAUSED,
                                 QUIET_DEFERRAL, QUIET_SKIP, STAGE, STOPPED_OR_LATE, STOPPED_RUN)
 from sopc.core.records import dataclass
 from sopc.core.timeutil import format_duration, localize

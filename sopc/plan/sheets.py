@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN
-from sopc.core.recorded import shown
+from sopc.core.reasons import shown
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one sheet, the header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell

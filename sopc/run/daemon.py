@@ -23,7 +23,7 @@ from sopc.core.clock import Clock, FixedClock, SystemClock
 from sopc.core.messages import MessageState as S
 from sopc.core.progress import QUIET, Progress
 from sopc.core.i18n import _
-from sopc.core.recorded import reason_word
+from sopc.core.reasons import reason_word
 from sopc.core.records import dataclass
 from sopc.project.loader import find_root
 from sopc.run.runlock import RunLock, state_path

@@ -38,7 +38,7 @@ from sopc.core.diagnostics import Diagnostic
 from sopc.core.events import Event
 from sopc.core.messages import PlannedMessage
 from sopc.core.i18n import _
-from sopc.core.recorded import EDITED, LATE_EDIT, STOPPED
+from sopc.core.reasons import EDITED, LATE_EDIT, STOPPED
 from sopc.core.progress import QUIET, Progress, counted, through_time
 from sopc.core.timeutil import range_problem
 from sopc.plan.expand import ALL_PARTS, Renderer, expand

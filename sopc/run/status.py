@@ -15,7 +15,7 @@ from typing import Any
 
 from sopc.core.i18n import _, language
 from sopc.core.messages import STATES, StoredMessage
-from sopc.core.recorded import shown
+from sopc.core.reasons import shown
 from sopc.project.paths import display_path
 from sopc.run.runlock import open_state, runner_pid
 from sopc.run.store import SQLiteStore

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from sopc.core.clock import Clock
 from sopc.core.messages import MessageState, Outcome, StoredMessage
 from sopc.core.i18n import N_, _
-from sopc.core.recorded import GONE_GROUP, GONE_PLAYBOOK, RETRYING as RETRYING_REASON, shown, state_word
+from sopc.core.reasons import GONE_GROUP, GONE_PLAYBOOK, RETRYING as RETRYING_REASON, shown, state_word
 from sopc.core.records import dataclass
 from sopc.plan.policy import HISTORY, Gate, GroupHistory, gate_order, placed_at
 from sopc.project.roster import Group
