@@ -86,6 +86,29 @@ def test_translations_keep_the_placeholders(catalogue):
     assert not wrong, f"msgstr placeholders differ from the msgid's: {wrong[:5]}"
 
 
+def test_translations_of_format_strings_format(catalogue):
+    """A msgstr of a message filled in by .format() must be a format string
+    too: a stray `{` or `}` in the Chinese would raise where the English does not."""
+    broken = []
+    for message in catalogue:
+        english = _strings(message.id)
+        names = set().union(*map(_placeholders, english))
+        if not message.id or not any("{" in text for text in english):
+            continue
+        values = {name: "x" for name in names}
+        try:
+            for text in english:
+                text.format(**values)
+        except (ValueError, KeyError, IndexError):
+            continue  # not a format string (a literal `{% if %}`): printed as is
+        for chinese in _strings(message.string):
+            try:
+                chinese.format(**values)
+            except (ValueError, KeyError, IndexError) as exc:
+                broken.append((message.id, chinese, exc))
+    assert not broken, broken[:5]
+
+
 def test_a_plural_message_in_chinese_has_one_form(catalogue):
     assert catalogue.num_plurals == 1
     assert all(len(message.string) == 1 for message in catalogue if message.pluralizable)
