@@ -30,7 +30,7 @@ from sopc.core.progress import QUIET, Progress
 
 # ---- the language ------------------------------------------------------------------------
 
-_set_language_variable = False
+_LANGUAGE_BEFORE: list[str | None] = []  # $LANGUAGE as it was before Chinese set it (empty: not set by sopc)
 
 
 def speak(lang: str) -> None:
@@ -38,21 +38,25 @@ def speak(lang: str) -> None:
     own messages (:func:`sopc.core.i18n.set_language`) and click's. click
     asks ``gettext.gettext`` in the global domain, which reads the language
     from $LANGUAGE first: in Chinese that domain is sopc's catalogue and
-    $LANGUAGE is zh; in English click's words are its own."""
-    global _set_language_variable
+    $LANGUAGE is zh; back in English click's words are its own and
+    $LANGUAGE is what it was (other programs a test starts read it too)."""
     import gettext
 
     set_language(lang)
     if lang == "zh":
         gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
         gettext.textdomain(DOMAIN)
+        if not _LANGUAGE_BEFORE:
+            _LANGUAGE_BEFORE.append(os.environ.get("LANGUAGE"))
         os.environ["LANGUAGE"] = "zh"
-        _set_language_variable = True
     else:
         gettext.textdomain("messages")  # the default: no catalogue, click's English
-        if _set_language_variable:
-            os.environ.pop("LANGUAGE", None)
-            _set_language_variable = False
+        if _LANGUAGE_BEFORE:
+            before = _LANGUAGE_BEFORE.pop()
+            if before is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = before
 
 
 def language_in(args: list[str]) -> str | None:

@@ -16,12 +16,12 @@ def english_whatever_the_machine_speaks(monkeypatch):
     """The English goldens and message assertions hold on a machine with
     LANG=zh_CN.UTF-8 too: every test starts in English (subprocesses inherit
     SOPC_LANG=en); a test about Chinese asks for it (--lang zh, SOPC_LANG=zh)."""
-    from sopc.core.i18n import set_language
+    from sopc.terminal import speak  # sopc's language and click's (a Chinese run in process sets both)
 
     monkeypatch.setenv("SOPC_LANG", "en")
-    set_language("en")
+    speak("en")
     yield
-    set_language("en")
+    speak("en")
 
 
 @pytest.fixture(autouse=True)

@@ -149,3 +149,17 @@ def test_every_command_has_a_chinese_help_page(run_sopc, tmp_path):
         assert english_words(done.stdout) == [], f"sopc {name} --help:\n{done.stdout}"
     english = run_sopc("--lang", "en", "plan", "--help", cwd=tmp_path)
     assert "Show every message the playbooks send" in english.stdout
+
+
+def test_a_chinese_run_in_process_leaves_the_environment_as_it_found_it(run_sopc, tmp_path, monkeypatch):
+    """click's words come from $LANGUAGE in Chinese; English puts it back,
+    so the programs other tests start (git, node) speak as before."""
+    import gettext
+
+    from sopc.terminal import speak
+
+    monkeypatch.setenv("LANGUAGE", "fr")
+    assert "显示本帮助并退出。" in run_sopc("--lang", "zh", "--help", cwd=tmp_path).stdout
+    assert os.environ["LANGUAGE"] == "zh" and gettext.gettext("Usage:") == "用法:"
+    speak("en")
+    assert os.environ["LANGUAGE"] == "fr" and gettext.gettext("Usage:") == "Usage:"
