@@ -325,3 +325,44 @@ playbook daily "每日"
     assert count(page) == 1 and blocks(page) == ["10:00hello第3群"]
     page.screenshot("collapsed")
     assert page.console_errors() == []
+
+
+def test_past_the_entry_bound_the_page_says_what_it_left_out(page, tmp_path, monkeypatch):
+    import sopc.plan.html
+
+    monkeypatch.setattr(sopc.plan.html, "MAX_ENTRIES", 4)      # in process: run_sopc runs this sopc
+    path = make_html(tmp_path, "examples/burger", *BURGER_WEEK)
+    data = page_data(path)
+    assert len(data["entries"]) == 4 and data["leftOut"] == 11
+    page.open(path)
+    warning = page.js("return document.getElementById('left-out').textContent")
+    assert "只收了前 4 条" in warning and "另有 11 条" in warning
+    assert count(page) == 4
+    assert page.console_errors() == []
+
+
+def test_stage_skips_are_shown_with_the_reason(page, tmp_path):
+    window = ("examples/stage_cadence", "--from", "2026-11-23", "--to", "2026-11-29", "--now", NOW)
+    fates = jsonl(*window, "--show-skipped")
+    skipped = [m for m in fates if m["status"] == "skipped"]
+    assert skipped and all(m["reason"].startswith("stage:") for m in skipped)
+    page.open(make_html(tmp_path, *window))
+    assert count(page) == len(fates)
+    choose(page, "f-status", "已跳过")
+    assert count(page) == len(skipped)
+    click(page, "#week .block.skipped")
+    assert "群阶段不符：stage: group" in panel_text(page)
+    choose(page, "f-status", "全部")
+    page.screenshot("stage")
+    assert page.console_errors() == []
+
+
+def test_a_playbooks_colour_comes_from_its_name_and_no_two_look_alike():
+    from sopc.plan.html import APART, playbook_hues
+
+    alone = {name: playbook_hues([name])[name] for name in ("bk_week", "gy_members", "xg_welfare")}
+    assert playbook_hues(["bk_week"]) == {"bk_week": alone["bk_week"]}          # the same in every plan
+    names = [f"playbook_{n}" for n in range(4)]
+    hues = list(playbook_hues(names).values())
+    assert all(min(abs(a - b), 360 - abs(a - b)) >= APART for i, a in enumerate(hues) for b in hues[i + 1:])
+    assert len(set(playbook_hues([f"p{n}" for n in range(12)]).values())) == 12

@@ -66,26 +66,29 @@ def reason_kind(reason: str | None) -> str:
     return reason.split(":", 1)[0]
 
 
-# Hues far enough apart to tell playbooks apart at a glance (light tints of them too).
-PALETTE = (212, 142, 28, 280, 352, 186, 48, 322, 98, 248, 8, 165)
+# Hues 30 degrees apart; a page keeps its playbooks' hues at least APART degrees apart.
+PALETTE = (215, 35, 125, 305, 5, 185, 65, 245, 155, 335, 95, 275)
+APART = 60
 
 
 def playbook_hues(names: Iterable[str]) -> dict[str, int]:
-    """Each playbook's hue, from its name (the same in every plan); when two
-    names of one page fall on one hue, the later (by name) takes the next
-    free one, so the page never shows two playbooks in one colour while the
-    palette lasts."""
+    """Each playbook's hue, from its name: the same in every plan, unless
+    another playbook of the page has a hue too close to it; then the later
+    (by name) takes the next hue of the palette far enough from every other
+    (there always is for up to four playbooks), so no two look alike."""
     hues: dict[str, int] = {}
     for name in sorted(names):
         slot = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=2).digest(), "big") % len(PALETTE)
-        for step in range(len(PALETTE)):
-            hue = PALETTE[(slot + step) % len(PALETTE)]
-            if hue not in hues.values():
-                break
-        else:
-            hue = PALETTE[slot]
-        hues[name] = hue
+        order = [PALETTE[(slot + step) % len(PALETTE)] for step in range(len(PALETTE))]
+        taken = list(hues.values())
+        far = [hue for hue in order if all(_distance(hue, other) >= APART for other in taken)]
+        free = [hue for hue in order if hue not in taken]
+        hues[name] = (far or free or order)[0]
     return hues
+
+
+def _distance(a: int, b: int) -> int:
+    return min(abs(a - b), 360 - abs(a - b))
 
 
 def _minutes(local: dt.datetime) -> int:
@@ -134,8 +137,7 @@ class _Page:
     def flush(self, slots: dict[tuple, _Slot]) -> None:
         for slot in slots.values():
             if len(slot.groups) >= COLLAPSE_FROM:
-                message, reason = slot.first[0]
-                self.add(message, slot, slot.groups, slot.reasons, slot.same_text)
+                self.add(slot.first[0][0], slot, slot.groups, slot.reasons, slot.same_text)
             else:
                 for message, reason in slot.first:
                     self.add(message, slot, [message.group], [reason] if reason else [], True)
@@ -166,6 +168,7 @@ class _Page:
         ])
 
     def data(self) -> dict:
+        self.entries.sort(key=lambda entry: entry[0])  # the page finds a week by bisection (stable: ties keep order)
         program = self.how.program
         roster = {g.id: g for g in program.project.roster.groups} if program is not None else {}
         tags = _Table()
@@ -186,7 +189,6 @@ class _Page:
             "groups": groups, "tags": tags.values, "groupSets": [list(s) for s in self.group_sets.values],
             "texts": self.texts.values, "reasons": [[r, reason_kind(r)] for r in self.reasons.values],
             "holidays": self._holidays(first, last), "entries": self.entries, "leftOut": self.left_out,
-            "collapseFrom": COLLAPSE_FROM,
         }
 
     def _compiled(self) -> dict:
