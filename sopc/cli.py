@@ -198,7 +198,8 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
                               title=result.project.root.resolve().name, program=result.program)
         _write_plan_file(output_path, lambda out: output.export(items, out, fmt, how, fates=show_skipped))
         if output_path is not None and fmt == "html":
-            click.echo(f"{output_path}: {_size(output_path.stat().st_size)}; open it in a browser", err=True)
+            click.echo(_("{path}: {size}; open it in a browser").format(
+                path=output_path, size=_size(output_path.stat().st_size)), err=True)
     _print_diagnostics(result)
     sys.exit(1 if result.failed else 0)
 
