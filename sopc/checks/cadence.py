@@ -107,6 +107,29 @@ def _slot_at(item: tuple[Slot, tuple]) -> dt.datetime:
     return item[0].at
 
 
+def _once_per_message(slots):
+    """Each message once, as the plan and the store keep it: a message id is
+    playbook, step, group, member and scheduled time, so two `run` lines that
+    launch alike (pasted twice) plan the same messages once, and the cap and
+    gap must not count them twice. Alike messages fall due together (slots
+    come in time order), so only the current moment's are remembered."""
+    seen: set[tuple] = set()
+    moment = None
+    for slot, groups in slots:
+        if slot.at != moment:
+            moment = slot.at
+            seen.clear()
+        member = (slot.member or {}).get("id")
+        fresh = []
+        for group in groups:
+            key = (slot.playbook.name, slot.step.name, slot.scheduled, member, group.id)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(group)
+        if fresh:
+            yield slot, groups if len(fresh) == len(groups) else tuple(fresh)
+
+
 class _Walk:
     """One walk of the plan: the representatives' messages, then every other
     group's texts of the steps that read `group`."""
@@ -140,7 +163,7 @@ class _Walk:
                              planned_slots(program, context.start, context.end, events=context.events,
                                            lifecycle=self.lifecycle),
                              context.start, context.end, at=_slot_at)
-        for index, (slot, groups) in enumerate(slots):
+        for index, (slot, groups) in enumerate(_once_per_message(slots)):
             self._slot(index, slot, groups)
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))
