@@ -108,10 +108,11 @@ def _slot_at(item: tuple[Slot, tuple]) -> dt.datetime:
 
 
 def _once_per_message(slots):
-    """Each message once, as the plan and the store keep it: a message id is
-    playbook, step, group, member and scheduled time, so two `run` lines that
-    launch alike (pasted twice) plan the same messages once, and the cap and
-    gap must not count them twice. Alike messages fall due together (slots
+    """Each message once, as the plan and the store keep it: two `run` lines
+    that launch alike (pasted twice) plan the same step of the same timeline
+    at the same time for the same group, one message (one id), and the cap
+    and gap must not count it twice. (Two timelines' steps of one name are
+    different steps: still both counted.) Alike messages fall due together (slots
     come in time order), so only the current moment's are remembered."""
     seen: set[tuple] = set()
     moment = None
@@ -122,7 +123,7 @@ def _once_per_message(slots):
         member = (slot.member or {}).get("id")
         fresh = []
         for group in groups:
-            key = (slot.playbook.name, slot.step.name, slot.scheduled, member, group.id)
+            key = (slot.step.name, slot.step.span, slot.playbook.name, slot.scheduled, member, group.id)
             if key not in seen:
                 seen.add(key)
                 fresh.append(group)
