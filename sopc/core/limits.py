@@ -27,6 +27,8 @@ MAX_CAP = 1000              # a daily cap (`cap` in sopc.toml, `cap N/day` in a 
 MAX_OFFSET = LAST_DAY - FIRST_DAY  # a step's offset from T or its event (`T+15m`, `+1d`): within the years planned
 MAX_REPEATS = 100           # rounds of one repeated step (`every 15m x3`)
 MAX_REPEAT_SPAN = dt.timedelta(days=366)  # from a repeated step's first round to its last
+MAX_EXPECTED = 100_000     # messages one `expect N ...` line of a playbook test counts
+MAX_TEST_SPAN = dt.timedelta(days=366)    # a playbook test's window, `start` to `until`
 
 # ---- structure -------------------------------------------------------------------------
 MAX_NESTING = 32            # arrays and tables/objects inside one another (TOML, event JSON)

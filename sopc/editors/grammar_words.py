@@ -9,7 +9,7 @@ in editors/sop.tmLanguage.json. This module imports nothing, so the Pygments
 lexer loads without sopc's compiler.
 """
 
-KEYWORDS = ('active', 'all', 'at', 'cap', 'cron', 'day', 'dissolve', 'every', 'from', 'gap', 'grace', 'group', 'groups', 'import', 'in', 'max', 'member', 'monthly', 'none', 'off', 'on', 'once', 'otherwise', 'peaks', 'per', 'playbook', 'posts', 'quiet', 'remind', 'remove', 'repeat', 'run', 'sender', 'staff', 'stage', 'stages', 'tagged', 'template', 'timeline', 'timezone', 'to', 'until', 'use', 'vars', 'when', 'with', '成员', '无', '每月')
+KEYWORDS = ('active', 'all', 'at', 'cap', 'contains', 'cron', 'day', 'deferred', 'dissolve', 'every', 'expect', 'for', 'from', 'gap', 'given', 'grace', 'group', 'groups', 'import', 'in', 'max', 'member', 'messages', 'monthly', 'no', 'none', 'off', 'on', 'once', 'otherwise', 'peaks', 'per', 'playbook', 'posts', 'quiet', 'remind', 'remove', 'repeat', 'run', 'sender', 'skipped', 'staff', 'stage', 'stages', 'start', 'tagged', 'template', 'test', 'timeline', 'timezone', 'to', 'until', 'use', 'vars', 'when', 'with', '成员', '无', '每月')
 LOGICAL_WORDS = ('and', 'or', 'not')
 DAY_WORDS = ('daily', 'holidays', 'last', 'saturday', 'thursday', 'tuesday', 'wednesday', 'weekends', 'workdays', '周末', '工作日', '最后一天', '每周末', '每天', '节假日')
 DAY_RANGE_CONNECTORS = ('-', '..', '~', '到', '至', '－', '～')
@@ -114,14 +114,14 @@ JINJA_TRIPLE_COMMENT = r'\{#(?:[^"#\n]|"(?!"")|#(?!\}))*#\}'
 JINJA_FULLWIDTH_EXPRESSION = r'\{\{(?:[^”}\n]|\}(?!\}))*\}\}'
 JINJA_FULLWIDTH_STATEMENT = r'\{%(?:[^”%\n]|%(?!\}))*%\}'
 JINJA_FULLWIDTH_COMMENT = r'\{#(?:[^”#\n]|#(?!\}))*#\}'
-EVENT = r'(?<![\w.])((?:(?:[a-z_]+\.[a-z_]+)))(?![\w.])(?:([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))|(?:(?:(?:\d+[dhms])+|0\b))(?!\w)|(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))))((?:(?:[^\s#"]+))))?'
+EVENT = r'(?<![\w.])((?:(?:[a-z_]+\.[a-z_]+)))(?![\w.])(?:([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|contains|deferred|dissolve|messages|playbook|template|timeline|timezone|monthly|skipped|active|expect|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|given|grace|group|peaks|posts|quiet|staff|stage|start|until|cron|from|none|once|test|vars|when|with|all|cap|day|for|gap|max|off|per|run|use|at|in|no|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))|(?:(?:(?:\d+[dhms])+|0\b))(?!\w)|(?:(?:(?:\d+(?:st|nd|rd|th)|第\d+次)(?![^\s#]))))((?:(?:[^\s#"]+))))?'
 TAGGED = r'(?<![\w.])(tagged)(?!\w)'
 GROUPS = r'(?<![\w.])(groups|group)(?!\w)(?![ \t\u3000]+(?:tagged)(?!\w))'
-CONTEXT_END = r'(?=[ \t\u3000]*(?:#|$))|(?=(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))'
+CONTEXT_END = r'(?=[ \t\u3000]*(?:#|$))|(?=(?<![\w.])(?:(?:otherwise|contains|deferred|dissolve|messages|playbook|template|timeline|timezone|monthly|skipped|active|expect|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|given|grace|group|peaks|posts|quiet|staff|stage|start|until|cron|from|none|once|test|vars|when|with|all|cap|day|for|gap|max|off|per|run|use|at|in|no|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))'
 TAG = r'(?:(?:[^\s(),#"=@]+))'
 GROUP_ID = r'(?:(?:[^\s,()#"=@]+))'
 ZONE = r'(?<![\w.])(timezone)([ \t\u3000]+)((?:(?:[A-Za-z_]+(?:\/[A-Za-z0-9_+\-]+)*)))(?![^\s#])'
-DEFINITION = r'(?<![\w.])(playbook|template|timeline|run|use)([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))((?:(?:[^\W\d]\w*)))'
+DEFINITION = r'(?<![\w.])(playbook|template|timeline|run|use)([ \t\u3000]+)(?!(?<![\w.])(?:(?:otherwise|contains|deferred|dissolve|messages|playbook|template|timeline|timezone|monthly|skipped|active|expect|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|given|grace|group|peaks|posts|quiet|staff|stage|start|until|cron|from|none|once|test|vars|when|with|all|cap|day|for|gap|max|off|per|run|use|at|in|no|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d])))((?:(?:[^\W\d]\w*)))'
 ASSIGNMENT = r'(?<![\w.])((?:(?:[^\W\d]\w*)))([ \t\u3000]*)(=)([ \t\u3000]*)(?:((?:(?:-?\d+(?:\.\d+)?)))(?![^\s#])|((?:(?:[^\s"=@#]+))))?'
 DATE = r'(?:(?:\d{4}-\d{1,2}-\d{1,2}))(?!\d)'
 TIME = r'(?:(?:\d{1,2}:\d{2}))(?!\d)'
@@ -136,7 +136,7 @@ KIND = r'(?:(?<![\w.])(?:(?:text|markdown|image|link|miniprogram)(?!\w))(?![^\W\
 MODE = r'(?:(?<![\w.])(?:(?:before|after|defer|keep|skip)(?!\w)|(?:推迟|提前|照常|跳过|顺延)(?![^\W\d])))'
 METRIC = r'(?:(?<![\w.])(?:(?:members|silent|age)(?!\w))|(?<![\w.])(?:messages ?\/ ?day)(?![^\W\d]))'
 LOGICAL = r'(?<![\w.])(?:(?:and|not|or)(?!\w))'
-KEYWORD = r'(?<![\w.])(?:(?:otherwise|dissolve|playbook|template|timeline|timezone|monthly|active|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|grace|group|peaks|posts|quiet|staff|stage|until|cron|from|none|once|vars|when|with|all|cap|day|gap|max|off|per|run|use|at|in|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))'
+KEYWORD = r'(?<![\w.])(?:(?:otherwise|contains|deferred|dissolve|messages|playbook|template|timeline|timezone|monthly|skipped|active|expect|groups|import|member|remind|remove|repeat|sender|stages|tagged|every|given|grace|group|peaks|posts|quiet|staff|stage|start|until|cron|from|none|once|test|vars|when|with|all|cap|day|for|gap|max|off|per|run|use|at|in|no|on|to)(?!\w)|(?:成员|每月|无)(?![^\W\d]))'
 COMPARE = r'(?:<=|>=|<|>)'
 MONTH_DAY = r'(?:(?:\d{1,2}(?:日|号|st|nd|rd|th)?))(?![^\W\d])'
 NUMBER = r'\d+(?:\.\d+)?(?!\w)'

@@ -479,6 +479,67 @@ class Stages:
     path: str
 
 
+# ---- playbook tests (`sopc test`) ------------------------------------------------
+
+@node
+class Moment:
+    """A date and, optionally, a time of day (local, in the project's zone)."""
+
+    date: DateValue | None
+    time: TimeOfDay | None
+    span: Span
+
+
+@node
+class Given:
+    """`given member.joined g1 A "阿甲" at 2026-11-23 23:30 channel=扫码`: an event
+    the test records at that time. ``words`` are the ones after the group, as
+    written: the member (member events), the tag (member.tagged) or the stage
+    (group.stage); the event reader says what they make."""
+
+    kind: Name
+    group: Name
+    words: tuple[Name, ...]
+    name: str | None
+    at: Moment
+    data: tuple[Assignment, ...]
+    span: Span
+
+
+@node
+class Expect:
+    """An `expect` line. ``subject``: ``step`` (a step's messages, ``name``),
+    ``posts`` (posts in the group, as the cap counts them), ``messages``
+    (everything sent), ``skipped`` or ``deferred`` (with ``reason``, and the
+    step ``name`` if given). ``count``: None for at least one, 0 for `no`,
+    else exactly that many."""
+
+    subject: str
+    name: Name | None
+    reason: Name | None
+    count: int | None
+    group: Name | None
+    member: Name | None
+    at: Moment | None       # exactly then (date and time)
+    on: DateValue | None    # on that local day
+    contains: str | None
+    span: Span
+
+
+@node
+class Test:
+    name: str
+    start: Moment | None
+    until: Moment | None
+    givens: tuple[Given, ...]
+    expects: tuple[Expect, ...]
+    span: Span
+    path: str
+    name_span: Span
+    # `start`/`until` written more than once (reported by the test check)
+    repeated: tuple[Span, ...] = ()
+
+
 # ---- top level -------------------------------------------------------------------
 
 @node
@@ -536,3 +597,4 @@ class SourceFile:
     playbooks: tuple[Playbook, ...]
     timelines: tuple[Timeline, ...]
     stages: tuple[Stages, ...]
+    tests: tuple[Test, ...] = ()  # `sopc test` runs them, `sopc check` checks them; nothing compiles them

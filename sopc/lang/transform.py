@@ -22,7 +22,7 @@ from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.diagnostics import Diagnostic, Span, error
-from sopc.core.limits import MAX_CAP, MAX_DIGITS, MAX_OFFSET, MAX_REPEAT_SPAN, MAX_REPEATS, day_range_text
+from sopc.core.limits import MAX_CAP, MAX_EXPECTED, MAX_DIGITS, MAX_OFFSET, MAX_REPEAT_SPAN, MAX_REPEATS, day_range_text
 from sopc.core.timeutil import format_duration, parse_duration, range_problem
 from sopc.core.vocabulary import WEEKDAY_CN
 
@@ -41,6 +41,14 @@ class _StageBlock:
     """`in stage ...` with its steps, each already holding the limit."""
 
     steps: tuple
+
+
+@dataclass(frozen=True)
+class _TestWindow:
+    """A test's `start` or `until` line; gathered into the Test node."""
+
+    key: str
+    moment: Any
 
 
 @dataclass(frozen=True)
@@ -150,7 +158,8 @@ class AstBuilder(Transformer):
     def start(self, children):
         pick = lambda cls: tuple(c for c in children if isinstance(c, cls))
         return ast.SourceFile(path=self.path, imports=pick(ast.Import), templates=pick(ast.TemplateDef),
-                              playbooks=pick(ast.Playbook), timelines=pick(ast.Timeline), stages=pick(ast.Stages))
+                              playbooks=pick(ast.Playbook), timelines=pick(ast.Timeline), stages=pick(ast.Stages),
+                              tests=pick(ast.Test))
 
     @v_args(meta=True)
     def import_all(self, meta, children):
@@ -739,6 +748,106 @@ class AstBuilder(Transformer):
             return 0
         return int(text)
 
+    # ---- playbook tests -------------------------------------------------------------
+    @v_args(meta=True)
+    def test(self, meta, children):
+        title, *lines = children
+        starts = [line for line in lines if isinstance(line, _TestWindow) and line.key == "start"]
+        untils = [line for line in lines if isinstance(line, _TestWindow) and line.key == "until"]
+        repeated = tuple(line.moment.span for line in (starts[1:] + untils[1:]))
+        return ast.Test(name=self.text(title).text, start=starts[0].moment if starts else None,
+                        until=untils[0].moment if untils else None,
+                        givens=tuple(line for line in lines if isinstance(line, ast.Given)),
+                        expects=tuple(line for line in lines if isinstance(line, ast.Expect)),
+                        span=self.span(meta), path=self.path, name_span=self.span(title), repeated=repeated)
+
+    def _moment(self, meta, date_token, time_token) -> ast.Moment:
+        return ast.Moment(date=self.date(date_token), time=self.time(time_token) if time_token else None,
+                          span=self.span(meta))
+
+    @v_args(meta=True)
+    def test_start(self, meta, children):
+        return _TestWindow("start", self._moment(meta, *children))
+
+    @v_args(meta=True)
+    def test_until(self, meta, children):
+        return _TestWindow("until", self._moment(meta, *children))
+
+    @v_args(meta=True)
+    def test_given(self, meta, children):
+        kind, group, *rest = children
+        words = [c for c in rest if isinstance(c, Token) and c.type == "GROUP_ID"]
+        title = next((c for c in rest if isinstance(c, Token) and c.type == "STRING"), None)
+        date_token, time_token = (c for c in rest if isinstance(c, Token) and c.type in ("DATE", "TIME"))
+        at_span = Span(path=self.path, line=date_token.line, column=date_token.column,
+                       end_line=time_token.end_line, end_column=time_token.end_column)
+        at = ast.Moment(date=self.date(date_token), time=self.time(time_token), span=at_span)
+        return ast.Given(kind=self.name(kind), group=self.name(group), words=tuple(self.name(w) for w in words),
+                         name=self.text(title).text if title else None, at=at,
+                         data=tuple(c for c in rest if isinstance(c, ast.Assignment)), span=self.span(meta))
+
+    @v_args(meta=True)
+    def test_expect(self, meta, children):
+        count, (subject, name, reason), *filters = children
+        found: dict[str, Any] = {}
+        for key, value, span in filters:
+            if key in found:  # `to g1 to g2` would have to mean one of them: say so, keep the first
+                self.report("E0805", f"`{key}` is written twice in one `expect` line", span,
+                            f"an expectation has one `{key}`; write a second `expect` line for another")
+                continue
+            found[key] = value
+        return ast.Expect(subject=subject, name=name, reason=reason, count=count, group=found.get("to"),
+                          member=found.get("for"), at=found.get("at"), on=found.get("on"),
+                          contains=found.get("contains"), span=self.span(meta))
+
+    def expect_none(self, children):
+        return 0
+
+    def expect_exactly(self, children):
+        digits = str(children[0])
+        count = int(digits) if len(digits) <= MAX_DIGITS else MAX_EXPECTED + 1  # int() of 4,301 digits raises
+        if count > MAX_EXPECTED:
+            self.report("E0112", f"`expect {_shown_token(children[0])}`: at most {MAX_EXPECTED:,} messages can be "
+                        "expected", children[0], "write how many messages, e.g. `expect 3 posts to g1 on 2026-11-25`")
+            return MAX_EXPECTED
+        return count
+
+    def expect_step(self, children):
+        return ("step", self.name(children[0]), None)
+
+    def expect_posts(self, children):
+        return ("posts", None, None)
+
+    def expect_messages(self, children):
+        return ("messages", None, None)
+
+    def expect_skipped(self, children):
+        reason, step = children
+        return ("skipped", self.name(step) if step else None, self.name(reason))
+
+    def expect_deferred(self, children):
+        reason, step = children
+        return ("deferred", self.name(step) if step else None, self.name(reason))
+
+    @v_args(meta=True)
+    def filter_group(self, meta, children):
+        return ("to", self.name(children[0]), self.span(meta))
+
+    @v_args(meta=True)
+    def filter_member(self, meta, children):
+        return ("for", self.name(children[0]), self.span(meta))
+
+    @v_args(meta=True)
+    def filter_at(self, meta, children):
+        return ("at", self._moment(meta, *children), self.span(meta))
+
+    @v_args(meta=True)
+    def filter_on(self, meta, children):
+        return ("on", self.date(children[0]), self.span(meta))
+
+    @v_args(meta=True)
+    def filter_contains(self, meta, children):
+        return ("contains", self.text(children[0]).text, self.span(meta))
 
 def _NO_DURATION(span: Span) -> ast.Duration:
     return ast.Duration(delta=dt.timedelta(0), text="0", span=span)
