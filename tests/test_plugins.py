@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T09:00"
 BUILTIN_SENDERS = {"console", "file", "wecom-bot", "feishu", "dingtalk", "slack", "webhook", "wecom-groupmsg", "remind"}
 BUILTIN_CHECKS = {"quiet-hours", "local-times", "timelines", "launches", "calendar", "template-variables",
-                  "mentions", "senders", "sender-kinds", "cadence", "posts-and-peaks"}
+                  "mentions", "senders", "sender-kinds", "cadence", "posts-and-peaks", "playtests"}
 
 PIGEON_SPECS = '''
 from sopc.core.senders import SenderLimits, SenderSpec

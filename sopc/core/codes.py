@@ -43,6 +43,7 @@ FAMILIES: Mapping[str, str] = MappingProxyType({
     "05": "Senders",
     "06": "Project files: sopc.toml, the roster, the calendar",
     "07": "Event files",
+    "08": "Playbook tests (`test` blocks, `sopc test`)",
     "09": "sopc itself",
 })
 
@@ -168,6 +169,15 @@ _CODES = (
 
     Code("E0701", E, "the events file cannot be read"),
     Code("E0702", E, "a line of the events file is not a valid event"),
+
+    Code("E0801", E, "a test with no `start`, a second `start` or `until`, or an `until` before its `start`"),
+    Code("E0802", E, "a `given` line that is not a valid event (the event reader's reasons, or words it does not take)"),
+    Code("E0803", E, "a test names a group that is not in the roster"),
+    Code("E0804", E, "a test expects a step no playbook or timeline has"),
+    Code("E0805", E, "an `expect` line that cannot be checked: a reason the gate has not, `at` with `on`, a filter twice"),
+    Code("E0806", E, "a test's window is over its limit, or an expectation's time lies outside it"),
+    Code("W0807", W, "a test with no `expect` line (it always passes)"),
+    Code("W0808", W, "`expect ... for MEMBER` about a member no `given` line of the test is about (it cannot fail)"),
 
     Code("E0999", E, "a check crashed (a bug in that check)"),
 )
