@@ -272,6 +272,50 @@ def _date(text: str, option: str) -> dt.date:
     return day
 
 
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--junit", "junit_path", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the results as JUnit XML to FILE (for CI).")
+def test_command(paths: tuple[Path, ...], junit_path: Path | None) -> None:
+    """Run the project's playbook tests (`test` blocks in its .sop files).
+
+    Each test plans its window with the events it gives, through the planner
+    and the gate `sopc run` uses, and holds what goes out to its `expect`
+    lines. PATHS are project folders, folders in one, or .sop files (default:
+    the current folder): the tests in them run against the whole project.
+
+    \b
+    Examples:
+      sopc test                        every test of the project in this folder
+      sopc test examples/lifecycle
+      sopc test playbooks/welfare.test.sop --junit test-results.xml
+
+    \b
+    Exit status: 0 every test passed (or there are none), 1 a test failed,
+    2 bad usage, or errors in the project or its tests (nothing was run).
+    """
+    import dataclasses
+
+    from sopc.pipeline import displayed
+    from sopc.playtest import report
+    from sopc.playtest.runner import run_tests
+
+    run = run_tests(list(paths))
+    if run.errors:
+        diagnostics, sources = displayed(dataclasses.replace(run.build, diagnostics=run.errors))
+        click.echo(render_text(diagnostics, sources, color=_color(sys.stderr)), err=True)
+        click.echo("no test was run: fix these errors first", err=True)
+        sys.exit(2)
+    click.echo(report.text_report(run, color=_color(sys.stdout)))
+    if junit_path is not None:
+        try:
+            report.write_junit(run, junit_path)
+        except OSError as exc:
+            click.echo(f"sopc: cannot write {junit_path}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    sys.exit(1 if run.failed else 0)
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--now", metavar="DATETIME",
@@ -281,8 +325,8 @@ def init(directory: Path, now: str | None) -> None:
 
     It holds sopc.toml, a roster (groups.csv), a weekly welfare playbook, a
     flash-sale launch (the first Saturday a week or more ahead), a newcomer
-    sequence and a template. It passes `sopc check --strict` the day it is
-    written, in any month.
+    sequence, a template and a playbook test. It passes `sopc check --strict`
+    and `sopc test` the day it is written, in any month.
 
     \b
     Examples:

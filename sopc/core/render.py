@@ -269,6 +269,26 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], *
     return "\n\n".join(blocks)
 
 
+def render_located(label: str, message: str, span: Span, sources: Mapping[str, str],
+                   notes: Sequence[tuple[str, str]] = (), *, color: bool = False) -> str:
+    """A located finding that is not a diagnostic (a playbook test's failed
+    expectation), drawn as one is: ``path:line:col: label: message``, the
+    source line with carets under the span, then a ``= name: text`` line per
+    note (a note's text may hold several lines)."""
+    paint = _Paint(color)
+    width = len(str(span.line))
+    location = paint(f"{span.path}:{span.line}:{span.column}: ", _BOLD)
+    out = [location + paint(label, _BOLD, _RED) + paint(f": {message}", _BOLD)]
+    snippet = _snippet(span, _line_lookup(sources)(span.path))
+    if snippet:
+        out.extend(_snippet_lines(snippet, width, Severity.ERROR, paint))
+    for name, text in notes:
+        first, *more = text.split("\n")
+        out.append(f"{' ' * width} {paint('=', _BLUE)} {paint(name, _BOLD)}: {first}")
+        out.extend(f"{' ' * (width + 5 + len(name))}{line}" for line in more)
+    return "\n".join(out)
+
+
 # ---- JSON ------------------------------------------------------------------------
 
 

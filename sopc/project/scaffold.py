@@ -1,4 +1,4 @@
-"""`sopc init`: a small project that passes `sopc check --strict` as written,
+"""`sopc init`: a small project that passes `sopc check --strict` and `sopc test` as written,
 so a newcomer starts from something that works and edits it: on the day it
 is written, whatever the month (its flash sale is dated from that day, and
 no two of its posts ever fall within the gap of each other)."""
@@ -69,6 +69,16 @@ playbook flash "快闪群"
   gap 10m          # a flash sale posts every 10-15 minutes around T
   run flash_sale at {launch} 20:00 in group flash_01 with product=樱花杯 price=9.9
 ''',
+    "playbooks/welfare.test.sop": '''\
+# Playbook tests: `sopc test` plans from `start` with the events `given`, through the
+# same gate as `sopc run` (quiet hours, cap, gap), and holds what goes out to `expect`.
+test "深夜进群的新人:早上 8 点收到欢迎,第二天收到新人券"
+  start {join} 08:00
+  given member.joined hz_001 m1 "小王" at {join} 23:30
+  expect welcome to hz_001 for m1 at {next} 08:00 contains "欢迎 @小王"
+  expect coupon to hz_001 for m1 on {next} contains "新人专享券"
+  expect no welcome to hz_002
+''',
 }
 
 
@@ -79,6 +89,15 @@ def launch_day(today: dt.date) -> dt.date:
     return day + dt.timedelta(days=(5 - day.weekday()) % 7)
 
 
+def _dated(text: str, today: dt.date) -> str:
+    """The scaffold's dates, from ``today``: the flash sale's day, and the
+    test's newcomer, who joins late tonight (welcomed at 08:00 tomorrow)."""
+    dates = {"{launch}": launch_day(today), "{join}": today, "{next}": today + dt.timedelta(days=1)}
+    for mark, day in dates.items():
+        text = text.replace(mark, day.isoformat())
+    return text
+
+
 def write_project(directory: Path, today: dt.date) -> list[Path]:
     """Write the scaffold as of ``today``; refuse to overwrite anything."""
     targets = [directory / name for name in FILES]
@@ -87,5 +106,5 @@ def write_project(directory: Path, today: dt.date) -> list[Path]:
         raise FileExistsError(_("{path} already exists").format(path=existing[0]))
     for target, text in zip(targets, FILES.values()):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text.replace("{launch}", launch_day(today).isoformat()), encoding="utf-8")
+        target.write_text(_dated(text, today), encoding="utf-8")
     return targets
