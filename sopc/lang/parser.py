@@ -114,12 +114,12 @@ LINE_STARTS: tuple[tuple[str, str], ...] = (
     ("T_OFFSET", N_("a timeline step (`T-10m name \"text\"`)")),
     ("OFFSET", N_("a lifecycle step (`+30m name \"text\"`) or `use <timeline>`")),
     ("OTHERWISE", N_("`when <condition>` or `otherwise`")),
-    ("PLAYBOOK", N_("a block: `playbook`, `timeline`, `stages`, `template` or `import`")),
+    ("PLAYBOOK", N_("a block: `playbook`, `timeline`, `stages`, `template`, `import` or `test`")),
 )
 
 PACKAGE_DIR = Path(__file__).parent.parent  # sopc/, as importlib.resources.files("sopc") names it
 
-BLOCK_WORDS = ("playbook", "timeline", "stages", "template", "import")
+BLOCK_WORDS = ("playbook", "timeline", "stages", "template", "import", "test")
 
 T_STEP = re.compile(r"T([+-](\d+[dhms])+)?")
 OFFSET_STEP = re.compile(r"\+(0|(\d+[dhms])+)")
@@ -1081,7 +1081,7 @@ def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diag
             value=token.value)
     elif "PLAYBOOK" in expected and token.column == 1 and hint and any(f"`{w}`" in hint for w in BLOCK_WORDS):
         message = _("unknown block `{value}`: a line at the left margin starts a block "
-                    "(`playbook`, `timeline`, `stages`, `template` or `import`)").format(value=token.value)
+                    "(`playbook`, `timeline`, `stages`, `template`, `import` or `test`)").format(value=token.value)
     value = str(token.value)
     offset = next((i for i, c in enumerate(value) if c in FULLWIDTH), None) if _may_be_fullwidth(token) else None
     if offset is not None:
