@@ -305,15 +305,24 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None) -> None:
         diagnostics, sources = displayed(dataclasses.replace(run.build, diagnostics=run.errors))
         click.echo(render_text(diagnostics, sources, color=_color(sys.stderr)), err=True)
         click.echo("no test was run: fix these errors first", err=True)
+        _write_junit(junit_path, lambda: report.junit_errors_xml(diagnostics))
         sys.exit(2)
     click.echo(report.text_report(run, color=_color(sys.stdout)))
-    if junit_path is not None:
-        try:
-            report.write_junit(run, junit_path)
-        except OSError as exc:
-            click.echo(f"sopc: cannot write {junit_path}: {exc.strerror or exc}", err=True)
-            sys.exit(2)
+    _write_junit(junit_path, lambda: report.junit_xml(run))
     sys.exit(1 if run.failed else 0)
+
+
+def _write_junit(path: Path | None, document) -> None:
+    """`sopc test --junit FILE`: a file that cannot be written is a usage error (exit 2)."""
+    if path is None:
+        return
+    from sopc.playtest.report import write_junit
+
+    try:
+        write_junit(path, document())
+    except OSError as exc:
+        click.echo(f"sopc: cannot write {path}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command()

@@ -352,3 +352,23 @@ def test_the_readme_tests_pass_on_the_lifecycle_example(tmp_path):
 def test_the_readme_shows_the_failure_as_sopc_test_prints_it():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert (GOLDEN / "lifecycle_broken.txt").read_text(encoding="utf-8") in readme
+
+
+def test_junit_names_the_errors_when_nothing_could_run(tmp_path):
+    root = project(tmp_path, 'test "t"\n  start 2026-11-23 08:00\n  expect welcom to hz_001\n')
+    result = sopc_test(root, "--junit", "results.xml")
+    assert result.exit_code == 2
+    suites = ET.parse(root / "results.xml").getroot()
+    assert suites.get("errors") == "1" and suites.get("failures") == "0"
+    [case] = suites.iter("testcase")
+    error = case.find("error")
+    assert error.get("message") == ("1 error; no test was run: main.test.sop:3:10: error[E0804]: no playbook or "
+                                    "timeline has a step `welcom`")
+
+
+def test_a_junit_file_that_cannot_be_written_is_exit_2(tmp_path):
+    root = project(tmp_path, 'test "t"\n  start 2026-11-23 08:00\n  expect coupon to hz_001\n')
+    (root / "taken").write_text("a file, not a folder", encoding="utf-8")
+    result = sopc_test(root, "--junit", "taken/results.xml")
+    assert result.exit_code == 2
+    assert "sopc: cannot write taken/results.xml" in result.stderr

@@ -4,15 +4,17 @@ The text: a line per test (PASS or FAIL, where it is, its name), then each
 failed expectation drawn like a diagnostic (its source line, carets under
 it) with what it expected and what the plan gave, then ``N passed, M failed``.
 The JUnit file: one ``testcase`` per test, a ``failure`` holding the same
-expected/got text, one ``testsuite`` per file, as CI systems read it."""
+expected/got text, one ``testsuite`` per file, as CI systems read it; when
+errors stopped the run, one ``testcase`` whose ``error`` lists them."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
+from sopc.core.diagnostics import Diagnostic
 from sopc.core.render import render_located
 from sopc.playtest.expectations import Checked
 from sopc.playtest.runner import TestResult, TestRun
@@ -74,13 +76,36 @@ def junit_xml(run: TestRun) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write_junit(run: TestRun, path: Path) -> None:
+def junit_errors_xml(diagnostics: Sequence[Diagnostic]) -> bytes:
+    """JUnit XML for a run stopped by errors (nothing was run): one
+    ``testcase`` with an ``error`` listing them, so CI shows why instead of
+    a missing report."""
+    root = ET.Element("testsuites", name="sopc test", tests="1", failures="0", errors="1", time="0.000")
+    suite = ET.SubElement(root, "testsuite", name="sopc test", tests="1", failures="0", errors="1", skipped="0",
+                          time="0.000")
+    case = ET.SubElement(suite, "testcase", name="the project and its tests build", classname="sopc", time="0.000")
+    first = diagnostics[0] if diagnostics else None
+    error = ET.SubElement(case, "error", type="build",
+                          message=f"{len(diagnostics)} error{'s' if len(diagnostics) != 1 else ''}; no test was run"
+                                  + (f": {_diagnostic_line(first)}" if first else ""))
+    error.text = "\n".join(_diagnostic_line(d) for d in diagnostics)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_junit(path: Path, document: bytes) -> None:
     """Through ``FILE.part``, renamed when whole: CI never reads half a
     report. Its folder is made if missing (`--junit reports/sopc.xml`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    part.write_bytes(junit_xml(run))
+    part.write_bytes(document)
     part.replace(path)
+
+
+def _diagnostic_line(diagnostic: Diagnostic) -> str:
+    span = diagnostic.span
+    where = f"{span.path}:{span.line}:{span.column}: " if span else ""
+    return f"{where}{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
 
 
 def _plain(checked: Checked) -> str:
