@@ -372,3 +372,40 @@ def test_a_junit_file_that_cannot_be_written_is_exit_2(tmp_path):
     result = sopc_test(root, "--junit", "taken/results.xml")
     assert result.exit_code == 2
     assert "sopc: cannot write taken/results.xml" in result.stderr
+
+
+TWO_PLAYBOOKS = PLAYBOOK + '''
+playbook night "晚安群"
+  to group hz_001
+  sender console
+  cap 5/day
+  每天 21:00  coupon  "晚安券"
+'''
+
+
+@pytest.mark.parametrize("line, passes", [
+    ("expect coupon to hz_001 from welfare on 2026-11-23", True),
+    ("expect coupon to hz_001 from night on 2026-11-23", True),
+    ('expect coupon to hz_001 from welfare at 2026-11-23 21:00', False),
+    ("expect 2 coupon to hz_001 on 2026-11-23", True),
+    ("expect 1 coupon to hz_001 from night on 2026-11-23", True),
+])
+def test_from_names_the_playbook_when_steps_share_a_name(tmp_path, line, passes):
+    root = project(tmp_path, f'test "t"\n  start 2026-11-23 08:00\n  {line}\n', playbook=TWO_PLAYBOOKS)
+    result = sopc_test(root)
+    assert result.exit_code == (0 if passes else 1), result.stdout + result.stderr
+
+
+def test_a_playbook_that_is_not_there_is_e0804(tmp_path):
+    root = project(tmp_path, 'test "t"\n  start 2026-11-23 08:00\n  expect coupon from welfar\n')
+    result = sopc_test(root)
+    assert result.exit_code == 2
+    assert "main.test.sop:3:22: error[E0804]: no playbook is called `welfar`" in result.stderr
+    assert "did you mean `welfare`?" in result.stderr
+
+
+def test_a_count_beyond_the_limit_is_e0112(tmp_path):
+    root = project(tmp_path, 'test "t"\n  start 2026-11-23 08:00\n  expect ' + "9" * 40 + " posts\n")
+    result = sopc_test(root)
+    assert result.exit_code == 2
+    assert "main.test.sop:3:10: error[E0112]" in result.stderr and "at most 100,000 messages" in result.stderr

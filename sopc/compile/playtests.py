@@ -188,6 +188,10 @@ class _TestResolver:
             self._check_reason(expect)
         if expect.group is not None:
             self._check_group(expect.group)
+        if expect.playbook is not None and expect.playbook.value not in self.playbooks:
+            name = expect.playbook.value
+            self.report("E0804", f"no playbook is called `{name}`", expect.playbook.span,
+                        did_you_mean(name, self.playbooks) or f"the playbooks are {', '.join(sorted(self.playbooks))}")
         if expect.at is not None and expect.on is not None:
             self.report("E0805", "an expectation says `at` (a moment) or `on` (a day), not both", expect.span,
                         "keep one: `at 2026-11-24 08:00` or `on 2026-11-24`")

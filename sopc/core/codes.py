@@ -173,7 +173,7 @@ _CODES = (
     Code("E0801", E, "a test with no `start`, a second `start` or `until`, or an `until` before its `start`"),
     Code("E0802", E, "a `given` line that is not a valid event (the event reader's reasons, or words it does not take)"),
     Code("E0803", E, "a test names a group that is not in the roster"),
-    Code("E0804", E, "a test expects a step no playbook or timeline has"),
+    Code("E0804", E, "a test expects a step no playbook or timeline has, or names a playbook there is not"),
     Code("E0805", E, "an `expect` line that cannot be checked: a reason the gate has not, `at` with `on`, a filter twice"),
     Code("E0806", E, "a test's window is over its limit, or an expectation's time lies outside it"),
     Code("W0807", W, "a test with no `expect` line (it always passes)"),

@@ -524,6 +524,7 @@ class Expect:
     on: DateValue | None    # on that local day
     contains: str | None
     span: Span
+    playbook: Name | None = None  # `from welfare`: only that playbook's messages
 
 
 @node

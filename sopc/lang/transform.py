@@ -798,7 +798,7 @@ class AstBuilder(Transformer):
             found[key] = value
         return ast.Expect(subject=subject, name=name, reason=reason, count=count, group=found.get("to"),
                           member=found.get("for"), at=found.get("at"), on=found.get("on"),
-                          contains=found.get("contains"), span=self.span(meta))
+                          contains=found.get("contains"), span=self.span(meta), playbook=found.get("from"))
 
     def expect_none(self, children):
         return 0
@@ -844,6 +844,10 @@ class AstBuilder(Transformer):
     @v_args(meta=True)
     def filter_on(self, meta, children):
         return ("on", self.date(children[0]), self.span(meta))
+
+    @v_args(meta=True)
+    def filter_playbook(self, meta, children):
+        return ("from", self.name(children[0]), self.span(meta))
 
     @v_args(meta=True)
     def filter_contains(self, meta, children):

@@ -78,6 +78,8 @@ def describe(expect: ast.Expect) -> str:
         words.append(f"to {expect.group.value}")
     if expect.member is not None:
         words.append(f"for {expect.member.value}")
+    if expect.playbook is not None:
+        words.append(f"from {expect.playbook.value}")
     if expect.at is not None and expect.at.date and expect.at.time:
         words.append(f"at {_when(expect.at.date.date, expect.at.time.text())}")
     if expect.on is not None:
@@ -131,6 +133,8 @@ def _filters_hold(expect: ast.Expect, fate: Fate, zone: dt.tzinfo, *, timing: bo
     if expect.group is not None and message.group != expect.group.value:
         return False
     if expect.member is not None and message.member != expect.member.value:
+        return False
+    if expect.playbook is not None and message.playbook != expect.playbook.value:
         return False
     if expect.contains is not None and expect.contains not in message.text:
         return False
