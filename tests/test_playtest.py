@@ -409,3 +409,35 @@ def test_a_count_beyond_the_limit_is_e0112(tmp_path):
     result = sopc_test(root)
     assert result.exit_code == 2
     assert "main.test.sop:3:10: error[E0112]" in result.stderr and "at most 100,000 messages" in result.stderr
+
+
+QUIET_SKIP = '''\
+playbook night "夜场"
+  to group hz_001
+  sender console
+  quiet 22:00-08:00 skip
+  每天 21:30  late_deal  "晚场清仓"
+  每天 23:00  too_late   "深夜福利"
+'''
+
+
+@pytest.mark.parametrize("line, passes", [
+    ("expect skipped quiet too_late to hz_001 on 2026-11-23", True),
+    ("expect 7 skipped quiet", True),
+    ("expect no too_late", True),
+    ("expect no skipped quiet late_deal", True),
+    ("expect skipped quiet late_deal", False),
+])
+def test_quiet_hours_that_skip(tmp_path, line, passes):
+    root = project(tmp_path, f'test "t"\n  start 2026-11-23 08:00\n  {line}\n', playbook=QUIET_SKIP)
+    result = sopc_test(root)
+    assert result.exit_code == (0 if passes else 1), result.stdout + result.stderr
+
+
+def test_paused_and_missed_never_happen_in_a_test(tmp_path):
+    root = project(tmp_path, 'test "t"\n  start 2026-11-23 08:00\n  expect no skipped paused\n')
+    result = sopc_test(root)
+    assert result.exit_code == 2
+    assert ("main.test.sop:3:21: error[E0805]: nothing is paused in a test: it plans as `sopc plan` does, with no "
+            "playbook paused and every message on time") in result.stderr
+    assert "the reasons a test meets are `cap`, `quiet`, `stage`" in result.stderr

@@ -28,7 +28,9 @@ from sopc.events.reader import DERIVED_ONLY, read_event
 from sopc.lang import ast
 
 DEFAULT_DAYS = 7  # a test without `until` runs a week from `start` (as `sopc plan` does), or to its last date
-SKIP_REASONS = ("cap", "quiet", "stage", "paused", "missed")  # the words the gate's skip reasons start with
+SKIP_REASONS = ("cap", "quiet", "stage")  # the words the gate's skip reasons start with, those a plan can meet
+# A test plans as `sopc plan` does: nothing is paused, nothing is sent late, so these never happen in one.
+UNPLANNED_REASONS = ("paused", "missed")
 DEFER_REASONS = ("quiet", "gap")                               # what the gate defers for
 GIVEN_FORMS = {
     "member.tagged": 'given member.tagged GROUP MEMBER TAG ["NAME"] at DATE TIME',
@@ -208,6 +210,11 @@ class _TestResolver:
         word = expect.reason.value
         known = SKIP_REASONS if expect.subject == "skipped" else DEFER_REASONS
         if word in known:
+            return
+        if word in UNPLANNED_REASONS:
+            self.report("E0805", f"nothing is {word} in a test: it plans as `sopc plan` does, with no playbook "
+                        "paused and every message on time", expect.reason.span,
+                        f"the reasons a test meets are {', '.join(f'`{w}`' for w in known)}")
             return
         if expect.subject == "skipped" and word in DEFER_REASONS:
             hint = f"the gap defers a post, it never skips one: `expect deferred {word}`"
