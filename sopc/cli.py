@@ -304,7 +304,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None) -> None:
     if run.errors:
         diagnostics, sources = displayed(dataclasses.replace(run.build, diagnostics=run.errors))
         click.echo(render_text(diagnostics, sources, color=_color(sys.stderr)), err=True)
-        click.echo("no test was run: fix these errors first", err=True)
+        click.echo(_("no test was run: fix these errors first"), err=True)
         _write_junit(junit_path, lambda: report.junit_errors_xml(diagnostics))
         sys.exit(2)
     click.echo(report.text_report(run, color=_color(sys.stdout)))
@@ -321,7 +321,7 @@ def _write_junit(path: Path | None, document) -> None:
     try:
         write_junit(path, document())
     except OSError as exc:
-        click.echo(f"sopc: cannot write {path}: {exc.strerror or exc}", err=True)
+        click.echo(_("sopc: cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc), err=True)
         sys.exit(2)
 
 

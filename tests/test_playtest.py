@@ -441,3 +441,18 @@ def test_paused_and_missed_never_happen_in_a_test(tmp_path):
     assert ("main.test.sop:3:21: error[E0805]: nothing is paused in a test: it plans as `sopc plan` does, with no "
             "playbook paused and every message on time") in result.stderr
     assert "the reasons a test meets are `cap`, `quiet`, `stage`" in result.stderr
+
+
+def test_sopc_test_speaks_chinese_when_asked(tmp_path):
+    root = project(tmp_path, 'test "券包"\n  start 2026-11-23 08:00\n  expect coupon to hz_001 at 2026-11-23 11:00\n')
+    result = run_sopc("--lang", "zh", "test", cwd=root)
+    assert result.exit_code == 1
+    assert 'main.test.sop:3:3: FAIL: 测试 "券包"：期望没有满足' in result.stdout
+    assert "= 期望: coupon to hz_001 at 2026-11-23 11:00 (周一)" in result.stdout
+    assert '= 实际: 没有\n' in result.stdout and "最接近的：coupon to hz_001 at 2026-11-23 10:00 (周一)" in result.stdout
+    assert result.stdout.strip().endswith("0 个通过，1 个失败")
+    broken = project(tmp_path / "b", 'test "t"\n  start 2026-11-23 08:00\n  expect welcom to hz_001\n')
+    stopped = run_sopc("--lang", "zh", "test", cwd=broken)
+    assert stopped.exit_code == 2
+    assert "main.test.sop:3:10: 错误[E0804]: 没有哪个玩法或时间线有步骤 `welcom`" in stopped.stderr
+    assert stopped.stderr.rstrip().endswith("没有运行任何测试：请先修正这些错误")

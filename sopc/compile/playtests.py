@@ -22,6 +22,7 @@ from typing import Iterable
 from sopc.compile.resolve import Program
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.events import Event
+from sopc.core.i18n import N_, _, language
 from sopc.core.limits import MAX_TEST_SPAN
 from sopc.core.timeutil import localize, zone_or_default
 from sopc.events.reader import DERIVED_ONLY, read_event
@@ -37,6 +38,10 @@ GIVEN_FORMS = {
     "group.stage": "given group.stage GROUP STAGE at DATE TIME",
 }
 MEMBER_FORM = 'given {kind} GROUP MEMBER ["NAME"] at DATE TIME [key=value ...]'
+# What a `given` line takes after its group, by event (the words are translated where shown).
+WORD_NAMES = {"member": N_("member"), "tag": N_("tag"), "stage": N_("stage")}
+WORDS_TAKEN = {("member",): N_("its member"), ("member", "tag"): N_("its member and tag"),
+               ("stage",): N_("its stage")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +105,17 @@ class _TestResolver:
     def resolve(self, test: ast.Test) -> PlayTest | None:
         before = len(self.diagnostics)
         for span in test.repeated:
-            self.report("E0801", "a test has one `start` and at most one `until`", span,
-                        "keep one of them (the first is the one that counts)")
+            self.report("E0801", _("a test has one `start` and at most one `until`"), span,
+                        _("keep one of them (the first is the one that counts)"))
         window = self._window(test)
         events = [event for event in (self._event(given) for given in test.givens) if event is not None]
         for expect in test.expects:
             self._check_expect(expect, test, window)
         if not test.expects:
-            self.diagnostics.append(warning("W0807", f"test \"{test.name}\" has no `expect` line: it always passes",
-                                            test.name_span, "say what the run must deliver, e.g. "
-                                            '`expect welcome to g1 at 2026-11-24 08:00 contains "欢迎"`'))
+            self.diagnostics.append(warning(
+                "W0807", _("test \"{name}\" has no `expect` line: it always passes").format(name=test.name),
+                test.name_span, _('say what the run must deliver, e.g. '
+                                  '`expect welcome to g1 at 2026-11-24 08:00 contains "欢迎"`')))
         failed = any(d.is_error for d in self.diagnostics[before:])
         if failed or window is None:
             return None
@@ -119,8 +125,8 @@ class _TestResolver:
     # ---- the window -----------------------------------------------------------------------
     def _window(self, test: ast.Test) -> tuple[dt.datetime, dt.datetime] | None:
         if test.start is None:
-            self.report("E0801", f"test \"{test.name}\" has no `start` line", test.name_span,
-                        "say when the simulated run begins, e.g. `start 2026-11-23 08:00`")
+            self.report("E0801", _("test \"{name}\" has no `start` line").format(name=test.name), test.name_span,
+                        _("say when the simulated run begins, e.g. `start 2026-11-23 08:00`"))
             return None
         start = self._moment(test.start)
         if start is None:
@@ -130,16 +136,17 @@ class _TestResolver:
             if end is None:
                 return None
             if end <= start:
-                self.report("E0801", "the test ends before it starts: `until` must come after `start`",
-                            test.until.span, f"write a later `until`, e.g. `until {start.date() + dt.timedelta(days=6)}`")
+                self.report("E0801", _("the test ends before it starts: `until` must come after `start`"),
+                            test.until.span, _("write a later `until`, e.g. `until {day}`").format(
+                                day=start.date() + dt.timedelta(days=6)))
                 return None
         else:
             last = max([start.date() + dt.timedelta(days=DEFAULT_DAYS - 1), *_dates_named(test)])
             end = localize(dt.datetime.combine(last + dt.timedelta(days=1), dt.time()), self.zone)
         if end - start > MAX_TEST_SPAN:
-            self.report("E0806", f"the test runs {(end - start).days} days; a test runs at most "
-                        f"{MAX_TEST_SPAN.days} days", (test.until or test.start).span,
-                        "test a shorter stretch: write `until DATE` nearer `start`")
+            self.report("E0806", _("the test runs {days} days; a test runs at most {most} days").format(
+                days=(end - start).days, most=MAX_TEST_SPAN.days), (test.until or test.start).span,
+                _("test a shorter stretch: write `until DATE` nearer `start`"))
             return None
         return start, end
 
@@ -160,49 +167,52 @@ class _TestResolver:
         self._check_group(given.group)
         record, problem = _record(given)
         if problem:
-            self.report("E0802", problem, given.span, f"write `{_form(kind)}`")
+            self.report("E0802", problem, given.span, _("write `{form}`").format(form=_form(kind)))
             return None
         if given.at.date is None or given.at.time is None:
             return None  # reported already
         record["at"] = dt.datetime.combine(given.at.date.date, given.at.time.time).isoformat()
         event, problems = read_event(record, self.zone, stages=self.stages)
         for problem in problems:
-            self.report("E0802", _in_test_words(problem), _problem_span(problem, given), f"write `{_form(kind)}`")
+            self.report("E0802", _in_test_words(problem), _problem_span(problem, given),
+                        _("write `{form}`").format(form=_form(kind)))
         return event
 
     def _check_group(self, group: ast.Name) -> None:
         if group.value in self.groups:
             return
         hint = did_you_mean(group.value, self.groups) or (
-            f"the roster's groups include {', '.join(f'`{g}`' for g in list(self.groups)[:5])}" if self.groups
-            else "the roster has no groups")
-        self.report("E0803", f"group `{group.value}` is not in the roster", group.span, hint)
+            _("the roster's groups include {groups}").format(groups=_listed(list(self.groups)[:5])) if self.groups
+            else _("the roster has no groups"))
+        self.report("E0803", _("group `{group}` is not in the roster").format(group=group.value), group.span, hint)
 
     # ---- expect -----------------------------------------------------------------------------
     def _check_expect(self, expect: ast.Expect, test: ast.Test, window) -> None:
         if expect.name is not None and expect.name.value not in self.steps:
             name = expect.name.value
-            hint = (f"`{name}` is a playbook; expect one of its steps, or `posts` / `messages`"
+            hint = (_("`{name}` is a playbook; expect one of its steps, or `posts` / `messages`").format(name=name)
                     if name in self.playbooks else did_you_mean(name, self.steps)
-                    or "name a step of a playbook or timeline, or write `posts` or `messages`")
-            self.report("E0804", f"no playbook or timeline has a step `{name}`", expect.name.span, hint)
+                    or _("name a step of a playbook or timeline, or write `posts` or `messages`"))
+            self.report("E0804", _("no playbook or timeline has a step `{name}`").format(name=name),
+                        expect.name.span, hint)
         if expect.reason is not None:
             self._check_reason(expect)
         if expect.group is not None:
             self._check_group(expect.group)
         if expect.playbook is not None and expect.playbook.value not in self.playbooks:
             name = expect.playbook.value
-            self.report("E0804", f"no playbook is called `{name}`", expect.playbook.span,
-                        did_you_mean(name, self.playbooks) or f"the playbooks are {', '.join(sorted(self.playbooks))}")
+            self.report("E0804", _("no playbook is called `{name}`").format(name=name), expect.playbook.span,
+                        did_you_mean(name, self.playbooks)
+                        or _("the playbooks are {names}").format(names=_listed(sorted(self.playbooks))))
         if expect.at is not None and expect.on is not None:
-            self.report("E0805", "an expectation says `at` (a moment) or `on` (a day), not both", expect.span,
-                        "keep one: `at 2026-11-24 08:00` or `on 2026-11-24`")
+            self.report("E0805", _("an expectation says `at` (a moment) or `on` (a day), not both"), expect.span,
+                        _("keep one: `at 2026-11-24 08:00` or `on 2026-11-24`"))
         if expect.member is not None and not any(_mentions(given, expect.member.value) for given in test.givens):
             self.diagnostics.append(warning(
-                "W0808", f"no `given` line of this test is about member `{expect.member.value}`, so no message "
-                "is for them and this expectation cannot fail", expect.member.span,
+                "W0808", _("no `given` line of this test is about member `{member}`, so no message is for them "
+                           "and this expectation cannot fail").format(member=expect.member.value), expect.member.span,
                 did_you_mean(expect.member.value, [w.value for g in test.givens for w in g.words[:1]])
-                or "give the member's event first, e.g. `given member.joined g1 A \"阿甲\" at 2026-11-23 23:30`"))
+                or _("give the member's event first, e.g. `given member.joined g1 A \"阿甲\" at 2026-11-23 23:30`")))
         if window is not None:
             self._check_in_window(expect, window)
 
@@ -212,31 +222,33 @@ class _TestResolver:
         if word in known:
             return
         if word in UNPLANNED_REASONS:
-            self.report("E0805", f"nothing is {word} in a test: it plans as `sopc plan` does, with no playbook "
-                        "paused and every message on time", expect.reason.span,
-                        f"the reasons a test meets are {', '.join(f'`{w}`' for w in known)}")
+            self.report("E0805", _("nothing is {reason} in a test: it plans as `sopc plan` does, with no playbook "
+                                   "paused and every message on time").format(reason=word), expect.reason.span,
+                        _("the reasons a test meets are {reasons}").format(reasons=_listed(known)))
             return
         if expect.subject == "skipped" and word in DEFER_REASONS:
-            hint = f"the gap defers a post, it never skips one: `expect deferred {word}`"
+            hint = _("the gap defers a post, it never skips one: `expect deferred {reason}`").format(reason=word)
         elif expect.subject == "deferred" and word in SKIP_REASONS:
-            hint = f"the gate skips for `{word}`, it does not defer: `expect skipped {word}`"
+            hint = _("the gate skips for `{reason}`, it does not defer: `expect skipped {reason}`").format(reason=word)
         else:
-            hint = did_you_mean(word, known) or f"the reasons are {', '.join(f'`{w}`' for w in known)}"
-        self.report("E0805", f"the gate has no `{word}` reason to {_verb(expect.subject)} a message",
-                    expect.reason.span, hint)
+            hint = did_you_mean(word, known) or _("the reasons are {reasons}").format(reasons=_listed(known))
+        message = (_("the gate has no `{reason}` reason to skip a message") if expect.subject == "skipped"
+                   else _("the gate has no `{reason}` reason to defer a message"))
+        self.report("E0805", message.format(reason=word), expect.reason.span, hint)
 
     def _check_in_window(self, expect: ast.Expect, window: tuple[dt.datetime, dt.datetime]) -> None:
         start, end = window
         if expect.at is not None:
             moment = self._moment(expect.at)
             if moment is not None and not start <= moment < end:
-                self.report("E0806", "this moment is outside the test's window "
-                            f"({_shown(start)} to {_shown(end)})", expect.at.span, _window_hint(moment, start))
+                self.report("E0806", _("this moment is outside the test's window ({start} to {end})").format(
+                    start=_shown(start), end=_shown(end)), expect.at.span, _window_hint(moment, start))
         if expect.on is not None:
             day_start = localize(dt.datetime.combine(expect.on.date, dt.time()), self.zone)
             if day_start >= end or day_start + dt.timedelta(days=1) <= start:
-                self.report("E0806", f"{expect.on.date} is outside the test's window ({_shown(start)} to "
-                            f"{_shown(end)})", expect.on.span, _window_hint(day_start, start))
+                self.report("E0806", _("{day} is outside the test's window ({start} to {end})").format(
+                    day=expect.on.date, start=_shown(start), end=_shown(end)), expect.on.span,
+                    _window_hint(day_start, start))
 
 
 def _record(given: ast.Given) -> tuple[dict, str | None]:
@@ -258,11 +270,13 @@ def _record(given: ast.Given) -> tuple[dict, str | None]:
         wanted = []  # an unknown event: the reader names the events there are
     if len(words) > len(wanted) and wanted:
         extra = " ".join(f"`{w}`" for w in words[len(wanted):])
-        return record, (f"`{kind}` takes the group, then its {' and '.join(wanted)}: {extra} "
-                        f"{'is' if len(words) - len(wanted) == 1 else 'are'} more than it takes "
-                        "(a name goes in quotes)")
+        return record, _("`{kind}` takes the group, then {words}: {extra} is more than it takes "
+                         "(a name goes in quotes)").format(kind=kind, words=_(WORDS_TAKEN[tuple(wanted)]), extra=extra)
     if len(words) < len(wanted):
-        return record, f"`{kind}` needs its {wanted[len(words)]} after {'the group' if not words else f'`{words[-1]}`'}"
+        if not words:
+            return record, _("`{kind}` needs its {word} after the group").format(kind=kind, word=_(WORD_NAMES[wanted[0]]))
+        return record, _("`{kind}` needs its {word} after `{previous}`").format(
+            kind=kind, word=_(WORD_NAMES[wanted[len(words)]]), previous=words[-1])
     record.update(zip(wanted, words))
     return record, None
 
@@ -317,15 +331,16 @@ def _dates_named(test: ast.Test) -> list[dt.date]:
     return dates
 
 
-def _verb(subject: str) -> str:
-    return "skip" if subject == "skipped" else "defer"
-
-
 def _shown(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _window_hint(moment: dt.datetime, start: dt.datetime) -> str:
     if moment < start:
-        return "a test sees what goes out from its `start` on: move `start` earlier"
-    return f"move `until` past it, e.g. `until {moment.date()}` (or leave `until` out: the window reaches every date the test names)"
+        return _("a test sees what goes out from its `start` on: move `start` earlier")
+    return _("move `until` past it, e.g. `until {day}` (or leave `until` out: the window reaches every date the "
+             "test names)").format(day=moment.date())
+
+
+def _listed(words) -> str:
+    return "、".join(f"`{w}`" for w in words) if language() == "zh" else ", ".join(f"`{w}`" for w in words)

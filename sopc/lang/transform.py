@@ -792,8 +792,9 @@ class AstBuilder(Transformer):
         found: dict[str, Any] = {}
         for key, value, span in filters:
             if key in found:  # `to g1 to g2` would have to mean one of them: say so, keep the first
-                self.report("E0805", f"`{key}` is written twice in one `expect` line", span,
-                            f"an expectation has one `{key}`; write a second `expect` line for another")
+                self.report("E0805", _("`{word}` is written twice in one `expect` line").format(word=key), span,
+                            _("an expectation has one `{word}`; write a second `expect` line for another").format(
+                                word=key))
                 continue
             found[key] = value
         return ast.Expect(subject=subject, name=name, reason=reason, count=count, group=found.get("to"),
@@ -807,8 +808,9 @@ class AstBuilder(Transformer):
         digits = str(children[0])
         count = int(digits) if len(digits) <= MAX_DIGITS else MAX_EXPECTED + 1  # int() of 4,301 digits raises
         if count > MAX_EXPECTED:
-            self.report("E0112", f"`expect {_shown_token(children[0])}`: at most {MAX_EXPECTED:,} messages can be "
-                        "expected", children[0], "write how many messages, e.g. `expect 3 posts to g1 on 2026-11-25`")
+            self.report("E0112", _("`expect {count}`: at most {most} messages can be expected").format(
+                count=_shown_token(children[0]), most=f"{MAX_EXPECTED:,}"), children[0],
+                _("write how many messages, e.g. `expect 3 posts to g1 on 2026-11-25`"))
             return MAX_EXPECTED
         return count
 

@@ -23,6 +23,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from sopc.core.i18n import _, ngettext
+from sopc.core.render import display_width
 from sopc.core.timeutil import localize
 from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
@@ -51,13 +53,13 @@ def check_expect(expect: ast.Expect, fates: Sequence[Fate], zone: dt.tzinfo) -> 
     if expect.count is None:
         if found:
             return Checked(expect, True, expected)
-        return Checked(expect, False, expected, ["none", *_nearest(expect, fates, zone)])
+        return Checked(expect, False, expected, [_("none"), *_nearest(expect, fates, zone)])
     if found == expect.count:
         return Checked(expect, True, expected)
-    got = [f"{found} message{'s' if found != 1 else ''}" + (":" if found else "")]
+    got = [ngettext("{count} message", "{count} messages", found).format(count=found) + (":" if found else "")]
     got += [_shown(fate, zone) for fate in matching[:SHOWN_MESSAGES]]
     if found > SHOWN_MESSAGES:
-        got.append(f"... and {found - SHOWN_MESSAGES} more")
+        got.append(_("... and {count} more").format(count=found - SHOWN_MESSAGES))
     return Checked(expect, False, expected, got)
 
 
@@ -65,11 +67,14 @@ def describe(expect: ast.Expect) -> str:
     """The expectation in words, e.g. `welcome to g1 at 2026-11-24 08:00 (周二) containing "欢迎"`."""
     words = []
     if expect.count == 0:
-        words.append("no")
+        words.append(_("no"))
     elif expect.count is not None:
-        words.append(f"exactly {expect.count}")
+        words.append(_("exactly {count}").format(count=expect.count))
     if expect.subject in ("skipped", "deferred"):
-        words.append(f"{expect.name.value if expect.name else 'message'} {expect.subject} for {expect.reason.value}")
+        what = expect.name.value if expect.name else _("message")
+        phrase = (_("{what} skipped for {reason}") if expect.subject == "skipped"
+                  else _("{what} deferred for {reason}"))
+        words.append(phrase.format(what=what, reason=expect.reason.value))
     elif expect.subject == "step":
         words.append(expect.name.value)
     else:
@@ -85,7 +90,7 @@ def describe(expect: ast.Expect) -> str:
     if expect.on is not None:
         words.append(f"on {_when(expect.on.date)}")
     if expect.contains is not None:
-        words.append(f"containing \"{expect.contains}\"")
+        words.append(_("containing \"{text}\"").format(text=expect.contains))
     return " ".join(words)
 
 
@@ -170,13 +175,15 @@ def _nearest(expect: ast.Expect, fates: Sequence[Fate], zone: dt.tzinfo) -> list
     if not relaxed and expect.group is not None:
         relaxed = [f for f in fates if f.message.group == expect.group.value]
     if not relaxed:
-        return [f"nothing like it from {'any step' if expect.name is None else f'step `{expect.name.value}`'} "
-                "in the test's window"]
+        if expect.name is None:
+            return [_("nothing like it in the test's window")]
+        return [_("nothing like it from step `{step}` in the test's window").format(step=expect.name.value)]
     relaxed.sort(key=lambda f: (abs((f.message.at - target).total_seconds()) if target else 0, f.message.at))
-    shown = [("nearest: " if number == 0 else "         ") + _shown(fate, zone)
-             for number, fate in enumerate(relaxed[:SHOWN_MESSAGES])]
+    label = _("nearest: ")
+    pad = " " * display_width(label)
+    shown = [(label if number == 0 else pad) + _shown(fate, zone) for number, fate in enumerate(relaxed[:SHOWN_MESSAGES])]
     if len(relaxed) > SHOWN_MESSAGES:
-        shown.append(f"         ... and {len(relaxed) - SHOWN_MESSAGES} more like them")
+        shown.append(pad + _("... and {count} more like them").format(count=len(relaxed) - SHOWN_MESSAGES))
     return shown
 
 
@@ -211,11 +218,12 @@ def _shown(fate: Fate, zone: dt.tzinfo) -> str:
     when = _when(local.date(), local.strftime("%H:%M"))
     line = f"{message.step} to {message.group}{who} at {when}: \"{text}\""
     if fate.skipped:
-        return f"{line}, skipped ({fate.reason})"
+        return _("{message}, skipped ({reason})").format(message=line, reason=fate.reason)
     if not fate.in_window:
-        return f"{line}, after the test's end ({fate.reason})"
+        return _("{message}, after the test's end ({reason})").format(message=line, reason=fate.reason)
     if fate.reason:
-        return f"{line} ({fate.reason}; scheduled {fate.scheduled.astimezone(zone):%m-%d %H:%M})"
+        return _("{message} ({reason}; scheduled {scheduled})").format(
+            message=line, reason=fate.reason, scheduled=fate.scheduled.astimezone(zone).strftime("%m-%d %H:%M"))
     return line
 
 

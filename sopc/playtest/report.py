@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from sopc.core.diagnostics import Diagnostic
+from sopc.core.i18n import _, ngettext
 from sopc.core.render import render_located
 from sopc.playtest.expectations import Checked
 from sopc.playtest.runner import TestResult, TestRun
@@ -22,9 +23,9 @@ from sopc.playtest.runner import TestResult, TestRun
 
 def summary(run: TestRun) -> str:
     if not run.results:
-        return "no tests"
+        return _("no tests")
     failed = run.failed
-    return f"{len(run.results) - failed} passed, {failed} failed"
+    return _("{passed} passed, {failed} failed").format(passed=len(run.results) - failed, failed=failed)
 
 
 def result_line(result: TestResult) -> str:
@@ -34,8 +35,9 @@ def result_line(result: TestResult) -> str:
 
 def failure_text(result: TestResult, checked: Checked, sources: Mapping[str, str], *, color: bool = False) -> str:
     """One failed expectation, drawn at its line."""
-    notes = [("expected", checked.expected), ("got", "\n".join(checked.got))]
-    return render_located("FAIL", f"test \"{result.test.name}\": expectation not met", checked.expect.span,
+    notes = [(_("expected"), checked.expected), (_("got"), "\n".join(checked.got))]
+    message = _("test \"{name}\": expectation not met").format(name=result.test.name)
+    return render_located("FAIL", message, checked.expect.span,
                           sources, notes, color=color)
 
 
@@ -69,8 +71,9 @@ def junit_xml(run: TestRun) -> bytes:
                 failures = result.failures
                 first = failures[0]
                 failure = ET.SubElement(case, "failure", type="expectation",
-                                        message=f"line {first.expect.span.line}: expected {first.expected}; "
-                                                f"got {first.got[0] if first.got else 'none'}")
+                                        message=_("line {line}: expected {expected}; got {got}").format(
+                                            line=first.expect.span.line, expected=first.expected,
+                                            got=first.got[0] if first.got else _("none")))
                 failure.text = "\n\n".join(_plain(c) for c in failures)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -86,7 +89,8 @@ def junit_errors_xml(diagnostics: Sequence[Diagnostic]) -> bytes:
     case = ET.SubElement(suite, "testcase", name="the project and its tests build", classname="sopc", time="0.000")
     first = diagnostics[0] if diagnostics else None
     error = ET.SubElement(case, "error", type="build",
-                          message=f"{len(diagnostics)} error{'s' if len(diagnostics) != 1 else ''}; no test was run"
+                          message=ngettext("{count} error; no test was run", "{count} errors; no test was run",
+                                           len(diagnostics)).format(count=len(diagnostics))
                                   + (f": {_diagnostic_line(first)}" if first else ""))
     error.text = "\n".join(_diagnostic_line(d) for d in diagnostics)
     ET.indent(root)
@@ -111,7 +115,8 @@ def _diagnostic_line(diagnostic: Diagnostic) -> str:
 def _plain(checked: Checked) -> str:
     span = checked.expect.span
     got = "\n     ".join(checked.got)
-    return f"{span.path}:{span.line}:{span.column}\nexpected: {checked.expected}\ngot: {got}"
+    expected, got_label = _("expected"), _("got")
+    return f"{span.path}:{span.line}:{span.column}\n{expected}: {checked.expected}\n{got_label}: {got}"
 
 
 def _classname(path: str) -> str:
