@@ -449,7 +449,7 @@ def test_sopc_test_speaks_chinese_when_asked(tmp_path):
     assert result.exit_code == 1
     assert 'main.test.sop:3:3: FAIL: 测试 "券包"：期望没有满足' in result.stdout
     assert "= 期望: coupon to hz_001 at 2026-11-23 11:00 (周一)" in result.stdout
-    assert '= 实际: 没有\n' in result.stdout and "最接近的：coupon to hz_001 at 2026-11-23 10:00 (周一)" in result.stdout
+    assert '= 实际: 无\n          最接近的：coupon to hz_001 at 2026-11-23 10:00 (周一)' in result.stdout
     assert result.stdout.strip().endswith("0 个通过，1 个失败")
     broken = project(tmp_path / "b", 'test "t"\n  start 2026-11-23 08:00\n  expect welcom to hz_001\n')
     stopped = run_sopc("--lang", "zh", "test", cwd=broken)

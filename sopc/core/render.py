@@ -285,7 +285,7 @@ def render_located(label: str, message: str, span: Span, sources: Mapping[str, s
     for name, text in notes:
         first, *more = text.split("\n")
         out.append(f"{' ' * width} {paint('=', _BLUE)} {paint(name, _BOLD)}: {first}")
-        out.extend(f"{' ' * (width + 5 + len(name))}{line}" for line in more)
+        out.extend(f"{' ' * (width + 5 + display_width(name))}{line}" for line in more)
     return "\n".join(out)
 
 
