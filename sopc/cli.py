@@ -880,28 +880,18 @@ def explain(code: str | None) -> None:
       sopc --lang en explain W0302
     """
     from sopc.core.explain import load_explanations, normalise_code, render_explanation, render_index
+    from sopc.core.i18n import language as current_language
 
     explanations = load_explanations()
-    language = _language()
+    language = current_language()
     if code is None:
         click.echo(render_index(explanations, language), nl=False)
         return
     wanted = normalise_code(code)
     if wanted not in explanations:
-        raise click.BadParameter(_EXPLAIN_UNKNOWN[language].format(code=code), param_hint="CODE")
+        raise click.BadParameter(_("no diagnostic code `{code}`; `sopc explain` lists them all").format(code=code),
+                                 param_hint="CODE")
     click.echo(render_explanation(explanations[wanted], language), nl=False)
-
-
-_EXPLAIN_UNKNOWN = {"en": "no diagnostic code `{code}`; `sopc explain` lists them all",
-                    "zh": "没有诊断代码 `{code}`;运行 `sopc explain` 查看全部代码"}
-
-
-def _language() -> str:
-    for name in ("SOPC_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ def test_explain_without_a_code_lists_every_code_by_family(tmp_path):
 
 def test_a_chinese_locale_gets_the_chinese_explanation(tmp_path):
     result = run_sopc("explain", "E0304", cwd=tmp_path, env={"LANG": "zh_CN.UTF-8", "LC_ALL": None, "SOPC_LANG": None})
-    assert result.stdout.startswith("E0304 (错误): 某个群一天收到的消息超过剧本的 `cap`\n")
-    assert "`sopc check` 在这里报告 E0304:" in result.stdout and "改正后:" in result.stdout
+    assert result.stdout.startswith("E0304（错误）：某个群一天收到的消息超过剧本的 `cap`\n")
+    assert "`sopc check` 在这里报告 E0304：" in result.stdout and "改正后：" in result.stdout
     english = run_sopc("explain", "E0304", cwd=tmp_path, env={"LANG": "zh_CN.UTF-8", "SOPC_LANG": "en"})
     assert english.stdout.startswith("E0304 (error)")

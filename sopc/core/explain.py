@@ -109,20 +109,20 @@ def _explanation(code: str, table: Mapping) -> Explanation:
 
 
 _WORDS = {
-    "en": {"error": "error", "warning": "warning", "example": "Example",
+    "en": {"header": "{code} ({severity}): {summary}", "error": "error", "warning": "warning", "example": "Example",
            "reports": "`sopc check` reports {code} here:", "fixed": "Fixed:",
            "in": "in {path}:", "family": "Family: {family}",
            "removed": "(no such file: delete or rename it)"},
-    "zh": {"error": "错误", "warning": "警告", "example": "示例",
-           "reports": "`sopc check` 在这里报告 {code}:", "fixed": "改正后:",
-           "in": "{path}:", "family": "类别:{family}",
-           "removed": "(没有这个文件:删除或改名)"},
+    "zh": {"header": "{code}（{severity}）：{summary}", "error": "错误", "warning": "警告", "example": "示例",
+           "reports": "`sopc check` 在这里报告 {code}：", "fixed": "改正后：",
+           "in": "{path}:", "family": "类别：{family}",
+           "removed": "（没有这个文件：删除或改名）"},
 }
 
 _FAMILIES_ZH = {
     "00": "读取 .sop 文件", "01": "剧本里写的值", "02": "名称与定义",
-    "03": "时间:免打扰时段、每日上限、间隔、时间线、日历", "04": "模板与 @提醒",
-    "05": "发送器", "06": "项目文件:sopc.toml、花名册、日历", "07": "事件文件", "09": "sopc 自身",
+    "03": "时间：免打扰时段、每日上限、间隔、时间线、日历", "04": "模板与 @提醒",
+    "05": "发送器", "06": "项目文件：sopc.toml、花名册、日历", "07": "事件文件", "09": "sopc 自身",
 }
 
 
@@ -132,7 +132,7 @@ def render_explanation(explanation: Explanation, language: str) -> str:
     entry = CATALOGUE[explanation.code]
     severity = words[entry.severity.value]
     family = FAMILIES[entry.family] if language == "en" else _FAMILIES_ZH[entry.family]
-    lines = [f"{explanation.code} ({severity}): {explanation.summary[language]}",
+    lines = [words["header"].format(code=explanation.code, severity=severity, summary=explanation.summary[language]),
              words["family"].format(family=family), "", explanation.prose[language], ""]
     if explanation.example is not None:
         lines += [words["reports"].format(code=explanation.code), ""]
