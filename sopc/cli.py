@@ -361,6 +361,62 @@ def init(directory: Path, now: str | None) -> None:
         folder=directory))
 
 
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that are not formatted and exit 1 if any.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
+def fmt_command(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
+    """Write .sop files in one canonical layout.
+
+    PATHS are .sop files or folders (every .sop file under them; default:
+    the current folder). Steps are aligned in columns, indentation is two
+    spaces a block, spacing and full-width punctuation are normalised; every
+    comment and the order of the steps are kept. A file with syntax errors
+    is left untouched (its errors are printed, exit 1).
+
+    \b
+    Examples:
+      sopc fmt                     format every .sop file here
+      sopc fmt --check             in CI: exit 1 if a file is not formatted
+      sopc fmt --diff playbooks/   show what would change
+    """
+    from sopc.core.render import render_text
+    from sopc.project.formatting import format_paths
+
+    results = format_paths(paths or (Path("."),), write=not (check or show_diff))
+    if not results:
+        raise click.ClickException(f"no .sop files in {', '.join(map(str, paths or ('.',)))}")
+    for result in results:
+        if result.diagnostics:
+            click.echo(render_text(result.diagnostics, {result.shown: result.before}, color=_color(sys.stderr)),
+                       err=True)
+        elif show_diff:
+            click.echo(result.diff(), nl=False)
+        elif check and result.changed:
+            click.echo(result.shown)
+        elif result.changed:
+            fixed = f" ({result.fixed} full-width character{'s' if result.fixed > 1 else ''} written in ASCII)"
+            click.echo(f"formatted {result.shown}{fixed if result.fixed else ''}")
+    click.echo(_fmt_summary(results, written=not (check or show_diff)), err=True)
+    if any(r.diagnostics for r in results) or (check and any(r.changed for r in results)):
+        sys.exit(1)
+
+
+def _fmt_summary(results, *, written: bool) -> str:
+    changed = sum(r.changed for r in results)
+    refused = sum(bool(r.diagnostics) for r in results)
+    same = len(results) - changed - refused
+    parts = []
+    if changed:
+        parts.append(f"{changed} .sop file{'s' if changed > 1 else ''} {'formatted' if written else 'would be formatted'}")
+    if same:
+        parts.append(f"{same} already formatted")
+    if refused:
+        parts.append(f"{refused} not formatted: fix the errors above first")
+    hint = "; run `sopc fmt` to format them" if changed and not written else ""
+    return ", ".join(parts) + hint
+
+
 def _project_zone(root: Path):
     from sopc.project.config import load_config
     from sopc.core.timeutil import zone_or_default

@@ -179,6 +179,7 @@ _CODES = (
     Code("W0807", W, "a test with no `expect` line (it always passes)"),
     Code("W0808", W, "`expect ... for MEMBER` about a member no `given` line of the test is about (it cannot fail)"),
 
+    Code("E0990", E, "sopc fmt would change what a file means (a bug in sopc fmt); the file is left as it is"),
     Code("E0999", E, "a check crashed (a bug in that check)"),
 )
 

@@ -444,7 +444,7 @@ def _record_patterns(parser: Lark) -> dict:
     return recorder.saved
 
 
-def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
+def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse one file. Returns the tree of the lines that parse (broken lines
     are left out, so the rest of the file is still checked) and the syntax
     diagnostics, one per broken line. A playbook whose `to` line is broken
@@ -454,7 +454,11 @@ def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
     Input is bounded (README, Limits): a file over ``MAX_SOP_BYTES`` (in
     characters here; the loader counts its bytes) is not parsed, and a line
     over ``MAX_LINE_CHARS`` or a tag expression nested deeper than
-    ``MAX_TAG_NESTING`` is reported (E0010) and left out like a broken line."""
+    ``MAX_TAG_NESTING`` is reported (E0010) and left out like a broken line.
+
+    ``tokens``: a list that receives every token fed to the parser, block
+    marks and line breaks (with their comments) included, for `sopc fmt`;
+    exactly the file's tokens when no diagnostic is returned."""
     if len(text) > MAX_SOP_BYTES:
         return None, [too_large(path, f"{len(text):,} characters")]
     source = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -466,7 +470,7 @@ def parse(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
     context = _TABBED_LINES.set(tabbed)
     try:
         with _no_collection():
-            tree, final = _parse_recovering(original, path, diagnostics)
+            tree, final = _parse_recovering(original, path, diagnostics, tokens)
     finally:
         _TABBED_LINES.reset(context)
     if tabbed:
@@ -500,8 +504,8 @@ def too_large(path: str, size: str) -> Diagnostic:
                  Span.point(path, 1, 1), _("split it into several .sop files (every .sop file in the project is read)"))
 
 
-def _parse_recovering(original: list[str], path: str,
-                      diagnostics: list[Diagnostic]) -> tuple[Tree | None, list[str]]:
+def _parse_recovering(original: list[str], path: str, diagnostics: list[Diagnostic],
+                      tokens: list[Token] | None = None) -> tuple[Tree | None, list[str]]:
     """Parse, and after each syntax error blank the broken lines (keeping
     every offset) and carry on from the line break before them (see
     :class:`_Parse`): at most MAX_SYNTAX_ERRORS errors. Returns the tree and
@@ -511,7 +515,7 @@ def _parse_recovering(original: list[str], path: str,
         diagnostics.append(_overlong(lines, index, path))
         width = _width(lines[index])
         _blank_lines(lines, index, lambda number, text: _width(text) > width)
-    run = _Parse()
+    run = _Parse(tokens)
     changed: int | None = None  # the first line recovery changed (None: parse from the start)
     text = None
     for _attempt in range(MAX_SYNTAX_ERRORS - len(diagnostics)):
@@ -572,7 +576,7 @@ class _Parse:
 
     KEPT = 16  # checkpoints kept: recovery changes lines at most a few line breaks back
 
-    def __init__(self):
+    def __init__(self, tokens: list[Token] | None = None):
         interactive = lark_parser().parse_interactive("")
         self._parser = interactive.parser
         self._conf = interactive.parser_state.parse_conf
@@ -581,6 +585,7 @@ class _Parse:
         self._lexer = getattr(connector, "lexer", connector)  # under the post-lexer, which this drives itself
         self._indenter = BlockIndenter()
         self.checkpoints: collections.deque[_Checkpoint] = collections.deque(maxlen=self.KEPT)
+        self.tokens = tokens  # where to keep the tokens fed, if anywhere
 
     def parse(self, text: str, changed: int | None) -> Tree:
         """The tree of ``text``; ``changed``: the index of the first line
@@ -600,6 +605,8 @@ class _Parse:
         at_start = levels is None
         levels = [0] if levels is None else levels
         stream = self._indenter._blocks(self._lexer.lex(thread.state, state), levels, at_start)
+        if self.tokens is not None:
+            stream = _kept(stream, self.tokens)
         try:
             return self._feed(stream, state, levels)
         except UnexpectedInput as exc:
@@ -644,6 +651,12 @@ class _Parse:
         while self.checkpoints and self.checkpoints[-1].line > changed:
             self.checkpoints.pop()
         return self.checkpoints[-1] if self.checkpoints else None
+
+
+def _kept(stream, tokens: list[Token]):
+    for token in stream:
+        tokens.append(token)
+        yield token
 
 
 def _restore(checkpoint: _Checkpoint) -> None:
