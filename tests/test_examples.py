@@ -216,9 +216,9 @@ def test_ids_survive_an_unrelated_edit(tmp_path):
     shutil.copytree(EXAMPLES_DIR / "burger", project)
     sop = project / "playbooks" / "weekly.sop"
     text = sop.read_text(encoding="utf-8")
-    old_step = '周五 15:00         fries_draw    "🍟 周五活动日:在群里回复「薯条」参与抽奖'
+    old_step = '周五 15:00          fries_draw    "🍟 周五活动日:在群里回复「薯条」参与抽奖'
     assert old_step in text
-    text = text.replace(old_step, '周五 15:00         fries_draw    "🍟 周五活动日:回复「薯条」就能参与抽奖')
+    text = text.replace(old_step, '周五 15:00          fries_draw    "🍟 周五活动日:回复「薯条」就能参与抽奖')
     text += '  周二 15:00         tuesday_tip   "新增的一步:周二小贴士"\n'
     sop.write_text(text, encoding="utf-8")
 
