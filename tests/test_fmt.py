@@ -179,6 +179,12 @@ def test_the_examples_and_the_standard_library_are_formatted():
     assert result.stdout == "" and "already formatted" in result.stderr
 
 
+def test_sopc_init_writes_formatted_playbooks(tmp_path):
+    assert run_sopc("init", "demo", "--now", "2026-11-23T09:00", cwd=tmp_path).exit_code == 0
+    result = run_sopc("fmt", "--check", "demo", cwd=tmp_path)
+    assert result.exit_code == 0 and result.stdout == "", result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_an_untidy_example_plans_the_same_and_formats_back(name, tmp_path):
     project = tmp_path / name

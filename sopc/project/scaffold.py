@@ -54,10 +54,10 @@ playbook welfare "门店福利群 周SOP"
   on holidays skip
 
   # the newcomer's welcome lists these steps by their `title=` (else their text's first words)
-  周一 10:00      coupon_pack  template "coupon.j2"  amount=50 title="50 元券包"
-  周三 11:30      member_day   "会员日:第二杯半价,{{ group.store }}今天全天可用" @all
-  周五 15:00      lucky_draw   "周五抽奖:群里回复「想要」参与,16:00 开奖"
-  每月 1日 18:00  monthly_gift "新的一月,{{ group.name }}的月度福利已发放" title=月度福利
+  周一 10:00      coupon_pack   template "coupon.j2" amount=50 title="50 元券包"
+  周三 11:30      member_day    "会员日:第二杯半价,{{ group.store }}今天全天可用" @all
+  周五 15:00      lucky_draw    "周五抽奖:群里回复「想要」参与,16:00 开奖"
+  每月 1日 18:00  monthly_gift  "新的一月,{{ group.name }}的月度福利已发放" title=月度福利
 
   on member.joined until member.purchased
     use newcomer
@@ -66,7 +66,7 @@ playbook flash "快闪群"
   to groups tagged 快闪群
   sender console
   quiet off
-  gap 10m          # a flash sale posts every 10-15 minutes around T
+  gap 10m  # a flash sale posts every 10-15 minutes around T
   run flash_sale at {launch} 20:00 in group flash_01 with product=樱花杯 price=9.9
 ''',
     "playbooks/welfare.test.sop": '''\
