@@ -273,6 +273,18 @@ def test_fmt_writes_the_canonical_text_and_keeps_the_file_mode(tmp_path):
     assert again.exit_code == 0 and again.stdout == "" and "2 already formatted" in again.stderr
 
 
+def test_a_symbolic_link_stays_a_link(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "real.sop").write_text(UNTIDY, encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "linked.sop").symlink_to(shared / "real.sop")
+    assert run_sopc("fmt", "linked.sop", cwd=project).exit_code == 0
+    assert (project / "linked.sop").is_symlink()
+    assert (shared / "real.sop").read_text(encoding="utf-8") == TIDY
+
+
 def test_check_lists_the_files_and_writes_nothing(tmp_path):
     (tmp_path / "a.sop").write_text(UNTIDY, encoding="utf-8")
     (tmp_path / "b.sop").write_text(TIDY, encoding="utf-8")

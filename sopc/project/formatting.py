@@ -101,18 +101,19 @@ def write_formatted(result: FileFormat) -> None:
     assert result.after is not None
     text = result.after.replace("\n", "\r\n") if result.crlf else result.after
     data = ((BOM if result.bom else "") + text).encode("utf-8")
-    folder = result.path.parent
-    mode = result.path.stat().st_mode & 0o7777
+    target = result.path.resolve()  # a symbolic link stays a link: the file it points to is replaced
+    folder = target.parent
+    mode = target.stat().st_mode & 0o7777
     temporary = None
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{result.path.name}.", suffix=".tmp",
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{target.name}.", suffix=".tmp",
                                          delete=False) as file:
             temporary = Path(file.name)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, result.path)
+        os.replace(temporary, target)
         temporary = None
     finally:
         if temporary is not None:
