@@ -1,0 +1,133 @@
+"""sopc in git hooks and CI (issue 12, item 4).
+
+* The pre-commit hooks of .pre-commit-hooks.yaml, run by the real
+  pre-commit (`pre-commit try-repo`, which installs sopc from this checkout
+  into an environment of its own, as a project's `repo:` line does) in a
+  temporary git repository holding a project: an untidy playbook fails
+  `sopc-fmt` and is formatted, then passes; `sopc-fmt-check` lists it and
+  writes nothing; a broken playbook fails `sopc-check` with its diagnostic;
+  `sopc-test` runs the project's playbook tests. pre-commit installs sopc
+  (about 30 s the first time, from the package index): these tests are
+  marked `slow` (`-m "not slow"` leaves them out while working).
+* The GitHub Actions workflow examples/ci/sopc.yml is valid YAML of a
+  workflow with the steps it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from inprocess import run_sopc
+
+ROOT = Path(__file__).resolve().parents[1]
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+WORKFLOW = ROOT / "examples" / "ci" / "sopc.yml"
+UNTIDY = 'playbook extra "测试"\n    to all groups\n    sender console\n    周一 10:00 a "x"   # c\n    周二 10:00 longer "y"\n'
+TIDY = 'playbook extra "测试"\n  to all groups\n  sender console\n  周一 10:00  a       "x"  # c\n  周二 10:00  longer  "y"\n'
+BROKEN = 'playbook broken "坏的"\n  to all groups\n  sender console\n  周一 25:00 a "x"\n'
+
+
+# ---- the hooks, with the real pre-commit ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def hooks_home(tmp_path_factory):
+    """pre-commit's own folder for these tests (its environments, built once per sopc revision)."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout of sopc: pre-commit try-repo needs one")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git repository holding a project made by `sopc init`, everything staged."""
+    folder = tmp_path / "team-sop"
+    assert run_sopc("init", str(folder), "--now", "2026-11-23T09:00", cwd=tmp_path).exit_code == 0
+    _git(folder, "init", "-q")
+    _git(folder, "add", "-A")
+    return folder
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, env=_env(None))
+
+
+def _env(home: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "SOPC_"))}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.com", SOPC_NOW="2026-11-23T09:00")
+    if home is not None:
+        env["PRE_COMMIT_HOME"] = str(home)
+    return env
+
+
+def try_hook(repo: Path, hook: str, home: Path) -> subprocess.CompletedProcess:
+    """`pre-commit try-repo <this checkout> HOOK --all-files` in ``repo``."""
+    assert PRE_COMMIT.is_file(), "pre-commit is in sopc's test extra: pip install -e '.[test]'"
+    return subprocess.run([str(PRE_COMMIT), "try-repo", str(ROOT), hook, "--all-files"], cwd=repo,
+                          env=_env(home), capture_output=True, text=True, encoding="utf-8", timeout=900)
+
+
+@pytest.mark.slow
+def test_sopc_fmt_hook_fails_on_an_untidy_playbook_and_formats_it(repo, hooks_home):
+    extra = repo / "playbooks" / "extra.sop"
+    extra.write_text(UNTIDY, encoding="utf-8")
+    _git(repo, "add", "-A")
+    first = try_hook(repo, "sopc-fmt", hooks_home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert re.search(r"sopc fmt\.+Failed", first.stdout) and "files were modified by this hook" in first.stdout
+    assert "formatted playbooks/extra.sop" in first.stdout
+    assert extra.read_text(encoding="utf-8") == TIDY
+    _git(repo, "add", "-A")
+    second = try_hook(repo, "sopc-fmt", hooks_home)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert re.search(r"sopc fmt\.+Passed", second.stdout)
+
+
+@pytest.mark.slow
+def test_sopc_fmt_check_hook_lists_the_file_and_writes_nothing(repo, hooks_home):
+    extra = repo / "playbooks" / "extra.sop"
+    extra.write_text(UNTIDY, encoding="utf-8")
+    _git(repo, "add", "-A")
+    result = try_hook(repo, "sopc-fmt-check", hooks_home)
+    assert result.returncode == 1 and re.search(r"sopc fmt --check\.+Failed", result.stdout)
+    assert "playbooks/extra.sop" in result.stdout
+    assert extra.read_text(encoding="utf-8") == UNTIDY
+
+
+@pytest.mark.slow
+def test_sopc_check_hook_stops_a_broken_playbook_with_its_diagnostic(repo, hooks_home):
+    clean = try_hook(repo, "sopc-check", hooks_home)
+    assert clean.returncode == 0 and re.search(r"sopc check\.+Passed", clean.stdout), clean.stdout + clean.stderr
+    (repo / "playbooks" / "broken.sop").write_text(BROKEN, encoding="utf-8")
+    _git(repo, "add", "-A")
+    result = try_hook(repo, "sopc-check", hooks_home)
+    assert result.returncode == 1 and re.search(r"sopc check\.+Failed", result.stdout)
+    assert "playbooks/broken.sop:4:6: error[E0101]: `25:00` is not a time of day" in result.stdout
+    assert '4 |   周一 25:00 a "x"' in result.stdout
+
+
+# ---- the GitHub Actions workflow -------------------------------------------------------
+
+def _workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_the_workflow_is_a_github_actions_workflow():
+    workflow = _workflow()
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on:` as true
+    assert set(triggers) == {"push", "pull_request"}
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    steps = workflow["jobs"]["sopc"]["steps"]
+    assert all(("uses" in step) != ("run" in step) for step in steps)
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0  # sopc diff reads the base revision
+    names = [step["name"] for step in steps if "name" in step]
+    assert len(names) == len(set(names))
+    assert any("sopc test" in step.get("run", "") and "--junit" in step["run"] for step in steps)
