@@ -116,9 +116,10 @@ def _repair_fullwidth(source: str, path: str):
 
 
 def _fullwidth_typo(diagnostic: Diagnostic, lines: list[str]) -> tuple[int, int] | None:
-    """Where a diagnostic points at a full-width character it says to write in ASCII."""
+    """Where a syntax error points at a full-width character: the parser
+    points at one only to say to write it in ASCII (in any language)."""
     span = diagnostic.span
-    if diagnostic.code not in ("E0001", "E0002") or span is None or "ASCII" not in (diagnostic.hint or ""):
+    if diagnostic.code not in ("E0001", "E0002") or span is None:
         return None
     if not 0 < span.line <= len(lines) or not 0 < span.column <= len(lines[span.line - 1]):
         return None
