@@ -98,7 +98,7 @@ def _repair_fullwidth(source: str, path: str):
     tree, diagnostics = parse(source, path, tokens=tokens)
     first = diagnostics
     text, fixed = source, []
-    for _ in range(MAX_REPAIR_ROUNDS):
+    for unused in range(MAX_REPAIR_ROUNDS):
         if not diagnostics:
             return text, tokens, tree, [], sorted(fixed)
         lines = text.split("\n")
@@ -419,7 +419,7 @@ def _changed_meaning(tokens: list[Token], formatted: str, path: str) -> Diagnost
     is deterministic, and only where words are written differs); else the
     internal-error diagnostic to refuse with."""
     again: list[Token] = []
-    _, diagnostics = parse(formatted, path, tokens=again)
+    unused, diagnostics = parse(formatted, path, tokens=again)
     if not diagnostics and _words(again) == _words(tokens) and _comments(again) == _comments(tokens):
         return None
     return error("E0990", "sopc fmt would change what this file means, so it is left as it is",
