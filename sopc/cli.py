@@ -385,7 +385,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
 
     results = format_paths(paths or (Path("."),), write=not (check or show_diff))
     if not results:
-        raise click.ClickException(f"no .sop files in {', '.join(map(str, paths or ('.',)))}")
+        raise click.ClickException(_("no .sop files in {paths}").format(paths=", ".join(map(str, paths or (".",)))))
     for result in results:
         if result.diagnostics:
             click.echo(render_text(result.diagnostics, {result.shown: result.before}, color=_color(sys.stderr)),
@@ -395,8 +395,12 @@ def fmt_command(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
         elif check and result.changed:
             click.echo(result.shown)
         elif result.changed:
-            fixed = f" ({result.fixed} full-width character{'s' if result.fixed > 1 else ''} written in ASCII)"
-            click.echo(f"formatted {result.shown}{fixed if result.fixed else ''}")
+            if result.fixed:
+                click.echo(ngettext("formatted {path} ({count} full-width character written in ASCII)",
+                                    "formatted {path} ({count} full-width characters written in ASCII)",
+                                    result.fixed).format(path=result.shown, count=result.fixed))
+            else:
+                click.echo(_("formatted {path}").format(path=result.shown))
     click.echo(_fmt_summary(results, written=not (check or show_diff)), err=True)
     if any(r.diagnostics for r in results) or (check and any(r.changed for r in results)):
         sys.exit(1)
@@ -407,14 +411,17 @@ def _fmt_summary(results, *, written: bool) -> str:
     refused = sum(bool(r.diagnostics) for r in results)
     same = len(results) - changed - refused
     parts = []
-    if changed:
-        parts.append(f"{changed} .sop file{'s' if changed > 1 else ''} {'formatted' if written else 'would be formatted'}")
+    if changed and written:
+        parts.append(ngettext("{count} .sop file formatted", "{count} .sop files formatted", changed).format(count=changed))
+    elif changed:
+        parts.append(ngettext("{count} .sop file would be formatted", "{count} .sop files would be formatted",
+                              changed).format(count=changed))
     if same:
-        parts.append(f"{same} already formatted")
+        parts.append(_("{count} already formatted").format(count=same))
     if refused:
-        parts.append(f"{refused} not formatted: fix the errors above first")
-    hint = "; run `sopc fmt` to format them" if changed and not written else ""
-    return ", ".join(parts) + hint
+        parts.append(_("{count} not formatted: fix the errors above first").format(count=refused))
+    summary = ", ".join(parts)
+    return summary + "; " + _("run `sopc fmt` to format them") if changed and not written else summary
 
 
 def _project_zone(root: Path):

@@ -330,6 +330,15 @@ def test_fullwidth_typos_are_fixed_and_said(tmp_path):
     assert (tmp_path / "a.sop").read_text(encoding="utf-8") == 'playbook p\n  to all groups\n  周一, 周三 10:00  a  "x"\n'
 
 
+def test_fmt_speaks_chinese_when_asked(tmp_path):
+    (tmp_path / "a.sop").write_text(UNTIDY, encoding="utf-8")
+    (tmp_path / "b.sop").write_text(TIDY, encoding="utf-8")
+    checked = run_sopc("--lang", "zh", "fmt", "--check", cwd=tmp_path)
+    assert checked.exit_code == 1 and "1 个 .sop 文件需要格式化, 1 个已是标准格式; 运行 `sopc fmt` 即可格式化" in checked.stderr
+    result = run_sopc("--lang", "zh", "fmt", cwd=tmp_path)
+    assert result.stdout == "已格式化 a.sop\n" and "已格式化 1 个 .sop 文件" in result.stderr
+
+
 def test_crlf_and_a_byte_order_mark_are_kept(tmp_path):
     path = tmp_path / "win.sop"
     path.write_bytes(b"\xef\xbb\xbf" + UNTIDY.replace("\n", "\r\n").encode("utf-8"))

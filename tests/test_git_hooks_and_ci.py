@@ -61,7 +61,7 @@ def _git(folder: Path, *args: str) -> None:
 def _env(home: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "SOPC_"))}
     env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.com", SOPC_NOW="2026-11-23T09:00")
+               GIT_COMMITTER_EMAIL="t@example.com", SOPC_NOW="2026-11-23T09:00", SOPC_LANG="en")
     if home is not None:
         env["PRE_COMMIT_HOME"] = str(home)
     return env

@@ -48,6 +48,7 @@ from lark import Token, Tree
 from lark.lexer import PatternStr
 
 from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.i18n import _
 from sopc.core.render import display_width
 from sopc.lang.parser import FULLWIDTH, IDEOGRAPHIC_SPACE, indent_width, lark_parser, line_indent, parse
 
@@ -422,8 +423,8 @@ def _changed_meaning(tokens: list[Token], formatted: str, path: str) -> Diagnost
     unused, diagnostics = parse(formatted, path, tokens=again)
     if not diagnostics and _words(again) == _words(tokens) and _comments(again) == _comments(tokens):
         return None
-    return error("E0990", "sopc fmt would change what this file means, so it is left as it is",
-                 Span.point(path, 1, 1), "this is a bug in sopc fmt: please report it with the file")
+    return error("E0990", _("sopc fmt would change what this file means, so it is left as it is"),
+                 Span.point(path, 1, 1), _("this is a bug in sopc fmt: please report it with the file"))
 
 
 def _words(tokens: list[Token]) -> list[tuple[str, str]]:

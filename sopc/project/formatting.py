@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sopc.core.diagnostics import Diagnostic, Span, error
+from sopc.core.i18n import _
 from sopc.core.limits import MAX_SOP_BYTES
 from sopc.lang.fmt import format_source
 from sopc.lang.parser import too_large
@@ -77,15 +78,16 @@ def format_file(path: Path) -> FileFormat:
         with path.open("rb") as file:
             data = file.read(MAX_SOP_BYTES + 1)
     except OSError as exc:
-        problem = error("E0607", f"cannot read {shown}: {exc.strerror}", Span.point(shown))
+        problem = error("E0607", _("cannot read {path}: {error}").format(path=shown, error=exc.strerror),
+                        Span.point(shown))
         return FileFormat(path, shown, "", None, (problem,))
     if len(data) > MAX_SOP_BYTES:
-        return FileFormat(path, shown, "", None, (too_large(shown, f"over {MAX_SOP_BYTES:,} bytes"),))
+        return FileFormat(path, shown, "", None, (too_large(shown, _("over {size:,} bytes").format(size=MAX_SOP_BYTES)),))
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError:
-        problem = error("E0008", "this file is not UTF-8 text", Span.point(shown),
-                        "save it as UTF-8 (in most editors: File > Save with Encoding)")
+        problem = error("E0008", _("this file is not UTF-8 text"), Span.point(shown),
+                        _("save it as UTF-8 (in most editors: File > Save with Encoding)"))
         return FileFormat(path, shown, "", None, (problem,))
     bom = raw.startswith(BOM)
     crlf = "\r\n" in raw
@@ -131,8 +133,8 @@ def format_paths(paths: Iterable[Path], *, write: bool) -> list[FileFormat]:
             try:
                 write_formatted(result)
             except OSError as exc:
-                problem = error("E0607", f"cannot write {result.shown}: {exc.strerror}", Span.point(result.shown),
-                                "the file is left as it was")
+                problem = error("E0607", _("cannot write {path}: {error}").format(path=result.shown, error=exc.strerror),
+                                Span.point(result.shown), _("the file is left as it was"))
                 result = FileFormat(path, result.shown, result.before, None, (problem,))
         results.append(result)
     return results
