@@ -17,8 +17,9 @@ from tests.inprocess import run_sopc
 EXPLANATIONS = load_explanations()
 
 # Codes whose example cannot be a few lines of text: the file's bytes are not
-# UTF-8, the input must be megabytes, or it is sopc's own bug.
-NOT_SHOWN_BY_EXAMPLE = {"E0002", "E0004", "E0008", "E0404", "E0999"}
+# UTF-8, the input must be megabytes, or it is sopc's own bug (E0990: sopc fmt's,
+# shown in tests/test_fmt.py by a formatter made to drop a word).
+NOT_SHOWN_BY_EXAMPLE = {"E0002", "E0004", "E0008", "E0404", "E0990", "E0999"}
 
 
 def test_every_code_is_explained_in_both_languages():
