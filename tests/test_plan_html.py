@@ -119,7 +119,7 @@ def test_the_pages_data_is_the_plan(tmp_path):
     assert texts == sorted(m["text"] for m in messages)
     steps = {s["name"]: s for s in data["steps"]}
     assert steps["king_day"]["source"] == "examples/burger/playbooks/weekly.sop:18"
-    assert steps["king_day"]["line"].startswith("周三 11:00         king_day")
+    assert steps["king_day"]["line"].startswith("周三 11:00          king_day")
     assert [p["name"] for p in data["playbooks"]] == ["bk_week"]
 
 
