@@ -423,6 +423,93 @@ def _fmt_summary(results, *, written: bool) -> str:
     summary = ", ".join(parts)
     return summary + "; " + _("run `sopc fmt` to format them") if changed and not written else summary
 
+class _UsageExitsOne(click.Command):
+    """Bad usage exits 1, not click's 2: with --detailed-exitcode, 2 means "changes"."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+
+
+DIFF_DAYS = 28  # `sopc diff` without --to: four weeks
+
+
+@cli.command(cls=_UsageExitsOne)
+@click.argument("revisions", nargs=-1, metavar="[BASE] [HEAD] [PATH]")
+@click.option("--from", "date_from", metavar="DATE", help="First day compared (YYYY-MM-DD; default: today).")
+@click.option("--to", "date_to", metavar="DATE", help="Last day compared, included (default: 4 weeks from --from).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", show_default=True,
+              help="text for people; json for tools; markdown for a pull-request comment.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when nothing changed, 2 when something did, 1 on an error.")
+@click.option("--events", "events_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Plan both sides with these lifecycle events (JSONL, as for `sopc plan --events`): "
+                   "the one file as it is now, for BASE and HEAD alike.")
+@click.option("--now", metavar="DATETIME", help="Treat this as the current time (default: now; env SOPC_NOW).")
+@click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
+              help="Plan in N processes, each a share of the groups (default: one per CPU, at most 4, "
+                   "for 200 groups or more each).")
+def diff(revisions: tuple[str, ...], date_from: str | None, date_to: str | None, fmt: str,
+         detailed_exitcode: bool, events_path: Path | None, now: str | None, jobs: int | None) -> None:
+    """Compare the plan of two revisions: what a change does to the messages.
+
+    BASE and HEAD are git revisions (default BASE: where this branch left
+    the default branch, origin/HEAD, main or master, else HEAD; default
+    HEAD: the working tree, as it is). PATH is the project folder (default:
+    the project of the current folder). Each revision is read from a copy
+    (`git archive`): the working tree and the index are never touched.
+    `sopc diff OLD_DIR NEW_DIR` compares two folders.
+
+    Messages are matched by their stable id and told as added, removed,
+    retimed (old -> new time), retexted (a word diff: [-old-]{+new+}) and
+    retargeted (sender, mentions); alike changes are one line ("x1000").
+    Then the diagnostics HEAD has and BASE has not.
+
+    \b
+    Examples:
+      sopc diff                          this branch's edits, committed or not
+      sopc diff main HEAD                what the commits since main change
+      sopc diff HEAD~1 HEAD examples/burger --from 2026-11-23 --to 2026-12-31
+      sopc diff origin/main HEAD --format markdown > comment.md
+      sopc diff old-copy/ new-copy/
+
+    \b
+    Exit status: 0 (with --detailed-exitcode: 0 no change, 2 changes: a
+    changed plan or a new diagnostic), 1 an error (bad usage too).
+    """
+    from sopc import pipeline, review
+    from sopc.plan.diff_output import render
+    from sopc.project.revisions import RevisionError
+
+    try:
+        pair = review.sides(revisions, Path.cwd())
+        with review.built(pair) as both:
+            zone = both.head.zone
+            today = _now(now, zone).astimezone(zone).date()
+            first = _date(date_from, "--from") if date_from else today
+            last = _date(date_to, "--to") if date_to else first + dt.timedelta(days=DIFF_DAYS - 1)
+            try:
+                start, end = pipeline.plan_window(zone, first, last)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--to") from None
+            report = review.compare(both, start, end, now=_now(now, zone), events_path=events_path, jobs=jobs)
+    except RevisionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(render(report, fmt), nl=False)
+    if report.problem:
+        sys.exit(1)
+    sys.exit(2 if detailed_exitcode and report.changed else 0)
+
 
 def _project_zone(root: Path):
     from sopc.project.config import load_config

@@ -50,14 +50,14 @@ class Build:
 
 
 def build(paths: Sequence[Path], progress: Progress = QUIET) -> Build:
-    with _collector_paused():
+    with collector_paused():
         project = load_project(paths, progress)
         program = compile_program(project)
     return Build(project=project, program=program, diagnostics=project.diagnostics + program.diagnostics)
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Python's cyclic garbage collector paused for a build. A build makes
     hundreds of thousands of objects that all live on (syntax nodes, spans,
     groups) and next to no garbage cycles, and the collector rescans every
