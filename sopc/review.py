@@ -28,7 +28,7 @@ from typing import Iterator, Sequence
 
 from sopc import pipeline
 from sopc.core.diagnostics import Diagnostic, sorted_diagnostics
-from sopc.plan.diff import DiffReport, PlanDiff
+from sopc.plan.diff import DiffReport, PlanDiff, group_words
 from sopc.plan.simulate import sent_messages
 from sopc.project.paths import display_path, find_root
 from sopc.project.revisions import (WORKING_TREE, Repository, Revision, RevisionError, commit_of, default_base,
@@ -78,7 +78,7 @@ def sides(args: Sequence[str], cwd: Path) -> Sides:
     if repo is None:
         raise RevisionError(f"{cwd} is not in a git repository: run sopc diff inside one, "
                             "or compare two folders: sopc diff OLD_DIR NEW_DIR")
-    revs = [revision(repo, name) for name in names]
+    revs = [revision(repo, name, cwd) for name in names]
     root = find_root([path if path is not None else cwd])
     inside = project_in_repo(repo, root)
     base = revs[0] if revs else default_base(repo)
@@ -144,7 +144,8 @@ def compare(both: Built, start: dt.datetime, end: dt.datetime, *, now: dt.dateti
         return report
     shares = _shares(both, jobs)
     global _SHARED
-    _SHARED = (both.base, both.head, start, end, base_events, head_events, zone)
+    words = group_words([*both.head.project.roster.groups, *both.base.project.roster.groups])
+    _SHARED = (both.base, both.head, start, end, base_events, head_events, zone, words)
     try:
         if len(shares) == 1:
             _new_diagnostics(both, report, checked=True, now=now, events_path=events_path)
@@ -162,19 +163,20 @@ def compare(both: Built, start: dt.datetime, end: dt.datetime, *, now: dt.dateti
     return report
 
 
-# Inherited by the forked workers (never pickled): both builds, the window, the events, the zone.
+# Inherited by the forked workers (never pickled): both builds, the window, the events, the zone,
+# the groups' own words.
 _SHARED: tuple | None = None
 
 
 def _plan_share(groups: frozenset[str] | None) -> PlanDiff:
     """Both sides' plans for ``groups`` (None: all) compared."""
-    base, head, start, end, base_events, head_events, zone = _SHARED
+    base, head, start, end, base_events, head_events, zone, words = _SHARED
     keep = None if groups is None else (lambda group: group.id in groups)
     with pipeline.collector_paused():  # BASE's messages are held while HEAD's are planned: no cycles to find
-        diff = PlanDiff(zone).compare(
+        diff = PlanDiff(zone, words).compare(
             sent_messages(base.program, start, end, events=base_events, group_filter=keep, diagnostics=[]),
             sent_messages(head.program, start, end, events=head_events, group_filter=keep, diagnostics=[]))
-    diff.forget_texts()  # what goes back to the parent: the changes only
+    diff.travel_light()  # what goes back to the parent: the changes only
     return diff
 
 

@@ -120,23 +120,29 @@ def test_a_thousand_groups_changing_alike_are_one_line(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    rows = "\n".join(f"g{i:04d},门店{i:04d}福利群,福利群,门店{i:04d}" for i in range(1000))
-    write_project(repo / "sop", {"groups.csv": f"id,name,tags,store\n{rows}\n", "playbooks/weekly.sop": WEEKLY})
+    rows = "\n".join(f"g{i:04d},门店{i:04d}福利群,福利群,门店{i:04d},staff{i % 7}" for i in range(1000))
+    write_project(repo / "sop", {"groups.csv": f"id,name,tags,store,owner\n{rows}\n", "playbooks/weekly.sop": WEEKLY})
     commit(repo, "1,000 groups")
     weekly = repo / "sop" / "playbooks" / "weekly.sop"
     edit(weekly, "周一 10:00   energy_pack", "周一 10:30   energy_pack")
     edit(weekly, "9.9元", "8.8元")
+    edit(weekly, "参与抽奖\"", "参与抽奖\" @owner")                       # a different owner in each group
+    edit(weekly, "周末独享 8 折", "周末独享 8 折,{{ group.store }}见")   # a different store in each group
     commit(repo, "edits for every group")
-    window = ("--now", "2026-11-23T09:00", "--from", "2026-11-23", "--to", "2026-11-25")  # one Monday, one Wednesday
+    window = ("--now", "2026-11-23T09:00", "--from", "2026-11-23", "--to", "2026-11-28")  # Monday to Saturday
     runs = {}
     for jobs in ("1", "2"):  # in this process, and shared out between two worker processes
         result = run_sopc("diff", "HEAD~1", "HEAD", "sop", *window, "--jobs", jobs, cwd=repo)
         assert result.exit_code == 0, result.output
         runs[jobs] = result.stdout
-        lines = result.stdout.splitlines()
-        assert [line.split()[:2] for line in lines if " x1000 " in line] == [["retimed", "x1000"], ["retexted", "x1000"]]
+        lines = [line.split()[:2] for line in result.stdout.splitlines() if " x1000 " in line]
+        assert lines == [["retimed", "x1000"], ["retexted", "x1000"], ["retargeted", "x1000"],
+                         ["retexted", "x1000"]], result.stdout  # energy_pack, exclusive, fries_draw, king_day
+        assert len([line for line in result.stdout.splitlines() if line.startswith("  re")]) == 4
         assert "(1,000 groups, 1 day)" in result.stdout
         assert "[-9.9-]{+8.8+}" in result.stdout
+        assert "周末独享 8 折{+,门店0000见+}" in result.stdout     # the example shows the real text
+        assert "mentions (none) -> @{{ group.owner }}" in result.stdout
     assert runs["1"] == runs["2"]
 
 
@@ -232,6 +238,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
     (("nosuchbranch", "HEAD", "sop"), "repo", "unknown revision `nosuchbranch`"),
     (("HEAD~1", "HEAD", "sop2"), "repo", "the project `sop2` is not in HEAD~1"),
     (("HEAD", "HEAD", "sop", "extra"), "repo", "too many arguments"),
+    (("HEAD", "sop/playbooks/weekly.sop"), "repo", "is a file: PATH is the project's folder"),
 ])
 def test_errors_are_one_line_with_what_to_do(tmp_path, args, cwd, says):
     repo = new_repo(tmp_path / "repo")
@@ -264,3 +271,10 @@ def test_one_events_file_plans_both_sides(tmp_path):
     assert (change["step"], change["change"], change["count"]) == ("tip", "retexted", 1)
     assert change["text_diff"] == "欢迎 小王{+ 入群+}"
     assert change["example"]["head"]["target"] == {"group": "hz_001", "member": "m1"}
+
+
+def test_latin_text_is_compared_a_word_at_a_time(tmp_path):
+    repo = new_repo(tmp_path / "repo", WEEKLY.replace("周末独享 8 折", "Weekend deal: 20% off burgers"))
+    edit(repo / "sop" / "playbooks" / "weekly.sop", "Weekend deal: 20% off", "Weekend special: 30% off")
+    [change] = diff_json(repo, "HEAD", "sop")["changes"]
+    assert change["text_diff"] == "Weekend [-deal-]{+special+}: [-20-]{+30+}% off burgers"

@@ -15,7 +15,10 @@ than one of these, and counts in each.
 
 Changes that are alike (same playbook, step and kind of change, the same
 time shift, the same words replaced) are one :class:`Change` with a count:
-a step edited in 1,000 groups is one line, "x1000". Comparing is done a
+a step edited in 1,000 groups is one line, "x1000". A group's own values in
+the words replaced (its name, a store no other group has, its owner as a
+mention) count as the variable they come from (:class:`GroupWords`), so a
+text gaining `{{ group.store }}` changes alike in every group. Comparing is done a
 share of the groups at a time if need be (:meth:`PlanDiff.merge` adds the
 shares up): messages of different groups never pair.
 """
@@ -25,16 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from sopc.core.diagnostics import Diagnostic
 from sopc.core.messages import PlannedMessage
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
+from sopc.project.roster import Group
 
 KINDS = ("added", "removed", "retimed", "retexted", "retargeted")
 TEXT_MEMO_LIMIT = 20_000  # word diffs kept (a text per group and step: bounded all the same)
 MOMENT_MEMO_LIMIT = 100_000
+MIN_OWN_VALUE = 2  # characters: a one-letter roster value is too likely to be a word of any text
 
 # A word of Latin letters or digits (`9.9`, `don't`, `1+1` is three), a run of
 # spaces, or any other single character: Chinese has no spaces, so each
@@ -69,6 +75,51 @@ def word_diff(old: str, new: str) -> tuple[Hunks, Segments]:
         if came:
             segments.append(("+", came))
     return tuple(hunks), tuple(segments)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupWords:
+    """What a rendered text or a mention may say of one group, so that an
+    edit reads alike in every group: a text gaining `{{ group.store }}` gains
+    a different store name in each, and `@owner` a different owner."""
+
+    values: Mapping[str, tuple[tuple[str, str], ...]]  # group id -> (its own value, "{{ group.x }}"), longest first
+    owners: Mapping[str, str]                          # group id -> its owner's id
+
+    def alike(self, group: str, text: str) -> str:
+        """``text`` with the group's own values written as the variables they come from."""
+        for value, name in self.values.get(group, ()):
+            if value in text:
+                text = text.replace(value, name)
+        return text
+
+    def mentions(self, group: str, mentions: tuple[str, ...]) -> tuple[str, ...]:
+        owner = self.owners.get(group)
+        return tuple(OWNER_WORD if owner is not None and m == owner else m for m in mentions) if owner else mentions
+
+
+OWNER_WORD = "{{ group.owner }}"
+NO_WORDS = GroupWords({}, {})
+
+
+def group_words(groups: Iterable[Group]) -> GroupWords:
+    """:class:`GroupWords` of a roster (or two: BASE's and HEAD's). A value
+    is a group's own when no other group has it (its id, its name, a store):
+    a city that many groups share is left as it is, as a text may say it
+    without a variable."""
+    seen: dict[str, dict[str, str]] = {}
+    owners: dict[str, str] = {}
+    for group in groups:
+        if group.owner:
+            owners.setdefault(group.id, group.owner)
+        mine = seen.setdefault(group.id, {})
+        for column, value in (("id", group.id), ("name", group.name), *group.variables.items()):
+            if value and len(value) >= MIN_OWN_VALUE:
+                mine.setdefault(value, "{{ group.%s }}" % column)
+    counts = Counter(value for mine in seen.values() for value in mine)
+    values = {gid: tuple(sorted(((v, n) for v, n in mine.items() if counts[v] == 1), key=lambda p: -len(p[0])))
+              for gid, mine in seen.items()}
+    return GroupWords(values, owners)
 
 
 def example_key(old: PlannedMessage | None, new: PlannedMessage | None) -> tuple:
@@ -112,6 +163,7 @@ class PlanDiff:
     """Two plans compared (or a share of their groups)."""
 
     zone: dt.tzinfo                                 # local times, days and time shifts are told in
+    words: GroupWords = NO_WORDS                    # the groups' own values, so that alike edits key alike
     old_count: int = 0
     new_count: int = 0
     changes: dict[tuple, Change] = field(default_factory=dict)
@@ -194,14 +246,18 @@ class PlanDiff:
             shift = int((now.at - was.at).total_seconds())
             self._add("retimed", was, now, (self._local(was.at)[1], self._local(now.at)[1], shift))
         if was.text != now.text or was.kind != now.kind:
-            self._add("retexted", was, now, (self.text_change(was.text, now.text)[0], was.kind, now.kind))
+            alike = self.words.alike
+            hunks = tuple((alike(now.group, a), alike(now.group, b)) for a, b in self.text_change(was.text, now.text)[0])
+            self._add("retexted", was, now, (hunks, was.kind, now.kind))
         if (was.sender, was.mentions, was.private) != (now.sender, now.mentions, now.private):
-            self._add("retargeted", was, now, ((was.sender, was.mentions, was.private),
-                                               (now.sender, now.mentions, now.private)))
+            mentions = self.words.mentions
+            self._add("retargeted", was, now, ((was.sender, mentions(was.group, was.mentions), was.private),
+                                               (now.sender, mentions(now.group, now.mentions), now.private)))
 
-    def forget_texts(self) -> None:
-        """Drop the remembered word diffs and times (before sending this diff elsewhere)."""
-        self._texts, self._moments = {}, {}
+    def travel_light(self) -> None:
+        """Drop what only comparing needs (remembered word diffs and times,
+        the groups' words) before this diff goes to another process."""
+        self._texts, self._moments, self.words = {}, {}, NO_WORDS
 
     def text_change(self, old: str, new: str) -> tuple[Hunks, Segments]:
         """:func:`word_diff`, remembered (the same pair of texts comes back

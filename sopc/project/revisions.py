@@ -79,12 +79,15 @@ def commit_of(repo: Repository, name: str) -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
-def revision(repo: Repository, name: str) -> Revision:
-    """``name`` as a :class:`Revision`; an unknown one is an error."""
+def revision(repo: Repository, name: str, cwd: Path | None = None) -> Revision:
+    """``name`` as a :class:`Revision`; an unknown one is an error (a file
+    given for PATH is told so: PATH is the project's folder)."""
     commit = commit_of(repo, name)
     if commit is None:
+        if cwd is not None and (cwd / name).is_file():
+            raise RevisionError(f"`{name}` is a file: PATH is the project's folder (the one holding sopc.toml)")
         raise RevisionError(f"unknown revision `{name}` in {repo.top}: give a branch, tag or commit "
-                            "(`git log --oneline` lists commits; fetch a remote branch first)")
+                            "(`git log --oneline` lists commits; fetch a remote branch first), or a folder")
     return Revision(name, commit)
 
 
