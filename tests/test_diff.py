@@ -278,3 +278,23 @@ def test_latin_text_is_compared_a_word_at_a_time(tmp_path):
     edit(repo / "sop" / "playbooks" / "weekly.sop", "Weekend deal: 20% off", "Weekend special: 30% off")
     [change] = diff_json(repo, "HEAD", "sop")["changes"]
     assert change["text_diff"] == "Weekend [-deal-]{+special+}: [-20-]{+30+}% off burgers"
+
+
+def test_markdown_stays_within_a_pull_request_comment(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    # Each code is shared by two groups (so not a group's own value): 600 different edits.
+    rows = "\n".join(f"g{i:04d},门店{i:04d}福利群,福利群,券码{i // 2:04d}" for i in range(1200))
+    playbook = WEEKLY.replace("周末独享 8 折", "周末独享 8 折 {{ group.code }}")
+    write_project(repo / "sop", {"groups.csv": f"id,name,tags,code\n{rows}\n", "playbooks/weekly.sop": playbook})
+    commit(repo, "codes")
+    edit(repo / "sop" / "playbooks" / "weekly.sop", "{{ group.code }}", "{{ group.code }}{{ group.code }}")
+    commit(repo, "codes twice")
+    result = run_sopc("diff", "HEAD~1", "HEAD", "sop", *WINDOW, "--format", "markdown", cwd=repo)
+    assert result.exit_code == 0, result.output
+    comment = result.stdout
+    assert comment.count("**retexted**") > 100
+    assert len(comment) <= 60_000
+    assert comment.rstrip().endswith("*Cut at 60,000 characters: run `sopc diff` for the whole of it.*")
+    assert comment.count("<details>") == comment.count("</details>")
