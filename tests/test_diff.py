@@ -298,3 +298,21 @@ def test_markdown_stays_within_a_pull_request_comment(tmp_path):
     assert len(comment) <= 60_000
     assert comment.rstrip().endswith("*Cut at 60,000 characters: run `sopc diff` for the whole of it.*")
     assert comment.count("<details>") == comment.count("</details>")
+
+
+def test_a_project_at_the_top_of_its_repository_as_ci_calls_it(tmp_path):
+    """examples/ci/: `sopc diff "$BASE" HEAD "$SOPC_PROJECT" --format markdown`, the project at the top."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_project(repo, {"playbooks/weekly.sop": WEEKLY})
+    commit(repo, "the weekly SOP")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "pr")
+    edit(repo / "playbooks" / "weekly.sop", "9.9元", "8.8元")
+    commit(repo, "cheaper")
+    result = run_sopc("diff", base, "HEAD", ".", *WINDOW, "--format", "markdown", cwd=repo)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("### sopc diff: `repo`")
+    assert f"{base[:7]} → HEAD (" in result.stdout
+    assert "| `bk_week/king_day` |  |  |  | 3 |  |" in result.stdout

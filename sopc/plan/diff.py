@@ -30,6 +30,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Mapping
 
 from sopc.core.diagnostics import Diagnostic
@@ -308,6 +309,11 @@ class DiffReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # file texts for the diagnostics' snippets
     problem: str | None = None  # why the plans could not be compared (then ``plan`` is None)
+
+    @property
+    def title(self) -> str:
+        """The project's folder, by name when it is the current folder (`.`)."""
+        return Path.cwd().name if self.project == "." else self.project
 
     @property
     def changed(self) -> bool:

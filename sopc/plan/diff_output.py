@@ -134,7 +134,7 @@ def _plain_came(s: str) -> str:
 # ---- text -------------------------------------------------------------------------------
 
 def to_text(report: DiffReport) -> str:
-    out = [f"sopc diff {report.project}: {report.base} -> {report.head}, {window_text(report)}"]
+    out = [f"sopc diff {report.title}: {report.base} -> {report.head}, {window_text(report)}"]
     plan = report.plan
     if plan is None:
         out.append(f"plan not compared: {report.problem}")
@@ -267,7 +267,7 @@ def _md_marked(s: str, mark: str) -> str:
 
 
 def to_markdown(report: DiffReport) -> str:
-    out = [f"### sopc diff: {code(report.project)}", "",
+    out = [f"### sopc diff: {code(report.title)}", "",
            f"{md(report.base)} → {md(report.head)} · {md(window_text(report))}", ""]
     plan = report.plan
     if plan is None:

@@ -45,7 +45,9 @@ class Revision:
     @property
     def label(self) -> str:
         short = self.commit[:7]
-        return self.name if self.name.startswith(short) else f"{self.name} ({short})"
+        if self.commit.startswith(self.name.lower()) and len(self.name) >= 7:  # a hash: its first 7
+            return short
+        return f"{self.name} ({short})"
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
