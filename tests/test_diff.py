@@ -316,3 +316,11 @@ def test_a_project_at_the_top_of_its_repository_as_ci_calls_it(tmp_path):
     assert result.stdout.startswith("### sopc diff: `repo`")
     assert f"{base[:7]} → HEAD (" in result.stdout
     assert "| `bk_week/king_day` |  |  |  | 3 |  |" in result.stdout
+
+
+def test_json_names_the_sides_and_the_window(tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    document = diff_json(repo, "HEAD", "HEAD", "sop")
+    assert document["window"] == {"from": "2026-11-23", "to": "2026-11-29", "zone": "Asia/Shanghai"}
+    assert document["base"].startswith("HEAD (") and document["head"].startswith("HEAD (")
+    assert (document["project"], document["changed"], document["changes"]) == ("sop", False, [])

@@ -39,9 +39,15 @@ def render(report: DiffReport, fmt: str) -> str:
 
 # ---- words shared by every format -------------------------------------------------------
 
+def window_days(report: DiffReport) -> tuple[dt.date, dt.date]:
+    """The first and last day compared (as --from and --to say them)."""
+    return (report.start.astimezone(report.zone).date(),
+            (report.end - dt.timedelta(microseconds=1)).astimezone(report.zone).date())
+
+
 def window_text(report: DiffReport) -> str:
-    last = (report.end - dt.timedelta(microseconds=1)).astimezone(report.zone).date()
-    return f"{report.start.astimezone(report.zone).date()} .. {last} ({report.zone})"
+    first, last = window_days(report)
+    return f"{first} .. {last} ({report.zone})"
 
 
 def headline(plan: PlanDiff) -> str:
@@ -187,7 +193,7 @@ def to_json(report: DiffReport) -> str:
         "project": report.project,
         "base": report.base,
         "head": report.head,
-        "window": {"from": report.start.isoformat(), "to": report.end.isoformat(), "zone": str(report.zone)},
+        "window": dict(zip(("from", "to"), map(str, window_days(report))), zone=str(report.zone)),
         "changed": report.changed,
         "problem": report.problem,
         "messages": None if plan is None else {"base": plan.old_count, "head": plan.new_count},
