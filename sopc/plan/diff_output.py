@@ -121,7 +121,7 @@ def marked_lines(plan: PlanDiff, change: Change, marked) -> list[str]:
     return lines[:CHANGED_LINES] + (["…"] if len(lines) > CHANGED_LINES else [])
 
 
-_MARKED = re.compile(r"\[-|\{\+|~~|\*\*")
+_MARKED = re.compile(r"\[-|-\]|\{\+|\+\}|~~|\*\*")  # a line holding (part of) a change
 
 
 def plain_segments(segments) -> str:
