@@ -28,11 +28,12 @@ from typing import Iterator, Sequence
 
 from sopc import pipeline
 from sopc.core.diagnostics import Diagnostic, sorted_diagnostics
+from sopc.core.i18n import _
 from sopc.plan.diff import DiffReport, PlanDiff, group_words
 from sopc.plan.simulate import sent_messages
 from sopc.project.paths import display_path, find_root
 from sopc.project.revisions import (WORKING_TREE, Repository, Revision, RevisionError, commit_of, default_base,
-                                    export, find_repository, project_in_repo, revision)
+                                    export, find_repository, not_a_repository, project_in_repo, revision)
 
 MAX_JOBS = 4
 GROUPS_PER_JOB = 200  # fewer groups than this per worker: a fork costs more than it saves
@@ -65,7 +66,8 @@ def sides(args: Sequence[str], cwd: Path) -> Sides:
     the working tree. ``A..B`` is BASE and HEAD in one argument."""
     names = [part for arg in args for part in (arg.split("..", 1) if ".." in arg and not _is_dir(cwd, arg) else [arg])]
     if len(names) > 3:
-        raise RevisionError(f"too many arguments ({' '.join(args)}): give at most BASE HEAD PATH, or OLD_DIR NEW_DIR")
+        raise RevisionError(_("too many arguments ({arguments}): give at most BASE HEAD PATH, or OLD_DIR NEW_DIR")
+                            .format(arguments=" ".join(args)))
     repo = _repository_near(cwd, names)
     if len(names) == 2 and all(_is_dir(cwd, n) for n in names) and (repo is None or commit_of(repo, names[0]) is None):
         old, new = (cwd / n for n in names)
@@ -76,8 +78,7 @@ def sides(args: Sequence[str], cwd: Path) -> Sides:
         path = cwd / names.pop()
         repo = find_repository(path)
     if repo is None:
-        raise RevisionError(f"{cwd} is not in a git repository: run sopc diff inside one, "
-                            "or compare two folders: sopc diff OLD_DIR NEW_DIR")
+        raise RevisionError(not_a_repository(cwd))
     revs = [revision(repo, name, cwd) for name in names]
     root = find_root([path if path is not None else cwd])
     inside = project_in_repo(repo, root)
@@ -138,8 +139,9 @@ def compare(both: Built, start: dt.datetime, end: dt.datetime, *, now: dt.dateti
                         start=start, end=end, zone=zone)
     failed = [label for label, b in ((report.base, both.base), (report.head, both.head)) if b.failed]
     if failed:
-        report.problem = (f"{' and '.join(failed)} {'has' if len(failed) == 1 else 'have'} errors, so "
-                          f"{'its' if len(failed) == 1 else 'their'} plan cannot be made: fix them (`sopc check`)")
+        report.problem = (_("{side} has errors, so its plan cannot be made: fix them (`sopc check`)") if len(failed) == 1
+                          else _("{side} and {other} have errors, so their plans cannot be made: fix them (`sopc check`)")
+                          ).format(side=failed[0], other=failed[-1])
         _new_diagnostics(both, report, checked=False, now=now, events_path=None)
         return report
     shares = _shares(both, jobs)

@@ -324,3 +324,10 @@ def test_json_names_the_sides_and_the_window(tmp_path):
     assert document["window"] == {"from": "2026-11-23", "to": "2026-11-29", "zone": "Asia/Shanghai"}
     assert document["base"].startswith("HEAD (") and document["head"].startswith("HEAD (")
     assert (document["project"], document["changed"], document["changes"]) == ("sop", False, [])
+
+
+def test_errors_in_chinese(tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    result = run_sopc("--lang", "zh", "diff", "nosuch", "HEAD", "sop", *WINDOW, cwd=repo)
+    assert result.exit_code == 1
+    assert "中没有版本 `nosuch`：请给出分支、标签或提交" in result.stderr

@@ -18,13 +18,19 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sopc.core.i18n import _
+
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master", "origin/main", "origin/master")
 WORKING_TREE = "working tree"
-TWO_FOLDERS = "or compare two folders: sopc diff OLD_DIR NEW_DIR"
 
 
 class RevisionError(Exception):
     """A revision or repository problem, told in one line with what to do."""
+
+
+def not_a_repository(folder: Path) -> str:
+    return _("{folder} is not in a git repository: run sopc diff inside one, or compare two folders: "
+             "sopc diff OLD_DIR NEW_DIR").format(folder=folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +62,22 @@ def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, check=False)
     except FileNotFoundError:
-        raise RevisionError(f"git is not installed (or not on PATH): install it, {TWO_FOLDERS}") from None
+        raise RevisionError(_("git is not installed (or not on PATH): install it, or compare two folders: "
+                              "sopc diff OLD_DIR NEW_DIR")) from None
     if check and done.returncode != 0:
         problem = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RevisionError(f"git {args[0]} failed: {problem[-1] if problem else f'exit {done.returncode}'}")
+        raise RevisionError(_("git {command} failed: {problem}").format(
+            command=args[0], problem=problem[-1] if problem else f"exit {done.returncode}"))
     return done
 
 
 def find_repository(folder: Path) -> Repository:
     """The git repository ``folder`` is in."""
     if not folder.is_dir():
-        raise RevisionError(f"no folder {folder}")
+        raise RevisionError(_("no folder {folder}").format(folder=folder))
     done = _git(folder, "rev-parse", "--show-toplevel", check=False)
     if done.returncode != 0:
-        raise RevisionError(f"{folder.resolve()} is not in a git repository: run sopc diff inside one, {TWO_FOLDERS}")
+        raise RevisionError(not_a_repository(folder.resolve()))
     return Repository(Path(done.stdout.decode().strip()).resolve())
 
 
@@ -87,9 +95,10 @@ def revision(repo: Repository, name: str, cwd: Path | None = None) -> Revision:
     commit = commit_of(repo, name)
     if commit is None:
         if cwd is not None and (cwd / name).is_file():
-            raise RevisionError(f"`{name}` is a file: PATH is the project's folder (the one holding sopc.toml)")
-        raise RevisionError(f"unknown revision `{name}` in {repo.top}: give a branch, tag or commit "
-                            "(`git log --oneline` lists commits; fetch a remote branch first), or a folder")
+            raise RevisionError(_("`{name}` is a file: PATH is the project's folder (the one holding sopc.toml)")
+                                .format(name=name))
+        raise RevisionError(_("unknown revision `{name}` in {repo}: give a branch, tag or commit (`git log --oneline` "
+                              "lists commits; fetch a remote branch first), or a folder").format(name=name, repo=repo.top))
     return Revision(name, commit)
 
 
@@ -98,7 +107,8 @@ def default_base(repo: Repository) -> Revision:
     or master): their merge base; else HEAD."""
     head = commit_of(repo, "HEAD")
     if head is None:
-        raise RevisionError(f"the repository at {repo.top} has no commit yet: commit the project first, {TWO_FOLDERS}")
+        raise RevisionError(_("the repository at {repo} has no commit yet: commit the project first, or compare two "
+                              "folders: sopc diff OLD_DIR NEW_DIR").format(repo=repo.top))
     for branch in DEFAULT_BRANCHES:
         if commit_of(repo, branch) is None:
             continue
@@ -114,8 +124,8 @@ def project_in_repo(repo: Repository, project_root: Path) -> str:
     try:
         inside = project_root.resolve().relative_to(repo.top)
     except ValueError:
-        raise RevisionError(f"the project {project_root} is not inside the repository at {repo.top}: "
-                            "give its folder inside the repository as PATH") from None
+        raise RevisionError(_("the project {project} is not inside the repository at {repo}: give its folder inside "
+                              "the repository as PATH").format(project=project_root, repo=repo.top)) from None
     return inside.as_posix() if inside.parts else ""
 
 
@@ -125,9 +135,10 @@ def export(repo: Repository, rev: Revision, inside: str, dest: Path) -> Path:
     spec = f"{rev.commit}:{inside}" if inside else f"{rev.commit}:"
     kind = repo.git("cat-file", "-t", spec, check=False)
     if kind.returncode != 0 or kind.stdout.decode().strip() != "tree":
-        where = f"`{inside}`" if inside else "the repository's top folder"
-        raise RevisionError(f"the project {where} is not in {rev.label}: choose another base revision "
-                            "(sopc diff BASE HEAD PATH), or give the project folder as PATH")
+        where = f"`{inside}`" if inside else _("in the repository's top folder")
+        raise RevisionError(_("the project {where} is not in {revision}: choose another base revision "
+                              "(sopc diff BASE HEAD PATH), or give the project folder as PATH")
+                            .format(where=where, revision=rev.label))
     command = ["git", "archive", "--format=tar", rev.commit, "--", inside or "."]
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     with subprocess.Popen(command, cwd=repo.top, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
@@ -136,9 +147,10 @@ def export(repo: Repository, rev: Revision, inside: str, dest: Path) -> Path:
                 archive.extractall(dest, filter="data")  # no member may land outside dest
         except (tarfile.TarError, OSError) as exc:
             proc.kill()
-            raise RevisionError(f"cannot unpack {rev.label}: {exc}") from None
+            raise RevisionError(_("cannot unpack {revision}: {problem}").format(revision=rev.label, problem=exc)) from None
         problem = proc.stderr.read().decode("utf-8", "replace").strip()
     if proc.returncode != 0:
-        raise RevisionError(f"git archive {rev.label} failed: {problem.splitlines()[-1] if problem else proc.returncode}")
+        raise RevisionError(_("git {command} failed: {problem}").format(
+            command=f"archive {rev.label}", problem=problem.splitlines()[-1] if problem else f"exit {proc.returncode}"))
     return dest / inside if inside else dest
 
