@@ -21,7 +21,7 @@ from sopc.core.clock import parse_now
 from sopc.core.diagnostics import Severity
 from sopc.core.i18n import LANGUAGES, N_, _, ngettext, resolve_language
 from sopc.core.progress import Progress
-from sopc.terminal import Group, progress_bar, speak
+from sopc.terminal import Command, Group, progress_bar, speak
 from sopc.core.render import render_json, render_text, summary_line
 
 FORMATS_CHECK = ("text", "json")
@@ -425,6 +425,10 @@ def _fmt_summary(results, *, written: bool) -> str:
 
 class _UsageExitsOne(click.Command):
     """Bad usage exits 1, not click's 2: with --detailed-exitcode, 2 means "changes"."""
+
+class _UsageExitsOne(Command):
+    """Bad usage exits 1, not click's 2: with --detailed-exitcode, 2 means "changes"
+    (a help page in the reader's language, as every command's)."""
 
     def parse_args(self, ctx, args):
         try:

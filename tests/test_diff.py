@@ -331,3 +331,9 @@ def test_errors_in_chinese(tmp_path):
     result = run_sopc("--lang", "zh", "diff", "nosuch", "HEAD", "sop", *WINDOW, cwd=repo)
     assert result.exit_code == 1
     assert "中没有版本 `nosuch`：请给出分支、标签或提交" in result.stderr
+
+
+def test_help_in_chinese(tmp_path):
+    result = run_sopc("--lang", "zh", "diff", "--help", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert "比较两个版本的计划" in result.stdout and "没有改动时退出码为 0" in result.stdout
