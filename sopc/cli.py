@@ -666,23 +666,27 @@ def report_command(path: Path | None, state_file: Path | None, date_from: str | 
     from sopc.run.runlock import NoRunState
 
     if fmt == "html" and output_path is None and sys.stdout.isatty():
-        raise click.UsageError("--format html writes a page, not text for a terminal: give -o report.html")
+        raise click.UsageError(_("--format html writes a page, not text for a terminal: give -o report.html"))
     first = _date(date_from, "--from") if date_from else None
     last = _date(date_to, "--to") if date_to else None
     if first and last and last < first:
-        raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+        raise click.BadParameter(_("{last} is before --from {first}").format(last=last, first=first),
+                                 param_hint="--to")
     root = _root([path] if path else [])
     try:
         data = results.project_report(root, state_file, results.project_scope(root, first, last, top=top))
     except NoRunState as exc:
         raise click.ClickException(str(exc)) from None
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"cannot read the run state: {exc} (is it a sopc state file?)") from None
+        raise click.ClickException(_("cannot read the run state: {error} (is it a sopc state file?)").format(
+            error=exc)) from None
     text = results.render_html(data) if fmt == "html" else results.render_json(data) + "\n"
     _write_plan_file(output_path, lambda out: out.write(text.encode("utf-8")))
     if output_path is not None:
-        click.echo(f"wrote {output_path}: {data['messages']} messages"
-                   + (f", {data['from']} to {data['to']}" if data["from"] else ""), err=True)
+        wrote = (_("wrote {path}: {count} messages, {first} to {last}") if data["from"]
+                 else _("wrote {path}: {count} messages"))
+        click.echo(wrote.format(path=output_path, count=data["messages"], first=data["from"], last=data["to"]),
+                   err=True)
 
 
 @cli.command()

@@ -307,3 +307,12 @@ def test_many_groups_show_the_busiest_and_the_others_as_one_bar(burger):
     assert others["total"] == sum(sum(c.values()) for g, c in counted.items() if g not in top_two)
     page, html = _page(burger, "--top", "2")
     assert len(page.charts["group"]) == 3 and "其他 1 个群" in html
+
+
+def test_the_command_speaks_chinese_when_asked(burger):
+    out = burger.parent / "zh.html"
+    written = run_sopc("--lang", "zh", "report", str(burger), "-o", str(out), cwd=burger.parent)
+    assert written.exit_code == 0 and f"已写入 {out}：" in written.stderr and "条消息" in written.stderr
+    backwards = run_sopc("--lang", "zh", "report", str(burger), "--from", "2026-11-29", "--to", "2026-11-23",
+                         "--format", "json", cwd=burger.parent)
+    assert backwards.exit_code == 2 and "2026-11-23 早于 --from 2026-11-29" in backwards.stderr
