@@ -26,7 +26,7 @@ NOW = "2026-11-23T09:00"
 # Words that stay as they are in Chinese text: commands, formats, products, protocols.
 CODE_WORDS = {
     "sopc", "check", "plan", "init", "event", "serve", "pause", "resume", "senders", "status", "explain",
-    "diff", "report", "test", "text", "json", "jsonl", "table", "html", "xlsx", "excel", "outlook",
+    "diff", "report", "test", "text", "json", "jsonl", "markdown", "main", "master", "table", "html", "xlsx", "excel", "outlook",
     "google", "feishu", "scrm", "http", "https", "bearer", "post", "healthz", "cron", "systemd", "sighup",
     "sigterm", "ctrl", "openssl", "export", "hex", "rand", "port", "jq", "counts", "utf", "bom", "pid",
     "lang", "zh", "en", "msgid", "tls", "idempotency", "key", "header", "events", "true", "false", "none",

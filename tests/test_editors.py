@@ -20,6 +20,7 @@ import importlib.util
 import json
 import os
 import re
+import textwrap
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def _sop_sources() -> dict[str, str]:
     sources = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in files}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for i, block in enumerate(re.findall(r"```sop\n(.*?)```", readme, re.S)):
-        sources[f"README.md#sop-{i + 1}"] = block
+        sources[f"README.md#sop-{i + 1}"] = textwrap.dedent(block)  # a block in a list item is indented
     return {name: text for name, text in sources.items() if parse(text, name)[1] == []}
 
 
