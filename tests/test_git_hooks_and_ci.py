@@ -10,13 +10,16 @@
   (about 30 s the first time, from the package index): these tests are
   marked `slow` (`-m "not slow"` leaves them out while working).
 * The GitHub Actions workflow examples/ci/sopc.yml is valid YAML of a
-  workflow with the steps it needs.
+  workflow, and every sopc command line in it is a command sopc has, with
+  options it takes (read from `sopc --help` and `sopc CMD --help`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +134,66 @@ def test_the_workflow_is_a_github_actions_workflow():
     names = [step["name"] for step in steps if "name" in step]
     assert len(names) == len(set(names))
     assert any("sopc test" in step.get("run", "") and "--junit" in step["run"] for step in steps)
+
+
+def sopc_command_lines() -> list[list[str]]:
+    """Every `sopc ...` command in the workflow's run scripts, split as the shell would (before expansion)."""
+    lines = []
+    for step in _workflow()["jobs"]["sopc"]["steps"]:
+        for line in step.get("run", "").splitlines():
+            for command in re.split(r"\|\||&&|\||;", line):
+                words = shlex.split(command.split(">")[0])
+                if words and words[0] == "sopc":
+                    lines.append(words)
+    return lines
+
+
+def test_every_sopc_command_in_the_workflow_exists_with_its_options():
+    lines = sopc_command_lines()
+    assert {words[1] for words in lines} == {"fmt", "check", "test", "diff"}
+    commands = _commands(run_sopc("--help", cwd=ROOT).stdout)
+    for words in lines:
+        assert words[1] in commands, f"`sopc {words[1]}` is not a sopc command ({sorted(commands)})"
+        help_text = run_sopc(words[1], "--help", cwd=ROOT).stdout
+        for option in (w.split("=")[0] for w in words[2:] if w.startswith("--")):
+            assert re.search(rf"(^|[\s,]){re.escape(option)}\b", help_text), f"sopc {words[1]} has no {option}"
+    diff = next(words for words in lines if words[1] == "diff")
+    assert diff[diff.index("--format") + 1] == "markdown"
+
+
+def _commands(help_text: str) -> set[str]:
+    section = help_text.split("Commands:", 1)[1]
+    return {line.split()[0] for line in section.splitlines() if line.startswith("  ") and line.split()}
+
+
+def test_the_workflow_steps_run_on_a_pull_request(tmp_path):
+    """The workflow's own sopc steps, run as bash runs them on GitHub, in a git
+    repository whose pull request moves a step: all pass, the JUnit XML is
+    written, and the plan diff is a markdown comment naming the moved step."""
+    repo = tmp_path / "team-sop"
+    assert run_sopc("init", str(repo), "--now", "2026-11-23T09:00", cwd=tmp_path).exit_code == 0
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    playbook = repo / "playbooks" / "welfare.sop"
+    playbook.write_text(playbook.read_text(encoding="utf-8").replace("周三 11:30", "周三 12:00"), encoding="utf-8")
+    _git(repo, "commit", "-qam", "member day at noon")
+
+    summary = tmp_path / "summary.md"
+    env = {**_env(None), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "SOPC_PROJECT": ".", "BASE": base, "GITHUB_STEP_SUMMARY": str(summary)}
+    ran = []
+    for step in _workflow()["jobs"]["sopc"]["steps"]:
+        script = step.get("run", "")
+        if not re.search(r"^\s*sopc ", script, re.M):
+            continue  # installing sopc, commenting through GitHub's API: GitHub's part
+        result = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True,
+                                encoding="utf-8", timeout=600)
+        assert result.returncode == 0, f"{step['name']}: {result.stdout}{result.stderr}"
+        ran.append(step["name"])
+    assert len(ran) == 4
+    assert "<testcase" in (repo / "sopc-test-results.xml").read_text(encoding="utf-8")
+    comment = (repo / "sopc-diff.md").read_text(encoding="utf-8")
+    assert "member_day" in comment and "12:00" in comment
+    assert summary.read_text(encoding="utf-8") == comment
