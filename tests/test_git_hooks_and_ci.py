@@ -116,6 +116,23 @@ def test_sopc_check_hook_stops_a_broken_playbook_with_its_diagnostic(repo, hooks
     assert '4 |   周一 25:00 a "x"' in result.stdout
 
 
+@pytest.mark.slow
+def test_sopc_test_hook_runs_the_playbook_tests(repo, hooks_home):
+    tests = sorted((repo / "playbooks").glob("*.test.sop"))
+    assert tests, "sopc init writes a playbook test"
+    passed = try_hook(repo, "sopc-test", hooks_home)
+    assert passed.returncode == 0 and re.search(r"sopc test\.+Passed", passed.stdout), passed.stdout + passed.stderr
+    text = tests[0].read_text(encoding="utf-8")
+    moved = re.sub(r"(expect \S+ .*?at \d{4}-\d{2}-\d{2} )(\d{2}):", lambda m: m[1] + f"{(int(m[2]) + 1) % 24:02d}:",
+                   text, count=1)
+    assert moved != text
+    tests[0].write_text(moved, encoding="utf-8")
+    _git(repo, "add", "-A")
+    failed = try_hook(repo, "sopc-test", hooks_home)
+    assert failed.returncode == 1 and re.search(r"sopc test\.+Failed", failed.stdout)
+    assert "FAIL" in failed.stdout and "expected:" in failed.stdout
+
+
 # ---- the GitHub Actions workflow -------------------------------------------------------
 
 def _workflow() -> dict:
