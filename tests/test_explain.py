@@ -12,6 +12,7 @@ import pytest
 
 from sopc.core.codes import CATALOGUE
 from sopc.core.explain import EXAMPLE_NOW, load_explanations, render_explanation
+from projects import write_project
 from tests.inprocess import run_sopc
 
 EXPLANATIONS = load_explanations()
@@ -41,13 +42,7 @@ def test_example_reports_its_code_and_the_fixed_one_does_not(code, tmp_path):
 
 
 def _reported(explanation, which: str, root: Path) -> set[str]:
-    for name, text in explanation.project_files(which).items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
+    write_project(root, explanation.project_files(which))  # its sopc.toml and groups.csv replace the defaults
     result = run_sopc("check", ".", "--format", "json", "--now", EXAMPLE_NOW, *explanation.check_args(which), cwd=root)
     assert result.exit_code in (0, 1), result.stderr
     return {d["code"] for d in json.loads(result.stdout)["diagnostics"]}
