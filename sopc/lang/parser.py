@@ -19,13 +19,16 @@ import contextlib
 import copy
 import functools
 import gc
-import hashlib
+import importlib
+import io
 import itertools
 import _sre
 import os
 import pickle
 import re
 import sys
+import types
+import zlib
 from array import array
 from contextvars import ContextVar
 from pathlib import Path
@@ -36,6 +39,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 from lark.lexer import LexerState, LexerThread, LineCounter, PatternStr
+from lark.parsers import lalr_analysis
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
@@ -267,7 +271,8 @@ def lark_parser() -> Lark:
     if parser is None:
         parser = Lark(grammar, **LARK_OPTIONS)
         if path is not None:
-            _save_parser(parser, _record_patterns(parser), path)
+            whole = _pickled(parser)  # before any lexer's scanner is built: those are saved apart, below
+            _save_parser(whole, _record_patterns(parser), path)
     elif patterns:
         _use_lexers_re(parser, SavedPatterns(patterns))
     return parser
@@ -303,7 +308,29 @@ def parser_cache_path(grammar: str) -> Path | None:
         return None
     options = ",".join(f"{name}={getattr(value, '__qualname__', value)!r}" for name, value in LARK_OPTIONS.items())
     key = "\n".join((grammar, options, lark.__version__, sys.version.split()[0], CACHE_FORMAT))
-    return folder / f"sop-parser-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}.lark"
+    data = key.encode("utf-8")  # zlib's checksums, not hashlib's: importing that loads OpenSSL (~5 ms)
+    return folder / f"sop-parser-{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}.lark"
+
+
+class _ModulesByName(pickle.Pickler):
+    """Pickles the built parser object whole. Lark's own ``save``/``load``
+    rebuild it from a serialized form with Python loops (~35 ms, a tenth of a
+    small `sopc check`); unpickling the object itself takes ~10 ms. Saved by
+    name: the ``re`` module it holds (a module cannot be pickled), and the
+    parse table's Shift and Reduce, which the parser tells apart by identity."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, types.ModuleType):
+            return importlib.import_module, (obj.__name__,)
+        if isinstance(obj, lalr_analysis.Action):
+            return getattr, (lalr_analysis, obj.name)
+        return NotImplemented
+
+
+def _pickled(parser: Lark) -> bytes:
+    buffer = io.BytesIO()
+    _ModulesByName(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
+    return buffer.getvalue()
 
 
 def _load_parser(path: Path) -> tuple[Lark | None, dict | None]:
@@ -311,7 +338,7 @@ def _load_parser(path: Path) -> tuple[Lark | None, dict | None]:
     :class:`SavedPatterns`), or (None, None)."""
     try:
         with path.open("rb") as file:
-            parser = Lark.load(file)
+            parser = pickle.load(file)
             patterns = pickle.load(file)
     except FileNotFoundError:
         return None, None
@@ -319,10 +346,11 @@ def _load_parser(path: Path) -> tuple[Lark | None, dict | None]:
         return None, None
     if not (isinstance(parser, Lark) and parser.terminals and isinstance(patterns, dict)):
         return None, None
+    parser.source_path = "<deserialized>"  # as Lark.load marks a parser it loads
     return parser, patterns
 
 
-def _save_parser(parser: Lark, patterns: dict, path: Path) -> None:
+def _save_parser(parser: bytes, patterns: dict, path: Path) -> None:
     """Write to a temporary file and rename it into place, so a process
     starting at the same moment reads either no file or a whole one."""
     import tempfile  # only when the cache is written: its import costs as much as loading the parser
@@ -332,7 +360,7 @@ def _save_parser(parser: Lark, patterns: dict, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
             temporary = Path(file.name)
-            parser.save(file)
+            file.write(parser)
             pickle.dump(patterns, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except Exception:  # unwritable folder, full disk, ...: next time builds again
@@ -349,7 +377,7 @@ def _save_parser(parser: Lark, patterns: dict, path: Path) -> None:
 # (the code _sre runs), and the lexers are handed an `re` that makes the
 # pattern from it: the same pattern, without compiling it again.
 
-CACHE_FORMAT = "patterns-1"  # in the cache key: a file of an earlier layout is not read
+CACHE_FORMAT = "whole-1"  # in the cache key: a file of an earlier layout is not read
 
 
 class SavedPatterns:
@@ -396,7 +424,10 @@ def _sre_code(pattern: str, flags: int) -> tuple:
 
 
 def _digest(pattern: str, made: tuple) -> bytes:
-    return hashlib.blake2b(repr((pattern, _sre.MAGIC, made)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    # A checksum against damage, not a guard against tampering: the file is
+    # unpickled, so whoever can write it can run code anyway.
+    data = repr((pattern, _sre.MAGIC, made)).encode("utf-8", "surrogatepass")
+    return zlib.crc32(data).to_bytes(4, "big") + zlib.adler32(data).to_bytes(4, "big")
 
 
 def _from_sre_code(pattern: str, entry: tuple):
