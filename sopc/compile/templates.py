@@ -35,12 +35,12 @@ from __future__ import annotations
 import contextvars
 import copy
 import datetime as dt
-import decimal
 import functools
 import itertools
 import math
 import re
 import string
+import sys
 import time
 from collections.abc import ItemsView, KeysView, ValuesView
 from dataclasses import replace
@@ -110,7 +110,9 @@ class RenderBudgetError(TemplateRenderError):
 
 # ---- filters ---------------------------------------------------------------------
 
-def _number(value: object) -> decimal.Decimal:
+def _number(value: object) -> "decimal.Decimal":
+    import decimal  # here: a template without `yuan` never needs it
+
     if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal, str)):
         raise ValueError(f"`yuan` needs a number, got {type(value).__name__} {value!r}")
     try:
@@ -126,6 +128,8 @@ def yuan(value: object) -> str:
     """``9.9`` -> ``9.9元``; ``10`` and ``10.0`` -> ``10元``; rounds to fen."""
     if isinstance(value, str) and not value.strip():
         raise ValueError("`yuan` needs a number, got an empty string")
+    import decimal
+
     number = _number(value).quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
     text = f"{number:f}"
     if "." in text:
@@ -496,7 +500,8 @@ def _filter_counted(name: str, index: int) -> Callable[[tuple, Mapping, int], tu
 def _filter_sum(args: tuple, kwargs: Mapping, skip: int) -> tuple:
     _value, rest = _value_and_rest(args, skip)
     start = _argument(rest, kwargs, 1, "start", 0)
-    if not isinstance(start, (int, float, decimal.Decimal)):
+    decimal = sys.modules.get("decimal")  # a Decimal start means it is imported: no need to import it here
+    if not isinstance(start, (int, float)) and not (decimal and isinstance(start, decimal.Decimal)):
         raise RenderBudgetError("`sum` adds numbers (joining lists with it takes quadratic time)")
     return args
 

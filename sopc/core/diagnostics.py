@@ -7,7 +7,6 @@ shows every problem at once. :mod:`sopc.core.render` prints them.
 
 from __future__ import annotations
 
-import difflib
 import enum
 from typing import Iterable
 
@@ -67,6 +66,8 @@ def warning(code: str, message: str, span: Span | None = None, hint: str | None 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """``"did you mean `x`?"`` for the closest candidate, or None."""
+    import difflib  # here: only a mistake needs it, and a clean check's start is shorter without it
+
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if not close and word:

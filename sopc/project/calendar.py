@@ -37,7 +37,6 @@ import re
 import types
 from typing import Any, Iterable, Mapping
 
-import chinese_calendar
 
 from sopc.core.diagnostics import did_you_mean
 from sopc.core.i18n import _
@@ -109,10 +108,18 @@ def normalize_policy(mode: str) -> str | None:
 
 # ---- the package's data ------------------------------------------------------------
 
+@functools.cache
+def _package():
+    """chinese_calendar, imported when a day is first looked up: a project
+    without workday or holiday rules is checked without loading its tables."""
+    import chinese_calendar
+    return chinese_calendar
+
+
 @functools.lru_cache(maxsize=None)
 def _package_covers(year: int) -> bool:
     try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
+        _package().is_workday(dt.date(year, 6, 1))
     except NotImplementedError:
         return False
     return True
@@ -125,7 +132,7 @@ def _package_status(day: dt.date) -> _DayStatus | None:
     if not _package_covers(day.year):
         return None
     try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        on_holiday, name = _package().get_holiday_detail(day)
     except NotImplementedError:
         return None
     # The package also names make-up workdays after their holiday
@@ -146,7 +153,7 @@ def _lunar_festival(year: int, name: str) -> dt.date | None:
 def _qingming(year: int) -> dt.date | None:
     """清明, a solar term (Apr 4-6), as the package computes it (1900-2100)."""
     try:
-        terms = chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
+        terms = _package().get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
     except NotImplementedError:
         return None
     return next((day for day, name in terms if name == "清明"), None)
