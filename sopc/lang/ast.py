@@ -18,6 +18,22 @@ from sopc.core.vocabulary import is_all_mention, is_member_mention
 node = dataclass(frozen=True, slots=True, kw_only=True)
 
 
+def shape(value: object) -> object:
+    """``value`` (a node, a tuple of them, a literal) without its spans: the
+    same for two nodes written alike in different places (a line pasted
+    twice), hashable."""
+    if isinstance(value, Span):
+        return None
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return (type(value).__name__, *(shape(getattr(value, name)) for name in fields))
+    if isinstance(value, (tuple, list)):
+        return tuple(shape(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, shape(item)) for key, item in value.items()))
+    return value
+
+
 # ---- small spanned values ------------------------------------------------------
 
 @node

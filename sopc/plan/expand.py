@@ -33,6 +33,7 @@ from sopc.compile.titles import step_title
 from sopc.compile.templates import RenderBudgetError, TemplateRenderError, memo_key_names, render_budget_hint
 from sopc.core.timeutil import WEEKDAY_CN, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
+from sopc.lang import ast
 
 RENDER_CACHE_LIMIT = 200_000
 # Per-slot names with few values (seven weekdays, a step's few send times): a
@@ -79,9 +80,11 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
     keep = keep_quiet_skipped
     for playbook in program.playbooks:
         if "schedule" in parts:
-            sources += [_schedule_slots(program, playbook, entry, start, end, keep) for entry in playbook.schedule]
+            sources += [_schedule_slots(program, playbook, entry, start, end, keep)
+                        for entry in _distinct(playbook.schedule, _schedule_shape)]
         if "launch" in parts:
-            sources += [_launch_slots(program, playbook, launch, start, end, keep) for launch in playbook.launches]
+            sources += [_launch_slots(program, playbook, launch, start, end, keep)
+                        for launch in _distinct(playbook.launches, _launch_shape)]
     if "trigger" in parts:
         sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep, state=lifecycle))
     for slot in heapq.merge(*sources, key=Slot.sort_key):
@@ -91,6 +94,38 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
 
 
 # ---- where slots come from ----------------------------------------------------------
+
+def _distinct(items: Sequence, shape_of: Callable) -> list:
+    """``items`` but those written exactly like an earlier one (a line pasted
+    twice, or 300 times): every message of such a step or launch has the id
+    of one of the earlier one's, and the plan and the store keep one message
+    per id, the first. Its slots are not made at all, so a pasted line costs
+    nothing to plan or check (the checks say what is wrong with it, E0209)."""
+    seen: set = set()
+    kept = []
+    for item in items:
+        try:
+            key = shape_of(item)
+            if key in seen:
+                continue
+            seen.add(key)
+        except TypeError:  # an unhashable value somewhere: kept, as any other
+            pass
+        kept.append(item)
+    return kept
+
+
+def _schedule_shape(entry) -> tuple:
+    schedule_step, step = entry
+    return step.name, ast.shape(schedule_step.when)
+
+
+def _launch_shape(launch) -> tuple:
+    # The timeline and groups by identity: the compiled program holds one object for each.
+    a = launch.launch
+    return (id(launch.timeline), tuple(id(group) for group in launch.groups), ast.shape(launch.variables),
+            ast.shape((a.at_date, a.at_time, a.every, a.window)))
+
 
 def _local_dates(start: dt.datetime, end: dt.datetime, playbook: CompiledPlaybook) -> tuple[dt.date, dt.date]:
     return start.astimezone(playbook.zone).date(), end.astimezone(playbook.zone).date()
