@@ -32,8 +32,11 @@ def _rendered_cap_and_gap(program, start, end) -> set[tuple[str, str, str]]:
     zones = {p.name: p.zone for p in program.playbooks}
     playbooks = {p.name: p for p in program.playbooks}
     stages = plan_state(program, (), start, end)  # `in stage`: a message the gate skips for it is no post
-    found, last, per_day, over = set(), {}, {}, set()
+    found, last, per_day, over, sent = set(), {}, {}, set(), set()
     for message in expand(program, start, end):
+        if message.id in sent:  # one message per id: the plan and the store keep the first (E0220 says so)
+            continue
+        sent.add(message.id)
         if message.kind == "action" or (message.playbook, message.step) not in steps:
             continue
         if stage_refusal(message, playbooks[message.playbook], stages.stage_at) is not None:

@@ -287,3 +287,77 @@ def test_a_run_line_pasted_twice_is_checked_as_planned_each_message_once(tmp_pat
                        "--now", "2026-11-23T09:00", cwd=root)
     ids = [json.loads(row)["id"] for row in planned.stdout.splitlines()]
     assert len(ids) == len(set(ids)) == 7 * 2
+
+
+TWO_TIMELINES = """timeline warmup "预热" max 2h
+  T-1h  hello  "一小时后开抢"
+
+timeline sale "开抢" max 2h
+  T-1h  hello  "秒杀链接已就位"
+  T     go     "开抢!"
+
+playbook flash "快闪群"
+  to groups tagged 直播群
+  gap 30m
+  run warmup at 2026-12-12 20:00 in groups tagged 直播群
+  run sale at 2026-12-12 20:00 in groups tagged 直播群
+"""
+
+
+def test_two_steps_of_one_name_falling_due_together_are_one_message_and_check_says_the_second_is_lost(tmp_path):
+    """A message's id is its playbook, step name, group and time: `hello` of
+    both timelines at 19:00 is one message, so the plan (and the store) keep
+    the first and the second is never sent. check said nothing of that; it
+    reported a gap between the two (a message that does not exist) instead."""
+    from inprocess import run_sopc
+
+    root = write_project(tmp_path / "proj", {
+        "sopc.toml": 'timezone = "Asia/Shanghai"\nroster = "groups.csv"\n\n[senders.bot]\nkind = "console"\n',
+        "groups.csv": "id,name,tags\nlive_01,直播一群,直播群\nlive_02,直播二群,直播群\n",
+        "main.sop": TWO_TIMELINES})
+    checked = run_sopc("check", ".", "--now", "2026-12-01T09:00", "--format", "json", cwd=root)
+    found = json.loads(checked.stdout)["diagnostics"]
+    assert [(d["code"], d["line"]) for d in found] == [("E0220", 5)]
+    assert found[0]["message"].startswith("`hello` (line 5) falls due at 2026-12-12 19:00 in group `live_01` "
+                                          "together with `hello` (line 2) of the same playbook")
+    assert found[0]["message"].endswith("(and 1 more time in 2 groups)")
+    planned = run_sopc("plan", ".", "--from", "2026-12-12", "--to", "2026-12-12", "--format", "jsonl",
+                       "--now", "2026-12-01T09:00", cwd=root)
+    hellos = [json.loads(row)["text"] for row in planned.stdout.splitlines() if '"hello"' in row]
+    assert hellos == ["一小时后开抢", "一小时后开抢"]  # the first, once per group: what check says
+
+
+def test_a_step_name_pasted_twice_in_a_playbook_is_reported_once_by_e0209_not_again(tmp_path):
+    from inprocess import run_sopc
+
+    step = "  每天 09:30 daily \"早安\"\n"
+    root = write_project(tmp_path / "proj", {
+        "sopc.toml": 'timezone = "Asia/Shanghai"\nroster = "groups.csv"\n\n[senders.bot]\nkind = "console"\n',
+        "groups.csv": "id,name,tags\nlive_01,直播一群,直播群\n",
+        "main.sop": 'playbook p "福利"\n  to groups tagged 直播群\n' + step * 3})
+    checked = run_sopc("check", ".", "--now", "2026-12-01T09:00", "--format", "json", cwd=root)
+    assert [(d["code"], d["line"]) for d in json.loads(checked.stdout)["diagnostics"]] == [
+        ("E0209", 4), ("E0209", 5)]
+
+
+def test_a_step_line_pasted_300_times_plans_what_one_line_plans(tmp_path):
+    """Every message of the pasted copies has the id of one of the first
+    line's, and the plan and the store keep one message per id: the copies
+    are not planned at all (the 1M fuzz run's input 60,411: the check walked
+    all 301 steps' messages, 2.8 s of CPU). `sopc plan` refuses the project
+    (E0209), so the planner is asked directly."""
+    from sopc import pipeline
+    from sopc.plan.expand import expand
+
+    step = '  每天 09:30 daily "早安,{{ group.name }}"\n'
+    plans = []
+    for copies in (1, 300):
+        root = write_project(tmp_path / f"p{copies}", {
+            "sopc.toml": 'timezone = "Asia/Shanghai"\nroster = "groups.csv"\n\n[senders.bot]\nkind = "console"\n',
+            "groups.csv": "id,name,tags\nlive_01,直播一群,直播群\nlive_02,直播二群,直播群\n",
+            "main.sop": 'playbook p "福利"\n  to groups tagged 直播群\n' + step * copies})
+        program = pipeline.build([root]).program
+        start = dt.datetime(2026, 12, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        plans.append([(m.id, m.at, m.text) for m in expand(program, start, start + dt.timedelta(days=7))])
+    assert len(plans[0]) == 7 * 2
+    assert plans[1] == plans[0]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import field
 from typing import Iterator, NamedTuple
 
@@ -36,6 +37,7 @@ from sopc.core.records import dataclass
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
 from sopc.core.vocabulary import PER_SLOT_NAMES
+from sopc.lang import ast
 from sopc.plan.expand import Renderer, planned_slots
 from sopc.plan.policy import stage_refusal
 from sopc.plan.triggers import plan_state
@@ -45,7 +47,7 @@ from sopc.project.roster import Group
 MORNING = re.compile(r"早上好|早安|早呀|good morning", re.IGNORECASE)
 NIGHT = re.compile(r"晚安|good night", re.IGNORECASE)
 GREETING = re.compile(f"{MORNING.pattern}|{NIGHT.pattern}", re.IGNORECASE)  # either: one search for most texts
-CODES = ("E0304", "E0303", "W0302", "E0502", "E0506", "E0507")
+CODES = ("E0220", "E0304", "E0303", "W0302", "E0502", "E0506", "E0507")
 
 
 class _Post(NamedTuple):
@@ -107,30 +109,6 @@ def _slot_at(item: tuple[Slot, tuple]) -> dt.datetime:
     return item[0].at
 
 
-def _once_per_message(slots):
-    """Each message once, as the plan and the store keep it: two `run` lines
-    that launch alike (pasted twice) plan the same step of the same timeline
-    at the same time for the same group, one message (one id), and the cap
-    and gap must not count it twice. (Two timelines' steps of one name are
-    different steps: still both counted.) Alike messages fall due together (slots
-    come in time order), so only the current moment's are remembered."""
-    seen: set[tuple] = set()
-    moment = None
-    for slot, groups in slots:
-        if slot.at != moment:
-            moment = slot.at
-            seen.clear()
-        member = (slot.member or {}).get("id")
-        fresh = []
-        for group in groups:
-            key = (slot.step.name, slot.step.span, slot.playbook.name, slot.scheduled, member, group.id)
-            if key not in seen:
-                seen.add(key)
-                fresh.append(group)
-        if fresh:
-            yield slot, groups if len(fresh) == len(groups) else tuple(fresh)
-
-
 class _Walk:
     """One walk of the plan: the representatives' messages, then every other
     group's texts of the steps that read `group`."""
@@ -164,10 +142,52 @@ class _Walk:
                              planned_slots(program, context.start, context.end, events=context.events,
                                            lifecycle=self.lifecycle),
                              context.start, context.end, at=_slot_at)
-        for index, (slot, groups) in enumerate(_once_per_message(slots)):
+        self.named_twice = _names_used_twice(program)
+        for index, (slot, groups) in enumerate(self._each_message_once(slots)):
             self._slot(index, slot, groups)
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))
+
+    # -- each message once ------------------------------------------------------------
+
+    def _each_message_once(self, slots):
+        """Each message once, as the plan and the store keep it: a message's
+        id is its playbook, step name, group, member and time, so two steps
+        of one name falling due together for a group are one message, and
+        only the first is sent. Two `run` lines that launch alike (pasted
+        twice) plan the same written step twice: one message, nothing to
+        say. Two different steps of one name (in two timelines the playbook
+        runs) lose the second: an error (E0220), unless E0209 already says
+        the name is used twice. Alike messages fall due together (slots come
+        in time order), so only the current moment's are remembered."""
+        seen: dict[tuple, Step] = {}
+        moment, number = None, 0
+        for slot, groups in slots:
+            if slot.at != moment:
+                moment = slot.at
+                seen.clear()
+            member = (slot.member or {}).get("id")
+            fresh = []
+            for group in groups:
+                key = (slot.playbook.name, slot.step.name, slot.scheduled, member, group.id)
+                first = seen.setdefault(key, slot.step)
+                if first is slot.step:
+                    fresh.append(group)
+                elif first.span != slot.step.span and (slot.playbook.name, slot.step.written_name) not in self.named_twice:
+                    self._lost(slot, first, group, number)
+            if fresh:
+                number += 1
+                yield slot, groups if len(fresh) == len(groups) else tuple(fresh)
+
+    def _lost(self, slot: Slot, first: Step, group: Group, number: int) -> None:
+        step, zone = slot.step, self.zones[slot.step.playbook]
+        self.findings["E0220"].add("E0220", step, (number, group.id), lambda: _(
+            "`{step}` (line {line}) falls due at {time} in group `{group}` together with `{step}` ({first}) of "
+            "the same playbook: a message's id is its playbook, step name, group and time, so the two are one "
+            "message and only the first is sent").format(
+                step=step.name, line=step.span.line, time=f"{slot.scheduled.astimezone(zone):%Y-%m-%d %H:%M}",
+                group=group.id, first=_("line {line}").format(line=first.span.line) if first.span.path == step.span.path else
+                f"{first.span.path}:{first.span.line}"), unit=group.id)
 
     # -- one slot ---------------------------------------------------------------------
 
@@ -401,6 +421,7 @@ def _refused(findings: dict[str, _Findings], kind: str, step, group_id: str, pro
 
 
 HINTS = {
+    "E0220": N_("give one of the two steps another name"),
     "E0304": N_("drop or move a step, or raise the playbook's `cap`"),
     "E0303": N_("move one of the steps, or lower the playbook's `gap`"),
     "W0302": N_("members notice a greeting that does not fit the hour: change the text or the time"),
@@ -411,6 +432,23 @@ HINTS = {
     "E0506": N_("a customer group takes only so many 企业群发 sends: merge the steps into one message, move one "
                 "to another day, or raise the sender's `daily_cap` if your WeCom 群发规则 allow more"),
 }
+
+
+def _names_used_twice(program: Program) -> set[tuple[str, str]]:
+    """(playbook, step name) for the names E0209 reports: used twice among a
+    playbook's own steps, or twice in one timeline it runs."""
+    found: set[tuple[str, str]] = set()
+    for playbook in program.playbooks:
+        own = Counter(s.name.value for s in playbook.ast.steps)
+        own.update(s.name.value for t in playbook.ast.triggers for s in t.steps if isinstance(s, ast.TriggerStep))
+        found.update((playbook.name, name) for name, count in own.items() if count > 1)
+        timelines = [launch.timeline for launch in playbook.launches]
+        timelines += [program.timelines.get(item.timeline.value) for t in playbook.ast.triggers for item in t.steps
+                      if hasattr(item, "timeline")]
+        for timeline in filter(None, timelines):
+            inside = Counter(s.name.value for s in timeline.steps)
+            found.update((playbook.name, name) for name, count in inside.items() if count > 1)
+    return found
 
 
 def _library_anchors(program: Program) -> dict[tuple[str, str], tuple[str, object]]:

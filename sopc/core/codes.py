@@ -97,6 +97,7 @@ _CODES = (
     Code("E0217", E, "the group stages declared twice"),
     Code("E0218", E, "a playbook that does not say which groups it posts to"),
     Code("E0219", E, "an event starts a timeline with a step before T"),
+    Code("E0220", E, "two steps of one name fall due together in a group: one message id, the second is lost"),
     Code("E0230", E, "`to member`, `remove member` or a count (`2nd`) where no event names a member"),
     Code("E0235", E, "`in stage` in a project with no `stages` block"),
     Code("W0236", W, "an `in stage` block whose stages the playbook's own `in stage` never allows"),
