@@ -34,13 +34,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
+from sopc.plan.moments import entries
 from sopc.project.calendar import normalize_policy
 
 COLLAPSE_FROM = 5          # groups sharing a step's moment that make one entry
@@ -257,26 +258,14 @@ def _step_sources(program) -> dict[tuple[str, str], tuple[str, str]]:
     return found
 
 
-def _fated(items: Iterable, fates: bool) -> Iterator[tuple[PlannedMessage, str, str | None, dt.datetime | None]]:
-    for item in items:
-        if fates:
-            yield item.message, item.status, item.reason, item.scheduled
-        else:
-            yield item, "planned", None, None
-
-
 def _gather(items: Iterable, how, fates: bool) -> _Page:
     """The page's data, streaming: the messages of one moment are held
     until the next moment starts."""
     page = _Page(how)
     slots: dict[tuple, _Slot] = {}
-    moment = None
-    for message, status, reason, scheduled in _fated(items, fates):
-        if message.at != moment:
+    for new_moment, key, message, status, reason, scheduled in entries(items, fates):
+        if new_moment:
             page.flush(slots)
-            moment = message.at
-        # Only posts to the group collapse: a message to or about a member is its own entry.
-        key = (message.id,) if message.member is not None else (message.playbook, message.step, status, scheduled)
         slot = slots.get(key)
         if slot is None:
             slot = slots[key] = _Slot(status, scheduled)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import field
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
@@ -40,6 +40,7 @@ from icalendar import Calendar, Event, Timezone
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
 from sopc.core.records import dataclass
+from sopc.plan.moments import entries
 
 MERGE_FROM = 3            # groups sharing a step's moment that make one event
 LISTED_GROUPS = 30        # groups a merged event names before "等 N 个群"
@@ -182,14 +183,6 @@ class _Writer:
         self.events += 1
 
 
-def _fated(items: Iterable, fates: bool) -> Iterator[tuple[PlannedMessage, str, str | None, dt.datetime | None]]:
-    for item in items:
-        if fates:
-            yield item.message, item.status, item.reason, item.scheduled
-        else:
-            yield item, "planned", None, None
-
-
 def write_ics(items: Iterable, out: BinaryIO, how, *, fates: bool = False) -> int:
     """Write planned messages (or, with ``fates``, the gate's decisions) as
     one VCALENDAR to ``out``, streaming: the messages of one moment are held
@@ -198,13 +191,10 @@ def write_ics(items: Iterable, out: BinaryIO, how, *, fates: bool = False) -> in
     writer = _Writer(out, how)
     writer.head()
     slots: dict[tuple, _Slot] = {}
-    moment, count = None, 0
-    for message, status, reason, scheduled in _fated(items, fates):
-        if message.at != moment:
+    count = 0
+    for new_moment, key, message, status, reason, scheduled in entries(items, fates):
+        if new_moment:
             writer.flush(slots)
-            moment = message.at
-        # Only posts to the group merge: a message to or about a member is its own event.
-        key = (message.id,) if message.member is not None else (message.playbook, message.step, status, scheduled)
         slot = slots.get(key)
         if slot is None:
             slot = slots[key] = _Slot(status, scheduled)
