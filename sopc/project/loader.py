@@ -60,8 +60,7 @@ def load_project(paths: Sequence[Path], progress: Progress = QUIET) -> Project:
     project.diagnostics += _shown_paths(diagnostics + roster_diagnostics)
     _add_config_sources(project)
     config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
-    project.diagnostics += [error("E0606", _("[calendar] {problem}").format(problem=p), config_span)
-                            for p in calendar_problems]
+    project.diagnostics += [error("E0606", problem, config_span) for problem in calendar_problems]  # each names [calendar]
     files = _playbook_files(paths, config, project)
     for path in counted(progress, _("reading playbooks"), files, len(files)):
         project.files.append(_load_file(project, path))
