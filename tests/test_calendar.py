@@ -270,16 +270,18 @@ def test_from_config_conflicting_entry():
     assert not calendar.is_workday(D(2027, 10, 1))
 
 
-def test_a_calendar_problem_in_sopc_toml_names_the_table_once(tmp_path):
-    """`sopc check` said "[calendar] [calendar] holidays: ..."."""
+def test_a_calendar_problem_in_sopc_toml_names_the_table_once_at_its_line(tmp_path):
+    """`sopc check` said "[calendar] [calendar] holidays: ...", at sopc.toml:1:1."""
     from inprocess import run_sopc
     from projects import SOPC_TOML, write_project
 
+    toml = SOPC_TOML + '\n[calendar]\nholidays = ["2026-13-01"]\nbogus = 1\n'
+    header = toml.splitlines().index("[calendar]") + 1
     root = write_project(tmp_path / "p", {
-        "sopc.toml": SOPC_TOML + '\n[calendar]\nholidays = ["2026-13-01"]\nbogus = 1\n',
+        "sopc.toml": toml,
         "main.sop": 'playbook p "福利"\n  to groups tagged 福利群\n  sender console\n  周一 10:00 a "hi"\n'})
     result = run_sopc("check", ".", "--now", "2026-11-23T09:00", cwd=root)
-    problems = [line for line in result.stderr.splitlines() if "error[E0606]" in line]
-    assert [p.split("error[E0606]: ")[1] for p in problems] == [
-        "[calendar] holidays: '2026-13-01' is not a real calendar date",
-        "[calendar]: unknown key 'bogus'; expected one of days_off, holidays, workdays"]
+    problems = [line.split(": error[E0606]: ") for line in result.stderr.splitlines() if "error[E0606]" in line]
+    assert problems == [
+        [f"sopc.toml:{header}:1", "[calendar]: unknown key 'bogus'; expected one of days_off, holidays, workdays"],
+        [f"sopc.toml:{header + 1}:1", "[calendar] holidays: '2026-13-01' is not a real calendar date"]]

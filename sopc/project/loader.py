@@ -8,6 +8,7 @@ roster and calendar, with every diagnostic collected on the way.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import field, replace
 from pathlib import Path
 from typing import Sequence
@@ -15,7 +16,7 @@ from typing import Sequence
 from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.project.calendar import HolidayCalendar, from_config as calendar_from_config
-from sopc.project.config import Config, load_config
+from sopc.project.config import Config, TomlLocator, load_config
 from sopc.project.paths import display_path, find_root  # here too: callers import them from the loader
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
@@ -59,8 +60,8 @@ def load_project(paths: Sequence[Path], progress: Progress = QUIET) -> Project:
     project = Project(root=root, config=config, roster=roster, calendar=calendar)
     project.diagnostics += _shown_paths(diagnostics + roster_diagnostics)
     _add_config_sources(project)
-    config_span = Span.point(display_path(config.path) if config.path else "sopc.toml")
-    project.diagnostics += [error("E0606", problem, config_span) for problem in calendar_problems]  # each names [calendar]
+    project.diagnostics += [error("E0606", problem, _calendar_span(project, problem))  # each names [calendar]
+                            for problem in calendar_problems]
     files = _playbook_files(paths, config, project)
     for path in counted(progress, _("reading playbooks"), files, len(files)):
         project.files.append(_load_file(project, path))
@@ -72,6 +73,21 @@ def _shown_paths(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Config and roster spans carry absolute paths; show them like the rest."""
     return [replace(d, span=replace(d.span, path=display_path(Path(d.span.path))))
             if d.span and Path(d.span.path).is_absolute() else d for d in diagnostics]
+
+
+# How a calendar problem names its key: "[calendar] holidays: ..." (never translated).
+_CALENDAR_KEY = re.compile(r"\[calendar\] (days_off|holidays|workdays)\b")
+
+
+def _calendar_span(project: Project, problem: str) -> Span:
+    """Where a [calendar] problem is in sopc.toml: the key it names, else the table's header."""
+    path = display_path(project.config.path) if project.config.path else "sopc.toml"
+    text = project.sources.get(path)
+    if text is None:
+        return Span.point(path, 1)
+    locate = TomlLocator(path, text)
+    key = _CALENDAR_KEY.match(problem)
+    return locate.key(("calendar",), key.group(1)) if key else locate.table(("calendar",))
 
 
 def _add_config_sources(project: Project) -> None:
