@@ -278,6 +278,17 @@ def test_skipped_messages_show_only_with_show_skipped_and_say_why(project):
     assert "已跳过：" in str(skipped[0]["DESCRIPTION"]) and "cap" in str(skipped[0]["DESCRIPTION"])
 
 
+def test_a_skipped_messages_reason_in_the_calendar_is_in_the_readers_language(project):
+    """The gate records its reasons in English; the calendar's own words are
+    Chinese, and so is the reason for a Chinese reader (it was English)."""
+    root = project({"daily.sop": CAPPED})
+    raw = sopc("--lang", "zh", "plan", ".", *WEEK, "--format", "ics", "--show-skipped", cwd=root).stdout_bytes
+    [skipped, *_] = [e for e in events_of(raw) if str(e["STATUS"]) == "CANCELLED"]
+    why = str(skipped["DESCRIPTION"]).split("\n\n")[0].splitlines()[-1]
+    assert why.startswith("已跳过：") and "already had" not in why
+    assert "今天已发 1 条（上限每天 1 条）" in why, why
+
+
 def test_text_that_looks_like_a_formula_is_text_in_every_column(tmp_path):
     from sopc.core.messages import PlannedMessage
     from sopc.plan.output import PlanFile

@@ -39,6 +39,7 @@ from icalendar import Calendar, Event, Timezone
 
 from sopc.core.content import shown_text
 from sopc.core.messages import PlannedMessage
+from sopc.core.reasons import deferral_detail, shown
 from sopc.core.records import dataclass
 from sopc.plan.moments import entries
 
@@ -159,11 +160,12 @@ class _Writer:
                  f"发送方：{message.sender}（{message.kind}）"]
         if message.mentions:
             lines.append("提醒：" + " ".join(f"@{m}" for m in message.mentions))
-        why = "；".join(slot.reasons[:LISTED_REASONS]) + ("……" if len(slot.reasons) > LISTED_REASONS else "")
-        if slot.status == "skipped":
-            lines.append(f"已跳过：{why}")
+        more = "……" if len(slot.reasons) > LISTED_REASONS else ""
+        if slot.status == "skipped":  # the gate's reasons are recorded in English: shown in the reader's language
+            lines.append("已跳过：" + "；".join(map(shown, slot.reasons[:LISTED_REASONS])) + more)
         elif slot.status in ("deferred", "later") and slot.scheduled is not None:
             due = slot.scheduled.astimezone(self.zone)
+            why = "；".join(map(deferral_detail, slot.reasons[:LISTED_REASONS])) + more
             lines.append(f"推迟：原定 {due:%Y-%m-%d %H:%M}，{why}")
         return "\n".join(lines) + "\n\n" + shown_text(message.kind, message.text or "")
 
