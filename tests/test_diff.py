@@ -337,3 +337,22 @@ def test_help_in_chinese(tmp_path):
     result = run_sopc("--lang", "zh", "diff", "--help", cwd=tmp_path)
     assert result.exit_code == 0
     assert "比较两个版本的计划" in result.stdout and "没有改动时退出码为 0" in result.stdout
+
+
+def test_the_report_in_chinese(tmp_path):
+    """An operator reviewing a pull request reads the comment in Chinese:
+    every word the report itself says (kinds of change, counts, headings);
+    names, times and the texts are what they are in either language. The
+    English report is unchanged (weekly.md)."""
+    from tests.test_cli_chinese import english_words
+
+    repo = new_repo(tmp_path / "repo")
+    every_kind_edited(repo)
+    commit(repo, "edits")
+    markdown = run_sopc("--lang", "zh", "diff", "HEAD~1", "HEAD", "sop", *WINDOW, "--format", "markdown", cwd=repo)
+    text = run_sopc("--lang", "zh", "diff", "HEAD~1", "HEAD", "sop", *WINDOW, cwd=repo)
+    assert markdown.exit_code == text.exit_code == 0, markdown.output + text.output
+    assert "| 剧本/步骤 | 新增 | 删除 | 改时间 | 改文字 | 改发送 |" in markdown.stdout
+    assert "计划：消息 " in text.stdout and "改时间" in text.stdout
+    assert english_words(markdown.stdout) == [] and english_words(text.stdout) == []
+    assert_golden(GOLDEN / "weekly.zh.md", markdown.stdout_bytes)

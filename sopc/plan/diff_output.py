@@ -16,6 +16,7 @@ import re
 from typing import Iterable
 
 from sopc.core import content
+from sopc.core.i18n import N_, _, ngettext
 from sopc.core.messages import PlannedMessage
 from sopc.core.render import display_width, render_json, render_text, summary_line
 from sopc.plan.diff import KINDS, Change, DiffReport, PlanDiff, day_and_time, shift_text
@@ -25,6 +26,19 @@ EXAMPLE_LINES = 3        # lines of an added or removed message's text shown
 CHANGED_LINES = 6        # lines of a retexted message shown (those with a change)
 MARKDOWN_LIMIT = 60_000  # GitHub takes comments of up to 65,536 characters
 NOTHING = "."
+# The kinds of change as a reader sees them (JSON keeps the kinds themselves).
+KIND_WORDS = {"added": N_("added"), "removed": N_("removed"), "retimed": N_("retimed"),
+              "retexted": N_("retexted"), "retargeted": N_("retargeted")}
+
+
+def kind_word(kind: str) -> str:
+    return _(KIND_WORDS[kind])
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns (CJK characters take two)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
 
 
 def render(report: DiffReport, fmt: str) -> str:
@@ -53,40 +67,44 @@ def window_text(report: DiffReport) -> str:
 def headline(plan: PlanDiff) -> str:
     """``120 -> 124 messages: 4 added, 12 retimed`` (``no change`` if none)."""
     totals = plan.totals()
-    said = [f"{totals[kind]:,} {kind}" for kind in KINDS if totals[kind]]
-    return f"{plan.old_count:,} -> {plan.new_count:,} messages: " + (", ".join(said) if said else "no change")
+    said = [_("{count} {kind}").format(count=f"{totals[kind]:,}", kind=kind_word(kind)) for kind in KINDS if totals[kind]]
+    return _("{old} -> {new} messages: {changes}").format(
+        old=f"{plan.old_count:,}", new=f"{plan.new_count:,}", changes=_(", ").join(said) if said else _("no change"))
 
 
 def spread(change: Change) -> str:
     """``1,000 groups, 4 days``."""
     groups, days = len(change.groups), len(change.days)
-    return f"{groups:,} group{'s' if groups != 1 else ''}, {days:,} day{'s' if days != 1 else ''}"
+    return _("{groups}, {days}").format(
+        groups=ngettext("{count} group", "{count} groups", groups).format(count=f"{groups:,}"),
+        days=ngettext("{count} day", "{count} days", days).format(count=f"{days:,}"))
 
 
 def what(change: Change, zone, mark) -> str:
     """The change itself on one line (a retext's words are shown below it)."""
     if change.kind in ("added", "removed"):
         hhmm, kind = change.detail
-        return f"at {hhmm}" + (f" [{kind}]" if kind != "text" else "")
+        return _("at {time}").format(time=hhmm) + (f" [{kind}]" if kind != "text" else "")
     if change.kind == "retimed":
         old, new, shift = change.detail
         return f"{old} -> {new} ({shift_text(shift)})"
     if change.kind == "retexted":
-        _, old_kind, new_kind = change.detail
-        return f"kind {old_kind} -> {new_kind}" if old_kind != new_kind else ""
+        _hunks, old_kind, new_kind = change.detail
+        return _("kind {old} -> {new}").format(old=old_kind, new=new_kind) if old_kind != new_kind else ""
     (old_sender, old_mentions, old_private), (new_sender, new_mentions, new_private) = change.detail
     said = []
     if old_sender != new_sender:
-        said.append(f"sender {mark(old_sender)} -> {mark(new_sender)}")
+        said.append(_("sender {old} -> {new}").format(old=mark(old_sender), new=mark(new_sender)))
     if old_mentions != new_mentions:
-        said.append(f"mentions {_mentions(old_mentions, mark)} -> {_mentions(new_mentions, mark)}")
+        said.append(_("mentions {old} -> {new}").format(old=_mentions(old_mentions, mark), new=_mentions(new_mentions, mark)))
     if old_private != new_private:
-        said.append("private (to the member) -> in the group" if old_private else "in the group -> private (to the member)")
-    return "; ".join(said)
+        said.append(_("private (to the member) -> in the group") if old_private else
+                    _("in the group -> private (to the member)"))
+    return _("; ").join(said)
 
 
 def _mentions(mentions: tuple[str, ...], mark) -> str:
-    return " ".join(mark(f"@{m}") for m in mentions) if mentions else "(none)"
+    return " ".join(mark(f"@{m}") for m in mentions) if mentions else _("(none)")
 
 
 def target(m: PlannedMessage) -> str:
@@ -103,7 +121,7 @@ def example(change: Change, zone, mark=str) -> str:
     if change.kind == "retimed":
         old, new = change.old.at.astimezone(zone), change.new.at.astimezone(zone)
         when = day_and_time(old, zone) + " -> " + (f"{new:%H:%M}" if old.date() == new.date() else day_and_time(new, zone))
-    return f"e.g. {mark(target(m))} {when}"
+    return _("e.g. {target} {when}").format(target=mark(target(m)), when=when)
 
 
 def shown_text(m: PlannedMessage) -> list[str]:
@@ -143,28 +161,29 @@ def to_text(report: DiffReport) -> str:
     out = [f"sopc diff {report.title}: {report.base} -> {report.head}, {window_text(report)}"]
     plan = report.plan
     if plan is None:
-        out.append(f"plan not compared: {report.problem}")
+        out.append(_("plan not compared: {problem}").format(problem=report.problem))
     else:
-        out.append("plan: " + headline(plan))
+        out.append(_("plan: {headline}").format(headline=headline(plan)))
         if plan.changed:
             out += ["", *_step_table(plan), ""]
             out += _text_details(plan, report.zone)
     if report.diagnostics:
-        out += ["", f"new diagnostics in {report.head}:",
+        out += ["", _("new diagnostics in {head}:").format(head=report.head),
                 render_text(report.diagnostics, report.sources).rstrip("\n")]
     elif plan is not None:
-        out += ["", f"no new diagnostics in {report.head}"]
+        out += ["", _("no new diagnostics in {head}").format(head=report.head)]
     return "\n".join(out) + "\n"
 
 
 def _step_table(plan: PlanDiff) -> list[str]:
     steps = plan.by_step()
     names = [f"{playbook}/{step}" for playbook, step in steps]
-    width = max(display_width(n) for n in (*names, "playbook/step"))
-    cells = {k: max(len(k), *(len(f"{c[k]:,}") for c in steps.values())) for k in KINDS}
-    rows = ["playbook/step" + " " * (width - 13) + "".join(f"  {k:>{cells[k]}}" for k in KINDS)]
+    heading = _("playbook/step")
+    width = max(display_width(n) for n in (*names, heading))
+    cells = {k: max(display_width(kind_word(k)), *(len(f"{c[k]:,}") for c in steps.values())) for k in KINDS}
+    rows = [_pad(heading, width) + "".join("  " + _pad(kind_word(k), cells[k], right=True) for k in KINDS)]
     for name, counts in zip(names, steps.values()):
-        rows.append(name + " " * (width - display_width(name))
+        rows.append(_pad(name, width)
                     + "".join(f"  {(f'{counts[k]:,}' if counts[k] else NOTHING):>{cells[k]}}" for k in KINDS))
     return rows
 
@@ -176,7 +195,7 @@ def _text_details(plan: PlanDiff, zone) -> list[str]:
             last = (change.playbook, change.step)
             out.append(f"{change.playbook}/{change.step}")
         said = what(change, zone, str)
-        out.append(f"  {change.kind:<11} x{change.count:<5} {said + '  ' if said else ''}({spread(change)})")
+        out.append(f"  {_pad(kind_word(change.kind), 11)} x{change.count:<5} {said + '  ' if said else ''}({spread(change)})")
         out.append("      " + example(change, zone))
         if change.kind in ("added", "removed"):
             out += ["        " + line for line in shown_text(change.new or change.old)]
@@ -277,22 +296,24 @@ def to_markdown(report: DiffReport) -> str:
            f"{md(report.base)} → {md(report.head)} · {md(window_text(report))}", ""]
     plan = report.plan
     if plan is None:
-        out += [f"**Plan not compared**: {md(report.problem or '')}", ""]
+        out += [_("**Plan not compared**: {problem}").format(problem=md(report.problem or "")), ""]
     else:
         out += [f"**{md(headline(plan))}**", ""]
         if plan.changed:
             out += _md_table(plan) + [""] + _md_details(plan, report.zone)
     if report.diagnostics:
         fence = "`" * max(3, _longest_run(report.diagnostics) + 1)
-        out += [f"#### New in {md(report.head)}: {md(summary_line(report.diagnostics))}", "", fence + "text",
+        out += [_("#### New in {head}: {summary}").format(head=md(report.head), summary=md(summary_line(report.diagnostics))),
+                "", fence + "text",
                 render_text(report.diagnostics, report.sources).rstrip("\n"), fence, ""]
     elif plan is not None:
-        out += [f"No new diagnostics in {md(report.head)}.", ""]
+        out += [_("No new diagnostics in {head}.").format(head=md(report.head)), ""]
     return _bounded("\n".join(out))
 
 
 def _md_table(plan: PlanDiff) -> list[str]:
-    rows = ["| playbook/step | " + " | ".join(KINDS) + " |", "|---|" + "--:|" * len(KINDS)]
+    heading = _("playbook/step")
+    rows = [f"| {heading} | " + " | ".join(map(kind_word, KINDS)) + " |", "|---|" + "--:|" * len(KINDS)]
     for (playbook, step), counts in plan.by_step().items():
         rows.append(f"| {code(f'{playbook}/{step}')} | " + " | ".join(f"{counts[k]:,}" if counts[k] else ""
                                                                  for k in KINDS) + " |")
@@ -303,11 +324,13 @@ def _md_details(plan: PlanDiff, zone) -> list[str]:
     out = []
     for playbook, changes in _by_playbook(plan.ordered()):
         count = sum(c.count for c in changes)
-        out += [f"<details><summary><b>{html.escape(playbook)}</b>: {len(changes):,} "
-                f"change{'s' if len(changes) != 1 else ''}, {count:,} message{'s' if count != 1 else ''}</summary>", ""]
+        said = _("{changes}, {messages}").format(
+            changes=ngettext("{count} change", "{count} changes", len(changes)).format(count=f"{len(changes):,}"),
+            messages=ngettext("{count} message", "{count} messages", count).format(count=f"{count:,}"))
+        out += [f"<details><summary><b>{html.escape(playbook)}</b>: {said}</summary>", ""]
         for change in changes:
             said = what(change, zone, code).replace(" -> ", " → ")
-            out.append(f"- {code(change.step)} **{change.kind}** x{change.count:,} ({spread(change)})"
+            out.append(f"- {code(change.step)} **{kind_word(change.kind)}** x{change.count:,} ({spread(change)})"
                        + (f": {said}" if said else "") + f"  \n  {example(change, zone, code).replace(' -> ', ' → ')}")
             if change.kind in ("added", "removed"):
                 out += [f"  > {md(line)}" for line in shown_text(change.new or change.old)]
@@ -337,5 +360,5 @@ def _bounded(text: str) -> str:
     cut = text.rfind("\n", 0, MARKDOWN_LIMIT - 200)
     kept = text[:cut]
     closing = "\n\n</details>" if kept.count("<details>") > kept.count("</details>") else ""
-    return (kept + closing + f"\n\n*Cut at {MARKDOWN_LIMIT:,} characters: run `sopc diff` "
-            "for the whole of it.*\n")
+    return kept + closing + "\n\n" + _("*Cut at {limit} characters: run `sopc diff` for the whole of it.*").format(
+        limit=f"{MARKDOWN_LIMIT:,}") + "\n"
