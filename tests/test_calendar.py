@@ -283,5 +283,5 @@ def test_a_calendar_problem_in_sopc_toml_names_the_table_once_at_its_line(tmp_pa
     result = run_sopc("check", ".", "--now", "2026-11-23T09:00", cwd=root)
     problems = [line.split(": error[E0606]: ") for line in result.stderr.splitlines() if "error[E0606]" in line]
     assert problems == [
-        [f"sopc.toml:{header}:1", "[calendar]: unknown key 'bogus'; expected one of days_off, holidays, workdays"],
-        [f"sopc.toml:{header + 1}:1", "[calendar] holidays: '2026-13-01' is not a real calendar date"]]
+        [f"sopc.toml:{header + 1}:1", "[calendar] holidays: '2026-13-01' is not a real calendar date"],
+        [f"sopc.toml:{header + 2}:1", "[calendar]: unknown key 'bogus'; expected one of days_off, holidays, workdays"]]

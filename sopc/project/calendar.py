@@ -421,31 +421,53 @@ def _unknown_key_problem(key: object) -> str:
     return _("[calendar]: unknown key {key}; expected one of {keys}").format(key=repr(key), keys=", ".join(_CONFIG_KEYS))
 
 
+class Problem(str):
+    """A problem in ``[calendar]``: its message, and ``key``, the key of the
+    table it is about (None: the table), for the loader to point at."""
+
+    key: str | None
+
+    def __new__(cls, message: str, key: str | None = None) -> "Problem":
+        problem = super().__new__(cls, message)
+        problem.key = key
+        return problem
+
+
+def _about(key: str, problems: list[str], since: int) -> None:
+    problems[since:] = [Problem(p, key) for p in problems[since:]]
+
+
 def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
-    """Build the calendar from a parsed ``[calendar]`` table.
+    """Build the calendar from a parsed ``[calendar]`` table. The problems
+    are :class:`Problem` strings.
 
     Never raises: every problem becomes a message and the bad entry is left
     out, so the rest of the table still takes effect.
     """
     problems: list[str] = []
     if not isinstance(table, Mapping):
-        problems.append(_("[calendar]: expected a table, got {found}").format(found=type(table).__name__))
+        problems.append(Problem(_("[calendar]: expected a table, got {found}").format(found=type(table).__name__)))
         return HolidayCalendar(), problems
     for key in table:
         if key not in _CONFIG_KEYS:
-            problems.append(_unknown_key_problem(key))
+            problems.append(Problem(_unknown_key_problem(key), str(key)))
+    since = len(problems)
     days_off = _parse_named_days(
         table.get("days_off", {}), "[calendar] days_off", DEFAULT_DAY_OFF_NAME, problems
     )
+    _about("days_off", problems, since)
+    since = len(problems)
     holidays = _parse_named_days(
         table.get("holidays", {}), "[calendar] holidays", DEFAULT_HOLIDAY_NAME, problems
     )
+    _about("holidays", problems, since)
+    since = len(problems)
     workdays = _parse_day_list(table.get("workdays", []), "[calendar] workdays", problems)
+    _about("workdays", problems, since)
     for day in sorted(set(holidays) & set(workdays)):
         # Holidays win (see the module docstring), but it is surely a typo.
-        problems.append(
+        problems.append(Problem(
             _("[calendar]: {day} is listed both in holidays and in workdays; treating it as a holiday").format(
-                day=day.isoformat())
-        )
+                day=day.isoformat()), "workdays"))
     calendar = HolidayCalendar(days_off=days_off, holidays=holidays, workdays=workdays)
     return calendar, problems

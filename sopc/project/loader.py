@@ -8,7 +8,6 @@ roster and calendar, with every diagnostic collected on the way.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import field, replace
 from pathlib import Path
 from typing import Sequence
@@ -75,19 +74,14 @@ def _shown_paths(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             if d.span and Path(d.span.path).is_absolute() else d for d in diagnostics]
 
 
-# How a calendar problem names its key: "[calendar] holidays: ..." (never translated).
-_CALENDAR_KEY = re.compile(r"\[calendar\] (days_off|holidays|workdays)\b")
-
-
 def _calendar_span(project: Project, problem: str) -> Span:
-    """Where a [calendar] problem is in sopc.toml: the key it names, else the table's header."""
+    """Where a [calendar] problem is in sopc.toml: the key it is about, else the table's header."""
     path = display_path(project.config.path) if project.config.path else "sopc.toml"
     text = project.sources.get(path)
     if text is None:
         return Span.point(path, 1)
-    locate = TomlLocator(path, text)
-    key = _CALENDAR_KEY.match(problem)
-    return locate.key(("calendar",), key.group(1)) if key else locate.table(("calendar",))
+    locate, key = TomlLocator(path, text), getattr(problem, "key", None)
+    return locate.key(("calendar",), key) if key else locate.table(("calendar",))
 
 
 def _add_config_sources(project: Project) -> None:
