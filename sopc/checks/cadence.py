@@ -138,11 +138,11 @@ class _Walk:
         self.assisted_per_day: dict[tuple[str, dt.date], int] = {}
         self.over_assisted: set[tuple[str, dt.date]] = set()
         self.sources: dict[tuple, tuple] = {}  # source key -> (first slot, its number, [(slot number, local time)])
+        self.named_twice = _names_used_twice(program)  # E0209 says these: E0220 does not again
         slots = through_time(context.progress, _("checking the plan"),
                              planned_slots(program, context.start, context.end, events=context.events,
                                            lifecycle=self.lifecycle),
                              context.start, context.end, at=_slot_at)
-        self.named_twice = _names_used_twice(program)
         for index, (slot, groups) in enumerate(self._each_message_once(slots)):
             self._slot(index, slot, groups)
         for first, index, occurrences in self.sources.values():
@@ -180,14 +180,16 @@ class _Walk:
                 yield slot, groups if len(fresh) == len(groups) else tuple(fresh)
 
     def _lost(self, slot: Slot, first: Step, group: Group, number: int) -> None:
+        """``slot``'s step, for ``group``, has the id of ``first``'s message: never sent (E0220)."""
         step, zone = slot.step, self.zones[slot.step.playbook]
+        where = (_("line {line}").format(line=first.span.line) if first.span.path == step.span.path
+                 else f"{first.span.path}:{first.span.line}")
         self.findings["E0220"].add("E0220", step, (number, group.id), lambda: _(
             "`{step}` (line {line}) falls due at {time} in group `{group}` together with `{step}` ({first}) of "
             "the same playbook: a message's id is its playbook, step name, group and time, so the two are one "
             "message and only the first is sent").format(
                 step=step.name, line=step.span.line, time=f"{slot.scheduled.astimezone(zone):%Y-%m-%d %H:%M}",
-                group=group.id, first=_("line {line}").format(line=first.span.line) if first.span.path == step.span.path else
-                f"{first.span.path}:{first.span.line}"), unit=group.id)
+                group=group.id, first=where), unit=group.id)
 
     # -- one slot ---------------------------------------------------------------------
 
