@@ -253,3 +253,62 @@ def test_a_damaged_saved_pattern_is_compiled_instead():
         made = sop_parser.SavedPatterns({(pattern, 0): entry}).compile(pattern)
         assert (made.pattern, made.groupindex) == (pattern, {"A": 1, "B": 2})
         assert made.match("周一 10").lastgroup == "B" and made.match("42x").group() == "42"
+
+
+# ---- a process parses an unchanged file once -----------------------------------------------
+
+def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
+    """`sopc run` and `sopc serve` rebuild the project after an edit: the
+    files whose text is the same are not parsed again; the edited one is,
+    and its new text is what the build holds."""
+    from sopc import pipeline
+    from sopc.project import loader
+    from tests.projects import write_project
+
+    root = write_project(tmp_path / "p", {
+        "a.sop": 'playbook a "甲"\n  to groups tagged 福利群\n  sender console\n  周一 10:00 hi "早"\n',
+        "b.sop": 'playbook b "乙"\n  to groups tagged 福利群\n  sender console\n  周二 10:00 yo "好"\n'})
+    parsed = []
+    real = loader._parse_source
+    monkeypatch.setattr(loader, "_parse_source", lambda text, shown: parsed.append(shown) or real(text, shown))
+    first = pipeline.build([root])
+    (root / "b.sop").write_text((root / "b.sop").read_text(encoding="utf-8").replace("周二", "周三"), encoding="utf-8")
+    second = pipeline.build([root])
+    assert sorted(p.rsplit("/", 1)[-1] for p in parsed) == ["a.sop", "b.sop", "b.sop"]
+    assert [p.name for p in first.program.playbooks] == [p.name for p in second.program.playbooks] == ["a", "b"]
+    import datetime as dt
+
+    from sopc.plan.expand import expand
+
+    monday = dt.datetime(2026, 11, 23, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    sent = {(m.step, m.at.date().isoformat()) for m in expand(second.program, monday, monday + dt.timedelta(days=7))}
+    assert ("yo", "2026-11-25") in sent and ("yo", "2026-11-24") not in sent  # the edit: 周二 -> 周三
+
+
+def test_the_same_text_in_another_language_is_read_again(tmp_path):
+    """Diagnostics are made in the reader's language when a file is read: a
+    file remembered in English is not shown to a Chinese reader in English."""
+    from sopc.core import i18n
+    from sopc.project.loader import parse_source
+
+    broken = 'playbook p "测试"\n  to groups tagged 福利群\n  周一 25:00 a "hi"\n'
+    before = i18n.language()
+    try:
+        i18n.set_language("en")
+        [english] = [d.message for d in parse_source(broken, "x.sop")[1]]
+        i18n.set_language("zh")
+        [chinese] = [d.message for d in parse_source(broken, "x.sop")[1]]
+    finally:
+        i18n.set_language(before)
+    assert english != chinese and "25:00" in english and "25:00" in chinese
+
+
+def test_what_is_remembered_is_bounded(monkeypatch):
+    from sopc.project import loader
+
+    monkeypatch.setattr(loader, "PARSED_KEPT_CHARS", 1_000)
+    monkeypatch.setattr(loader, "_parsed", type(loader._parsed)())
+    monkeypatch.setattr(loader, "_parsed_chars", 0)
+    for number in range(20):
+        loader.parse_source(f'# file {number}\n' + "# " + "x" * 200 + "\n", f"f{number}.sop")
+    assert loader._parsed_chars <= 1_000 and 1 <= len(loader._parsed) <= 5

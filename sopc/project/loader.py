@@ -7,6 +7,7 @@ roster and calendar, with every diagnostic collected on the way.
 
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import field, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from sopc.project.config import Config, TomlLocator, load_config
 from sopc.project.paths import display_path, find_root  # here too: callers import them from the loader
 from sopc.project.finder import misnamed_warnings, playbook_files, project_misnamed_warnings, sop_files_in
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
-from sopc.core.i18n import _
+from sopc.core.i18n import _, language
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
 from sopc.core.progress import QUIET, Progress, counted
@@ -144,12 +145,46 @@ def _read_sop(path: Path) -> str | None:
 
 def parse_source(text: str, shown: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     """The text of one `.sop` file -> its AST (empty where it cannot be
-    parsed) and the syntax diagnostics: the front of the pipeline for one file."""
+    parsed) and the syntax diagnostics: the front of the pipeline for one file.
+
+    Remembered by (path, text, language) for the process's next builds
+    (`sopc run` and `sopc serve` rebuild after an edit; the fuzzer builds
+    for every input): the same text reads the same, the AST is immutable and
+    the diagnostics are values, so only the files that changed are parsed
+    again. At most PARSED_KEPT_CHARS of text are kept, the least recently
+    used going first."""
+    key = (shown, text, language())
+    kept = _parsed.get(key)
+    if kept is None:
+        kept = _parse_source(text, shown)
+        _keep_parsed(key, kept)
+    else:
+        _parsed.move_to_end(key)
+    source_file, diagnostics = kept
+    return source_file, list(diagnostics)
+
+
+PARSED_KEPT_CHARS = 2_000_000  # ~200 ordinary .sop files; their ASTs take several times that
+_parsed: collections.OrderedDict[tuple, tuple[ast.SourceFile, tuple[Diagnostic, ...]]] = collections.OrderedDict()
+_parsed_chars = 0
+
+
+def _keep_parsed(key: tuple, value: tuple) -> None:
+    global _parsed_chars
+    _parsed[key] = value
+    _parsed_chars += len(key[1])
+    while _parsed_chars > PARSED_KEPT_CHARS and len(_parsed) > 1:
+        (_shown, text, _language), _value = _parsed.popitem(last=False)
+        _parsed_chars -= len(text)
+
+
+def _parse_source(text: str, shown: str) -> tuple[ast.SourceFile, tuple[Diagnostic, ...]]:
     tree, diagnostics = parse(text, shown)
     if tree is None:
-        return ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=()), diagnostics
+        empty = ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=())
+        return empty, tuple(diagnostics)
     source_file, more = build_ast(tree, shown)
-    return source_file, diagnostics + more
+    return source_file, tuple(diagnostics + more)
 
 
 @functools.cache
