@@ -420,3 +420,25 @@ def test_compile_file_never_raises(store, tdir, data):
     (tdir / "random.j2").write_bytes(data)
     tpl, diagnostics = store.compile(template_file("random.j2"), origin_span=ORIGIN)
     assert (tpl is None) == bool(diagnostics)
+
+
+# ---- a process compiles a template text once ------------------------------------------------
+
+def test_the_same_text_in_two_projects_is_compiled_once_and_includes_each_projects_file(tmp_path, monkeypatch):
+    """A rebuild (`sopc run`, `sopc serve` after an edit) compiles only the
+    templates that changed; what it remembers holds no project's folder, so
+    an `include` still reads the including project's own file."""
+    import sopc.compile.templates as templates
+
+    compiled = []
+    real = templates._parse_text
+    monkeypatch.setattr(templates, "_parse_text", lambda env, text: compiled.append(text) or real(env, text))
+    renders = []
+    for name, store_name in (("a", "南京东路店"), ("b", "西湖店")):
+        folder = tmp_path / name / "templates"
+        folder.mkdir(parents=True)
+        (folder / "footer.j2").write_text(f"—— {store_name}", encoding="utf-8")
+        tpl = compile_ok(TemplateStore(folder), inline('今日福利 {% include "footer.j2" %} {{ x }}'))
+        renders.append(tpl.render({"x": 1}))
+    assert compiled.count('今日福利 {% include "footer.j2" %} {{ x }}') == 1
+    assert renders == ["今日福利 —— 南京东路店 1", "今日福利 —— 西湖店 1"]

@@ -32,6 +32,7 @@ loop one budget, not one per group.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import copy
 import datetime as dt
@@ -57,7 +58,7 @@ from jinja2.utils import Namespace
 from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
-from sopc.core.i18n import N_, _
+from sopc.core.i18n import N_, _, language
 from sopc.project.walk import files_under
 
 
@@ -869,7 +870,47 @@ def _first_reads(tree: nodes.Template, variables: frozenset[str]) -> dict[str, i
 
 
 def _parse(env: jinja2.Environment, text: str) -> _Parsed:
-    """Parse, analyse and compile one source text; never raises."""
+    """Parse, analyse and compile one source text; never raises.
+
+    What does not depend on the environment (the analysis, Jinja's compiled
+    code, or the error) is remembered for the process by (text, language):
+    every sopc environment is made alike (:func:`_make_environment`; only
+    the folder its includes are read from differs, which the code does not
+    hold), and a rebuild after an edit (`sopc run`, `sopc serve`; the
+    fuzzer, for every input) compiles only the templates that changed."""
+    key = (text, language())
+    parsed = _compiled_texts.get(key)
+    if parsed is None:
+        parsed = _parse_text(env, text)
+        _keep_compiled(key, parsed)
+    else:
+        _compiled_texts.move_to_end(key)
+    if parsed.template is None:
+        return parsed
+    return replace(parsed, template=_template_from(env, parsed.template._sopc_code))  # type: ignore[attr-defined]
+
+
+COMPILED_KEPT_CHARS = 2_000_000
+_compiled_texts: "collections.OrderedDict[tuple, _Parsed]" = collections.OrderedDict()
+_compiled_chars = 0
+
+
+def _keep_compiled(key: tuple, parsed: _Parsed) -> None:
+    global _compiled_chars
+    _compiled_texts[key] = parsed
+    _compiled_chars += len(key[0])
+    while _compiled_chars > COMPILED_KEPT_CHARS and len(_compiled_texts) > 1:
+        (text, _language), _parsed = _compiled_texts.popitem(last=False)
+        _compiled_chars -= len(text)
+
+
+def _template_from(env: jinja2.Environment, code) -> jinja2.Template:
+    template = env.template_class.from_code(env, code, env.make_globals(None))
+    template._sopc_code = code  # type: ignore[attr-defined]
+    return template
+
+
+def _parse_text(env: jinja2.Environment, text: str) -> _Parsed:
     try:
         tree = env.parse(text)
         size, depth = _size_and_depth(tree)
@@ -884,8 +925,7 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         variables = frozenset(meta.find_undeclared_variables(tree))  # globals excluded
         attributes = _attribute_uses(tree, variables)
         references = _references(tree)
-        code = env.compile(tree)
-        template = env.template_class.from_code(env, code, env.make_globals(None))
+        template = _template_from(env, env.compile(tree))
     except jinja2.TemplateSyntaxError as exc:
         raw = exc.message or str(exc)
         return _Parsed(None, exc.lineno, _plain_syntax_message(raw), _syntax_hint(raw, env))
