@@ -306,9 +306,8 @@ def test_the_same_text_in_another_language_is_read_again(tmp_path):
 def test_what_is_remembered_is_bounded(monkeypatch):
     from sopc.project import loader
 
-    monkeypatch.setattr(loader, "PARSED_KEPT_CHARS", 1_000)
-    monkeypatch.setattr(loader, "_parsed", type(loader._parsed)())
-    monkeypatch.setattr(loader, "_parsed_chars", 0)
+    monkeypatch.setattr(loader, "_parsed", type(loader._parsed)(1_000))
     for number in range(20):
         loader.parse_source(f'# file {number}\n' + "# " + "x" * 200 + "\n", f"f{number}.sop")
-    assert loader._parsed_chars <= 1_000 and 1 <= len(loader._parsed) <= 5
+    assert loader._parsed.chars <= 1_000 and 1 <= len(loader._parsed) <= 5
+    assert loader.parse_source("# file 19\n# " + "x" * 200 + "\n", "f19.sop")[0].path == "f19.sop"  # the latest kept

@@ -32,7 +32,6 @@ loop one budget, not one per group.
 
 from __future__ import annotations
 
-import collections
 import contextvars
 import copy
 import datetime as dt
@@ -59,6 +58,7 @@ from sopc.core.records import dataclass
 from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, language
+from sopc.core.memo import TextMemo
 from sopc.project.walk import files_under
 
 
@@ -881,27 +881,13 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     key = (text, language())
     parsed = _compiled_texts.get(key)
     if parsed is None:
-        parsed = _parse_text(env, text)
-        _keep_compiled(key, parsed)
-    else:
-        _compiled_texts.move_to_end(key)
+        parsed = _compiled_texts.put(key, len(text), _parse_text(env, text))
     if parsed.template is None:
         return parsed
     return replace(parsed, template=_template_from(env, parsed.template._sopc_code))  # type: ignore[attr-defined]
 
 
-COMPILED_KEPT_CHARS = 2_000_000
-_compiled_texts: "collections.OrderedDict[tuple, _Parsed]" = collections.OrderedDict()
-_compiled_chars = 0
-
-
-def _keep_compiled(key: tuple, parsed: _Parsed) -> None:
-    global _compiled_chars
-    _compiled_texts[key] = parsed
-    _compiled_chars += len(key[0])
-    while _compiled_chars > COMPILED_KEPT_CHARS and len(_compiled_texts) > 1:
-        (text, _language), _parsed = _compiled_texts.popitem(last=False)
-        _compiled_chars -= len(text)
+_compiled_texts: TextMemo[_Parsed] = TextMemo(2_000_000)
 
 
 def _template_from(env: jinja2.Environment, code) -> jinja2.Template:

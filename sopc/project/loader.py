@@ -7,7 +7,6 @@ roster and calendar, with every diagnostic collected on the way.
 
 from __future__ import annotations
 
-import collections
 import functools
 from dataclasses import field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import _, language
 from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
+from sopc.core.memo import TextMemo
 from sopc.core.progress import QUIET, Progress, counted
 from sopc.lang.parser import PACKAGE_DIR, parse, too_large
 from sopc.project.roster import Roster, load_roster
@@ -156,26 +156,13 @@ def parse_source(text: str, shown: str) -> tuple[ast.SourceFile, list[Diagnostic
     key = (shown, text, language())
     kept = _parsed.get(key)
     if kept is None:
-        kept = _parse_source(text, shown)
-        _keep_parsed(key, kept)
-    else:
-        _parsed.move_to_end(key)
+        kept = _parsed.put(key, len(text), _parse_source(text, shown))
     source_file, diagnostics = kept
     return source_file, list(diagnostics)
 
 
-PARSED_KEPT_CHARS = 2_000_000  # ~200 ordinary .sop files; their ASTs take several times that
-_parsed: collections.OrderedDict[tuple, tuple[ast.SourceFile, tuple[Diagnostic, ...]]] = collections.OrderedDict()
-_parsed_chars = 0
-
-
-def _keep_parsed(key: tuple, value: tuple) -> None:
-    global _parsed_chars
-    _parsed[key] = value
-    _parsed_chars += len(key[1])
-    while _parsed_chars > PARSED_KEPT_CHARS and len(_parsed) > 1:
-        (_shown, text, _language), _value = _parsed.popitem(last=False)
-        _parsed_chars -= len(text)
+PARSED_KEPT_CHARS = 2_000_000  # ~200 ordinary .sop files; their ASTs take ~20 bytes a character
+_parsed: TextMemo[tuple[ast.SourceFile, tuple[Diagnostic, ...]]] = TextMemo(PARSED_KEPT_CHARS)
 
 
 def _parse_source(text: str, shown: str) -> tuple[ast.SourceFile, tuple[Diagnostic, ...]]:

@@ -1,0 +1,39 @@
+"""A bounded memo for the results of pure functions of a text (a parsed
+.sop file, a compiled template): kept for the process up to a number of
+characters of text, the least recently used going first.
+
+Stage: core (stdlib only).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Generic, Hashable, TypeVar
+
+Value = TypeVar("Value")
+
+
+class TextMemo(Generic[Value]):
+    def __init__(self, limit_chars: int) -> None:
+        self.limit_chars = limit_chars
+        self.chars = 0  # of the texts kept
+        self._kept: OrderedDict[Hashable, tuple[int, Value]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> Value | None:
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        self._kept.move_to_end(key)
+        return kept[1]
+
+    def put(self, key: Hashable, chars: int, value: Value) -> Value:
+        """Keep ``value``, made from ``chars`` characters of text; returns it."""
+        self._kept[key] = (chars, value)
+        self.chars += chars
+        while self.chars > self.limit_chars and len(self._kept) > 1:
+            _key, (dropped, _value) = self._kept.popitem(last=False)
+            self.chars -= dropped
+        return value
