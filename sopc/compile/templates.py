@@ -880,8 +880,8 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     fuzzer, for every input) compiles only the templates that changed."""
     key = (text, language())
     parsed = _compiled_texts.get(key)
-    if parsed is None:
-        parsed = _compiled_texts.put(key, len(text), _parse_text(env, text))
+    if parsed is None:  # made for this environment already
+        return _compiled_texts.put(key, len(text), _parse_text(env, text))
     if parsed.template is None:
         return parsed
     return replace(parsed, template=_template_from(env, parsed.template._sopc_code))  # type: ignore[attr-defined]
