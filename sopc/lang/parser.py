@@ -19,6 +19,7 @@ import contextlib
 import copy
 import functools
 import gc
+import hashlib
 import importlib
 import io
 import itertools
@@ -28,7 +29,6 @@ import pickle
 import re
 import sys
 import types
-import zlib
 from array import array
 from contextvars import ContextVar
 from pathlib import Path
@@ -308,8 +308,7 @@ def parser_cache_path(grammar: str) -> Path | None:
         return None
     options = ",".join(f"{name}={getattr(value, '__qualname__', value)!r}" for name, value in LARK_OPTIONS.items())
     key = "\n".join((grammar, options, lark.__version__, sys.version.split()[0], CACHE_FORMAT))
-    data = key.encode("utf-8")  # zlib's checksums, not hashlib's: importing that loads OpenSSL (~5 ms)
-    return folder / f"sop-parser-{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}.lark"
+    return folder / f"sop-parser-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}.lark"
 
 
 class _ModulesByName(pickle.Pickler):
@@ -424,10 +423,7 @@ def _sre_code(pattern: str, flags: int) -> tuple:
 
 
 def _digest(pattern: str, made: tuple) -> bytes:
-    # A checksum against damage, not a guard against tampering: the file is
-    # unpickled, so whoever can write it can run code anyway.
-    data = repr((pattern, _sre.MAGIC, made)).encode("utf-8", "surrogatepass")
-    return zlib.crc32(data).to_bytes(4, "big") + zlib.adler32(data).to_bytes(4, "big")
+    return hashlib.blake2b(repr((pattern, _sre.MAGIC, made)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _from_sre_code(pattern: str, entry: tuple):
