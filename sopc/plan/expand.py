@@ -31,7 +31,7 @@ from sopc.project.roster import Group
 from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
 from sopc.compile.titles import step_title
 from sopc.compile.templates import RenderBudgetError, TemplateRenderError, memo_key_names, render_budget_hint
-from sopc.core.timeutil import WEEKDAY_CN, localize
+from sopc.core.timeutil import WEEKDAY_CN, clock_text, localize
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 from sopc.lang import ast
 
@@ -358,7 +358,7 @@ class Renderer:
         key: tuple = (id(slot.step), id(slot.variables))
         if step.keyed_on:
             local = slot.at.astimezone(slot.playbook.zone)
-            key += tuple(WEEKDAY_CN[local.weekday()] if name == "weekday_cn" else local.strftime("%H:%M")
+            key += tuple(WEEKDAY_CN[local.weekday()] if name == "weekday_cn" else clock_text(local)
                          for name in step.keyed_on)
         entry = self._cache.get(key)
         if entry is None:
@@ -419,7 +419,7 @@ class Renderer:
         context = {**playbook.variables, **slot.variables, **slot.step.variables}
         context.update(
             group=self._group_dict(group), playbook={"name": playbook.name, "title": playbook.ast.title or ""},
-            date=local.date().isoformat(), time=local.strftime("%H:%M"), now=local,
+            date=local.date().isoformat(), time=clock_text(local), now=local,
             weekday_cn=WEEKDAY_CN[local.weekday()])
         template = slot.step.template
         if template is None or "schedule_summary" in template.variables:  # worked out only for who reads it
