@@ -42,6 +42,7 @@ from lark import Lark
 
 from sopc import pipeline
 from sopc.core.diagnostics import Severity
+from sopc.core.memo import forget_all
 from sopc.lang.parser import grammar_text, lark_parser
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -177,9 +178,17 @@ def _step(rng: random.Random, index: int, s: int, hour: int) -> str:
 
 # ---- measuring -----------------------------------------------------------------------
 
+TARGET_LINES_PER_S = 5_000
+TARGET_TIMES_PARSE = 3
+
+
 def best_of(repeat: int, run) -> tuple[float, object]:
+    """The best of ``repeat`` runs, each as a fresh process's first: the
+    parse and template memos (which serve a rebuild after an edit) are
+    emptied before each, or runs after the first would parse nothing."""
     best, result = float("inf"), None
     for _ in range(repeat):
+        forget_all()
         began = time.perf_counter()
         result = run()
         best = min(best, time.perf_counter() - began)
@@ -240,6 +249,10 @@ def main() -> None:
         print(f"{label:34}{seconds:>9.3f}{lines / seconds:>11,.0f}{len(files) / seconds:>10,.1f}")
     print(f"\nparse is {parse_s / check_s:.0%} of check; build (load, parse, AST, resolve, templates) "
           f"{build_s / check_s:.0%}; the checks {1 - build_s / check_s:.0%}")
+    rate, times_parse = lines / check_s, check_s / parse_s
+    verdict = "PASS" if rate >= TARGET_LINES_PER_S and times_parse <= TARGET_TIMES_PARSE else "FAIL"
+    print(f"target (issue 9): >= {TARGET_LINES_PER_S:,} lines/s and <= {TARGET_TIMES_PARSE}x the raw parse: "
+          f"{verdict} ({rate:,.0f} lines/s, {times_parse:.1f}x)")
     print(f"\nLALR vs Earley on a {sample_lines}-line sample ({len(sample)} files):")
     print(f"  LALR    {lalr_sample_s:8.3f} s  {sample_lines / lalr_sample_s:>9,.0f} lines/s  "
           f"(parser built in {lalr_build:.2f} s, once per process)")
