@@ -18,6 +18,7 @@ when every group's five weeks of plan were expanded and rendered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import field
@@ -259,7 +260,7 @@ class _Walk:
         step = self.steps[(slot.step.playbook, slot.step.name)]
         text_of = self.texts.texts_for(slot, key)
         playbook, sender_for, kind = slot.playbook, self.program.sender_for, step.kind
-        representatives, greeting = self.alike.representative_ids, GREETING.search
+        representatives, greeting = self.alike.representative_ids, _greeting_words
         project_dir = self.program.project.config.project_dir
         labels = {name: f"sender `{name}`" for name in self.limits}
         for group in slot.groups:
@@ -276,12 +277,12 @@ class _Walk:
                 if problem:
                     _refused(self.findings, kind, step, group.id, problem, (first_index, group.id), group.id, 1,
                              len(occurrences))
-            if greeting(text):
+            if greeting(text) is not None:
                 self._greetings(text, step, occurrences, group.id)
 
     def _greetings(self, text: str, step: Step, occurrences: list, group_id: str) -> None:
         """The greeting rule for one group's text sent at each of ``occurrences``."""
-        morning, night = MORNING.search(text), NIGHT.search(text)
+        morning, night = _greeting_words(text)
         # as _greeting judges each send: a morning word after 11:00, else a night word before 18:00
         off = [(i, local) for i, local in occurrences
                if (morning and local.hour >= 11) or (night and not (morning and local.hour >= 11) and local.hour < 18)]
@@ -379,19 +380,30 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones,
         findings.add("E0303", step, order, said, unit=unit, weight=weight)
 
 
-def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
+@functools.lru_cache(maxsize=4096)
+def _greeting_words(text: str) -> tuple[str | None, str | None] | None:
+    """The morning and the night word ``text`` says, or None for neither:
+    searched once per text (most are sent on many days)."""
     if not GREETING.search(text):
-        return
+        return None
     morning, night = MORNING.search(text), NIGHT.search(text)
+    return (morning.group() if morning else None), (night.group() if night else None)
+
+
+def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
+    words = _greeting_words(text)
+    if words is None:
+        return
+    morning, night = words
     if morning and local.hour >= 11:
         findings.add("W0302", step, order, lambda: _(
             "`{step}` says “{greeting}” (good morning) but is sent at {time}").format(
-                step=step.name, greeting=morning.group(), time=f"{local:%H:%M}"),
+                step=step.name, greeting=morning, time=f"{local:%H:%M}"),
             unit=unit, weight=weight, times=times)
     elif night and local.hour < 18:
         findings.add("W0302", step, order, lambda: _(
             "`{step}` says “{greeting}” (good night) but is sent at {time}").format(
-                step=step.name, greeting=night.group(), time=f"{local:%H:%M}"),
+                step=step.name, greeting=night, time=f"{local:%H:%M}"),
             unit=unit, weight=weight, times=times)
 
 
