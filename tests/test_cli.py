@@ -328,3 +328,16 @@ def test_an_internal_error_exits_70_with_a_short_message_not_a_traceback(project
     err = capsys.readouterr().err
     assert "sopc: internal error: RuntimeError: a bug" in err and "SOPC_DEBUG=1" in err
     assert "Traceback" not in err
+
+
+def test_a_greeting_at_the_wrong_hour_is_quoted_as_written(project, run_sopc):
+    """W0302 quotes the greeting as the text writes it, whatever its case,
+    and finds it at the end of a long text too."""
+    folder = project({"main.sop": '''playbook welfare "门店福利群"
+  to groups tagged 福利群
+  周二 20:00 evening "Good Morning, everyone"
+  周三 10:00 late "{{ 'x' * 3000 }} 晚安~"
+'''})
+    result = check(run_sopc, folder)
+    assert "`evening` says “Good Morning” (good morning) but is sent at 20:00" in result.stderr
+    assert "`late` says “晚安” (good night) but is sent at 10:00" in result.stderr

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections import Counter
 from dataclasses import field
 from typing import Iterator, NamedTuple
@@ -45,9 +44,8 @@ from sopc.plan.triggers import plan_state
 from sopc.plan.slots import Slot
 from sopc.project.roster import Group
 
-MORNING = re.compile(r"早上好|早安|早呀|good morning", re.IGNORECASE)
-NIGHT = re.compile(r"晚安|good night", re.IGNORECASE)
-GREETING = re.compile(f"{MORNING.pattern}|{NIGHT.pattern}", re.IGNORECASE)  # either: one search for most texts
+MORNING_WORDS = ("早上好", "早安", "早呀", "good morning")  # lower case: found in the lowered text
+NIGHT_WORDS = ("晚安", "good night")
 CODES = ("E0220", "E0304", "E0303", "W0302", "E0502", "E0506", "E0507")
 
 
@@ -383,11 +381,21 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones,
 @functools.lru_cache(maxsize=4096)
 def _greeting_words(text: str) -> tuple[str | None, str | None] | None:
     """The morning and the night word ``text`` says, or None for neither:
-    searched once per text (most are sent on many days)."""
-    if not GREETING.search(text):
+    searched once per text (most are sent on many days), by plain
+    substring search: a case-blind regex of alternatives took 8 ms on a
+    300,000-character text, sent on each of 35 days."""
+    lowered = text.lower()
+    morning, night = _first_of(MORNING_WORDS, text, lowered), _first_of(NIGHT_WORDS, text, lowered)
+    return None if morning is None and night is None else (morning, night)
+
+
+def _first_of(words: tuple[str, ...], text: str, lowered: str) -> str | None:
+    """The first of ``words`` in ``text``, as ``text`` writes it (its case)."""
+    found = [(at, word) for word in words if (at := lowered.find(word)) >= 0]
+    if not found:
         return None
-    morning, night = MORNING.search(text), NIGHT.search(text)
-    return (morning.group() if morning else None), (night.group() if night else None)
+    at, word = min(found)
+    return text[at:at + len(word)] if len(lowered) == len(text) else word  # (lower() can change a length)
 
 
 def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
