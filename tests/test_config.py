@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sopc.project.config import Config, Defaults, SenderConfig, load_config, parse_quiet
+from sopc.project.config import Config, Defaults, SenderConfig, TomlLocator, load_config, parse_quiet
 from sopc.project.finder import playbook_files
 from sopc.core.diagnostics import Severity
 
@@ -198,6 +198,19 @@ def test_unknown_key_warns_with_did_you_mean_and_line(tmp_path):
     assert nested.hint == "did you mean `quiet`?"
     assert (nested.span.line, nested.span.column, nested.span.end_column) == (4, 3, 8)
     assert config.templates_dir == tmp_path / "templates"
+
+
+@pytest.mark.parametrize("spaces", [1, 32_768])
+def test_a_header_spaced_out_is_found_with_its_keys(spaces):
+    """`[ senders .  console ]` is the table senders.console to TOML, however
+    wide it is spaced (the fuzzer wrote 32,768 spaces: the header scan took
+    2.4 s); diagnostics point at its header and keys."""
+    gap = " " * spaces
+    text = f'timezone = "Asia/Shanghai"\n\n[ senders .{gap}console ]\nkind = "console"\n  colour = "red"\n'
+    locator = TomlLocator("sopc.toml", text)
+    assert locator.table(("senders", "console")).line == 3
+    found = locator.key(("senders", "console"), "colour")
+    assert (found.line, found.column, found.end_column) == (5, 3, 9)
 
 
 def test_unknown_table_points_at_its_header(tmp_path):
