@@ -67,6 +67,13 @@ def display_width(text: str) -> int:
     return sum(char_width(ch) for ch in text)
 
 
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` filled with spaces to ``width`` terminal cells (CJK characters
+    take two), on the right, or on the left with ``right`` (numbers)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 # ---- summary ---------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sopc.core.contract import kinds_carrying
 from sopc.core.i18n import N_, _
-from sopc.core.render import display_width
+from sopc.core.render import display_width, pad
 from sopc.core.senders import KINDS, InstalledSender, SenderLimits, SenderRegistry
 
 COLUMNS = (N_("KIND"), N_("TEXT"), N_("MARKDOWN"), N_("SENDS"), N_("@ALL IN"), N_("@USER IN"), N_("RATE"),
@@ -64,7 +64,7 @@ def senders_text(registry: SenderRegistry) -> str:
     kinds = sorted(registry.installed)
     rows = [tuple(_(column) for column in COLUMNS)] + [_limit_cells(registry.installed[kind]) for kind in kinds]
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell + " " * (width - display_width(cell)) for cell, width in zip(row, widths)).rstrip()
+    lines = ["  ".join(pad(cell, width) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
     lines += ["", _(LEGEND)]
     indent = " " * (widths[0] + 2)

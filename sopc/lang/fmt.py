@@ -49,7 +49,7 @@ from lark.lexer import PatternStr
 
 from sopc.core.diagnostics import Diagnostic, Span, error
 from sopc.core.i18n import _
-from sopc.core.render import display_width
+from sopc.core.render import display_width, pad
 from sopc.lang.parser import FULLWIDTH, IDEOGRAPHIC_SPACE, indent_width, lark_parser, line_indent, parse
 
 INDENT = "  "
@@ -383,8 +383,7 @@ def _align(table: list[_Line]) -> None:
     for column in (0, 1):
         width = max(display_width(line.cells[column]) for line in table) + COLUMN_GAP
         for line in table:
-            cell = line.cells[column]
-            line.cells[column] = cell + " " * (width - display_width(cell))
+            line.cells[column] = pad(line.cells[column], width)
 
 
 def _comment_runs(items: list) -> list[list[_Line]]:

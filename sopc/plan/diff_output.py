@@ -18,7 +18,7 @@ from typing import Iterable
 from sopc.core import content
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.messages import PlannedMessage
-from sopc.core.render import display_width, render_json, render_text, summary_line
+from sopc.core.render import display_width, pad, render_json, render_text, summary_line
 from sopc.plan.diff import KINDS, Change, DiffReport, PlanDiff, day_and_time, shift_text
 
 FORMATS = ("text", "json", "markdown")
@@ -33,12 +33,6 @@ KIND_WORDS = {"added": N_("added"), "removed": N_("removed"), "retimed": N_("ret
 
 def kind_word(kind: str) -> str:
     return _(KIND_WORDS[kind])
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` columns (CJK characters take two)."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill
 
 
 def render(report: DiffReport, fmt: str) -> str:
@@ -181,9 +175,9 @@ def _step_table(plan: PlanDiff) -> list[str]:
     heading = _("playbook/step")
     width = max(display_width(n) for n in (*names, heading))
     cells = {k: max(display_width(kind_word(k)), *(len(f"{c[k]:,}") for c in steps.values())) for k in KINDS}
-    rows = [_pad(heading, width) + "".join("  " + _pad(kind_word(k), cells[k], right=True) for k in KINDS)]
+    rows = [pad(heading, width) + "".join("  " + pad(kind_word(k), cells[k], right=True) for k in KINDS)]
     for name, counts in zip(names, steps.values()):
-        rows.append(_pad(name, width)
+        rows.append(pad(name, width)
                     + "".join(f"  {(f'{counts[k]:,}' if counts[k] else NOTHING):>{cells[k]}}" for k in KINDS))
     return rows
 
@@ -195,7 +189,7 @@ def _text_details(plan: PlanDiff, zone) -> list[str]:
             last = (change.playbook, change.step)
             out.append(f"{change.playbook}/{change.step}")
         said = what(change, zone, str)
-        out.append(f"  {_pad(kind_word(change.kind), 11)} x{change.count:<5} {said + '  ' if said else ''}({spread(change)})")
+        out.append(f"  {pad(kind_word(change.kind), 11)} x{change.count:<5} {said + '  ' if said else ''}({spread(change)})")
         out.append("      " + example(change, zone))
         if change.kind in ("added", "removed"):
             out += ["        " + line for line in shown_text(change.new or change.old)]
