@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import Counter
 from dataclasses import field
 from typing import Iterator, NamedTuple
 
@@ -461,15 +460,12 @@ def _names_used_twice(program: Program) -> set[tuple[str, str]]:
     playbook's own steps, or twice in one timeline it runs."""
     found: set[tuple[str, str]] = set()
     for playbook in program.playbooks:
-        own = Counter(s.name.value for s in playbook.ast.steps)
-        own.update(s.name.value for t in playbook.ast.triggers for s in t.steps if isinstance(s, ast.TriggerStep))
-        found.update((playbook.name, name) for name, count in own.items() if count > 1)
+        found.update((playbook.name, name.value) for name in ast.repeated_names(playbook.ast.own_step_names()))
         timelines = [launch.timeline for launch in playbook.launches]
         timelines += [program.timelines.get(item.timeline.value) for t in playbook.ast.triggers for item in t.steps
                       if hasattr(item, "timeline")]
         for timeline in filter(None, timelines):
-            inside = Counter(s.name.value for s in timeline.steps)
-            found.update((playbook.name, name) for name, count in inside.items() if count > 1)
+            found.update((playbook.name, name.value) for name in ast.repeated_names(s.name for s in timeline.steps))
     return found
 
 

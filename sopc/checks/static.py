@@ -215,13 +215,10 @@ def _signed(delta: dt.timedelta) -> str:
 
 
 def _duplicate_timeline_steps(timeline: ast.Timeline) -> Iterator[Diagnostic]:
-    seen: set[str] = set()
-    for step in timeline.steps:
-        if step.name.value in seen:
-            yield error("E0209", _("step name `{step}` is used twice in timeline `{timeline}`").format(
-                step=step.name.value, timeline=timeline.name.value), step.name.span,
-                _("step names identify messages (their ids); give each step its own name"))
-        seen.add(step.name.value)
+    for name in ast.repeated_names(s.name for s in timeline.steps):
+        yield error("E0209", _("step name `{step}` is used twice in timeline `{timeline}`").format(
+            step=name.value, timeline=timeline.name.value), name.span,
+            _("step names identify messages (their ids); give each step its own name"))
 
 
 def check_launches(program: Program, context: CheckContext) -> Iterator[Diagnostic]:

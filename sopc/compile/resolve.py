@@ -420,15 +420,10 @@ class _Resolver:
                   "as the maximum of `posts`").format(maximum=pb.posts.maximum)))
 
     def _duplicate_steps(self, pb: ast.Playbook) -> None:
-        seen: dict[str, Span] = {}
-        names = [s.name for s in pb.steps]
-        names += [s.name for t in pb.triggers for s in t.steps if isinstance(s, ast.TriggerStep)]
-        for name in names:
-            if name.value in seen:
-                self.diagnostics.append(error("E0209", _("step name `{step}` is used twice in `{playbook}`").format(
-                    step=name.value, playbook=pb.name.value), name.span,
-                    _("step names identify messages (their ids); give each step its own name")))
-            seen.setdefault(name.value, name.span)
+        for name in ast.repeated_names(pb.own_step_names()):
+            self.diagnostics.append(error("E0209", _("step name `{step}` is used twice in `{playbook}`").format(
+                step=name.value, playbook=pb.name.value), name.span,
+                _("step names identify messages (their ids); give each step its own name")))
 
     # ---- audience ------------------------------------------------------------------
     def _audience(self, audience: ast.Audience, owner_span: Span) -> tuple[Group, ...]:

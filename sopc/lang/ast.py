@@ -590,6 +590,24 @@ class Playbook:
     # `staff NAME`: the sender of its actions (remind staff, dissolve group, remove member)
     staff: Name | None = None
 
+    def own_step_names(self) -> list[Name]:
+        """The names of the steps written in the playbook itself: its
+        schedule and its triggers' steps (a `use` line brings a timeline's)."""
+        return [*(s.name for s in self.steps),
+                *(s.name for t in self.triggers for s in t.steps if isinstance(s, TriggerStep))]
+
+
+def repeated_names(names) -> list[Name]:
+    """Each use of a name after its first, in order (E0209: a step name used
+    twice in one playbook or timeline)."""
+    seen: set[str] = set()
+    repeated = []
+    for name in names:
+        if name.value in seen:
+            repeated.append(name)
+        seen.add(name.value)
+    return repeated
+
 
 @node
 class TemplateDef:
