@@ -433,8 +433,13 @@ class Problem(str):
         return problem
 
 
-def _about(key: str, problems: list[str], since: int) -> None:
-    problems[since:] = [Problem(p, key) for p in problems[since:]]
+def _read_key(table: Mapping, key: str, empty, read, problems: list[str]):
+    """``read(value, where, found)`` of ``table[key]``, its problems told
+    which key they are about (E0606 points at its line)."""
+    found: list[str] = []
+    value = read(table.get(key, empty), f"[calendar] {key}", found)
+    problems += [Problem(p, key) for p in found]
+    return value
 
 
 def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
@@ -451,19 +456,11 @@ def from_config(table: Mapping) -> tuple[HolidayCalendar, list[str]]:
     for key in table:
         if key not in _CONFIG_KEYS:
             problems.append(Problem(_unknown_key_problem(key), str(key)))
-    since = len(problems)
-    days_off = _parse_named_days(
-        table.get("days_off", {}), "[calendar] days_off", DEFAULT_DAY_OFF_NAME, problems
-    )
-    _about("days_off", problems, since)
-    since = len(problems)
-    holidays = _parse_named_days(
-        table.get("holidays", {}), "[calendar] holidays", DEFAULT_HOLIDAY_NAME, problems
-    )
-    _about("holidays", problems, since)
-    since = len(problems)
-    workdays = _parse_day_list(table.get("workdays", []), "[calendar] workdays", problems)
-    _about("workdays", problems, since)
+    days_off = _read_key(table, "days_off", {}, lambda value, where, found: _parse_named_days(
+        value, where, DEFAULT_DAY_OFF_NAME, found), problems)
+    holidays = _read_key(table, "holidays", {}, lambda value, where, found: _parse_named_days(
+        value, where, DEFAULT_HOLIDAY_NAME, found), problems)
+    workdays = _read_key(table, "workdays", [], _parse_day_list, problems)
     for day in sorted(set(holidays) & set(workdays)):
         # Holidays win (see the module docstring), but it is surely a typo.
         problems.append(Problem(
