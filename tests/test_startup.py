@@ -73,6 +73,7 @@ NOT_FOR_CHECK_OR_PLAN = {
     "aiohttp", "openpyxl", "icalendar", "croniter", "sqlite3", "asyncio", "importlib.metadata",
     "urllib.request", "email", "email.message", "http.client", "ssl", "socket", "zipfile",
     "sopc.run", "sopc.senders", "sopc.plan.sheets", "sopc.plan.ics",
+    "sopc.lang.day_forms",  # words for a syntax error only: a file that parses needs none
 }
 # What `sopc --help`, `--version` and every command's start must not load:
 # no parser, no templates, no calendars.

@@ -46,7 +46,6 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, ngettext, pgettext
 from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
 from sopc.core.records import dataclass
-from sopc.lang.day_forms import day_form_problem
 
 try:
     from lark.parsers.lalr_parser_state import ParserState
@@ -1101,6 +1100,8 @@ def _unexpected_token(exc: UnexpectedToken, lines: list[str], path: str) -> Diag
         return error("E0001", _("the file ended early: expected {expected}").format(
                          expected=describe_expected(expected)), Span.point(path, last, 1))
     words = {_literal_of(name) for name in expected if name.startswith("__ANON")} - {None}
+    from sopc.lang.day_forms import day_form_problem  # here: only a syntax error needs it (and its five patterns)
+
     day_problem = day_form_problem(token, expected | words, lines, path)
     if day_problem is not None:
         return day_problem
