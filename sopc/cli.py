@@ -189,7 +189,7 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
     else:
         items = pipeline.plan(result, start, end, events=events, group=group, paused=paused, progress=progress)
     if output_path is None and fmt in ("table", "jsonl"):
-        out = click.get_text_stream("stdout")  # the terminal's own encoding
+        out = sys.stdout  # the terminal's own encoding (click.get_text_stream is deprecated in Click 8.5)
         (output.write_fates if show_skipped else output.write)(items, out, fmt, zone)
         out.flush()
     else:
