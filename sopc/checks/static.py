@@ -6,7 +6,6 @@ import collections
 import dataclasses
 import datetime as dt
 import itertools
-import re
 from typing import Iterable, Iterator
 
 from sopc.lang import ast
@@ -16,6 +15,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.senders import read_registry, sender_specs
 from sopc.compile.resolve import rounds
+from sopc.compile.jinja_tags import name_in_tags
 from sopc.plan.expand import launch_anchor
 from sopc.plan.slots import step_time
 from sopc.plan.schedule import launch_occurrences, occurrences
@@ -526,9 +526,6 @@ def _unknown_variable(name: str, step: Step, provided, where: str, playbook: Com
     return error("E0405", message, _name_span(sources, _content_span(step), name), hint)
 
 
-_JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-
-
 def _name_span(sources, span, name: str):
     """Where ``name`` is used inside the Jinja tags of the text ``span``
     covers (an inline text in a .sop file); ``span`` itself when not found."""
@@ -536,16 +533,13 @@ def _name_span(sources, span, name: str):
     if not isinstance(text, str):
         return span
     lines = text.split("\n")
-    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
     for number in range(span.line, min(span.end_line, len(lines)) + 1):
         line = lines[number - 1].rstrip("\r")
         start = span.column - 1 if number == span.line else 0
         end = span.end_column - 1 if number == span.end_line else len(line)
-        for block in _JINJA_BLOCK.finditer(line, start, max(start, end)):
-            found = word.search(line, block.start(), block.end())
-            if found:
-                return Span(path=span.path, line=number, column=found.start() + 1,
-                            end_line=number, end_column=found.end() + 1)
+        found = name_in_tags(line, name, start, max(start, end))
+        if found:
+            return Span(path=span.path, line=number, column=found[0] + 1, end_line=number, end_column=found[1] + 1)
     return span
 
 

@@ -59,6 +59,7 @@ from sopc.lang import ast
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, language
 from sopc.core.memo import TextMemo
+from sopc.compile.jinja_tags import name_in_tags
 from sopc.project.walk import files_under
 
 
@@ -704,17 +705,10 @@ class _Location:
         columns), else the whole line."""
         line_span = self.span_at(lineno)
         lines = _NEWLINE.split(self.text)
-        text = lines[min(max(lineno, 1), len(lines)) - 1]
-        word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-        for tag in _JINJA_TAG.finditer(text):
-            found = word.search(text, tag.start(), tag.end())
-            if found:
-                return replace(line_span, column=line_span.column + found.start(),
-                               end_column=line_span.column + found.end())
+        found = name_in_tags(lines[min(max(lineno, 1), len(lines)) - 1], name)
+        if found:
+            return replace(line_span, column=line_span.column + found[0], end_column=line_span.column + found[1])
         return line_span
-
-
-_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
 # ---- one parsed source text ------------------------------------------------------

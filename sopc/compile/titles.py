@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sopc.compile.jinja_tags import without_tags
 from sopc.compile.templates import TemplateStore
 from sopc.lang import ast
 
 TITLE_KEY = "title"
 MAX_TITLE = 16
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _STOP = re.compile(r"[:：,，。!！?？;；、\n(（)）【】「」]")
 
 
@@ -46,7 +46,7 @@ def step_title(name: ast.Name, body: ast.StepBody, templates: TemplateStore | No
 def first_words(source: str) -> str | None:
     """The first phrase of a template's text, without its expressions, tags,
     emoji and symbols; None if no words are left."""
-    text = _JINJA.sub("", source)
+    text = without_tags(source)
     start = next((i for i, char in enumerate(text) if _is_word(char)), None)
     if start is None:
         return None
