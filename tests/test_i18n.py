@@ -367,3 +367,20 @@ def test_a_module_that_translates_does_not_rebind_underscore():
              for tree in [ast.parse(path.read_text(encoding="utf-8"))] if _imports_underscore(tree)
              for line in _binds_underscore(tree)]
     assert not found, "`_` is the translation function here: name the throwaway value (`unused`): " + ", ".join(found)
+
+
+def test_a_recorded_reason_is_read_in_chinese_unless_it_is_too_long_to_match():
+    """A reason is matched back to its template to say it in Chinese; one
+    longer than MAX_MATCHED (a roster id of thousands of characters that
+    repeats the template's words made matching cost the cube of its length:
+    35 s for 20,000 characters) is shown as recorded."""
+    from sopc.core import reasons
+
+    said = reasons.CAP.format(group="g1", posts=4, cap=3)
+    crafted = reasons.CAP.format(group="x` already had 1 posts today (cap 1/day)" * 500, posts=4, cap=3)
+    i18n.set_language("zh")
+    try:
+        assert reasons.shown(said) == "上限：群 `g1` 今天已发 4 条（上限每天 3 条）"
+        assert reasons.shown(crafted) == crafted
+    finally:
+        i18n.set_language("en")

@@ -65,8 +65,9 @@ def reason_word(word: str) -> str:
 
 def shown(text: str | None) -> str:
     """A recorded text in the reader's language: as it is in English, or
-    for a text no template made (a sender's own error)."""
-    if not text or language() == "en":
+    for a text no template made (a sender's own error), or for one too
+    long to match quickly."""
+    if not text or language() == "en" or len(text) > MAX_MATCHED:
         return text or ""
     for template, pattern, names in _patterns():
         found = pattern.fullmatch(text)
@@ -78,13 +79,20 @@ def shown(text: str | None) -> str:
 def deferral_detail(reason: str | None) -> str:
     """Why a message was deferred, without the "deferred: " its reason
     starts with, in the reader's language."""
-    if not reason or language() == "en":
+    if not reason or language() == "en" or len(reason) > MAX_MATCHED:
         return (reason or "").removeprefix(DEFERRED)
     for template, pattern, names in _patterns():
         found = pattern.fullmatch(reason)
         if found and template in DEFERRAL_DETAILS:
             return _(DEFERRAL_DETAILS[template]).format(**found.groupdict())
     return shown(reason)
+
+
+# A template's values are matched lazily, so a text repeating a template's
+# words costs the cube of its length to match (20,000 characters: 35 s).
+# sopc's reasons are far shorter; a longer one (a roster id of thousands of
+# characters) is shown as recorded.
+MAX_MATCHED = 1_000
 
 
 @lru_cache(maxsize=1)
