@@ -377,12 +377,24 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones,
         findings.add("E0303", step, order, said, unit=unit, weight=weight)
 
 
-@functools.lru_cache(maxsize=4096)
 def _greeting_words(text: str) -> tuple[str | None, str | None] | None:
-    """The morning and the night word ``text`` says, or None for neither:
-    searched once per text (most are sent on many days), by plain
-    substring search: a case-blind regex of alternatives took 8 ms on a
-    300,000-character text, sent on each of 35 days."""
+    """The morning and the night word ``text`` says, or None for neither,
+    by plain substring search (a case-blind regex of alternatives took 8 ms
+    on a 300,000-character text, sent on each of 35 days). A short text is
+    searched once (most are sent on many days); a long one is not kept by
+    the process-wide memo, which would hold 4,096 of them."""
+    return _short_greeting_words(text) if len(text) <= MEMO_TEXT_CHARS else _find_greeting_words(text)
+
+
+MEMO_TEXT_CHARS = 1_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_greeting_words(text: str) -> tuple[str | None, str | None] | None:
+    return _find_greeting_words(text)
+
+
+def _find_greeting_words(text: str) -> tuple[str | None, str | None] | None:
     lowered = text.lower()
     morning, night = _first_of(MORNING_WORDS, text, lowered), _first_of(NIGHT_WORDS, text, lowered)
     return None if morning is None and night is None else (morning, night)
