@@ -274,12 +274,14 @@ class _Walk:
                 if problem:
                     _refused(self.findings, kind, step, group.id, problem, (first_index, group.id), group.id, 1,
                              len(occurrences))
-            if greeting(text) is not None:
-                self._greetings(text, step, occurrences, group.id)
+            words = greeting(text)
+            if words is not None:
+                self._greetings(text, words, step, occurrences, group.id)
 
-    def _greetings(self, text: str, step: Step, occurrences: list, group_id: str) -> None:
-        """The greeting rule for one group's text sent at each of ``occurrences``."""
-        morning, night = _greeting_words(text)
+    def _greetings(self, text: str, words: tuple, step: Step, occurrences: list, group_id: str) -> None:
+        """The greeting rule for one group's text (saying the greeting
+        ``words``) sent at each of ``occurrences``."""
+        morning, night = words
         # as _greeting judges each send: a morning word after 11:00, else a night word before 18:00
         off = [(i, local) for i, local in occurrences
                if (morning and local.hour >= 11) or (night and not (morning and local.hour >= 11) and local.hour < 18)]

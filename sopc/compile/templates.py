@@ -885,7 +885,7 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     fuzzer, for every input) compiles only the templates that changed."""
     key = (text, language())
     parsed = _compiled_texts.get(key)
-    if parsed is None:  # made for this environment already
+    if parsed is None:  # compiled just now, so for this environment: kept as it is
         return _compiled_texts.put(key, len(text), _parse_text(env, text))
     if parsed.template is None:
         return parsed
