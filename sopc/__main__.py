@@ -1,3 +1,3 @@
-from sopc.cli import main
+from sopc.launch import main
 
 main()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from sopc import pipeline
+from sopc.core import collector
 from sopc.core.diagnostics import Diagnostic, sorted_diagnostics
 from sopc.core.i18n import _
 from sopc.plan.diff import DiffReport, PlanDiff, group_words
@@ -174,7 +175,7 @@ def _plan_share(groups: frozenset[str] | None) -> PlanDiff:
     """Both sides' plans for ``groups`` (None: all) compared."""
     base, head, start, end, base_events, head_events, zone, words = _SHARED
     keep = None if groups is None else (lambda group: group.id in groups)
-    with pipeline.collector_paused():  # BASE's messages are held while HEAD's are planned: no cycles to find
+    with collector.paused():  # BASE's messages are held while HEAD's are planned: no cycles to find
         diff = PlanDiff(zone, words).compare(
             sent_messages(base.program, start, end, events=base_events, group_filter=keep, diagnostics=[]),
             sent_messages(head.program, start, end, events=head_events, group_filter=keep, diagnostics=[]))

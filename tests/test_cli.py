@@ -293,7 +293,7 @@ def _process_env() -> dict[str, str]:
 
 
 def test_the_installed_sopc_command_checks_a_project(project):
-    """The console script pip installs (`sopc = "sopc.cli:main"`) works end to end."""
+    """The console script pip installs (`sopc = "sopc.launch:main"`) works end to end."""
     command = shutil.which("sopc", path=str(Path(sys.executable).parent))
     assert command, f"no `sopc` command beside {sys.executable}: install with `pip install -e .`"
     folder = project({"main.sop": CLEAN, "broken.sop": ERRORS})

@@ -18,7 +18,6 @@ import collections
 import contextlib
 import copy
 import functools
-import gc
 import hashlib
 import importlib
 import io
@@ -42,6 +41,7 @@ from lark.lexer import LexerState, LexerThread, LineCounter, PatternStr
 from lark.parsers import lalr_analysis
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
+from sopc.core import collector
 from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, ngettext, pgettext
 from sopc.core.limits import MAX_LINE_CHARS, MAX_SOP_BYTES, MAX_TAG_NESTING, size_text
@@ -495,7 +495,7 @@ def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[T
     tabbed: set[int] = set()
     context = _TABBED_LINES.set(tabbed)
     try:
-        with _no_collection():
+        with collector.paused():  # a tree of millions of objects and no cycles
             tree, final = _parse_recovering(original, path, diagnostics, tokens)
     finally:
         _TABBED_LINES.reset(context)
@@ -505,21 +505,6 @@ def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[T
     if tree is not None and final != original:
         _mark_unreadable_audiences(tree, original, final)
     return tree, diagnostics
-
-
-@contextlib.contextmanager
-def _no_collection():
-    """The cyclic garbage collector paused: a parse builds a tree of millions
-    of objects and no cycles, and the collector's full passes over that
-    growing heap made a large file's parse up to twice as slow, and more so
-    the larger the file."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def too_large(path: str, size: str) -> Diagnostic:

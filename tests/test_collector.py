@@ -1,0 +1,50 @@
+"""The garbage collector's settings (sopc.core.collector): what sopc pauses
+or sets aside for speed must never leave a process without collection, or
+holding a build's objects for good."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+from sopc import pipeline
+from sopc.core import collector
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def test_a_check_in_a_library_process_leaves_nothing_set_aside_and_collection_on():
+    """A long-running user of the library (a runner that rebuilds on every
+    edit) keeps collecting all of a check's objects afterwards."""
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    result = pipeline.check([ROOT / "examples" / "burger"], now=NOW)
+    assert not result.failed
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+
+
+def test_a_pause_ends_with_its_block_even_when_it_fails():
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+            raise ValueError("a failing build")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+
+
+def test_the_sopc_command_collects_while_it_works():
+    """The command's start-up runs without collection; what it then does (a
+    `sopc run` for weeks) is collected as usual."""
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print('enabled' if gc.isenabled() else 'disabled', gc.get_freeze_count() > 0))\n"
+            "from sopc.launch import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, "check", "examples/burger", "--now", "2026-11-23T09:00"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["enabled", "True"], done.stdout
