@@ -172,3 +172,33 @@ def test_what_it_does_not_write_goes_to_dataclasses():
         @dataclass
         class Shared:
             items: list = []  # noqa: RUF012 (the mistake dataclasses refuses)
+
+
+def _compiled_fields(code) -> tuple:
+    return (code.co_code, code.co_consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_flags, code.co_argcount, code.co_kwonlyargcount, code.co_posonlyargcount)
+
+
+def test_every_shape_sopc_has_is_precompiled_so_a_start_compiles_none():
+    """A class of a shape missing from sopc/core/record_inits.py is still
+    made right, but costs a compile at every start: write the module again
+    with `python tools/write_record_inits.py`."""
+    from sopc.core import record_inits, records
+
+    shapes = {records.init_shape(cls.__dataclass_fields__, cls.__dataclass_params__.frozen) for cls in OURS}
+    missing = [shape for shape in shapes if shape not in record_inits.SHAPES]
+    assert not missing, f"run `python tools/write_record_inits.py`: no precompiled __init__ for {missing}"
+
+
+def test_the_precompiled_inits_are_what_records_would_compile():
+    """Stale functions in record_inits.py (records.py now writes another
+    __init__) would make classes that differ from dataclasses' own."""
+    from types import CodeType
+
+    from sopc.core import record_inits, records
+
+    assert record_inits.SHAPES
+    for shape, maker in record_inits.SHAPES.items():
+        fresh = compile(records.template_source(shape), "<string>", "exec")
+        outer = next(const for const in fresh.co_consts if isinstance(const, CodeType))
+        assert _compiled_fields(records._inner_code(maker.__code__)) == _compiled_fields(records._inner_code(outer)), shape

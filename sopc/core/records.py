@@ -27,6 +27,8 @@ from dataclasses import MISSING, Field, FrozenInstanceError
 from operator import attrgetter
 from types import CellType, CodeType, FunctionType
 
+from sopc.core import record_inits
+
 _FAST = sys.version_info[:2] == (3, 11)  # the methods written below are 3.11's
 _OWN_METHODS = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__",
                 "__getstate__", "__setstate__", "__post_init__", "__match_args__", "__slots__")
@@ -123,8 +125,7 @@ def _init(cls, fields: dict[str, Field], frozen: bool):
     Compiling a function is most of what a class costs to make; a module's
     ~50 classes have ~15 shapes."""
     specs = list(fields.values())
-    self_name = "__dataclass_self__" if "self" in fields else "self"
-    shape = (frozen, self_name, tuple((spec.kw_only, _default_kind(spec)) for spec in specs))
+    shape = init_shape(fields, frozen)
     template = _TEMPLATES.get(shape)
     if template is None:
         template = _TEMPLATES[shape] = _template(shape)
@@ -150,6 +151,14 @@ def _init(cls, fields: dict[str, Field], frozen: bool):
 _TEMPLATES: dict[tuple, CodeType] = {}
 
 
+def init_shape(fields: dict[str, Field], frozen: bool) -> tuple:
+    """What the code of a class's __init__ depends on: frozen or not, the
+    name of `self`, and each field's kind (keyword-only; with a default, a
+    factory or neither)."""
+    self_name = "__dataclass_self__" if "self" in fields else "self"
+    return frozen, self_name, tuple((spec.kw_only, _default_kind(spec)) for spec in fields.values())
+
+
 def _default_kind(spec: Field) -> str:
     if spec.default is not MISSING:
         return "default"
@@ -161,7 +170,24 @@ def _default(spec: Field):
 
 
 def _template(shape: tuple) -> CodeType:
-    """The code of dataclasses' __init__ for fields _f0, _f1, ... of ``shape``."""
+    """The code of dataclasses' __init__ for fields _f0, _f1, ... of
+    ``shape``: compiled once into the bytecode cache of
+    :mod:`sopc.core.record_inits` for the shapes sopc's classes have (a
+    compile per shape was ~15% of a small `sopc check`), else here."""
+    maker = record_inits.SHAPES.get(shape)
+    if maker is not None:
+        return _inner_code(maker.__code__)
+    return _inner_code(next(const for const in compile(template_source(shape), "<string>", "exec").co_consts
+                            if isinstance(const, CodeType)))
+
+
+def _inner_code(outer: CodeType) -> CodeType:
+    return next(const for const in outer.co_consts if isinstance(const, CodeType))
+
+
+def template_source(shape: tuple, name: str = "__create_fn__") -> str:
+    """The source of a function ``name`` that makes dataclasses' __init__
+    for fields _f0, _f1, ... of ``shape``, as dataclasses writes it."""
     frozen, self_name, kinds = shape
     specs = []
     for i, (kw_only, kind) in enumerate(kinds):
@@ -175,9 +201,12 @@ def _template(shape: tuple) -> CodeType:
     keywords = [_parameter(spec, namespace) for spec in specs if spec.kw_only]
     parameters = ",".join([self_name, *positional, *(["*", *keywords] if keywords else [])])
     body = "".join(f"  {_assignment(spec, frozen, self_name)}\n" for spec in specs) or "  pass\n"
-    source = f"def __create_fn__({', '.join(namespace)}):\n def __init__({parameters}):\n{body} return __init__\n"
-    outer = next(const for const in compile(source, "<string>", "exec").co_consts if isinstance(const, CodeType))
-    return next(const for const in outer.co_consts if isinstance(const, CodeType))
+    return f"def {name}({', '.join(namespace)}):\n def __init__({parameters}):\n{body} return __init__\n"
+
+
+def shapes_in_use() -> list[tuple]:
+    """The shapes of the classes made so far in this process."""
+    return list(_TEMPLATES)
 
 
 def _parameter(spec: Field, namespace: dict) -> str:
