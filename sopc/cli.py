@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from sopc import __version__
+from sopc.core import collector
 from sopc.core.clock import parse_now
 from sopc.core.diagnostics import Severity
 from sopc.core.i18n import LANGUAGES, N_, _, ngettext, resolve_language
@@ -106,7 +107,8 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, events_path: Path | N
     \b
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.
     """
-    from sopc import pipeline
+    with collector.loading():
+        from sopc import pipeline
 
     progress = progress_bar(quiet)
     built = pipeline.build(list(paths), progress)  # built once; its zone tells --now
@@ -158,8 +160,9 @@ def plan(path: Path | None, date_from: str | None, date_to: str | None, group: s
       sopc plan . --format ics -o plan.ics
       sopc plan . --from 2026-12-01 --to 2026-12-31 --format html -o plan.html
     """
-    from sopc.plan import output
-    from sopc import pipeline
+    with collector.loading():
+        from sopc.plan import output
+        from sopc import pipeline
 
     if fmt in output.BINARY_FORMATS and output_path is None and sys.stdout.isatty():
         raise click.UsageError(_("--format {format} writes a binary file, not text for a terminal: "

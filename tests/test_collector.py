@@ -48,3 +48,16 @@ def test_the_sopc_command_collects_while_it_works():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["enabled", "True"], done.stdout
+
+
+def test_the_cli_run_in_a_test_process_sets_nothing_aside():
+    """Only the `sopc` command sets its late-loaded modules aside: a process
+    that runs the CLI as a library (tests, tools) would keep its garbage."""
+    from click.testing import CliRunner
+
+    from sopc.cli import cli
+
+    assert gc.get_freeze_count() == 0
+    result = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "burger"), "--now", "2026-11-23T09:00"])
+    assert result.exit_code == 0, result.output
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

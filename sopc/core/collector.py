@@ -46,8 +46,13 @@ def set_aside():
             gc.unfreeze()
 
 
+_COMMAND = False  # this process is the `sopc` command (sopc.launch), not a library's user
+
+
 def starting() -> None:
     """The `sopc` command begins: no collection while its modules load."""
+    global _COMMAND
+    _COMMAND = True
     gc.disable()
 
 
@@ -57,3 +62,19 @@ def started() -> None:
     resumes for what the command makes."""
     gc.freeze()
     gc.enable()
+
+
+@contextlib.contextmanager
+def loading():
+    """Modules a command loads late (so that `sopc --help` stays quick) load
+    as those of the start do: in the `sopc` command, without collection, and
+    set aside for good afterwards. Elsewhere (a test, a library's user) it
+    changes nothing: a freeze there would keep that process's garbage."""
+    if not _COMMAND:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        started()
