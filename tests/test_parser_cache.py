@@ -311,3 +311,20 @@ def test_what_is_remembered_is_bounded(monkeypatch):
         loader.parse_source(f'# file {number}\n' + "# " + "x" * 200 + "\n", f"f{number}.sop")
     assert loader._parsed.chars <= 1_000 and 1 <= len(loader._parsed) <= 5
     assert loader.parse_source("# file 19\n# " + "x" * 200 + "\n", "f19.sop")[0].path == "f19.sop"  # the latest kept
+
+
+def test_the_cache_file_holds_no_grammar_and_the_built_parser_keeps_its_own(tmp_path, cache_file,
+                                                                           fresh_parser_state):
+    """What only built the tables is not saved (a seventh of the file, as
+    long again to load); the parser built in this process is left whole."""
+    path = cache_file(tmp_path)
+    built = lark_parser()  # no file yet: built, then saved
+    assert path.is_file() and built.grammar is not None and built.source_grammar
+    with path.open("rb") as file:
+        saved = pickle.load(file)
+    assert saved.grammar is None and saved.source_grammar == ""
+    lark_parser.cache_clear()
+    loaded = lark_parser()
+    assert loaded.source_path == "<deserialized>" and loaded.grammar is None
+    tree, diagnostics = parse((ROOT / "examples/burger/playbooks/weekly.sop").read_text(encoding="utf-8"), "weekly.sop")
+    assert tree is not None and not diagnostics

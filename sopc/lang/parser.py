@@ -325,9 +325,21 @@ class _ModulesByName(pickle.Pickler):
         return NotImplemented
 
 
+BUILD_ONLY = {"grammar": None, "source_grammar": ""}  # what only built the tables: a seventh of the file
+
+
 def _pickled(parser: Lark) -> bytes:
+    """The parser without what only built it (as ``Lark.load`` gives one:
+    a loaded parser has no grammar either), so it loads faster."""
+    kept = {name: getattr(parser, name) for name in BUILD_ONLY if hasattr(parser, name)}
     buffer = io.BytesIO()
-    _ModulesByName(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
+    try:
+        for name, empty in BUILD_ONLY.items():
+            setattr(parser, name, empty)
+        _ModulesByName(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
+    finally:
+        for name, value in kept.items():
+            setattr(parser, name, value)
     return buffer.getvalue()
 
 
@@ -375,7 +387,7 @@ def _save_parser(parser: bytes, patterns: dict, path: Path) -> None:
 # (the code _sre runs), and the lexers are handed an `re` that makes the
 # pattern from it: the same pattern, without compiling it again.
 
-CACHE_FORMAT = "whole-1"  # in the cache key: a file of an earlier layout is not read
+CACHE_FORMAT = "whole-2"  # in the cache key: a file of an earlier layout is not read
 
 
 class SavedPatterns:
