@@ -430,6 +430,7 @@ def test_the_same_text_in_two_projects_is_compiled_once_and_includes_each_projec
     an `include` still reads the including project's own file."""
     import sopc.compile.templates as templates
 
+    monkeypatch.setenv("SOPC_CACHE_DIR", str(tmp_path / "cache"))  # nothing saved by an earlier process
     compiled = []
     real = templates._parse_text
     monkeypatch.setattr(templates, "_parse_text", lambda env, text: compiled.append(text) or real(env, text))

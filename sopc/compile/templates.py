@@ -60,6 +60,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, language
 from sopc.core.memo import TextMemo
 from sopc.compile.jinja_tags import name_in_tags
+from sopc.compile.saved_templates import SavedTemplates
 from sopc.project.walk import files_under
 
 
@@ -885,14 +886,53 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
     fuzzer, for every input) compiles only the templates that changed."""
     key = (text, language())
     parsed = _compiled_texts.get(key)
-    if parsed is None:  # compiled just now, so for this environment: kept as it is
-        return _compiled_texts.put(key, len(text), _parse_text(env, text))
+    if parsed is None:  # compiled (or loaded) just now, so for this environment: kept as it is
+        return _compiled_texts.put(key, len(text), _saved_or_parsed(env, text))
     if parsed.template is None:
         return parsed
     return replace(parsed, template=_template_from(env, parsed.template._sopc_code))  # type: ignore[attr-defined]
 
 
 _compiled_texts: TextMemo[_Parsed] = TextMemo(2_000_000)
+
+
+def _saved_or_parsed(env: jinja2.Environment, text: str) -> _Parsed:
+    """What an earlier process saved of compiling ``text``
+    (:mod:`sopc.compile.saved_templates`), else it compiled now (and saved
+    when it compiles cleanly)."""
+    saved = _saved_templates(env)
+    value = saved.load(text)
+    if value is not None:
+        parsed = _from_saved(env, value)
+        if parsed is not None:
+            return parsed
+    parsed = _parse_text(env, text)
+    if parsed.template is not None:
+        saved.save(text, _to_saved(parsed))
+    return parsed
+
+
+def _saved_templates(env: jinja2.Environment) -> SavedTemplates:
+    saved = getattr(env, "_sopc_saved", None)
+    if saved is None:
+        saved = env._sopc_saved = SavedTemplates(env, Path(__file__))  # type: ignore[attr-defined]
+    return saved
+
+
+def _to_saved(parsed: _Parsed) -> tuple:
+    references = tuple((r.names, r.lineno, r.ignore_missing, r.always) for r in parsed.references)
+    return (parsed.template._sopc_code, parsed.variables, dict(parsed.attributes or {}),  # type: ignore[union-attr]
+            references, dict(parsed.first_reads or {}))
+
+
+def _from_saved(env: jinja2.Environment, value: tuple) -> _Parsed | None:
+    try:
+        code, variables, attributes, references, first_reads = value
+        return _Parsed(_template_from(env, code), None, "", None, frozenset(variables),
+                       {name: frozenset(names) for name, names in attributes.items()},
+                       tuple(_Reference(*reference) for reference in references), dict(first_reads))
+    except Exception:  # noqa: BLE001 (a saved value of another shape: compile the text instead)
+        return None
 
 
 def _template_from(env: jinja2.Environment, code) -> jinja2.Template:
