@@ -12,7 +12,9 @@ shared machine hits them all alike:
 
 * import:  `python -c "import lark, jinja2"`, the floor: the two libraries
            any `sopc check` needs, and nothing of sopc;
-* help:    `sopc --help`;
+* help:    `sopc --help`, run as pip's console script runs it (the same
+           text, through `python -c`, for the entry point in the revision's
+           pyproject.toml);
 * check:   `sopc check examples/burger --now 2026-11-23T09:00`;
 * plan:    `sopc plan examples/burger --from 2026-11-23 --to 2026-11-29`.
 
@@ -63,21 +65,26 @@ class Command:
     output: bytes = b""
 
 
-def sopc_script() -> str:
-    """The `sopc` console script next to this interpreter (the venv's)."""
-    script = Path(sys.executable).with_name("sopc")
-    if not script.is_file():
-        sys.exit(f"no `sopc` script next to {sys.executable}; run with the project's venv python")
-    return str(script)
+CONSOLE_SCRIPT = ("import re, sys\nfrom {module} import {attr}\n"
+                  "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\nsys.exit({attr}())\n")
+
+
+def sopc_launcher(tree: Path) -> list[str]:
+    """The `sopc` command as pip's console script runs it, for the entry
+    point in ``tree``'s pyproject.toml (each revision its own: the entry
+    point moved from sopc.cli:main to sopc.launch:main)."""
+    project = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    module, _, attr = project["scripts"]["sopc"].partition(":")
+    return [sys.executable, "-c", CONSOLE_SCRIPT.format(module=module, attr=attr)]
 
 
 def sopc_commands(label_suffix: str, env: dict[str, str], cwd: Path) -> list[Command]:
-    sopc = sopc_script()
+    sopc = sopc_launcher(cwd)
     return [
-        Command(f"sopc --help{label_suffix}", [sopc, "--help"], env, cwd),
-        Command(f"sopc check{label_suffix}", [sopc, "check", "examples/burger", "--now", "2026-11-23T09:00"], env, cwd),
+        Command(f"sopc --help{label_suffix}", [*sopc, "--help"], env, cwd),
+        Command(f"sopc check{label_suffix}", [*sopc, "check", "examples/burger", "--now", "2026-11-23T09:00"], env, cwd),
         Command(f"sopc plan{label_suffix}",
-                [sopc, "plan", "examples/burger", "--from", "2026-11-23", "--to", "2026-11-29"], env, cwd),
+                [*sopc, "plan", "examples/burger", "--from", "2026-11-23", "--to", "2026-11-29"], env, cwd),
     ]
 
 
@@ -86,7 +93,7 @@ def run_once(command: Command) -> tuple[float, bytes]:
     done = subprocess.run(command.argv, env=command.env, cwd=command.cwd,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or b"Traceback" in done.stdout:
         sys.exit(f"{command.label} exited {done.returncode}:\n{done.stdout.decode(errors='replace')}")
     return elapsed, done.stdout
 
