@@ -66,6 +66,7 @@ def test_a_template_saved_by_one_compile_is_loaded_by_the_next_and_reads_the_sam
     first, diagnostics = compiled(tmp_path)
     assert not diagnostics and parses == [TEXT]
     assert len(list(cache.iterdir())) == 2  # the text and the file it includes
+    assert {path.stat().st_mode & 0o777 for path in cache.iterdir()} == {0o600}  # this user's only
     forget_all()  # as a new process: only the folder remembers
     second, diagnostics = compiled(tmp_path)
     assert not diagnostics

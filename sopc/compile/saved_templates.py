@@ -79,7 +79,7 @@ class SavedTemplates:
             if not self._pruned:
                 self._pruned = True
                 _prune(path.parent)
-            temporary.write_bytes(_digest(payload) + payload)
+            _write_private(temporary, _digest(payload) + payload)
             os.replace(temporary, path)  # a process reading at the same moment sees no file or a whole one
         except OSError:
             with contextlib.suppress(OSError):
@@ -105,6 +105,14 @@ class SavedTemplates:
                    env.lstrip_blocks, env.keep_trailing_newline, _named(env.autoescape), _named(env.finalize),
                    sorted(env.filters), sorted(env.tests), sorted(env.globals), sorted(env.extensions))
         return hashlib.sha256(repr(options).encode("utf-8") + reader).digest()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Readable by this user only, as the parser's cache file: a template's
+    text (a link with a token in it) is nobody else's business."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
 
 
 def _named(value) -> object:
