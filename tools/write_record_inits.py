@@ -1,7 +1,7 @@
 """Write sopc/core/record_inits.py: dataclasses' __init__ for each field
 shape sopc's classes have, as plain functions, so that Python's bytecode
 cache holds them compiled (sopc.core.records compiled one per shape at
-every start: ~15% of a small `sopc check`).
+every start: ~7% of a small `sopc check`).
 
 Run from the repository root after adding a class of a new shape (tests/
 test_records.py says when):

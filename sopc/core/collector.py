@@ -5,7 +5,7 @@ no cycles: its modules at start-up, a build's syntax nodes, spans and
 groups. CPython's collector rescans every live object each time the oldest
 generation grows by a quarter, so its passes over that growing heap cost
 more the more there is: ~40% of a 10,000-playbook build, ~10% of checking a
-10,000-line project once built, ~4% of a small `sopc check` from start to
+10,000-line project once built, ~8% of a small `sopc check` from start to
 exit. Reference counting frees everything else as usual meanwhile.
 """
 

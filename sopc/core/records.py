@@ -173,7 +173,7 @@ def _template(shape: tuple) -> CodeType:
     """The code of dataclasses' __init__ for fields _f0, _f1, ... of
     ``shape``: compiled once into the bytecode cache of
     :mod:`sopc.core.record_inits` for the shapes sopc's classes have (a
-    compile per shape was ~15% of a small `sopc check`), else here."""
+    compile per shape was ~7% of a small `sopc check`), else here."""
     maker = record_inits.SHAPES.get(shape)
     if maker is not None:
         return _inner_code(maker.__code__)
