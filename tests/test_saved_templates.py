@@ -164,3 +164,30 @@ def test_the_folder_keeps_at_most_its_limit(tmp_path, cache, monkeypatch):
     forget_all()
     TemplateStore(folder).compile(inline("第 6 条 {{ amount }}"), origin_span=ORIGIN)  # as the next process
     assert len(list(cache.iterdir())) == 4  # the older 3 of 6 went, the new one came
+
+
+def test_threads_saving_the_same_text_at_once_leave_one_whole_file(tmp_path, cache):
+    """`sopc serve` compiles in threads: each writer has its own temporary
+    file, so the one renamed into place last is whole (with one temporary
+    file for all, one writer's bytes ran into another's)."""
+    import threading
+
+    saved = saved_templates.SavedTemplates(templates._make_environment(tmp_path), Path(templates.__file__))
+    values = [(compile("x = 1", "<template>", "exec"), frozenset({"amount"}), {}, (), {"amount": 1}, str(n) * 200_000)
+              for n in range(8)]
+    barrier = threading.Barrier(len(values))
+    found = []
+
+    def write(value):
+        barrier.wait()
+        for _ in range(20):
+            saved.save("同一段文字", value)
+            found.append(saved.load("同一段文字"))
+
+    threads = [threading.Thread(target=write, args=(value,)) for value in values]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(value in values for value in found)  # never a file half one writer's, half another's
+    assert [path.name for path in cache.iterdir() if path.name.endswith(".tmp")] == []

@@ -27,6 +27,7 @@ import hashlib
 import marshal
 import os
 import sys
+import threading
 from pathlib import Path
 
 import jinja2
@@ -73,7 +74,7 @@ class SavedTemplates:
             payload = marshal.dumps(value)
         except ValueError:  # a value marshal cannot hold: not saved
             return
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one writer each
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self._pruned:
