@@ -13,8 +13,6 @@ from sopc.core import collector
 
 def main() -> None:
     collector.starting()
-    try:
+    with collector.loading():
         from sopc.cli import main as cli_main
-    finally:
-        collector.started()
     cli_main()

@@ -35,7 +35,7 @@ def set_aside():
     objects, and need not rescan the build's each time. Afterwards they are
     collectable again (``gc.unfreeze``), so a process that rebuilds keeps
     nothing for good; except in the `sopc` command, whose start-up set its
-    modules aside for good (:func:`started`): unfreezing cannot leave those
+    modules aside for good (:func:`loading`): unfreezing cannot leave those
     out, and a command checks once and exits, so there it all stays aside."""
     already = gc.get_freeze_count()
     gc.freeze()
@@ -50,25 +50,19 @@ _COMMAND = False  # this process is the `sopc` command (sopc.launch), not a libr
 
 
 def starting() -> None:
-    """The `sopc` command begins: no collection while its modules load."""
+    """The `sopc` command begins: from now on :func:`loading` pauses the
+    collector while modules load, and sets them aside for good."""
     global _COMMAND
     _COMMAND = True
-    gc.disable()
-
-
-def started() -> None:
-    """The modules are loaded: they live as long as the process, so they
-    are set aside for good (as ``gc.freeze`` is meant for), and collection
-    resumes for what the command makes."""
-    gc.freeze()
-    gc.enable()
 
 
 @contextlib.contextmanager
 def loading():
-    """Modules a command loads late (so that `sopc --help` stays quick) load
-    as those of the start do: in the `sopc` command, without collection, and
-    set aside for good afterwards. Elsewhere (a test, a library's user) it
+    """Modules loading in the `sopc` command (the CLI's at its start; those a
+    command loads late, so that `sopc --help` stays quick): no collection
+    meanwhile, and afterwards they are set aside for good, as ``gc.freeze``
+    is meant for (they live as long as the process), and collection resumes
+    for what the command makes. Elsewhere (a test, a library's user) it
     changes nothing: a freeze there would keep that process's garbage."""
     if not _COMMAND:
         yield
@@ -77,4 +71,5 @@ def loading():
     try:
         yield
     finally:
-        started()
+        gc.freeze()
+        gc.enable()
