@@ -127,7 +127,8 @@ class _Walk:
                            stages=lambda group: lifecycle.stages_between(group, context.start, context.end))
         self.renderer = Renderer(program, [], keep_unrenderable=True)
         self.texts = GroupTexts(program, self.renderer)
-        self.verdicts: dict[tuple, str | None] = {}  # (sender, kind, text) -> the contract's refusal, read once
+        self.content_facts: dict[tuple, tuple] = {}  # (sender, kind, text) -> (greeting words, refusal), read once
+        self.step_facts: dict[int, tuple] = {}  # id(step) -> what its slots share (see _facts)
         self.failures: dict[int, tuple[tuple, Slot, Group]] = {}  # id(step) -> its first failure
         self.failed_groups: set[str] = set()
         self.last_post: dict[str, _Post] = {}
@@ -160,7 +161,12 @@ class _Walk:
         in time order), so only the current moment's are remembered."""
         seen: dict[tuple, Step] = {}
         moment, number = None, 0
+        named_once = _named_once(self.program)
         for slot, groups in slots:
+            if id(slot.step) in named_once:  # no other step has its name: every group's message is its own
+                number += 1
+                yield slot, groups
+                continue
             if slot.at != moment:
                 moment = slot.at
                 seen.clear()
@@ -196,10 +202,11 @@ class _Walk:
         slot's time and each group's sender (no message is built, no id
         hashed); the text is the renderer's, memoized on what its template
         reads, and is looked at only for the content rules."""
-        step = self.steps.get((slot.step.playbook, slot.step.name))
+        facts = self.step_facts.get(id(slot.step))
+        if facts is None:
+            facts = self.step_facts[id(slot.step)] = self._facts(slot)
+        step, zone, by_group, looked_at, posts, staged = facts
         reps = self.alike.representatives(groups)
-        zone = self.zones[slot.step.playbook]
-        by_group = self.texts.reads_group(slot.step)
         playbook, kind, sender_for, text_of = slot.playbook, slot.step.kind, self.program.sender_for, self.renderer.text
         local = None
         for group in reps:
@@ -208,27 +215,37 @@ class _Walk:
             if failure is not None:
                 self._failed(slot, group, order)
                 continue
-            if step is None or kind == "action":
+            if not looked_at:
                 continue
             if local is None:
                 local = slot.at.astimezone(zone)
             post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender_for(playbook, group))
-            if not slot.step.private and (  # a 1:1 message is no post in the group: its cap and gap leave it alone
-                    not playbook.stage_limited or stage_refusal(post, playbook, self.lifecycle.stage_at) is None):
+            if posts and (not staged or stage_refusal(post, playbook, self.lifecycle.stage_at) is None):
                 self._timing(post, step, local, order, group)
-            weight = 1 if by_group else self.alike.size(group)  # one text for the class, or its own
-            unit = group.id if by_group else ("class", group.id)
-            self._content(post.sender, kind, text, step, local, order, unit, weight, 1, group.id)
-        if step is None or slot.step.kind == "action" or not by_group or len(reps) == len(groups):
+            if by_group:  # its own text
+                self._content(post.sender, kind, text, step, local, order, group.id, 1, 1, group.id)
+            else:  # one text for the class
+                self._content(post.sender, kind, text, step, local, order, ("class", group.id), self.alike.size(group),
+                              1, group.id)
+        if not looked_at or not by_group or len(reps) == len(groups):
             return
-        per_slot = not PER_SLOT_NAMES.isdisjoint(memo_key_names(slot.step.template))
-        if per_slot:
+        if not PER_SLOT_NAMES.isdisjoint(memo_key_names(slot.step.template)):
             self._others(slot, index, [(index, slot.at.astimezone(zone))], source_key(slot, True, index))
             return
         key = source_key(slot, False, index)
         if key not in self.sources:
             self.sources[key] = (slot, index, [])
         self.sources[key][2].append((index, slot.at.astimezone(zone)))
+
+    def _facts(self, slot: Slot) -> tuple:
+        """What every slot of ``slot``'s step has in common, for :meth:`_slot`:
+        the step findings are filed under (the first of its name), the
+        playbook's zone, whether its text reads `group`, whether the rules
+        look at it at all (not an action), whether it is a post in the group
+        (not 1:1), whether its playbook is limited to stages."""
+        step = self.steps.get((slot.step.playbook, slot.step.name))
+        return (step, self.zones[slot.step.playbook], self.texts.reads_group(slot.step),
+                step is not None and slot.step.kind != "action", not slot.step.private, slot.playbook.stage_limited)
 
     def _timing(self, message: _Post, step: Step, local, order: tuple, group: Group) -> None:
         policy = self.policies[message.playbook]
@@ -244,9 +261,21 @@ class _Walk:
 
     def _content(self, sender: str, kind: str, text: str, step: Step, local, order: tuple, unit, weight: int,
                  times: int, group_id: str) -> None:
-        _greeting(self.findings["W0302"], text, step, local, order, unit, weight, times)
-        _contract(self.findings, sender, kind, text, group_id, step, self.limits.get(sender),
-                  self.program.project.config.project_dir, self.verdicts, order, unit, weight, times)
+        """The content rules for a text sent at ``local``: what they read of
+        a text (its greeting words, the sender's refusal) is worked out once
+        per (sender, kind, text)."""
+        key = (sender, kind, text)
+        facts = self.content_facts.get(key)
+        if facts is None:
+            limits = self.limits.get(sender)
+            refusal = None if limits is None else content_refusal(
+                _("sender `{name}`").format(name=sender), limits, kind, text, self.program.project.config.project_dir)
+            facts = self.content_facts[key] = (_greeting_words(text), refusal)
+        words, refusal = facts
+        if words is not None:
+            _greeting_at(self.findings["W0302"], words, step, local, order, unit, weight, times)
+        if refusal:
+            _refused(self.findings, kind, step, group_id, refusal, order, unit, weight, times)
 
     # -- the other groups' texts ----------------------------------------------------------
 
@@ -306,6 +335,18 @@ class _Walk:
             Renderer(self.program, diagnostics).message(slot, group)
             problems += diagnostics[:1]
         return problems
+
+
+def _named_once(program: Program) -> set[int]:
+    """id() of each step no other step of its playbook shares a name with:
+    its messages' ids cannot meet another step's. (The program holds the
+    steps, so their ids stay theirs for the walk.)"""
+    by_name: dict[tuple[str, str], set[int]] = {}
+    for playbook in program.playbooks:
+        for step in playbook.all_steps():
+            by_name.setdefault((playbook.name, step.name), set()).add(id(step))
+    shared = set().union(*(ids for ids in by_name.values() if len(ids) > 1))
+    return set().union(*by_name.values()) - shared
 
 
 def _steps_by_name(program: Program) -> dict[tuple[str, str], Step]:
@@ -413,8 +454,12 @@ def _first_of(words: tuple[str, ...], text: str, lowered: str) -> str | None:
 
 def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
     words = _greeting_words(text)
-    if words is None:
-        return
+    if words is not None:
+        _greeting_at(findings, words, step, local, order, unit, weight, times)
+
+
+def _greeting_at(findings: _Findings, words: tuple, step, local, order, unit, weight, times) -> None:
+    """The greeting rule for a text saying the greeting ``words``, sent at ``local``."""
     morning, night = words
     if morning and local.hour >= 11:
         findings.add("W0302", step, order, lambda: _(
@@ -426,26 +471,6 @@ def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, 
             "`{step}` says “{greeting}” (good night) but is sent at {time}").format(
                 step=step.name, greeting=night, time=f"{local:%H:%M}"),
             unit=unit, weight=weight, times=times)
-
-
-def _contract(findings: dict[str, _Findings], sender: str, kind: str, text: str, group_id: str, step, limits,
-              project_dir, verdicts: dict | None, order, unit, weight, times) -> None:
-    """The rendered text against its sender's declared contract, as the
-    sender (and a dry run) will check it: a size (E0502), or the form of an
-    image or a link (E0507; an image file is looked at once per check).
-    ``verdicts``: remembered per text (None for texts of one group each,
-    which would only fill memory)."""
-    if limits is None:
-        return
-    key = (sender, kind, text)
-    if verdicts is not None and key in verdicts:
-        problem = verdicts[key]
-    else:
-        problem = content_refusal(_("sender `{name}`").format(name=sender), limits, kind, text, project_dir)
-        if verdicts is not None:
-            verdicts[key] = problem
-    if problem:
-        _refused(findings, kind, step, group_id, problem, order, unit, weight, times)
 
 
 def _refused(findings: dict[str, _Findings], kind: str, step, group_id: str, problem: str, order, unit, weight,
