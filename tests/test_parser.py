@@ -12,15 +12,12 @@ import pytest
 
 from sopc.lang import ast
 from sopc.lang.parser import lark_parser, parse
-from sopc.lang.transform import build_ast
+from sopc.lang.transform import build_ast, parse_ast
 
 
 def compile_text(text: str, path: str = "t.sop"):
-    tree, diagnostics = parse(text, path)
-    if tree is None:
-        return None, diagnostics
-    source_file, more = build_ast(tree, path)
-    return source_file, diagnostics + more
+    """As the loader reads a file: the AST built during the parse."""
+    return parse_ast(text, path)
 
 
 def clean(text: str) -> ast.SourceFile:

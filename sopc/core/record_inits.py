@@ -28,8 +28,8 @@ def _shape_1(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _type
  return __init__
 
 
-def _shape_2(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _type__f0, _type__f1, _type__f2, _type__f3, _type__f4, _type__f5, _type__f6):
- def __init__(self,_f0:_type__f0,_f1:_type__f1,_f2:_type__f2,_f3:_type__f3,_f4:_type__f4,_f5:_type__f5,_f6:_type__f6):
+def _shape_2(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _type__f0, _type__f1, _type__f2, _type__f3, _type__f4, _type__f5, _type__f6, _type__f7):
+ def __init__(self,_f0:_type__f0,_f1:_type__f1,_f2:_type__f2,_f3:_type__f3,_f4:_type__f4,_f5:_type__f5,_f6:_type__f6,_f7:_type__f7):
   self._f0=_f0
   self._f1=_f1
   self._f2=_f2
@@ -37,6 +37,7 @@ def _shape_2(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _type
   self._f4=_f4
   self._f5=_f5
   self._f6=_f6
+  self._f7=_f7
  return __init__
 
 
@@ -844,7 +845,7 @@ def _shape_71(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _typ
 SHAPES = {
     (False, 'self', ((False, ''), (False, ''), (False, ''))): _shape_0,
     (False, 'self', ((False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''))): _shape_1,
-    (False, 'self', ((False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''))): _shape_2,
+    (False, 'self', ((False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''), (False, ''))): _shape_2,
     (False, 'self', ((False, ''), (False, ''), (False, ''), (False, ''), (False, 'default'), (False, 'default'), (False, 'default'))): _shape_3,
     (False, 'self', ((False, ''), (False, ''), (False, ''), (False, ''), (False, 'factory'), (False, 'factory'), (False, 'factory'), (False, 'factory'), (False, 'factory'))): _shape_4,
     (False, 'self', ((False, ''), (False, ''), (False, ''), (False, 'factory'), (False, 'default'))): _shape_5,

@@ -1,4 +1,6 @@
-"""Stage 1, parse: .sop text -> Lark parse tree, plus syntax diagnostics.
+"""Stage 1, parse: .sop text -> Lark parse tree (or what an in-parse builder
+makes of it: the AST, :func:`sopc.lang.transform.parse_ast`), plus syntax
+diagnostics.
 
 The grammar file (``grammar/sop.lark``) is the only definition of the syntax.
 Indentation makes blocks: :class:`BlockIndenter` (Lark's Indenter post-lexer)
@@ -31,7 +33,7 @@ import types
 from array import array
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import lark
 from lark import Lark, Token, Tree
@@ -482,7 +484,27 @@ def _record_patterns(parser: Lark) -> dict:
     return recorder.saved
 
 
-def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[Tree | None, list[Diagnostic]]:
+class InParseBuilder(Protocol):
+    """What builds a file's nodes while the parser reduces its rules,
+    instead of a tree (:func:`sopc.lang.transform.parse_ast` passes one).
+    Recovery from a syntax error goes back to a line break before it, so
+    what the builder said after that point is taken back."""
+
+    callbacks: dict  # Lark's rule -> (children -> value), as Lark's own tree builder makes
+
+    def mark(self) -> int:
+        """Where the builder's own diagnostics stand now."""
+
+    def rollback(self, mark: int) -> None:
+        """Take back the diagnostics said since ``mark``."""
+
+    def finish(self, value, unreadable_audiences: set[int]):
+        """The file's result from the start rule's value; ``unreadable_audiences``:
+        the lines of the playbooks whose `to` line was broken."""
+
+
+def parse(text: str, path: str, *, tokens: list[Token] | None = None,
+          builder: InParseBuilder | None = None) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse one file. Returns the tree of the lines that parse (broken lines
     are left out, so the rest of the file is still checked) and the syntax
     diagnostics, one per broken line. A playbook whose `to` line is broken
@@ -496,7 +518,10 @@ def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[T
 
     ``tokens``: a list that receives every token fed to the parser, block
     marks and line breaks (with their comments) included, for `sopc fmt`;
-    exactly the file's tokens when no diagnostic is returned."""
+    exactly the file's tokens when no diagnostic is returned.
+
+    ``builder``: builds the file's result during the parse (see
+    :class:`InParseBuilder`); returned instead of the tree."""
     if len(text) > MAX_SOP_BYTES:
         return None, [too_large(path, f"{len(text):,} characters")]
     source = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -508,14 +533,19 @@ def parse(text: str, path: str, *, tokens: list[Token] | None = None) -> tuple[T
     context = _TABBED_LINES.set(tabbed)
     try:
         with collector.paused():  # a tree of millions of objects and no cycles
-            tree, final = _parse_recovering(original, path, diagnostics, tokens)
+            tree, final = _parse_recovering(original, path, diagnostics, tokens, builder)
     finally:
         _TABBED_LINES.reset(context)
     if tabbed:
         diagnostics.append(_tab_diagnostic(sorted(tabbed), original, path))
         diagnostics.sort(key=lambda d: (d.code == "E0004", d.span.line))  # stable: the rest keep their order
-    if tree is not None and final != original:
-        _mark_unreadable_audiences(tree, original, final)
+    unreadable = _unreadable_audiences(original, final) if tree is not None and final != original else set()
+    if builder is not None:
+        return (builder.finish(tree, unreadable) if tree is not None else None), diagnostics
+    if unreadable:
+        for playbook in tree.find_data("playbook"):
+            if playbook.meta.line in unreadable:
+                playbook.meta.audience_unreadable = True
     return tree, diagnostics
 
 
@@ -528,7 +558,8 @@ def too_large(path: str, size: str) -> Diagnostic:
 
 
 def _parse_recovering(original: list[str], path: str, diagnostics: list[Diagnostic],
-                      tokens: list[Token] | None = None) -> tuple[Tree | None, list[str]]:
+                      tokens: list[Token] | None = None,
+                      builder: InParseBuilder | None = None) -> tuple[Tree | None, list[str]]:
     """Parse, and after each syntax error blank the broken lines (keeping
     every offset) and carry on from the line break before them (see
     :class:`_Parse`): at most MAX_SYNTAX_ERRORS errors. Returns the tree and
@@ -538,7 +569,7 @@ def _parse_recovering(original: list[str], path: str, diagnostics: list[Diagnost
         diagnostics.append(_overlong(lines, index, path))
         width = _width(lines[index])
         _blank_lines(lines, index, lambda number, text: _width(text) > width)
-    run = _Parse(tokens)
+    run = _Parse(tokens, builder)
     changed: int | None = None  # the first line recovery changed (None: parse from the start)
     text = None
     for _attempt in range(MAX_SYNTAX_ERRORS - len(diagnostics)):
@@ -585,6 +616,7 @@ class _Checkpoint:
     values: list
     sizes: list[int]          # the number of children of each tree in ``values`` (see _restore)
     levels: list[int]
+    said: int                 # the in-parse builder's diagnostics so far (its mark)
 
 
 class _Parse:
@@ -599,10 +631,14 @@ class _Parse:
 
     KEPT = 16  # checkpoints kept: recovery changes lines at most a few line breaks back
 
-    def __init__(self, tokens: list[Token] | None = None):
+    def __init__(self, tokens: list[Token] | None = None, builder: InParseBuilder | None = None):
         interactive = lark_parser().parse_interactive("")
         self._parser = interactive.parser
         self._conf = interactive.parser_state.parse_conf
+        if builder is not None:  # its callbacks instead of the tree builder's
+            self._conf = copy.copy(self._conf)
+            self._conf.callbacks = builder.callbacks
+        self._builder = builder
         connector = interactive.lexer_thread.lexer
         self._connector = connector
         self._lexer = getattr(connector, "lexer", connector)  # under the post-lexer, which this drives itself
@@ -611,8 +647,9 @@ class _Parse:
         self.tokens = tokens  # where to keep the tokens fed, if anywhere
 
     def parse(self, text: str, changed: int | None) -> Tree:
-        """The tree of ``text``; ``changed``: the index of the first line
-        that differs from the text of the previous attempt (None: the first)."""
+        """The tree of ``text`` (the builder's value, with a builder);
+        ``changed``: the index of the first line that differs from the text
+        of the previous attempt (None: the first)."""
         checkpoint = self._resume_point(changed)
         counter = LineCounter("\n")
         if checkpoint is None:
@@ -623,6 +660,8 @@ class _Parse:
             counter.line_start_pos = checkpoint.position - checkpoint.column + 1
             states, values, levels = list(checkpoint.states), list(checkpoint.values), list(checkpoint.levels)
             _restore(checkpoint)
+        if self._builder is not None:
+            self._builder.rollback(checkpoint.said if checkpoint is not None else 0)
         thread = LexerThread(self._connector, LexerState(_text_slice(text), counter))
         state = ParserState(self._conf, thread, states, values)
         at_start = levels is None
@@ -638,6 +677,7 @@ class _Parse:
 
     def _feed(self, stream, state: ParserState, levels: list[int]) -> Tree:
         feed, checkpoints, nesting = state.feed_token, self.checkpoints, _NESTING_TOKENS
+        said = self._builder.mark if self._builder is not None else _nothing_said
         depth, nots = 0, [0]  # ( depth, and the `not`s in a row at each ( level, of the current line
         token = None
         for token in stream:
@@ -647,7 +687,7 @@ class _Parse:
                     values = list(state.value_stack)
                     sizes = [len(value.children) if type(value) is Tree else -1 for value in values]
                     checkpoints.append(_Checkpoint(token.line, token.start_pos, token.column,
-                                                   list(state.state_stack), values, sizes, list(levels)))
+                                                   list(state.state_stack), values, sizes, list(levels), said()))
                     depth, nots = 0, [0]
                 elif kind == "NOT":
                     nots[-1] += 1
@@ -674,6 +714,10 @@ class _Parse:
         while self.checkpoints and self.checkpoints[-1].line > changed:
             self.checkpoints.pop()
         return self.checkpoints[-1] if self.checkpoints else None
+
+
+def _nothing_said() -> int:
+    return 0
 
 
 def _kept(stream, tokens: list[Token]):
@@ -864,7 +908,8 @@ def _previous_code_line(lines: _Lines, index: int, below: int | None = None) -> 
     return None
 
 
-def _mark_unreadable_audiences(tree: Tree, original: _Lines, final: list[str]) -> None:
+def _unreadable_audiences(original: _Lines, final: list[str]) -> set[int]:
+    """The lines (from 1) of the playbooks whose `to` line recovery blanked."""
     headers = set()
     number = original.next_code(-1)
     while number is not None:  # code lines only: a file of blank lines is not walked line by line
@@ -874,11 +919,7 @@ def _mark_unreadable_audiences(tree: Tree, original: _Lines, final: list[str]) -
             if header is not None and original[header].split()[:1] == ["playbook"]:
                 headers.add(header + 1)
         number = original.next_code(number)
-    if not headers:
-        return
-    for playbook in tree.find_data("playbook"):
-        if playbook.meta.line in headers:
-            playbook.meta.audience_unreadable = True
+    return headers
 
 
 # ---- limits ----------------------------------------------------------------------

@@ -24,10 +24,10 @@ from sopc.core.fs import is_dir, is_file
 from sopc.core.limits import MAX_SOP_BYTES
 from sopc.core.memo import TextMemo
 from sopc.core.progress import QUIET, Progress, counted
-from sopc.lang.parser import PACKAGE_DIR, parse, too_large
+from sopc.lang.parser import PACKAGE_DIR, too_large
 from sopc.project.roster import Roster, load_roster
 from sopc.project.walk import files_under
-from sopc.lang.transform import build_ast
+from sopc.lang.transform import parse_ast
 
 STD_PREFIX = "std/"
 
@@ -166,12 +166,10 @@ _parsed: TextMemo[tuple[ast.SourceFile, tuple[Diagnostic, ...]]] = TextMemo(PARS
 
 
 def _parse_source(text: str, shown: str) -> tuple[ast.SourceFile, tuple[Diagnostic, ...]]:
-    tree, diagnostics = parse(text, shown)
-    if tree is None:
-        empty = ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=())
-        return empty, tuple(diagnostics)
-    source_file, more = build_ast(tree, shown)
-    return source_file, tuple(diagnostics + more)
+    source_file, diagnostics = parse_ast(text, shown)
+    if source_file is None:
+        source_file = ast.SourceFile(path=shown, imports=(), templates=(), playbooks=(), timelines=(), stages=())
+    return source_file, tuple(diagnostics)
 
 
 @functools.cache

@@ -1,0 +1,111 @@
+"""The AST built during the parse (sopc.lang.transform.parse_ast) is the AST
+the tree walk builds (build_ast over a parsed tree): the same nodes, spans and
+diagnostics, for every .sop file in the repository and for broken copies of
+them (syntax errors send the parse back to a line break before them)."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from sopc.lang.parser import parse
+from sopc.lang.transform import build_ast, parse_ast
+
+ROOT = Path(__file__).resolve().parents[1]
+SOP_FILES = sorted(p for p in ROOT.rglob("*.sop") if ".venv" not in p.parts and "_data" not in p.parts)
+BREAKS = ("", "(", " 25:00", ")", ' "x', "T+", " to", "\t", " and", "@")
+
+
+def walked(text: str, path: str):
+    tree, diagnostics = parse(text, path)
+    if tree is None:
+        return None, diagnostics
+    source_file, more = build_ast(tree, path)
+    return source_file, diagnostics + more
+
+
+def broken_copies(text: str, seed: int, count: int = 5):
+    """``text`` with a few lines broken at random places."""
+    rng = random.Random(seed)
+    lines = text.split("\n")
+    for _ in range(count):
+        copy = list(lines)
+        for _ in range(rng.randint(1, 3)):
+            index = rng.randrange(len(copy))
+            cut = rng.randrange(len(copy[index]) + 1)
+            copy[index] = copy[index][:cut] + rng.choice(BREAKS) + copy[index][cut:]
+        yield "\n".join(copy)
+
+
+def test_there_are_files_to_compare():
+    assert len(SOP_FILES) >= 40
+
+
+@pytest.mark.parametrize("path", SOP_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_built_during_the_parse_as_by_the_walk(path):
+    text = path.read_text(encoding="utf-8")
+    shown = str(path.relative_to(ROOT))
+    for number, variant in enumerate([text, *broken_copies(text, seed=len(text))]):
+        assert parse_ast(variant, shown) == walked(variant, shown), f"variant {number}"
+
+
+def test_a_bad_literal_on_a_line_recovery_drops_is_not_reported():
+    # `25:00` is read (and found wrong) before the parse meets `((` on the
+    # same line; recovery blanks the line, so the literal was never there.
+    text = 'playbook p "x"\n  to all groups\n  周一 25:00 a "x" ((\n  周二 10:00 b "y"\n'
+    source_file, diagnostics = parse_ast(text, "t.sop")
+    assert [(d.code, d.span.line) for d in diagnostics] == [("E0001", 3)]
+    assert [s.name.value for s in source_file.playbooks[0].steps] == ["b"]
+
+
+def test_a_bad_literal_before_a_broken_line_is_still_reported():
+    text = 'playbook p "x"\n  to all groups\n  周一 25:00 a "x"\n  周二 10:00 b "y" ((\n'
+    _source_file, diagnostics = parse_ast(text, "t.sop")
+    assert [(d.code, d.span.line) for d in diagnostics] == [("E0001", 4), ("E0101", 3)]
+
+
+def test_a_broken_audience_line_marks_its_playbook():
+    text = 'playbook p "x"\n  to groups tagged 福利群 and stage 成熟期\n  周一 10:00 coupon "福利"\n'
+    source_file, diagnostics = parse_ast(text, "t.sop")
+    assert [d.code for d in diagnostics] == ["E0001"]
+    (pb,) = source_file.playbooks
+    assert pb.audience is None and pb.audience_unreadable
+
+
+def test_nothing_parsed_is_none():
+    source_file, diagnostics = parse_ast("(((\n", "t.sop")
+    assert source_file is None or source_file.playbooks == ()
+    assert diagnostics and diagnostics[0].code.startswith("E0")
+
+
+def test_threads_building_at_once_keep_their_own_files():
+    # `sopc serve` builds in threads; each parse's nodes are its own file's.
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in SOP_FILES[:16]}
+    expected = {shown: walked(text, shown) for shown, text in texts.items()}
+    results: dict[str, list] = {shown: [] for shown in texts}
+    errors: list[BaseException] = []
+
+    def work(shown: str, text: str) -> None:
+        try:
+            for _ in range(5):
+                results[shown].append(parse_ast(text, shown))
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=item) for item in texts.items()]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns mid-parse
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    for shown, got in results.items():
+        assert got == [expected[shown]] * 5, shown
