@@ -984,7 +984,7 @@ class CompiledTemplate:
 
     def __init__(self, source_path: str, template: jinja2.Template,
                  variables: frozenset[str], attributes: Mapping[str, frozenset[str]],
-                 reads: Mapping[str, Span] | None = None):
+                 reads: Mapping[str, Span | tuple] | None = None):
         self.source_path = source_path
         self.variables = variables
         self._template = template
@@ -996,7 +996,11 @@ class CompiledTemplate:
         """Where ``name`` is first read: its line (and column) in the template
         file, or in the file a template includes; in the .sop file for inline
         text. None for a name the template does not read."""
-        return self._reads.get(name)
+        read = self._reads.get(name)
+        if type(read) is tuple:  # (where, line): placed when first asked (most never are)
+            where, lineno = read
+            read = self._reads[name] = where.name_span(lineno, name)
+        return read
 
     def render(self, context: Mapping[str, object]) -> str:
         """Render with strict undefined names, within the render budget; one
@@ -1286,11 +1290,13 @@ def _missing_problems(ref: _Reference, problems: list[Diagnostic], loaded: int) 
     return problems
 
 
-def _note_reads(into: dict[str, Span], where: _Location, parsed: _Parsed) -> None:
-    """The first file (the template itself, then what it reaches) reading a variable tells where."""
+def _note_reads(into: dict[str, tuple], where: _Location, parsed: _Parsed) -> None:
+    """The first file (the template itself, then what it reaches) reading a
+    variable tells where: (that file, the line), for
+    :meth:`CompiledTemplate.variable_span` to place in the line when asked."""
     for name, lineno in (parsed.first_reads or {}).items():
         if name not in into:
-            into[name] = where.name_span(lineno, name)
+            into[name] = (where, lineno)
 
 
 def _merge(into: dict[str, set[str]], uses: Mapping[str, frozenset[str]]) -> None:
