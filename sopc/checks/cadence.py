@@ -32,6 +32,7 @@ from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.progress import through_time
+from sopc.core.memo import forgotten_with_the_rest
 from sopc.core.records import dataclass
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
@@ -435,6 +436,9 @@ MEMO_TEXT_CHARS = 1_000
 @functools.lru_cache(maxsize=4096)
 def _short_greeting_words(text: str) -> tuple[str | None, str | None] | None:
     return _find_greeting_words(text)
+
+
+forgotten_with_the_rest(_short_greeting_words.cache_clear)
 
 
 def _find_greeting_words(text: str) -> tuple[str | None, str | None] | None:

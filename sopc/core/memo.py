@@ -8,7 +8,7 @@ Stage: core (stdlib only).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import Callable, Generic, Hashable, TypeVar
 
 Value = TypeVar("Value")
 
@@ -45,10 +45,22 @@ class TextMemo(Generic[Value]):
 
 
 _MEMOS: list[TextMemo] = []
+_OTHER_MEMOS: list[Callable[[], None]] = []
+
+
+def forgotten_with_the_rest(clear: Callable[[], None]) -> Callable[[], None]:
+    """Register ``clear`` (a memo's emptying: of schedules' firing times,
+    of the words in texts) to be called by :func:`forget_all`; returns it."""
+    _OTHER_MEMOS.append(clear)
+    return clear
 
 
 def forget_all() -> None:
-    """Empty every text memo of the process: a benchmark's next run then
-    costs what a fresh `sopc check` does."""
+    """Empty every memo of what the process worked out from a project (its
+    texts, templates, schedules): a benchmark's next run then costs what a
+    fresh `sopc check` does. (Memos of fixed data, such as the holiday
+    calendar's days, are kept: a fresh process reads those the same way.)"""
     for memo in _MEMOS:
         memo.clear()
+    for clear in _OTHER_MEMOS:
+        clear()

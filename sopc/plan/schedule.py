@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from sopc.core.memo import forgotten_with_the_rest
 from sopc.core.records import dataclass
 from sopc.core.vocabulary import WEEKDAY_CN
 from sopc.lang import ast
@@ -30,6 +31,7 @@ CRON_LIMIT = 100_000  # firings of one cron line per window (`* * * * *` is 525,
 
 OCCURRENCES_MEMO_LIMIT = 4096  # distinct (schedule, policy, window) kept; a project has a few hundred
 _memo: dict[tuple, tuple[HolidayCalendar, tuple[dt.datetime, ...]]] = {}
+forgotten_with_the_rest(_memo.clear)
 
 
 def occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
