@@ -249,14 +249,28 @@ class _Walk:
                 step is not None and slot.step.kind != "action", not slot.step.private, slot.playbook.stage_limited)
 
     def _timing(self, message: _Post, step: Step, local, order: tuple, group: Group) -> None:
+        """The cap, the gap and the 企业群发 cap for one post; most posts
+        break none, so only counting is done for them."""
         policy = self.policies[message.playbook]
-        weight, unit = self.alike.size(group), ("class", group.id)
-        _cap(self.findings["E0304"], message, step, local, policy.cap, self.per_day, self.over_cap, order, unit,
-             weight)
-        _gap(self.findings["E0303"], message, step, policy.gap, self.last_post.get(message.group), self.zones,
-             order, unit, weight)
+        day = (message.group, local.date())
+        posts = self.per_day.get(day)  # the playbooks of the group's posts that day
+        if posts is None:
+            posts = self.per_day[day] = []
+        posts.append(message.playbook)
+        previous = self.last_post.get(message.group)
         self.last_post[message.group] = message
-        if message.sender in self.daily_caps:
+        over_cap = policy.cap and len(posts) > policy.cap and day not in self.over_cap
+        too_close = previous is not None and policy.gap and message.at - previous.at < policy.gap
+        assisted = message.sender in self.daily_caps
+        if not (over_cap or too_close or assisted):
+            return
+        weight, unit = self.alike.size(group), ("class", group.id)
+        if over_cap:
+            self.over_cap.add(day)
+            _over_cap(self.findings["E0304"], message, step, local, policy.cap, posts, order, unit, weight)
+        if too_close:
+            _gap(self.findings["E0303"], message, step, policy.gap, previous, self.zones, order, unit, weight)
+        if assisted:
             _assisted_cap(self.findings["E0506"], message, step, local, self.daily_caps[message.sender],
                           self.assisted_per_day, self.over_assisted, order, unit, weight)
 
@@ -358,31 +372,26 @@ def _steps_by_name(program: Program) -> dict[tuple[str, str], Step]:
     return table
 
 
-def _cap(findings: _Findings, message, step, local, cap: int, per_day: dict, over_cap: set, order, unit,
-         weight) -> None:
-    """Posts to one group on one local day, across every playbook. Each post
-    is held to its own playbook's cap, so a playbook with `cap 3/day` is
-    reported when its post is the 4th or a later one of the day; once per
-    group and day."""
-    key = (message.group, local.date())
-    playbooks = per_day.setdefault(key, [])
-    playbooks.append(message.playbook)
-    count = len(playbooks)
-    if cap and count > cap and key not in over_cap:
-        over_cap.add(key)
-        names = sorted(set(playbooks))
+def _over_cap(findings: _Findings, message, step, local, cap: int, playbooks: list[str], order, unit,
+              weight) -> None:
+    """Posts to one group on one local day, across every playbook (the
+    playbooks of the day's posts so far, this one last). Each post is held
+    to its own playbook's cap, so a playbook with `cap 3/day` is reported
+    when its post is the 4th or a later one of the day; once per group and
+    day."""
+    count, names = len(playbooks), sorted(set(playbooks))
 
-        def said() -> str:
-            if len(names) == 1:
-                source = _("from `{playbook}`").format(playbook=names[0])
-            else:
-                source = _("from {playbooks} and `{last}` together").format(
-                    playbooks=", ".join(f"`{n}`" for n in names[:-1]), last=names[-1])
-            return _("on {day} ({weekday}) group `{group}` gets more than {cap} posts {source} (the cap is "
-                     "{cap}/day); `{step}` at {time} is post {count}").format(
-                day=local.date(), weekday=WEEKDAY_CN[local.weekday()], group=message.group, cap=cap, source=source,
-                step=step.name, time=f"{local:%H:%M}", count=count)
-        findings.add("E0304", step, order, said, unit=unit, weight=weight)
+    def said() -> str:
+        if len(names) == 1:
+            source = _("from `{playbook}`").format(playbook=names[0])
+        else:
+            source = _("from {playbooks} and `{last}` together").format(
+                playbooks=", ".join(f"`{n}`" for n in names[:-1]), last=names[-1])
+        return _("on {day} ({weekday}) group `{group}` gets more than {cap} posts {source} (the cap is "
+                 "{cap}/day); `{step}` at {time} is post {count}").format(
+            day=local.date(), weekday=WEEKDAY_CN[local.weekday()], group=message.group, cap=cap, source=source,
+            step=step.name, time=f"{local:%H:%M}", count=count)
+    findings.add("E0304", step, order, said, unit=unit, weight=weight)
 
 
 def _assisted_cap(findings: _Findings, message, step, local, cap: int, per_day: dict, over_cap: set, order,

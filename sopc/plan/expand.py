@@ -292,6 +292,11 @@ class Renderer:
         For checks that look at timing and text apart (the timing needs no
         render at all: :func:`planned_slots`). The same memo as
         :meth:`messages`, so a text is rendered once for both."""
+        step = self._steps.get(id(slot.step))
+        if step is not None and step.shared and slot.step.template is not None:  # most slots: a text kept already
+            text = self._shared_texts(slot, step).get(group.id if step.by_group else None)
+            if type(text) is str:
+                return text, None
         pieces = self._text_pieces
         if pieces is None or pieces.slot is not slot:
             pieces = self._text_pieces = self._prepare(slot, with_ids=False)
