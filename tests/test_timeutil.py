@@ -16,6 +16,7 @@ from sopc.core.timeutil import (
     known_zone_names,
     load_zone,
     localize,
+    localize_each,
     parse_duration,
     weekday_cn,
 )
@@ -200,6 +201,28 @@ def test_localize_matches_the_rule_everywhere(wall):
             assert result.utcoffset() == dt.timedelta(hours=-4)
     # The result is a real wall time: it survives a trip through UTC.
     assert result.astimezone(dt.timezone.utc).astimezone(NEW_YORK).replace(tzinfo=None) == result.replace(tzinfo=None)
+
+
+@given(st.lists(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2040, 12, 31)), max_size=40))
+def test_localize_each_is_localize_of_each(walls):
+    walls.sort()  # a schedule's times come sorted: its years one after another
+    for zone in (NEW_YORK, SHANGHAI):
+        each = list(localize_each(walls, zone))
+        assert each == [localize(wall, zone) for wall in walls]
+        assert [w.utcoffset() for w in each] == [localize(wall, zone).utcoffset() for wall in walls]
+
+
+def test_localize_each_around_new_yorks_jumps():
+    walls = [dt.datetime(2026, 3, 8, 1, 30) + dt.timedelta(minutes=30 * i) for i in range(6)]
+    walls += [dt.datetime(2026, 11, 1, 0, 30) + dt.timedelta(minutes=30 * i) for i in range(6)]
+    each = list(localize_each(walls, NEW_YORK))
+    assert each == [localize(wall, NEW_YORK) for wall in walls]
+    assert each[1].replace(tzinfo=None) == dt.datetime(2026, 3, 8, 3, 0)  # 02:00 is in the gap
+
+
+def test_localize_each_rejects_an_aware_time():
+    with pytest.raises(ValueError):
+        list(localize_each([dt.datetime(2026, 5, 1, 9, tzinfo=SHANGHAI)], SHANGHAI))
 
 
 # ---- detection --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import re
 import zoneinfo
+from typing import Iterable, Iterator
 
 from sopc.core.i18n import _
 from sopc.core.limits import FIRST_DAY, LAST_DAY, MAX_DIGITS, day_range_text
@@ -216,6 +217,20 @@ def localize(wall: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     # Gap. fold=0 read the wall time with the pre-jump offset; that instant,
     # shown in the zone, is the wall time plus the length of the gap.
     return aware.astimezone(dt.timezone.utc).astimezone(zone)
+
+
+def localize_each(walls: Iterable[dt.datetime], zone: dt.tzinfo) -> Iterator[dt.datetime]:
+    """:func:`localize` of each of ``walls`` (a schedule's firing times, a
+    window's worth): the zone's transition days are looked up once a year
+    of them, not once a time."""
+    year, near = None, frozenset()
+    for wall in walls:
+        if wall.year != year:
+            year, near = wall.year, _transition_ordinals(zone, wall.year)
+        if wall.tzinfo is None and wall.toordinal() not in near:
+            yield wall.replace(tzinfo=zone, fold=0)
+        else:
+            yield localize(wall, zone)
 
 
 def is_nonexistent(wall: dt.datetime, zone: dt.tzinfo) -> bool:

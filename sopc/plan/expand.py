@@ -31,7 +31,7 @@ from sopc.project.roster import Group
 from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
 from sopc.compile.titles import step_title
 from sopc.compile.templates import RenderBudgetError, TemplateRenderError, memo_key_names, render_budget_hint
-from sopc.core.timeutil import WEEKDAY_CN, clock_text, localize
+from sopc.core.timeutil import WEEKDAY_CN, clock_text, localize, localize_each
 from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_mention, is_owner_mention
 from sopc.lang import ast
 
@@ -144,11 +144,13 @@ def _schedule_slots(program: Program, playbook: CompiledPlaybook, entry, start, 
         return
     # From a day early: quiet hours defer a message by less than a day, into the window.
     first, last = _local_dates(start - QUIET_REACH, end, playbook)
-    for wall in occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last):
-        scheduled = localize(wall, playbook.zone)
-        at = _placed(scheduled, playbook, keep_quiet_skipped)
+    walls = occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last)
+    quiet, groups = playbook.policy.in_quiet_hours, playbook.groups
+    for scheduled in localize_each(walls, playbook.zone):
+        # (scheduled is in the playbook's zone: its time is the local time quiet hours are about)
+        at = _placed(scheduled, playbook, keep_quiet_skipped) if quiet(scheduled.time()) else scheduled
         if at is not None and start <= at < end:
-            yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=playbook.groups)
+            yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=groups)
 
 
 def _launch_slots(program: Program, playbook: CompiledPlaybook, launch, start, end,
