@@ -36,6 +36,7 @@ from sopc.core.vocabulary import PER_SLOT_NAMES, is_all_mention, is_member_menti
 from sopc.lang import ast
 
 RENDER_CACHE_LIMIT = 200_000
+GROUP_DICTS_KEPT = 1_024  # a check renders for a few hundred groups, slot after slot
 # Per-slot names with few values (seven weekdays, a step's few send times): a
 # text reading only these besides fixed names is memoized on their values,
 # across slots. `date`, `now`, `T`, `member`, `event` differ (nearly) every
@@ -281,6 +282,8 @@ class Renderer:
         self._cached = 0
         self._steps: dict[int, _StepPieces] = {}
         self._summaries: dict[str, str] = {}
+        self._group_dicts: dict[int, tuple[Group, dict]] = {}
+        self._playbook_dicts: dict[str, dict] = {}
         self._failed_steps: set[int] = set()
         self._pieces: _SlotPieces | None = None
         self._text_pieces: _SlotPieces | None = None
@@ -425,7 +428,7 @@ class Renderer:
         local = slot.at.astimezone(playbook.zone)
         context = {**playbook.variables, **slot.variables, **slot.step.variables}
         context.update(
-            group=self._group_dict(group), playbook={"name": playbook.name, "title": playbook.ast.title or ""},
+            group=self._group_dict(group), playbook=self._playbook_dict(playbook),
             date=local.date().isoformat(), time=clock_text(local), now=local,
             weekday_cn=WEEKDAY_CN[local.weekday()])
         template = slot.step.template
@@ -439,11 +442,24 @@ class Renderer:
             context["event"] = slot.event
         return context
 
-    @staticmethod
-    def _group_dict(group: Group) -> dict:
-        # Made per render, not kept per group: a render costs ten times more,
-        # and 50,000 groups' dicts held ~15 MB for the whole plan.
-        return {**group.variables, "id": group.id, "name": group.name, "tags": sorted(group.tags)}
+    def _group_dict(self, group: Group) -> dict:
+        """`group` as templates read it. Templates cannot change it (the
+        sandbox is immutable), so renders share one per group; the last
+        GROUP_DICTS_KEPT only: 50,000 groups' dicts held ~15 MB for a whole plan."""
+        kept = self._group_dicts.get(id(group))
+        if kept is not None and kept[0] is group:
+            return kept[1]
+        if len(self._group_dicts) >= GROUP_DICTS_KEPT:
+            self._group_dicts.clear()
+        value = {**group.variables, "id": group.id, "name": group.name, "tags": sorted(group.tags)}
+        self._group_dicts[id(group)] = (group, value)  # the group held: its id() stays its own
+        return value
+
+    def _playbook_dict(self, playbook: CompiledPlaybook) -> dict:
+        value = self._playbook_dicts.get(playbook.name)
+        if value is None:
+            value = self._playbook_dicts[playbook.name] = {"name": playbook.name, "title": playbook.ast.title or ""}
+        return value
 
     def _summary(self, playbook: CompiledPlaybook) -> str:
         if playbook.name not in self._summaries:
