@@ -27,6 +27,23 @@ def test_a_check_in_a_library_process_leaves_nothing_set_aside_and_collection_on
     assert gc.isenabled()
 
 
+def test_what_a_pause_made_is_in_the_oldest_generation_not_frozen():
+    """No pass over all of a build right after it: the youngest generation
+    does not hold what the block made. Nothing is left set aside, and a
+    garbage cycle made in the block is still collected."""
+    assert gc.get_freeze_count() == 0
+    with collector.paused():
+        made = [[index] for index in range(50_000)]
+        cycle = []
+        cycle.append(cycle)
+    oldest = {id(item) for item in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in made[::5_000])
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert made[0] == [0]
+    del cycle
+    assert gc.collect() >= 1
+
+
 def test_a_pause_ends_with_its_block_even_when_it_fails():
     try:
         with collector.paused():

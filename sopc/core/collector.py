@@ -18,14 +18,31 @@ import gc
 @contextlib.contextmanager
 def paused():
     """No collection during the block (a build, a parse): what it makes
-    lives on and holds no garbage cycles."""
+    lives on and holds no garbage cycles. Afterwards it goes straight to the
+    oldest generation (:func:`_promoted`)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            _promoted()
             gc.enable()
+
+
+def _promoted() -> None:
+    """Every object the collector tracks moves to its oldest generation, in
+    one step (``gc.freeze`` and ``gc.unfreeze`` move lists, not objects).
+    Without it, all a paused block made is the youngest generation, and the
+    first allocation after it starts a pass over every one of them (~6% of a
+    10,000-line build). Where objects are set aside for good already (the
+    `sopc` command's modules), these join them: unfreezing would take those
+    back, and the command exits after one build."""
+    if gc.get_freeze_count():
+        gc.freeze()
+    else:
+        gc.freeze()
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
