@@ -82,7 +82,7 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
     for playbook in program.playbooks:
         if "schedule" in parts:
             sources += [_schedule_slots(program, playbook, entry, start, end, keep)
-                        for entry in _distinct(playbook.schedule, _schedule_shape)]
+                        for entry in _distinct_schedule(playbook.schedule)]
         if "launch" in parts:
             sources += [_launch_slots(program, playbook, launch, start, end, keep)
                         for launch in _distinct(playbook.launches, _launch_shape)]
@@ -114,6 +114,15 @@ def _distinct(items: Sequence, shape_of: Callable) -> list:
             pass
         kept.append(item)
     return kept
+
+
+def _distinct_schedule(schedule: Sequence) -> Sequence:
+    """:func:`_distinct` of a playbook's schedule steps. A line written like
+    an earlier one has its name, so where no two steps share a name (nearly
+    always: E0209 reports it) there is none, and no shape is worked out."""
+    if len({step.name for _schedule_step, step in schedule}) == len(schedule):
+        return schedule
+    return _distinct(schedule, _schedule_shape)
 
 
 def _schedule_shape(entry) -> tuple:
