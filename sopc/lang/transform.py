@@ -1086,11 +1086,16 @@ def _placed(build):
     last (a line break and block marks take none)."""
     def placed(children):
         place = _Place()
-        first = next(filter(None, map(_place_of, children)), None)
+        first = None
+        for child in children:
+            if (first := _place_of(child)) is not None:
+                break
         if first is None:
             place.empty = True
         else:
-            last = next(filter(None, map(_place_of, reversed(children))))
+            for child in reversed(children):
+                if (last := _place_of(child)) is not None:
+                    break
             place.empty = False
             place.line, place.column, place.end_line, place.end_column = (
                 first.line, first.column, last.end_line, last.end_column)
