@@ -101,7 +101,7 @@ def _rules(program: Program, start: dt.datetime, end: dt.datetime) -> list[_Rule
     rules = []
     for playbook in program.playbooks:
         policy, line = playbook.policy, playbook.ast
-        if not playbook.groups:
+        if not playbook.groups or not (policy.posts_min or policy.peaks):  # no rule: its days are not needed
             continue
         days = tuple(_active_days(playbook, start, end, calendar))
         if policy.posts_min:
