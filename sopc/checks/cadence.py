@@ -130,6 +130,7 @@ class _Walk:
         self.texts = GroupTexts(program, self.renderer)
         self.content_facts: dict[tuple, tuple] = {}  # (sender, kind, text) -> (greeting words, refusal), read once
         self.step_facts: dict[int, tuple] = {}  # id(step) -> what its slots share (see _facts)
+        self.sender_labels: dict[str, str] = {}
         self.failures: dict[int, tuple[tuple, Slot, Group]] = {}  # id(step) -> its first failure
         self.failed_groups: set[str] = set()
         self.last_post: dict[str, _Post] = {}
@@ -248,6 +249,12 @@ class _Walk:
         return (step, self.zones[slot.step.playbook], self.texts.reads_group(slot.step),
                 step is not None and slot.step.kind != "action", not slot.step.private, slot.playbook.stage_limited)
 
+    def _sender_label(self, sender: str) -> str:
+        label = self.sender_labels.get(sender)
+        if label is None:
+            label = self.sender_labels[sender] = _("sender `{name}`").format(name=sender)
+        return label
+
     def _timing(self, message: _Post, step: Step, local, order: tuple, group: Group) -> None:
         """The cap, the gap and the 企业群发 cap for one post; most posts
         break none, so only counting is done for them."""
@@ -284,7 +291,7 @@ class _Walk:
         if facts is None:
             limits = self.limits.get(sender)
             refusal = None if limits is None else content_refusal(
-                _("sender `{name}`").format(name=sender), limits, kind, text, self.program.project.config.project_dir)
+                self._sender_label(sender), limits, kind, text, self.program.project.config.project_dir)
             facts = self.content_facts[key] = (_greeting_words(text), refusal)
         words, refusal = facts
         if words is not None:

@@ -182,6 +182,8 @@ def content_refusal(sender: str, limits: SenderLimits, kind: str, text: str,
 def size_refusal(sender: str, limits: SenderLimits, kind: str, text: str) -> str | None:
     most_bytes, most_chars = (limits.markdown_bytes, limits.markdown_chars) if kind == "markdown" else \
         (limits.text_bytes, limits.text_chars)
+    if (most_chars is None or len(text) <= most_chars) and (most_bytes is None or utf8_len(text) <= most_bytes):
+        return None  # nearly every text: no refusal to word
     label = _("{sender} {kind}").format(sender=sender, kind=kind)
     return over_bytes(label, text, most_bytes) or over_chars(label, text, most_chars)
 
