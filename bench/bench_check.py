@@ -187,8 +187,9 @@ TARGET_TIMES_PARSE = 3
 
 
 def best_of(repeat: int, run, saved_in: Path | None = None) -> tuple[float, object]:
-    """The best of ``repeat`` runs, each as a fresh process's first: the
-    parse and template memos (which serve a rebuild after an edit) are
+    """The best of ``repeat`` runs, each as a fresh process's first: every
+    memo of what was worked out from the project (parses, templates,
+    schedules' firing times, which serve a rebuild after an edit) is
     emptied before each, or runs after the first would parse nothing; and
     each run gets an empty cache folder (no templates saved by the run
     before: sopc.compile.saved_templates), unless ``saved_in`` names the
