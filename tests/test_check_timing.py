@@ -122,3 +122,32 @@ def test_occurrences_are_memoized_by_value_and_callers_cannot_spoil_the_memo(tmp
     assert [d.day for d in occurrences(a.schedule[0][0].when, a.policy, calendar, first, last)] == [23, 30, 7, 14]
     # the same `周一 10:00` under another `active` window is its own answer
     assert [d.day for d in occurrences(b.schedule[0][0].when, b.policy, calendar, first, last)] == [7, 14]
+
+
+SCHEDULES = ("每天 10:00", "工作日 09:00", "周末 20:00", "周一,周五 12:00", "每月 1日,最后一天 10:00",
+             "every 3d from 2026-01-01 at 08:00", 'cron "30 9 * * 1-5"', "节假日 10:00")
+
+
+@pytest.mark.parametrize("mode", ["keep", "skip", "before", "after"])
+def test_a_windows_firings_are_those_of_a_wider_window_inside_it(tmp_path, mode):
+    """Whatever the holiday policy moves into or out of a window: the
+    firings of [first, last] are a wider window's that fall in it (only
+    `before` and `after` move a post to another day, so only they look
+    past the window's edges)."""
+    steps = "".join(f"  {when}  s{number}  \"x\"\n" for number, when in enumerate(SCHEDULES))
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\n", encoding="utf-8")
+    (tmp_path / "p.sop").write_text(f'playbook p "p"\n  to groups tagged t\n  on holidays {mode}\n{steps}',
+                                    encoding="utf-8")
+    result = pipeline.build([tmp_path])
+    assert not result.failed, [d.message for d in result.diagnostics]
+    (playbook,) = result.program.playbooks
+    calendar = result.program.project.calendar
+    windows = [(dt.date(2026, 2, 10), dt.date(2026, 2, 20)), (dt.date(2026, 9, 28), dt.date(2026, 10, 4)),
+               (dt.date(2026, 10, 5), dt.date(2026, 10, 9)), (dt.date(2026, 12, 25), dt.date(2027, 1, 5))]
+    for schedule_step, _step in playbook.schedule:
+        for first, last in windows:
+            wide = occurrences(schedule_step.when, playbook.policy, calendar,
+                               first - dt.timedelta(days=60), last + dt.timedelta(days=60))
+            assert occurrences(schedule_step.when, playbook.policy, calendar, first, last) == [
+                moment for moment in wide if first <= moment.date() <= last], (schedule_step.when, first)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 # Holiday moves can pull a date across the window's edge; look this far past it.
 MOVE_MARGIN = dt.timedelta(days=21)
+NO_MARGIN = dt.timedelta(0)
 CRON_LIMIT = 100_000  # firings of one cron line per window (`* * * * *` is 525,600 a year)
 
 
@@ -67,13 +68,16 @@ def _when_key(when: ast.When) -> tuple:
 
 def _occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
                  first: dt.date, last: dt.date) -> list[dt.datetime]:
+    exempt = isinstance(when, ast.OnDays) and any(d.holidays or d.workdays for d in when.days)
+    # Only `before` and `after` move a post to another day, maybe into the
+    # window from outside it: else the days outside it need no looking at.
+    margin = MOVE_MARGIN if not exempt and normalize_policy(policy.holidays) in ("before", "after") else NO_MARGIN
     if isinstance(when, ast.OnCron):
-        candidates = _cron_times(when.expression, first - MOVE_MARGIN, last + MOVE_MARGIN)
+        candidates = _cron_times(when.expression, first - margin, last + margin)
     else:
-        days = _candidate_days(when, calendar, first - MOVE_MARGIN, last + MOVE_MARGIN)
+        days = _candidate_days(when, calendar, first - margin, last + margin)
         times = [t.time for t in when.times]
         candidates = [dt.datetime.combine(day, moment) for day in days for moment in times]
-    exempt = isinstance(when, ast.OnDays) and any(d.holidays or d.workdays for d in when.days)
     if not exempt and normalize_policy(policy.holidays) != "keep":  # `keep` moves nothing: no need to look
         candidates = (_apply_holiday_policy(c, policy.holidays, calendar) for c in candidates)
     low, high = _window(first, last, policy)
