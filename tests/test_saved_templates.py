@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SOPC_CACHE_DIR", str(folder))
     forget_all()  # the process memo in front of the folder
     yield folder / "templates"
+    saved_templates.flush()
     forget_all()
 
 
@@ -65,6 +67,7 @@ def reading(template) -> tuple:
 def test_a_template_saved_by_one_compile_is_loaded_by_the_next_and_reads_the_same(tmp_path, cache, parses):
     first, diagnostics = compiled(tmp_path)
     assert not diagnostics and parses == [TEXT]
+    saved_templates.flush()  # written by the writer thread
     assert len(list(cache.iterdir())) == 2  # the text and the file it includes
     assert {path.stat().st_mode & 0o777 for path in cache.iterdir()} == {0o600}  # this user's only
     forget_all()  # as a new process: only the folder remembers
@@ -77,6 +80,7 @@ def test_a_template_saved_by_one_compile_is_loaded_by_the_next_and_reads_the_sam
 
 def test_another_process_loads_what_this_one_saved(tmp_path, cache):
     compiled(tmp_path)
+    saved_templates.flush()  # as at this process's exit
     code = ("import sys; from pathlib import Path\n"
             "import sopc.compile.templates as t\n"
             "def no_parse(env, text): raise AssertionError('parsed, not loaded')\n"
@@ -97,6 +101,7 @@ def test_another_process_loads_what_this_one_saved(tmp_path, cache):
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "empty", "not marshal"])
 def test_a_damaged_file_is_compiled_again_not_read(tmp_path, cache, parses, damage):
     first, _ = compiled(tmp_path)
+    saved_templates.flush()
     forget_all()
     saved = templates._saved_templates(templates._make_environment(tmp_path / "templates"))._path(TEXT)
     data = saved.read_bytes()
@@ -114,6 +119,7 @@ def test_a_template_with_an_error_is_not_saved_and_says_it_in_the_readers_langua
     broken = "{% if amount %}满减"
     _template, english = compiled(tmp_path, broken)
     assert english and "endif" in english[0].message
+    saved_templates.flush()
     assert not cache.exists() or not list(cache.iterdir())
     forget_all()
     speak("zh")
@@ -150,6 +156,7 @@ def test_another_environment_does_not_read_this_ones_files(tmp_path, cache, monk
     monkeypatch.setitem(templates.FILTERS, "extra_filter_for_a_test", lambda value: value)
     compiled(tmp_path)
     assert parses == [TEXT, TEXT]
+    saved_templates.flush()
     assert len(list(cache.iterdir())) == 4
 
 
@@ -160,9 +167,11 @@ def test_the_folder_keeps_at_most_its_limit(tmp_path, cache, monkeypatch):
     one_process = TemplateStore(folder)
     for number in range(6):
         one_process.compile(inline(f"第 {number} 条 {{{{ amount }}}}"), origin_span=ORIGIN)
+    saved_templates.flush()
     assert len(list(cache.iterdir())) == 6  # looked at once a process, when it first saves
     forget_all()
     TemplateStore(folder).compile(inline("第 6 条 {{ amount }}"), origin_span=ORIGIN)  # as the next process
+    saved_templates.flush()
     assert len(list(cache.iterdir())) == 4  # the older 3 of 6 went, the new one came
 
 
@@ -170,8 +179,6 @@ def test_threads_saving_the_same_text_at_once_leave_one_whole_file(tmp_path, cac
     """`sopc serve` compiles in threads: each writer has its own temporary
     file, so the one renamed into place last is whole (with one temporary
     file for all, one writer's bytes ran into another's)."""
-    import threading
-
     saved = saved_templates.SavedTemplates(templates._make_environment(tmp_path), Path(templates.__file__))
     values = [(compile("x = 1", "<template>", "exec"), frozenset({"amount"}), {}, (), {"amount": 1}, str(n) * 200_000)
               for n in range(8)]
@@ -190,4 +197,38 @@ def test_threads_saving_the_same_text_at_once_leave_one_whole_file(tmp_path, cac
     for thread in threads:
         thread.join()
     assert all(value in values for value in found)  # never a file half one writer's, half another's
+    saved_templates.flush()
     assert [path.name for path in cache.iterdir() if path.name.endswith(".tmp")] == []
+
+
+def test_a_saved_compile_is_read_before_its_file_is_written(tmp_path, cache, parses, monkeypatch):
+    """The writer thread writes the files; until then the process reads
+    what it saved from memory, and its exit waits for the writes."""
+    gate = threading.Event()
+    real = saved_templates._write_private
+    monkeypatch.setattr(saved_templates, "_write_private", lambda path, data: gate.wait(10) and real(path, data))
+    first, _ = compiled(tmp_path)
+    assert not cache.exists() or not [p for p in cache.iterdir() if not p.name.endswith(".tmp")]
+    forget_all()
+    second, _ = compiled(tmp_path)
+    assert parses == [TEXT]  # loaded, not compiled again
+    assert reading(second) == reading(first)
+    gate.set()
+    assert saved_templates.flush(timeout=10)
+    assert len(list(cache.iterdir())) == 2
+
+
+def test_a_process_exits_only_when_its_saves_are_written(tmp_path):
+    folder = tmp_path / "cache"
+    code = ("import sys; from pathlib import Path\n"
+            "import sopc.compile.templates as t\n"
+            "from sopc.lang import ast\n"
+            "from sopc.core.diagnostics import Span\n"
+            "span = Span(path='p.sop', line=1, column=1, end_line=1, end_column=2)\n"
+            "for n in range(50):\n"
+            "    t.TemplateStore(Path(sys.argv[1])).compile(ast.InlineText(text=f'第 {n} 条 {{{{ x }}}}', span=span, "
+            "body_line=1, body_column=1), origin_span=span)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SOPC_CACHE_DIR": str(folder)})
+    assert done.returncode == 0, done.stderr
+    assert len([p for p in (folder / "templates").iterdir() if not p.name.endswith(".tmp")]) == 50
