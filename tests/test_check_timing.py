@@ -13,6 +13,7 @@ import pytest
 from sopc import pipeline
 from sopc.checks import CheckContext
 from sopc.checks.cadence import check_cadence
+from sopc.plan import expand as expand_module
 from sopc.plan.expand import Renderer, expand, planned_slots
 from sopc.plan.policy import stage_refusal
 from sopc.plan.schedule import occurrences
@@ -86,6 +87,41 @@ def test_timing_only_slots_and_texts_are_the_rendered_messages(project):
             if failure is None:
                 timed.append((slot.at, slot.step.playbook, slot.step.name, group.id, text))
     assert timed == messages
+
+
+def _slot_order(program, start, end) -> list[tuple]:
+    return [(slot.at, slot.playbook.name, slot.step.name, slot.step.span, tuple(g.id for g in groups),
+             (slot.member or {}).get("id")) for slot, groups in planned_slots(program, start, end)]
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_short_window_sorted_at_once_is_the_merged_order(project, monkeypatch):
+    """The checks' five weeks are sorted in one go, a year's plan merged
+    stream by stream: the same slots in the same order, ties and all."""
+    program = pipeline.build([project]).program
+    end = NOW + pipeline.CHECK_WINDOW
+    sorted_at_once = _slot_order(program, NOW, end)
+    monkeypatch.setattr(expand_module, "SORTED_AT_ONCE", dt.timedelta(0))
+    assert _slot_order(program, NOW, end) == sorted_at_once
+
+
+def test_slots_due_at_one_moment_keep_the_merged_order_when_sorted(tmp_path, monkeypatch):
+    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
+    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\ng2,二店,t u\n", encoding="utf-8")
+    (tmp_path / "b.sop").write_text(
+        'playbook b "b"\n  to groups tagged t\n\n  每天 10:00  z  "z"\n  每天 10:00  a  "a"\n'
+        '  周一 10:00  m  "m"\n', encoding="utf-8")
+    (tmp_path / "a.sop").write_text(
+        'playbook a "a"\n  to groups tagged u\n\n  每天 10:00  z  "z"\n  每天 9:59  a  "a"\n', encoding="utf-8")
+    program = pipeline.build([tmp_path]).program
+    end = NOW + dt.timedelta(days=14)
+    sorted_at_once = _slot_order(program, NOW, end)
+    monkeypatch.setattr(expand_module, "SORTED_AT_ONCE", dt.timedelta(0))
+    merged = _slot_order(program, NOW, end)
+    assert merged == sorted_at_once
+    first_monday = [(at.strftime("%a %H:%M"), playbook, step) for at, playbook, step, *_ in merged[:4]]
+    assert first_monday == [("Mon 09:59", "a", "a"), ("Mon 10:00", "a", "z"), ("Mon 10:00", "b", "a"),
+                            ("Mon 10:00", "b", "m")]
 
 
 def test_a_weekday_text_is_rendered_once_per_weekday_and_right_every_week(tmp_path, monkeypatch):

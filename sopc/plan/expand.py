@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sopc.compile.resolve import CompiledPlaybook, Program, Step
@@ -46,6 +47,11 @@ FEW_VALUED_NAMES = frozenset({"weekday_cn", "time"})
 
 ALL_PARTS = frozenset({"schedule", "launch", "trigger"})
 QUIET_REACH = dt.timedelta(days=1)  # the longest quiet hours can defer a message by
+# A window this short (the checks' five weeks) has its steps' slots sorted at
+# once: a stable sort of the streams one after another is their merge (ties in
+# stream order), and sorting 30,000 slots costs less than half of merging
+# 2,700 streams; a longer window (a year's plan) is merged, never held whole.
+SORTED_AT_ONCE = dt.timedelta(weeks=6)
 
 
 def expand(program: Program, start: dt.datetime, end: dt.datetime, *, events: Sequence = (),
@@ -86,9 +92,11 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
         if "launch" in parts:
             sources += [_launch_slots(program, playbook, launch, start, end, keep)
                         for launch in _distinct(playbook.launches, _launch_shape)]
+    if end - start <= SORTED_AT_ONCE:
+        sources = [sorted(itertools.chain.from_iterable(sources), key=Slot.sort_key)]
     if "trigger" in parts:
         sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep, state=lifecycle))
-    for slot in heapq.merge(*sources, key=Slot.sort_key):
+    for slot in sources[0] if len(sources) == 1 else heapq.merge(*sources, key=Slot.sort_key):
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
         if groups:
             yield slot, groups
