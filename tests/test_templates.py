@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2 import meta
 
 from sopc.lang import ast
 from sopc.core.diagnostics import Span
@@ -16,6 +17,8 @@ from sopc.compile.templates import (
     CompiledTemplate,
     TemplateRenderError,
     TemplateStore,
+    _compiled_tree,
+    _make_environment,
     cn_date,
     hhmm,
     memo_key_names,
@@ -140,6 +143,29 @@ def test_undeclared_variables(store):
 def test_globals_and_loop_variables_are_not_variables(store):
     tpl = compile_ok(store, inline("{% for i in range(3) %}{{ i }}{{ loop.index }}{% endfor %}{{ date }}"))
     assert tpl.variables == frozenset({"date"})
+
+
+READ_NAMES_TEXTS = [
+    "{{ product }} {% set x = 1 %}{{ x }}",
+    "{% for i in range(3) %}{{ i }}{{ loop.index }}{% endfor %}{{ date }}",
+    "{% macro m(a, b=c) %}{{ a }}{{ b }}{{ d }}{{ caller() if caller }}{% endmacro %}{% call m(e) %}{{ f }}{% endcall %}",
+    "{% with y = group.name %}{{ y }}{{ z }}{% endwith %}{% if w is defined %}{{ w }}{% endif %}",
+    "{% set ns = namespace(n=0) %}{% for g in groups if g.ok %}{% set ns.n = ns.n + 1 %}{% else %}{{ none_left }}"
+    "{% endfor %}{{ ns.n }}{{ member.id | default(event.name) }}",
+    "{% filter upper %}{{ a ~ b }}{% endfilter %}{% set blk %}{{ inner }}{% endset %}{{ blk }}{{ weekday_cn }}",
+    "{% for k, v in pairs | dictsort %}{{ k }}={{ v }}{{ loop.cycle(odd, 'b') }}{% endfor %}{{ x[y] }}",
+]
+
+
+@pytest.mark.parametrize("text", READ_NAMES_TEXTS)
+def test_one_pass_of_the_code_generator_finds_what_jinja_meta_finds(text):
+    """The names a template reads come from the code generator's one pass
+    (not a second one in jinja2.meta): the same names, the same code."""
+    env = _make_environment(Path("."))
+    tree = env.parse(text)
+    code, reads = _compiled_tree(env, tree)
+    assert reads == meta.find_undeclared_variables(tree)
+    assert code == env.compile(env.parse(text))
 
 
 def test_attribute_uses(store):

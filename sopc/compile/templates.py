@@ -45,10 +45,11 @@ import time
 from collections.abc import ItemsView, KeysView, ValuesView
 from dataclasses import replace
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -546,7 +547,19 @@ _LOOP_TICK = "_sopc_loop_tick"
 
 class _BudgetCodeGenerator(CodeGenerator):
     """Jinja's code generator, counting loop iterations and joining ``~``
-    within the budget."""
+    within the budget. It also notes the names the template reads from its
+    context (``reads``): what ``jinja2.meta.find_undeclared_variables`` works
+    out by generating the code a second time, unwritten."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for action, name in frame.symbols.loads.values():
+            if action == "resolve" and name not in self.environment.globals:
+                self.reads.add(name)
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         node = copy.copy(node)  # the parsed tree stays as parsed
@@ -935,6 +948,14 @@ def _from_saved(env: jinja2.Environment, value: tuple) -> _Parsed | None:
         return None
 
 
+def _compiled_tree(env: jinja2.Environment, tree: nodes.Template) -> tuple[CodeType, frozenset[str]]:
+    """``env.compile(tree)``, and the names the template reads from its
+    context (globals excluded), in one pass of the code generator."""
+    generator = _BudgetCodeGenerator(env, None, None, optimized=env.optimized)
+    generator.visit(tree)
+    return env._compile(generator.stream.getvalue(), "<template>"), frozenset(generator.reads)
+
+
 def _template_from(env: jinja2.Environment, code) -> jinja2.Template:
     # The globals as a plain dict, not Jinja's ChainMap over the environment's:
     # each render copies them twice, and iterating a ChainMap was a fifth of a
@@ -957,10 +978,10 @@ def _parse_text(env: jinja2.Environment, text: str) -> _Parsed:
             return _Parsed(None, 1, _("template is nested {depth} deep (at most {limit}): an expression inside an "
                                       "expression inside ...").format(depth=depth, limit=MAX_TEMPLATE_DEPTH),
                            _("write it flatter: set parts with {% set %} first, or drop repeated `not`s and brackets"))
-        variables = frozenset(meta.find_undeclared_variables(tree))  # globals excluded
+        code, variables = _compiled_tree(env, tree)
         attributes = _attribute_uses(tree, variables)
         references = _references(tree)
-        template = _template_from(env, env.compile(tree))
+        template = _template_from(env, code)
     except jinja2.TemplateSyntaxError as exc:
         raw = exc.message or str(exc)
         return _Parsed(None, exc.lineno, _plain_syntax_message(raw), _syntax_hint(raw, env))
