@@ -374,12 +374,16 @@ def test_same_inline_text_compiles_once(store):
     assert other is not first
 
 
-def test_edited_file_is_recompiled(store, tdir):
+def test_a_template_file_is_read_once_per_build_and_an_edit_by_the_next(store, tdir):
+    """Steps sending one file share one reading of it (300 steps, one read),
+    so an edit in the middle of a build cannot give two steps two texts;
+    the next build (a new store) reads the edit."""
     path = tdir / "c.j2"
     path.write_text("{{ x }}", encoding="utf-8")
     first = compile_ok(store, template_file("c.j2"))
     path.write_text("{{ y }}", encoding="utf-8")
-    second = compile_ok(store, template_file("c.j2"))
+    assert compile_ok(store, template_file("c.j2")) is first
+    second = compile_ok(TemplateStore(tdir), template_file("c.j2"))
     assert second is not first and second.variables == frozenset({"y"})
 
 

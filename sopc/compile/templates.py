@@ -1098,6 +1098,9 @@ class TemplateStore:
         self._parsed: dict[str, _Parsed] = {}
         self._compiled: dict[tuple[str, str], CompiledTemplate] = {}
         self._sources: dict[str, str | None] = {}  # template file -> its text, for step titles
+        # A template file as read, once per build: 300 steps sending one file
+        # read it once (and every step sees the same text, even mid-edit).
+        self._read: dict[str, _Location] = {}
 
     # -- public -----------------------------------------------------------------
 
@@ -1165,6 +1168,9 @@ class TemplateStore:
 
     def _load(self, name: str, origin_span: Span) -> tuple[_Location | None, list[Diagnostic]]:
         """Read a template file through the loader (so ``..`` cannot escape)."""
+        where = self._read.get(name)
+        if where is not None:
+            return where, []
         try:
             text, _filename, _uptodate = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         except jinja2.TemplateNotFound:
@@ -1174,7 +1180,8 @@ class TemplateStore:
         except OSError as exc:
             return None, [error("E0401", _("cannot read template file `{name}`: {error}").format(
                 name=name, error=exc.strerror or exc), origin_span)]
-        return _Location(self._file_path(name), text), []
+        where = self._read[name] = _Location(self._file_path(name), text)
+        return where, []
 
     def _not_found(self, name: str, span: Span) -> Diagnostic:
         if ".." in name.replace("\\", "/").split("/"):
