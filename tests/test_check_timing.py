@@ -105,15 +105,21 @@ def test_a_short_window_sorted_at_once_is_the_merged_order(project, monkeypatch)
     assert _slot_order(program, NOW, end) == sorted_at_once
 
 
+def _small_project(folder, roster: str, files: dict[str, str]):
+    """The program of a project in ``folder``: Shanghai time, ``roster``'s
+    rows after the header, and ``files`` (name -> text)."""
+    (folder / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
+    (folder / "groups.csv").write_text("id,name,tags\n" + roster, encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return pipeline.build([folder]).program
+
+
 def test_slots_due_at_one_moment_keep_the_merged_order_when_sorted(tmp_path, monkeypatch):
-    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
-    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\ng2,二店,t u\n", encoding="utf-8")
-    (tmp_path / "b.sop").write_text(
-        'playbook b "b"\n  to groups tagged t\n\n  每天 10:00  z  "z"\n  每天 10:00  a  "a"\n'
-        '  周一 10:00  m  "m"\n', encoding="utf-8")
-    (tmp_path / "a.sop").write_text(
-        'playbook a "a"\n  to groups tagged u\n\n  每天 10:00  z  "z"\n  每天 9:59  a  "a"\n', encoding="utf-8")
-    program = pipeline.build([tmp_path]).program
+    program = _small_project(tmp_path, "g1,一店,t\ng2,二店,t u\n", {
+        "b.sop": 'playbook b "b"\n  to groups tagged t\n\n  每天 10:00  z  "z"\n  每天 10:00  a  "a"\n'
+                 '  周一 10:00  m  "m"\n',
+        "a.sop": 'playbook a "a"\n  to groups tagged u\n\n  每天 10:00  z  "z"\n  每天 9:59  a  "a"\n'})
     end = NOW + dt.timedelta(days=14)
     sorted_at_once = _slot_order(program, NOW, end)
     monkeypatch.setattr(expand_module, "SORTED_AT_ONCE", dt.timedelta(0))
@@ -125,12 +131,9 @@ def test_slots_due_at_one_moment_keep_the_merged_order_when_sorted(tmp_path, mon
 
 
 def test_a_weekday_text_is_rendered_once_per_weekday_and_right_every_week(tmp_path, monkeypatch):
-    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
-    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\ng2,二店,t\n", encoding="utf-8")
-    (tmp_path / "p.sop").write_text(
-        'playbook p "p"\n  to groups tagged t\n\n'
-        '  每天 10:00  hi  "{{ group.name }} {{ weekday_cn }} {{ time }}"\n', encoding="utf-8")
-    program = pipeline.build([tmp_path]).program
+    program = _small_project(tmp_path, "g1,一店,t\ng2,二店,t\n", {
+        "p.sop": 'playbook p "p"\n  to groups tagged t\n\n'
+                 '  每天 10:00  hi  "{{ group.name }} {{ weekday_cn }} {{ time }}"\n'})
     start = dt.datetime(2026, 11, 23, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     renders = []
     original = Renderer._render
@@ -143,13 +146,9 @@ def test_a_weekday_text_is_rendered_once_per_weekday_and_right_every_week(tmp_pa
 
 
 def test_occurrences_are_memoized_by_value_and_callers_cannot_spoil_the_memo(tmp_path):
-    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
-    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\n", encoding="utf-8")
-    (tmp_path / "p.sop").write_text(
-        'playbook a "a"\n  to groups tagged t\n  周一 10:00  x  "x"\n\n'
-        'playbook b "b"\n  to groups tagged t\n  active 2026-12-01 to 2026-12-31\n  周一 10:00  y  "y"\n',
-        encoding="utf-8")
-    program = pipeline.build([tmp_path]).program
+    program = _small_project(tmp_path, "g1,一店,t\n", {
+        "p.sop": 'playbook a "a"\n  to groups tagged t\n  周一 10:00  x  "x"\n\n'
+                 'playbook b "b"\n  to groups tagged t\n  active 2026-12-01 to 2026-12-31\n  周一 10:00  y  "y"\n'})
     a, b = program.playbooks
     calendar = program.project.calendar
     first, last = dt.date(2026, 11, 23), dt.date(2026, 12, 14)
@@ -171,14 +170,12 @@ def test_a_windows_firings_are_those_of_a_wider_window_inside_it(tmp_path, mode)
     `before` and `after` move a post to another day, so only they look
     past the window's edges)."""
     steps = "".join(f"  {when}  s{number}  \"x\"\n" for number, when in enumerate(SCHEDULES))
-    (tmp_path / "sopc.toml").write_text('timezone = "Asia/Shanghai"\nroster = "groups.csv"\n', encoding="utf-8")
-    (tmp_path / "groups.csv").write_text("id,name,tags\ng1,一店,t\n", encoding="utf-8")
-    (tmp_path / "p.sop").write_text(f'playbook p "p"\n  to groups tagged t\n  on holidays {mode}\n{steps}',
-                                    encoding="utf-8")
-    result = pipeline.build([tmp_path])
-    assert not result.failed, [d.message for d in result.diagnostics]
-    (playbook,) = result.program.playbooks
-    calendar = result.program.project.calendar
+    program = _small_project(tmp_path, "g1,一店,t\n", {
+        "p.sop": f'playbook p "p"\n  to groups tagged t\n  on holidays {mode}\n{steps}'})
+    said = program.project.diagnostics + program.diagnostics
+    assert not said, [d.message for d in said]
+    (playbook,) = program.playbooks
+    calendar = program.project.calendar
     windows = [(dt.date(2026, 2, 10), dt.date(2026, 2, 20)), (dt.date(2026, 9, 28), dt.date(2026, 10, 4)),
                (dt.date(2026, 10, 5), dt.date(2026, 10, 9)), (dt.date(2026, 12, 25), dt.date(2027, 1, 5))]
     for schedule_step, _step in playbook.schedule:
