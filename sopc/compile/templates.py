@@ -1097,7 +1097,9 @@ class TemplateStore:
         self.env = _make_environment(self.templates_dir)
         self._parsed: dict[str, _Parsed] = {}
         self._compiled: dict[tuple[str, str], CompiledTemplate] = {}
-        self._sources: dict[str, str | None] = {}  # template file -> its text, for step titles
+        # template file -> its text, for step titles; None where it cannot be read (not retried: a
+        # miss lists the folder for its hint), the text itself as _read holds it
+        self._sources: dict[str, str | None] = {}
         # A template file as read, once per build: 300 steps sending one file
         # read it once (and every step sees the same text, even mid-edit).
         self._read: dict[str, _Location] = {}

@@ -96,7 +96,7 @@ def planned_slots(program: Program, start: dt.datetime, end: dt.datetime, *, eve
         sources = [sorted(itertools.chain.from_iterable(sources), key=Slot.sort_key)]
     if "trigger" in parts:
         sources.append(trigger_slots(program, events, start, end, keep_quiet_skipped=keep, state=lifecycle))
-    for slot in sources[0] if len(sources) == 1 else heapq.merge(*sources, key=Slot.sort_key):
+    for slot in heapq.merge(*sources, key=Slot.sort_key):  # one source (a sorted list): read straight through
         groups = slot.groups if group_filter is None else tuple(g for g in slot.groups if group_filter(g))
         if groups:
             yield slot, groups
