@@ -61,6 +61,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, language
 from sopc.core.memo import TextMemo
 from sopc.compile.jinja_tags import name_in_tags
+from sopc.compile.plain_templates import PlainTemplate, plain_template
 from sopc.compile.saved_templates import SavedTemplates
 from sopc.project.walk import files_under
 
@@ -739,7 +740,7 @@ class _Reference:
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    template: jinja2.Template | None
+    template: jinja2.Template | PlainTemplate | None
     error_line: int | None = None
     error_message: str = ""
     error_hint: str | None = None
@@ -903,7 +904,14 @@ def _parse(env: jinja2.Environment, text: str) -> _Parsed:
         return _compiled_texts.put(key, len(text), _saved_or_parsed(env, text))
     if parsed.template is None:
         return parsed
-    return replace(parsed, template=_template_from(env, parsed.template._sopc_code))  # type: ignore[attr-defined]
+    return replace(parsed, template=_bound(env, parsed.template))
+
+
+def _bound(env: jinja2.Environment, template) -> jinja2.Template | PlainTemplate:
+    """A template compiled for one sopc environment, for ``env``."""
+    if type(template) is PlainTemplate:
+        return template.bound_to(env)
+    return _template_from(env, template._sopc_code)  # type: ignore[attr-defined]
 
 
 _compiled_texts: TextMemo[_Parsed] = TextMemo(2_000_000)
@@ -912,7 +920,12 @@ _compiled_texts: TextMemo[_Parsed] = TextMemo(2_000_000)
 def _saved_or_parsed(env: jinja2.Environment, text: str) -> _Parsed:
     """What an earlier process saved of compiling ``text``
     (:mod:`sopc.compile.saved_templates`), else it compiled now (and saved
-    when it compiles cleanly)."""
+    when it compiles cleanly). A text that only prints values is read
+    without Jinja's compiler (:mod:`sopc.compile.plain_templates`): quicker
+    than loading what was saved."""
+    plain = plain_template(env, text)
+    if plain is not None:
+        return _Parsed(plain.template, None, "", None, plain.variables, plain.attributes, (), plain.first_reads)
     saved = _saved_templates(env)
     value = saved.load(text)
     if value is not None:
@@ -1003,7 +1016,7 @@ class CompiledTemplate:
 
     __slots__ = ("source_path", "variables", "_template", "_attributes", "_reads", "_timed_out")
 
-    def __init__(self, source_path: str, template: jinja2.Template,
+    def __init__(self, source_path: str, template: jinja2.Template | PlainTemplate,
                  variables: frozenset[str], attributes: Mapping[str, frozenset[str]],
                  reads: Mapping[str, Span | tuple] | None = None):
         self.source_path = source_path
