@@ -184,3 +184,23 @@ def test_a_windows_firings_are_those_of_a_wider_window_inside_it(tmp_path, mode)
                                first - dt.timedelta(days=60), last + dt.timedelta(days=60))
             assert occurrences(schedule_step.when, playbook.policy, calendar, first, last) == [
                 moment for moment in wide if first <= moment.date() <= last], (schedule_step.when, first)
+
+
+def test_the_check_reads_a_text_once_where_it_stays_the_same_and_each_slot_where_it_changes(tmp_path, monkeypatch):
+    """A group's text of a step that reads nothing changing from slot to
+    slot is asked for once and its findings counted every day; one that
+    reads the weekday is asked for at each slot, and says its greeting on
+    Mondays only."""
+    program = _small_project(tmp_path, "g1,一店,t\n", {
+        "p.sop": 'playbook p "p"\n  to groups tagged t\n\n'
+                 '  每天 14:00  same   "{{ group.name }} 早上好"\n'
+                 '  每天 15:00  monday "{% if weekday_cn == \'周一\' %}早安{% endif %} {{ group.name }}"\n'})
+    asked: dict[str, int] = {}
+    original = Renderer.text
+    monkeypatch.setattr(Renderer, "text", lambda self, slot, group: asked.update(
+        {slot.step.name: asked.get(slot.step.name, 0) + 1}) or original(self, slot, group))
+    found = list(check_cadence(program, CheckContext(now=NOW, start=NOW, end=NOW + pipeline.CHECK_WINDOW, events=())))
+    assert asked == {"same": 1, "monday": 35}
+    assert sorted((d.code, d.message) for d in found) == [
+        ("W0302", "`monday` says “早安” (good morning) but is sent at 15:00 (and 4 more times in 1 group)"),
+        ("W0302", "`same` says “早上好” (good morning) but is sent at 14:00 (and 34 more times in 1 group)")]

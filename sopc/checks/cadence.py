@@ -207,28 +207,34 @@ class _Walk:
         facts = self.step_facts.get(id(slot.step))
         if facts is None:
             facts = self.step_facts[id(slot.step)] = self._facts(slot)
-        step, zone, by_group, looked_at, posts, staged = facts
+        step, zone, by_group, looked_at, posts, staged, kept = facts
         reps = self.alike.representatives(groups)
-        playbook, kind, sender_for, text_of = slot.playbook, slot.step.kind, self.program.sender_for, self.renderer.text
         local = None
         for group in reps:
             order = (index, group.id)
-            text, failure = text_of(slot, group)
-            if failure is not None:
-                self._failed(slot, group, order)
-                continue
+            key = (id(slot.variables), group.id)
+            seen = kept.get(key) if kept is not None else None
+            if seen is None:
+                seen = self._text_seen(slot, group, order, looked_at)
+                if seen is None:  # not rendered: a failure, noted
+                    continue
+                if kept is not None:
+                    kept[key] = seen
             if not looked_at:
                 continue
             if local is None:
                 local = slot.at.astimezone(zone)
-            post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender_for(playbook, group))
-            if posts and (not staged or stage_refusal(post, playbook, self.lifecycle.stage_at) is None):
-                self._timing(post, step, local, order, group)
-            if by_group:  # its own text
-                self._content(post.sender, kind, text, step, local, order, group.id, 1, 1, group.id)
-            else:  # one text for the class
-                self._content(post.sender, kind, text, step, local, order, ("class", group.id), self.alike.size(group),
-                              1, group.id)
+            sender, words, refusal = seen
+            if posts:
+                post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender)
+                if not staged or stage_refusal(post, slot.playbook, self.lifecycle.stage_at) is None:
+                    self._timing(post, step, local, order, group)
+            if words is not None or refusal:
+                if by_group:  # its own text
+                    self._judge(words, refusal, slot.step.kind, step, local, order, group.id, 1, 1, group.id)
+                else:  # one text for the class
+                    self._judge(words, refusal, slot.step.kind, step, local, order, ("class", group.id),
+                                self.alike.size(group), 1, group.id)
         if not looked_at or not by_group or len(reps) == len(groups):
             return
         if not PER_SLOT_NAMES.isdisjoint(memo_key_names(slot.step.template)):
@@ -239,15 +245,32 @@ class _Walk:
             self.sources[key] = (slot, index, [])
         self.sources[key][2].append((index, slot.at.astimezone(zone)))
 
+    def _text_seen(self, slot: Slot, group: Group, order: tuple, looked_at: bool) -> tuple | None:
+        """What the content rules read of ``slot``'s text for ``group``:
+        (sender, greeting words, refusal); None where it cannot be rendered
+        (noted as a failure)."""
+        text, failure = self.renderer.text(slot, group)
+        if failure is not None:
+            self._failed(slot, group, order)
+            return None
+        if not looked_at:
+            return (None, None, None)
+        sender = self.program.sender_for(slot.playbook, group)
+        return (sender, *self._content_facts(sender, slot.step.kind, text))
+
     def _facts(self, slot: Slot) -> tuple:
         """What every slot of ``slot``'s step has in common, for :meth:`_slot`:
         the step findings are filed under (the first of its name), the
         playbook's zone, whether its text reads `group`, whether the rules
         look at it at all (not an action), whether it is a post in the group
-        (not 1:1), whether its playbook is limited to stages."""
+        (not 1:1), whether its playbook is limited to stages, and where
+        what the content rules read of its texts is kept, when a group's
+        text is the same at every slot of the step (it reads nothing that
+        changes between them: most steps)."""
         step = self.steps.get((slot.step.playbook, slot.step.name))
         return (step, self.zones[slot.step.playbook], self.texts.reads_group(slot.step),
-                step is not None and slot.step.kind != "action", not slot.step.private, slot.playbook.stage_limited)
+                step is not None and slot.step.kind != "action", not slot.step.private, slot.playbook.stage_limited,
+                {} if self.renderer.same_at_every_slot(slot.step) else None)
 
     def _sender_label(self, sender: str) -> str:
         label = self.sender_labels.get(sender)
@@ -281,11 +304,9 @@ class _Walk:
             _assisted_cap(self.findings["E0506"], message, step, local, self.daily_caps[message.sender],
                           self.assisted_per_day, self.over_assisted, order, unit, weight)
 
-    def _content(self, sender: str, kind: str, text: str, step: Step, local, order: tuple, unit, weight: int,
-                 times: int, group_id: str) -> None:
-        """The content rules for a text sent at ``local``: what they read of
-        a text (its greeting words, the sender's refusal) is worked out once
-        per (sender, kind, text)."""
+    def _content_facts(self, sender: str, kind: str, text: str) -> tuple:
+        """What the content rules read of a text: its greeting words and the
+        sender's refusal, worked out once per (sender, kind, text)."""
         key = (sender, kind, text)
         facts = self.content_facts.get(key)
         if facts is None:
@@ -293,7 +314,12 @@ class _Walk:
             refusal = None if limits is None else content_refusal(
                 self._sender_label(sender), limits, kind, text, self.program.project.config.project_dir)
             facts = self.content_facts[key] = (_greeting_words(text), refusal)
-        words, refusal = facts
+        return facts
+
+    def _judge(self, words, refusal, kind: str, step: Step, local, order: tuple, unit, weight: int, times: int,
+               group_id: str) -> None:
+        """The content rules for a text (its greeting ``words`` and
+        ``refusal``, see :meth:`_content_facts`) sent at ``local``."""
         if words is not None:
             _greeting_at(self.findings["W0302"], words, step, local, order, unit, weight, times)
         if refusal:

@@ -325,6 +325,15 @@ class Renderer:
         text = self._text(pieces, group)
         return (text, None) if text is not None else (None, self._last_error)
 
+    def same_at_every_slot(self, step: Step) -> bool:
+        """Whether a group's text of ``step`` is the same at every slot with
+        the same variables (it reads nothing that changes from slot to slot,
+        or it has no template): what :meth:`text` gives once may be kept."""
+        if step.template is None:
+            return True
+        pieces = self._step_pieces(step)
+        return pieces.shared and not pieces.keyed_on
+
     def messages(self, slot: Slot, groups: Iterable[Group]) -> Iterator[PlannedMessage]:
         """The slot's message to each of ``groups``, leaving out texts that
         cannot be rendered (reported once per step)."""
