@@ -109,3 +109,17 @@ def test_threads_building_at_once_keep_their_own_files():
     assert not errors
     for shown, got in results.items():
         assert got == [expected[shown]] * 5, shown
+
+
+@pytest.mark.parametrize("path", SOP_FILES[::4], ids=lambda p: str(p.relative_to(ROOT)))
+def test_recovery_from_a_checkpoint_lines_back_is_recovery_from_the_line_before(path, monkeypatch):
+    """The parse keeps a checkpoint every few line breaks (_Parse.EVERY), so
+    recovery may parse a few unchanged lines again: the same nodes and
+    diagnostics as with a checkpoint at every line break."""
+    from sopc.lang.parser import _Parse
+
+    text = path.read_text(encoding="utf-8")
+    variants = [text, *broken_copies(text, seed=len(text) + 1, count=8)]
+    sparse = [parse_ast(variant, "t.sop") for variant in variants]
+    monkeypatch.setattr(_Parse, "EVERY", 1)
+    assert [parse_ast(variant, "t.sop") for variant in variants] == sparse
