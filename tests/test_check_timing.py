@@ -204,3 +204,24 @@ def test_the_check_reads_a_text_once_where_it_stays_the_same_and_each_slot_where
     assert sorted((d.code, d.message) for d in found) == [
         ("W0302", "`monday` says “早安” (good morning) but is sent at 15:00 (and 4 more times in 1 group)"),
         ("W0302", "`same` says “早上好” (good morning) but is sent at 14:00 (and 34 more times in 1 group)")]
+
+
+def test_one_schedule_in_playbooks_of_other_quiet_hours_and_zones_is_placed_for_each(tmp_path):
+    """`周一 23:00` in four playbooks is worked out once (one memoized tuple
+    of firing times) and placed for each: deferred by one's quiet hours,
+    skipped by another's, left alone by one with `quiet off`, and at 23:00
+    New York time in the last."""
+    def playbook(name: str, settings: str) -> str:
+        return f'playbook {name} "{name}"\n  to groups tagged t\n{settings}\n  周一 23:00  late  "x"\n\n'
+    program = _small_project(tmp_path, "g1,一店,t\n", {"p.sop": "".join([
+        playbook("deferred", "  quiet 22:00-08:00 defer"), playbook("skipped", "  quiet 22:00-08:00 skip"),
+        playbook("plain", "  quiet off"), playbook("new_york", "  timezone America/New_York\n  quiet off")])})
+    said = program.project.diagnostics + program.diagnostics
+    assert not said, [d.message for d in said]
+    end = NOW + dt.timedelta(days=14)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    placed = sorted((slot.playbook.name, slot.at.astimezone(shanghai).strftime("%m-%d %H:%M"))
+                    for slot, _groups in planned_slots(program, NOW, end))
+    assert placed == [("deferred", "11-24 08:00"), ("deferred", "12-01 08:00"),
+                      ("new_york", "11-24 12:00"), ("new_york", "12-01 12:00"),
+                      ("plain", "11-23 23:00"), ("plain", "11-30 23:00")]

@@ -23,13 +23,14 @@ from sopc.core import content
 from sopc.core.diagnostics import Diagnostic, error
 from sopc.core.i18n import _
 from sopc.core.limits import FIRST_DAY, LAST_DAY
+from sopc.core.memo import forgotten_with_the_rest
 from sopc.core.messages import PlannedMessage
 from sopc.core.records import dataclass
 from sopc.plan.policy import apply_quiet
 from sopc.plan.slots import Slot, step_time
 from sopc.plan.triggers import trigger_slots
 from sopc.project.roster import Group
-from sopc.plan.schedule import launch_occurrences, occurrences, summarize_weekly
+from sopc.plan.schedule import launch_occurrences, occurrence_times, summarize_weekly
 from sopc.compile.titles import step_title
 from sopc.compile.templates import RenderBudgetError, TemplateRenderError, memo_key_names, render_budget_hint
 from sopc.core.timeutil import WEEKDAY_CN, clock_text, localize, localize_each
@@ -162,13 +163,41 @@ def _schedule_slots(program: Program, playbook: CompiledPlaybook, entry, start, 
         return
     # From a day early: quiet hours defer a message by less than a day, into the window.
     first, last = _local_dates(start - QUIET_REACH, end, playbook)
-    walls = occurrences(schedule_step.when, playbook.policy, program.project.calendar, first, last)
-    quiet, groups = playbook.policy.in_quiet_hours, playbook.groups
-    for scheduled in localize_each(walls, playbook.zone):
+    walls = occurrence_times(schedule_step.when, playbook.policy, program.project.calendar, first, last)
+    groups = playbook.groups
+    for at, scheduled in _firings(walls, playbook, keep_quiet_skipped):
+        if start <= at < end:
+            yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=groups)
+
+
+def _firings(walls: tuple[dt.datetime, ...], playbook: CompiledPlaybook,
+             keep_quiet_skipped: bool) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """(when it goes out, when it was scheduled) for each of ``walls`` (a
+    schedule's firing times, local) in ``playbook``'s zone, after its quiet
+    hours (left out where they skip it). Memoized on the walls' tuple (the
+    memo of :func:`occurrence_times` gives equal schedules one), the zone
+    and the quiet hours: `周一 10:00` in 300 playbooks is placed once."""
+    policy, zone = playbook.policy, playbook.zone
+    key = (id(walls), zone, policy.quiet_start, policy.quiet_end, policy.quiet_mode, keep_quiet_skipped)
+    kept = _placed_firings.get(key)
+    if kept is not None and kept[0] is walls:  # (the entry holds the tuple: its id is its own)
+        return kept[1]
+    firings = []
+    quiet = policy.in_quiet_hours
+    for scheduled in localize_each(walls, zone):
         # (scheduled is in the playbook's zone: its time is the local time quiet hours are about)
         at = _placed(scheduled, playbook, keep_quiet_skipped) if quiet(scheduled.time()) else scheduled
-        if at is not None and start <= at < end:
-            yield Slot(at=at, scheduled=scheduled, playbook=playbook, step=step, groups=groups)
+        if at is not None:
+            firings.append((at, scheduled))
+    if len(_placed_firings) >= PLACED_FIRINGS_KEPT:
+        _placed_firings.clear()
+    _placed_firings[key] = (walls, tuple(firings))
+    return _placed_firings[key][1]
+
+
+PLACED_FIRINGS_KEPT = 4096  # as the memo of occurrence_times
+_placed_firings: dict[tuple, tuple[tuple, tuple]] = {}
+forgotten_with_the_rest(_placed_firings.clear)
 
 
 def _launch_slots(program: Program, playbook: CompiledPlaybook, launch, start, end,

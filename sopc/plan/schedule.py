@@ -42,13 +42,20 @@ def occurrences(when: ast.When, policy: Policy, calendar: HolidayCalendar,
     Memoized on what the answer depends on: the schedule's value (not its
     place in a file: `周一 10:00` in 300 playbooks is worked out once), the
     holiday and `active` policies, the calendar and the window."""
+    return list(occurrence_times(when, policy, calendar, first, last))
+
+
+def occurrence_times(when: ast.When, policy: Policy, calendar: HolidayCalendar,
+                     first: dt.date, last: dt.date) -> tuple[dt.datetime, ...]:
+    """:func:`occurrences` as the memo keeps them: one tuple for equal
+    schedules under equal policies, so a caller may key its own memo on it."""
     key = (_when_key(when), policy.holidays, policy.active_start, policy.active_end, id(calendar), first, last)
     entry = _memo.get(key)
     if entry is None or entry[0] is not calendar:
         if len(_memo) >= OCCURRENCES_MEMO_LIMIT:
             _memo.clear()
         entry = _memo[key] = (calendar, tuple(_occurrences(when, policy, calendar, first, last)))
-    return list(entry[1])
+    return entry[1]
 
 
 def _when_key(when: ast.When) -> tuple:
