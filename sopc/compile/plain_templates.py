@@ -42,11 +42,13 @@ class PlainTemplate:
     """A text of plain runs and ``{{ name.attribute | filter }}`` tags; it
     renders as ``jinja2.Template.render`` does for it."""
 
-    __slots__ = ("_env", "_pieces", "_shapes")
+    __slots__ = ("_env", "_pieces", "_shapes", "names")
 
     def __init__(self, env: jinja2.Environment, shapes: tuple):
         self._env = env
         self._shapes = shapes  # str, or (name, attributes, filter names)
+        # Every name a render looks up in its context (globals' names too: a value may stand over one).
+        self.names = frozenset(shape[0] for shape in shapes if type(shape) is not str)
         filters = env.filters
         self._pieces = tuple(shape if type(shape) is str else
                              (shape[0], shape[1], tuple(filters[name] for name in shape[2])) for shape in shapes)

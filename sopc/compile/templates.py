@@ -1064,6 +1064,12 @@ class CompiledTemplate:
     def attribute_uses(self) -> dict[str, frozenset[str]]:
         return dict(self._attributes)
 
+    @property
+    def context_names(self) -> frozenset[str] | None:
+        """Every name a render reads from its context, where that is known
+        exactly (a text that only prints values); None: it may read any."""
+        return self._template.names if type(self._template) is PlainTemplate else None
+
     def __repr__(self) -> str:
         return f"CompiledTemplate({self.source_path!r}, variables={sorted(self.variables)})"
 

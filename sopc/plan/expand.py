@@ -463,7 +463,8 @@ class Renderer:
 
     def _render(self, slot: Slot, group: Group) -> str | None:
         try:
-            return slot.step.template.render(self.context(slot, group))
+            template = slot.step.template
+            return template.render(self.context(slot, group, template.context_names))
         except TemplateRenderError as exc:
             # A budget error is not remembered here: the template keeps its own (a timeout's "once already").
             self._last_why = None if isinstance(exc, RenderBudgetError) else str(exc)
@@ -478,9 +479,17 @@ class Renderer:
                                               slot.step.span, hint))
             return None
 
-    def context(self, slot: Slot, group: Group) -> dict:
+    def context(self, slot: Slot, group: Group, names: frozenset[str] | None = None) -> dict:
+        """What a template of ``slot`` reads for ``group``: the playbook's,
+        the slot's and the step's variables (the later over the earlier),
+        under what sopc provides (`group`, `playbook`, the send's `date`,
+        `time`, `now` and `weekday_cn`, and where there are any `T`,
+        `member`, `event`). ``names``: only these, for a template known to
+        read no others (the rest is not worked out)."""
         playbook = slot.playbook
         local = slot.at.astimezone(playbook.zone)
+        if names is not None:
+            return self._named_context(slot, group, local, names)
         context = {**playbook.variables, **slot.variables, **slot.step.variables}
         context.update(
             group=self._group_dict(group), playbook=self._playbook_dict(playbook),
@@ -496,6 +505,44 @@ class Renderer:
         if slot.event is not None:
             context["event"] = slot.event
         return context
+
+    def _named_context(self, slot: Slot, group: Group, local: dt.datetime, names: frozenset[str]) -> dict:
+        """:meth:`context`'s entries under ``names`` only (each worked out as there)."""
+        context = {}
+        for name in names:
+            value = self._provided(name, slot, group, local)
+            if value is not _NOT_PROVIDED:
+                context[name] = value
+                continue
+            for scope in (slot.step.variables, slot.variables, slot.playbook.variables):
+                if name in scope:
+                    context[name] = scope[name]
+                    break
+        return context
+
+    def _provided(self, name: str, slot: Slot, group: Group, local: dt.datetime):
+        """What sopc provides under ``name`` (as :meth:`context` does), or _NOT_PROVIDED."""
+        if name == "group":
+            return self._group_dict(group)
+        if name == "playbook":
+            return self._playbook_dict(slot.playbook)
+        if name == "date":
+            return local.date().isoformat()
+        if name == "time":
+            return clock_text(local)
+        if name == "now":
+            return local
+        if name == "weekday_cn":
+            return WEEKDAY_CN[local.weekday()]
+        if name == "schedule_summary":
+            return self._summary(slot.playbook)
+        if name == "T" and slot.anchor is not None:
+            return slot.anchor.astimezone(slot.playbook.zone)
+        if name == "member" and slot.member is not None:
+            return slot.member
+        if name == "event" and slot.event is not None:
+            return slot.event
+        return _NOT_PROVIDED
 
     def _group_dict(self, group: Group) -> dict:
         """`group` as templates read it. Templates cannot change it (the
@@ -524,6 +571,7 @@ class Renderer:
         return self._summaries[playbook.name]
 
 
+_NOT_PROVIDED = object()
 OWNER = "\x00owner"  # stands for the group's owner until a group is known (no user id holds a NUL)
 
 
