@@ -144,46 +144,48 @@ class _Walk:
                              planned_slots(program, context.start, context.end, events=context.events,
                                            lifecycle=self.lifecycle),
                              context.start, context.end, at=_slot_at)
-        for index, (slot, groups) in enumerate(self._each_message_once(slots)):
-            self._slot(index, slot, groups)
+        named_once, number = _named_once(program), 0
+        self.seen: dict[tuple, Step] = {}  # the current moment's messages (see _first_of_their_ids)
+        self.moment: dt.datetime | None = None
+        for slot, groups in slots:
+            # A step no other step shares a name with: every group's message is its own.
+            if id(slot.step) not in named_once:
+                groups = self._first_of_their_ids(slot, groups, number)
+                if not groups:
+                    continue
+            self._slot(number, slot, groups)
+            number += 1
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))
 
     # -- each message once ------------------------------------------------------------
 
-    def _each_message_once(self, slots):
-        """Each message once, as the plan and the store keep it: a message's
-        id is its playbook, step name, group, member and time, so two steps
-        of one name falling due together for a group are one message, and
-        only the first is sent. Two `run` lines that launch alike (pasted
-        twice) plan the same written step twice: one message, nothing to
-        say. Two different steps of one name (in two timelines the playbook
-        runs) lose the second: an error (E0220), unless E0209 already says
-        the name is used twice. Alike messages fall due together (slots come
-        in time order), so only the current moment's are remembered."""
-        seen: dict[tuple, Step] = {}
-        moment, number = None, 0
-        named_once = _named_once(self.program)
-        for slot, groups in slots:
-            if id(slot.step) in named_once:  # no other step has its name: every group's message is its own
-                number += 1
-                yield slot, groups
-                continue
-            if slot.at != moment:
-                moment = slot.at
-                seen.clear()
-            member = (slot.member or {}).get("id")
-            fresh = []
-            for group in groups:
-                key = (slot.playbook.name, slot.step.name, slot.scheduled, member, group.id)
-                first = seen.setdefault(key, slot.step)
-                if first is slot.step:
-                    fresh.append(group)
-                elif first.span != slot.step.span and (slot.playbook.name, slot.step.written_name) not in self.named_twice:
-                    self._lost(slot, first, group, number)
-            if fresh:
-                number += 1
-                yield slot, groups if len(fresh) == len(groups) else tuple(fresh)
+    def _first_of_their_ids(self, slot: Slot, groups: tuple[Group, ...], number: int) -> tuple[Group, ...]:
+        """Of ``groups``, those whose message at ``slot`` is the first of its
+        id: each message once, as the plan and the store keep it. A
+        message's id is its playbook, step name, group, member and time, so
+        two steps of one name falling due together for a group are one
+        message, and only the first is sent. Two `run` lines that launch
+        alike (pasted twice) plan the same written step twice: one message,
+        nothing to say. Two different steps of one name (in two timelines
+        the playbook runs) lose the second: an error (E0220), unless E0209
+        already says the name is used twice. Alike messages fall due
+        together (slots come in time order), so only the current moment's
+        are remembered. ``number``: the slot's number in the walk."""
+        seen = self.seen
+        if slot.at != self.moment:
+            self.moment = slot.at
+            seen.clear()
+        member = (slot.member or {}).get("id")
+        fresh = []
+        for group in groups:
+            key = (slot.playbook.name, slot.step.name, slot.scheduled, member, group.id)
+            first = seen.setdefault(key, slot.step)
+            if first is slot.step:
+                fresh.append(group)
+            elif first.span != slot.step.span and (slot.playbook.name, slot.step.written_name) not in self.named_twice:
+                self._lost(slot, first, group, number)
+        return groups if len(fresh) == len(groups) else tuple(fresh)
 
     def _lost(self, slot: Slot, first: Step, group: Group, number: int) -> None:
         """``slot``'s step, for ``group``, has the id of ``first``'s message: never sent (E0220)."""

@@ -34,7 +34,8 @@ class Slot:
 
     def sort_key(self) -> tuple:
         first = self.groups[0].id if self.groups else ""
-        return (self.at, self.playbook.name, self.step.name, first, (self.member or {}).get("id", ""))
+        member = self.member
+        return (self.at, self.playbook.name, self.step.name, first, member.get("id", "") if member else "")
 
 
 def step_time(anchor: dt.datetime, offset: dt.timedelta | None, at_time, zone,
