@@ -25,6 +25,8 @@ from typing import Any, Mapping
 import jinja2
 from jinja2.utils import _PassArg
 
+from sopc.core.records import dataclass
+
 # A tag of the shapes read here; a name Jinja reads as something else is not one.
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TAG = re.compile(r"\{\{[ \t]*(" + _NAME + r"(?:\." + _NAME + r")*)((?:[ \t]*\|[ \t]*" + _NAME + r")*)[ \t]*\}\}")
@@ -33,7 +35,9 @@ _KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", 
                        "else", "elif", "endif", "for", "endfor", "recursive", "with", "without", "context",
                        "import", "from", "as", "set", "block", "extends", "include", "macro", "call", "filter",
                        "pass", "do", "loop", "self", "super", "caller", "varargs", "kwargs"})
-_GUARD_FILTERS = frozenset({"default", "d"})  # guarded reads: sopc's analysis treats them apart, Jinja's is used
+# Filters that guard a read (`x | default`): sopc's analysis leaves such reads
+# out (sopc.compile.templates), so a text using one is Jinja's.
+GUARD_FILTERS = frozenset({"default", "d"})
 MAX_TAGS = 200       # more: Jinja's (it counts the template's size)
 MAX_CHAIN = 8        # attributes and filters on one name; more: Jinja's (it measures the nesting)
 
@@ -81,17 +85,14 @@ class PlainTemplate:
         return env.concat(chunks)
 
 
+@dataclass(frozen=True, slots=True)
 class PlainReading:
     """What sopc's analysis reads of a plain template (see templates._Parsed)."""
 
-    __slots__ = ("template", "variables", "attributes", "first_reads")
-
-    def __init__(self, template: PlainTemplate, variables: frozenset[str],
-                 attributes: dict[str, frozenset[str]], first_reads: dict[str, int]):
-        self.template = template
-        self.variables = variables
-        self.attributes = attributes
-        self.first_reads = first_reads
+    template: PlainTemplate
+    variables: frozenset[str]
+    attributes: dict[str, frozenset[str]]
+    first_reads: dict[str, int]
 
 
 def plain_template(env: jinja2.Environment, text: str) -> PlainReading | None:
@@ -140,6 +141,6 @@ def _shape(env: jinja2.Environment, tag: re.Match) -> tuple | None:
         return None
     for name in filters:
         function = env.filters.get(name)
-        if function is None or name in _GUARD_FILTERS or _PassArg.from_obj(function) is not None:
+        if function is None or name in GUARD_FILTERS or _PassArg.from_obj(function) is not None:
             return None
     return path[0], tuple(path[1:]), filters

@@ -61,7 +61,7 @@ from sopc.core.diagnostics import Diagnostic, Span, did_you_mean, error
 from sopc.core.i18n import N_, _, language
 from sopc.core.memo import TextMemo
 from sopc.compile.jinja_tags import name_in_tags
-from sopc.compile.plain_templates import PlainTemplate, plain_template
+from sopc.compile.plain_templates import GUARD_FILTERS, PlainTemplate, plain_template
 from sopc.compile.saved_templates import SavedTemplates
 from sopc.project.walk import files_under
 
@@ -69,7 +69,6 @@ from sopc.project.walk import files_under
 # Tests and filters whose operand may legitimately be missing: an attribute
 # read under them is guarded, not a use a checker should hold against a roster.
 _GUARD_TESTS = frozenset({"defined", "undefined"})
-_GUARD_FILTERS = frozenset({"default", "d"})
 
 # The render budget (see the module docstring; README, "Limits").
 MAX_TEXT = 1_000_000          # characters of the rendered message, and of any one text built while rendering
@@ -844,7 +843,7 @@ def _guarded_operands(tree: nodes.Template) -> set[int]:
         if test.name in _GUARD_TESTS:
             guarded.add(id(test.node))
     for flt in tree.find_all(nodes.Filter):
-        if flt.name in _GUARD_FILTERS and flt.node is not None:
+        if flt.name in GUARD_FILTERS and flt.node is not None:
             guarded.add(id(flt.node))
     return guarded
 
