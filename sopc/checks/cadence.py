@@ -215,18 +215,18 @@ class _Walk:
         for group in reps:
             order = (index, group.id)
             key = (id(slot.variables), group.id)
-            seen = kept.get(key) if kept is not None else None
-            if seen is None:
-                seen = self._text_seen(slot, group, order, looked_at)
-                if seen is None:  # not rendered: a failure, noted
+            read = kept.get(key) if kept is not None else None
+            if read is None:
+                read = self._read_text(slot, group, order, looked_at)
+                if read is None:  # not rendered: a failure, noted
                     continue
                 if kept is not None:
-                    kept[key] = seen
+                    kept[key] = read
             if not looked_at:
                 continue
             if local is None:
                 local = slot.at.astimezone(zone)
-            sender, words, refusal = seen
+            sender, words, refusal = read
             if posts:
                 post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender)
                 if not staged or stage_refusal(post, slot.playbook, self.lifecycle.stage_at) is None:
@@ -247,7 +247,7 @@ class _Walk:
             self.sources[key] = (slot, index, [])
         self.sources[key][2].append((index, slot.at.astimezone(zone)))
 
-    def _text_seen(self, slot: Slot, group: Group, order: tuple, looked_at: bool) -> tuple | None:
+    def _read_text(self, slot: Slot, group: Group, order: tuple, looked_at: bool) -> tuple | None:
         """What the content rules read of ``slot``'s text for ``group``:
         (sender, greeting words, refusal); None where it cannot be rendered
         (noted as a failure)."""

@@ -191,8 +191,9 @@ def _firings(walls: tuple[dt.datetime, ...], playbook: CompiledPlaybook,
             firings.append((at, scheduled))
     if len(_placed_firings) >= PLACED_FIRINGS_KEPT:
         _placed_firings.clear()
-    _placed_firings[key] = (walls, tuple(firings))
-    return _placed_firings[key][1]
+    placed = tuple(firings)
+    _placed_firings[key] = (walls, placed)
+    return placed
 
 
 PLACED_FIRINGS_KEPT = 4096  # as the memo of occurrence_times
