@@ -80,7 +80,10 @@ def check_build(result: Build, *, now: dt.datetime, events_path: Path | None = N
     """:func:`check` on a project already built (whose zone told `now`)."""
     events = read_events(result, events_path)
     seen: set[tuple] = set()
-    with collector.set_aside():  # the build lives on through the checks: not rescanned by each collection
+    # No collection during the checks: they make next to no garbage cycles
+    # (tests/test_collector.py), yet each pass rescanned what they hold, a
+    # full pass all the slots of the plan: ~3% of a check.
+    with collector.paused():
         for number, (start, end) in enumerate(check_windows(result.program, now)):
             context = CheckContext(now=now, start=start, end=end, events=events, progress=progress)
             found = run_checks(result.program, context)

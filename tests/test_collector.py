@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,26 @@ def test_the_cli_run_in_a_test_process_sets_nothing_aside():
     result = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "burger"), "--now", "2026-11-23T09:00"])
     assert result.exit_code == 0, result.output
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_a_check_makes_next_to_no_garbage_cycles(tmp_path):
+    """The checks run with the collector paused (pipeline.check_build), which
+    is only sound while they make (next to) no garbage cycles: nothing
+    else would free those until the check is over. Also where every
+    render fails (errors and their tracebacks are the usual makers of cycles)."""
+    project = tmp_path / "failing"
+    shutil.copytree(ROOT / "examples" / "burger", project)
+    weekly = project / "playbooks" / "weekly.sop"
+    weekly.write_text(weekly.read_text(encoding="utf-8").replace("{{ brand }}", "{{ brand.missing.deeper }}"),
+                      encoding="utf-8")
+    for path in (ROOT / "examples" / "burger", ROOT / "examples" / "flash_sale", project):
+        built = pipeline.build([path])
+        gc.collect()
+        gc.disable()
+        try:
+            pipeline.check_build(built, now=NOW)
+            cycles = gc.collect()
+        finally:
+            gc.enable()
+        assert cycles < 200, (path.name, cycles)
+    assert any(d.code == "E0406" for d in built.diagnostics)  # the failing copy's renders did fail

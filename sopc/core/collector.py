@@ -5,8 +5,10 @@ no cycles: its modules at start-up, a build's syntax nodes, spans and
 groups. CPython's collector rescans every live object each time the oldest
 generation grows by a quarter, so its passes over that growing heap cost
 more the more there is: ~40% of a 10,000-playbook build, ~10% of checking a
-10,000-line project once built, ~8% of a small `sopc check` from start to
-exit. Reference counting frees everything else as usual meanwhile.
+10,000-line project once built (3% with the build left out of the passes;
+none now: the checks, which make next to no cycles, run paused too), ~8% of
+a small `sopc check` from start to exit. Reference counting frees
+everything else as usual meanwhile.
 """
 
 from __future__ import annotations
@@ -43,24 +45,6 @@ def _promoted() -> None:
     else:
         gc.freeze()
         gc.unfreeze()
-
-
-@contextlib.contextmanager
-def set_aside():
-    """The objects alive now are left out of every collection during the
-    block (``gc.freeze``): the checks over a build make their own short-lived
-    objects, and need not rescan the build's each time. Afterwards they are
-    collectable again (``gc.unfreeze``), so a process that rebuilds keeps
-    nothing for good; except in the `sopc` command, whose start-up set its
-    modules aside for good (:func:`loading`): unfreezing cannot leave those
-    out, and a command checks once and exits, so there it all stays aside."""
-    already = gc.get_freeze_count()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not already:
-            gc.unfreeze()
 
 
 _COMMAND = False  # this process is the `sopc` command (sopc.launch), not a library's user
