@@ -123,3 +123,57 @@ def test_recovery_from_a_checkpoint_lines_back_is_recovery_from_the_line_before(
     sparse = [parse_ast(variant, "t.sop") for variant in variants]
     monkeypatch.setattr(_Parse, "EVERY", 1)
     assert [parse_ast(variant, "t.sop") for variant in variants] == sparse
+
+
+ODD_TEXTS = (
+    'playbook p "x"\r\n  to all groups\r\n  周一 10:00 a "早上好"\r\n',
+    'playbook p "x"\n\tto all groups\n  周一 10:00 a "x"\n',
+    'playbook p "x"\n\u3000\u3000to all groups\n  周一 10:00 a """\n  两行\n  文本"""\n',
+    'playbook p "x"  # 注释\n  # 一行注释\n\n  to all groups\n  周一 10:00 a "x" €\n  周二 10:00 b "y"\n',
+    'playbook p "x\n  to all groups\n',
+    'playbook playbook "x"\n  to groups tagged playbook\n  周一 10:00 to "x"\n',
+    '',
+    '   \n\n',
+    '#',
+)
+
+
+def _tokens(text: str) -> tuple[list[tuple], list]:
+    tokens: list = []
+    _tree, diagnostics = parse(text, "t.sop", tokens=tokens)
+    return [(t.type, t.value, t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
+            for t in tokens], diagnostics
+
+
+@pytest.mark.parametrize("path", [None, *SOP_FILES[::2]], ids=lambda p: "odd texts" if p is None else str(p.relative_to(ROOT)))
+def test_the_parses_own_lexer_makes_larks_tokens(path, monkeypatch):
+    """_Parse._lex is Lark's contextual lexer in one loop: the same tokens
+    (kinds, values, offsets, lines and columns, ends), and so the same
+    diagnostics and nodes, as ``ContextualLexer.lex``, for texts broken
+    anywhere (Lark's lexer still says what cannot be read)."""
+    from sopc.lang.parser import _Parse
+
+    if path is None:
+        variants = list(ODD_TEXTS)
+    else:
+        text = path.read_text(encoding="utf-8")
+        variants = [text, *broken_copies(text, seed=len(text) + 2, count=4)]
+    ours = [(_tokens(variant), parse_ast(variant, "t.sop")) for variant in variants]
+    monkeypatch.setattr(_Parse, "_lex", lambda self, lexer_state, parser_state: self._lexer.lex(lexer_state, parser_state))
+    assert [(_tokens(variant), parse_ast(variant, "t.sop")) for variant in variants] == ours
+
+
+def test_a_lark_without_the_lexer_internals_lexes_with_its_own_loop(monkeypatch):
+    """Lark's lexers are read for their patterns (_Parse._lex); a Lark that
+    makes them otherwise is not an error: its own lexer runs instead."""
+    from sopc.lang import parser as parser_module
+
+    text = SOP_FILES[0].read_text(encoding="utf-8")
+    expected = (_tokens(text), parse_ast(text, "t.sop"))
+
+    def no_internals(lexer):
+        raise AttributeError("scanner")
+
+    monkeypatch.setattr(parser_module, "_lex_plan", no_internals)
+    monkeypatch.setattr(parser_module, "_LEX_PLANS", {})
+    assert (_tokens(text), parse_ast(text, "t.sop")) == expected

@@ -669,7 +669,7 @@ class _Parse:
         state = ParserState(self._conf, thread, states, values)
         at_start = levels is None
         levels = [0] if levels is None else levels
-        stream = self._indenter._blocks(self._lexer.lex(thread.state, state), levels, at_start)
+        stream = self._indenter._blocks(self._lex(thread.state, state), levels, at_start)
         if self.tokens is not None:
             stream = _kept(stream, self.tokens)
         try:
@@ -677,6 +677,60 @@ class _Parse:
         except UnexpectedInput as exc:
             exc.interactive_parser = InteractiveParser(self._parser, state, thread)  # as Lark's own parse() does
             raise
+
+    def _lex(self, lexer_state: LexerState, parser_state: ParserState):
+        """The tokens of the text, as Lark's contextual lexer makes them
+        (``ContextualLexer.lex`` over ``BasicLexer.next_token``: the
+        patterns of the terminals the parser's state accepts, the ignored
+        ones skipped, the keyword callbacks run, the line counter kept),
+        in one loop: Lark's takes two method calls, a generator step, a
+        property and a tuple per token, and lexing was a third of a parse.
+        Where nothing matches, Lark's own lexer raises its error."""
+        plans = _lex_plans(self._lexer)
+        stack, counter = parser_state.state_stack, lexer_state.line_ctr
+        text = getattr(lexer_state.text, "text", lexer_state.text)
+        end = getattr(lexer_state.text, "end", len(text))
+        make = Token._future_new if hasattr(Token, "_future_new") else Token
+        while counter.char_pos < end:
+            state = stack[-1]
+            plan = plans.get(state)
+            if plan is None:
+                try:
+                    plan = plans[state] = _lex_plan(self._lexer.lexers[state])
+                except AttributeError:  # a Lark whose lexers are made otherwise: its own loop
+                    yield from self._lexer.lex(lexer_state, parser_state)
+                    return
+            patterns, ignored, multiline, callbacks = plan
+            position = counter.char_pos
+            for pattern in patterns:
+                match = pattern.match(text, position, end)
+                if match:
+                    break
+            else:
+                token = next(self._lexer.lex(lexer_state, parser_state), None)  # raises Lark's error for it
+                if token is None:
+                    return
+                yield token
+                continue
+            value = match.group(0)
+            kind = match.lastgroup
+            line, column = counter.line, counter.column
+            if kind in multiline:
+                breaks = value.count("\n")
+                if breaks:
+                    counter.line += breaks
+                    counter.line_start_pos = position + value.rindex("\n") + 1
+            counter.char_pos = position + len(value)
+            counter.column = counter.char_pos - counter.line_start_pos + 1
+            if kind in ignored and kind not in callbacks:
+                continue
+            token = make(kind, value, position, line, column, counter.line, counter.column, counter.char_pos)
+            if kind in callbacks:
+                token = callbacks[kind](token)
+            if kind in ignored:
+                continue
+            lexer_state.last_token = token
+            yield token
 
     def _feed(self, stream, state: ParserState, levels: list[int]) -> Tree:
         feed, checkpoints, nesting = state.feed_token, self.checkpoints, _NESTING_TOKENS
@@ -721,6 +775,26 @@ class _Parse:
         while self.checkpoints and self.checkpoints[-1].line > changed:
             self.checkpoints.pop()
         return self.checkpoints[-1] if self.checkpoints else None
+
+
+_LEX_PLANS: dict[int, tuple[object, dict]] = {}  # id(contextual lexer) -> (it, its plans by parser state)
+
+
+def _lex_plans(contextual) -> dict:
+    kept = _LEX_PLANS.get(id(contextual))
+    if kept is None or kept[0] is not contextual:
+        if len(_LEX_PLANS) >= 8:  # one parser a process, as a rule (lark_parser is memoized)
+            _LEX_PLANS.clear()
+        kept = _LEX_PLANS[id(contextual)] = (contextual, {})
+    return kept[1]
+
+
+def _lex_plan(lexer) -> tuple:
+    """What :meth:`_Parse._lex` reads of one of Lark's lexers: its patterns
+    (its scanner's, built on first use), the ignored and the multi-line
+    terminals, and its callbacks (a keyword telling itself from a name)."""
+    scanner = lexer.scanner
+    return tuple(scanner._mres), lexer.ignore_types, lexer.newline_types, lexer.callback
 
 
 def _nothing_said() -> int:
