@@ -13,7 +13,7 @@ from sopc.core.records import dataclass
 from sopc.core.timeutil import localize
 from sopc.project.roster import Group
 
-_NO_VARIABLES: Mapping = MappingProxyType({})
+NO_VARIABLES: Mapping = MappingProxyType({})  # a slot's variables where it has none (one object: see below)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -30,7 +30,7 @@ class Slot:
     anchor: dt.datetime | None = None
     # Schedule slots share one empty mapping, so its id() is a stable part of
     # the render memo key (see Renderer._shared_texts).
-    variables: Mapping = field(default_factory=lambda: _NO_VARIABLES)
+    variables: Mapping = field(default_factory=lambda: NO_VARIABLES)
 
     def sort_key(self) -> tuple:
         first = self.groups[0].id if self.groups else ""
