@@ -922,6 +922,8 @@ def _shown_token(token: Token) -> str:
 
 
 def _unescape(body: str) -> str:
+    if "\\" not in body:  # nearly every text: nothing to read
+        return body
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
