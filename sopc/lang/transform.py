@@ -992,16 +992,12 @@ class _Place:
     __slots__ = ("line", "column", "end_line", "end_column", "empty", "audience_unreadable")
 
 
-class _Built:
-    """A node built during the parse, with the place of the text of the rule
-    that made it: a `?rule` passing its one child up widens the child's place
-    to the whole rule (Lark's "container"), which its parent's place reads."""
-
-    __slots__ = ("value", "place")
-
-    def __init__(self, value, place: _Place):
-        self.value = value
-        self.place = place
+# A node built during the parse goes up the parser's stack as a pair (its
+# value, the place of the text of the rule that made it): a `?rule` passing
+# its one child up widens the child's place to the whole rule (Lark's
+# "container"), which its parent's place reads. A plain tuple, one per
+# reduction: nothing else on the stack is one (tokens, trees, None).
+_BUILT = tuple
 
 
 class InParse:
@@ -1024,7 +1020,7 @@ class InParse:
         del self.ast.diagnostics[mark:]
 
     def finish(self, value, unreadable_audiences: set[int]) -> ast.SourceFile:
-        source_file = value.value if type(value) is _Built else value
+        source_file = value[0] if type(value) is _BUILT else value
         if not unreadable_audiences:
             return source_file
         return dataclasses.replace(source_file, playbooks=tuple(
@@ -1059,15 +1055,15 @@ def _node(rule: str):
     if method is None:
         def build(children):
             place = _BUILDING.get().place
-            return _Built(Tree(rule, _values(children), place), place)
+            return Tree(rule, _values(children), place), place
     elif getattr(method, "wants_meta", False):
         def build(children):
             builder = _BUILDING.get()
-            return _Built(method(builder.ast, builder.place, _values(children)), builder.place)
+            return method(builder.ast, builder.place, _values(children)), builder.place
     else:
         def build(children):
             builder = _BUILDING.get()
-            return _Built(method(builder.ast, _values(children)), builder.place)
+            return method(builder.ast, _values(children)), builder.place
     return build
 
 
@@ -1079,7 +1075,7 @@ def _inlined(rule: str):
 
 
 def _values(children: list) -> list:
-    return [child.value if type(child) is _Built else child for child in children]
+    return [child[0] if type(child) is _BUILT else child for child in children]
 
 
 def _placed(build):
@@ -1103,16 +1099,16 @@ def _placed(build):
                 first.line, first.column, last.end_line, last.end_column)
         _BUILDING.get().place = place
         value = build(children)
-        if type(value) is _Built and value.place is not place and not place.empty:
-            value = _Built(value.value, place)  # a child passed up: a new one (a checkpoint may hold the old)
+        if type(value) is _BUILT and value[1] is not place and not place.empty:
+            value = value[0], place  # a child passed up: a new pair (a checkpoint may hold the old)
         return value
     return placed
 
 
 def _place_of(child) -> _Place | Token | None:
     kind = type(child)
-    if kind is _Built:
-        place = child.place
+    if kind is _BUILT:
+        place = child[1]
     elif kind is Tree:
         place = child._meta
     elif isinstance(child, Token):
