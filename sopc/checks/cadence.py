@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import field
 from typing import Iterator, NamedTuple
 
@@ -487,17 +488,27 @@ forgotten_with_the_rest(_short_greeting_words.cache_clear)
 
 def _find_greeting_words(text: str) -> tuple[str | None, str | None] | None:
     lowered = text.lower()
-    morning, night = _first_of(MORNING_WORDS, text, lowered), _first_of(NIGHT_WORDS, text, lowered)
+    morning, night = _first_of(_MORNING, text, lowered), _first_of(_NIGHT, text, lowered)
     return None if morning is None and night is None else (morning, night)
 
 
-def _first_of(words: tuple[str, ...], text: str, lowered: str) -> str | None:
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern:
+    """One search for the first of ``words``: the leftmost place any of them
+    is at, and there the least of them, as the alternatives are tried in
+    order (a ``find`` per word and the least of (place, word) took 4x as long)."""
+    return re.compile("|".join(map(re.escape, sorted(words))))
+
+
+_MORNING, _NIGHT = _words_pattern(MORNING_WORDS), _words_pattern(NIGHT_WORDS)
+
+
+def _first_of(words: re.Pattern, text: str, lowered: str) -> str | None:
     """The first of ``words`` in ``text``, as ``text`` writes it (its case)."""
-    found = [(at, word) for word in words if (at := lowered.find(word)) >= 0]
-    if not found:
+    found = words.search(lowered)
+    if found is None:
         return None
-    at, word = min(found)
-    return text[at:at + len(word)] if len(lowered) == len(text) else word  # (lower() can change a length)
+    word = found.group()
+    return text[found.start():found.end()] if len(lowered) == len(text) else word  # (lower() can change a length)
 
 
 def _greeting(findings: _Findings, text: str, step, local, order, unit, weight, times) -> None:
