@@ -15,7 +15,8 @@ One difference, in speed only: the __init__ of a frozen slotted class sets
 each field through its slot's own setter, which is what
 ``object.__setattr__`` (dataclasses' way past the frozen ``__setattr__``)
 ends up calling, without looking it up per field: a 5-field Span is made in
-0.54 us instead of 0.80, and a check makes ~100,000 of these records.
+0.54 us instead of 0.80, and the 10,000-line bench project's build keeps 67,386
+of these records (30,558 Spans).
 
 It takes the common shapes only (``frozen``, ``slots``, ``kw_only``; fields
 with a default or a ``field(default=, default_factory=, repr=, compare=,
