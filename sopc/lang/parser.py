@@ -742,6 +742,7 @@ class _Parse:
         feed, checkpoints, nesting = state.feed_token, self.checkpoints, _NESTING_TOKENS
         said = self._builder.mark if self._builder is not None else _nothing_said
         states, callbacks, shift = state.parse_conf.states, state.parse_conf.callbacks, lalr_analysis.Shift
+        reductions = _reductions(state.parse_conf)
         state_stack, value_stack = state.state_stack, state.value_stack
         depth, nots = 0, [0]  # ( depth, and the `not`s in a row at each ( level, of the current line
         breaks = 0  # line breaks since the last checkpoint
@@ -779,15 +780,15 @@ class _Parse:
                     break
                 if action is None:
                     feed(token)  # raises Lark's UnexpectedToken
-                size = len(target.expansion)
+                size, name, build = reductions[id(target)]
                 if size:
                     children = value_stack[-size:]
                     del state_stack[-size:]
                     del value_stack[-size:]
                 else:
                     children = []
-                value = callbacks[target](children) if callbacks else children
-                state_stack.append(states[state_stack[-1]][target.origin.name][1])
+                value = build(children) if build is not None else children
+                state_stack.append(states[state_stack[-1]][name][1])
                 value_stack.append(value)
         end = Token.new_borrow_pos("$END", "", token) if token is not None else Token("$END", "", 0, 1, 1)
         return feed(end, True)
@@ -823,6 +824,27 @@ def _lex_plan(lexer) -> tuple:
 
 
 _NO_ACTION = (None, None)  # a token the parser's state does not take
+_REDUCTIONS: dict[tuple[int, int], tuple] = {}  # (id(states), id(callbacks)) -> (them, the rules' reductions)
+
+
+def _reductions(conf) -> dict[int, tuple]:
+    """id(rule) -> (how many values it takes off the stack, the name its
+    goto is under as a plain str, its callback or None), for each rule the
+    parse table reduces. Lark's rule names are Tokens, and the table's keys
+    str: looking a Token up compares it in Python (Token.__eq__), and a
+    rule's hash is a Python call too; each was ~1% of a check."""
+    key = (id(conf.states), id(conf.callbacks))
+    kept = _REDUCTIONS.get(key)
+    if kept is None or kept[0] is not conf.states or kept[1] is not conf.callbacks:
+        callbacks = conf.callbacks
+        rules = {id(rule): rule for actions in conf.states.values() for action, rule in actions.values()
+                 if action is not lalr_analysis.Shift}
+        reductions = {number: (len(rule.expansion), str(rule.origin.name), callbacks[rule] if callbacks else None)
+                      for number, rule in rules.items()}
+        if len(_REDUCTIONS) >= 8:
+            _REDUCTIONS.clear()
+        kept = _REDUCTIONS[key] = (conf.states, conf.callbacks, reductions)
+    return kept[2]
 
 
 def _nothing_said() -> int:
