@@ -125,7 +125,7 @@ def _make(cls, fields: dict[str, Field], frozen: bool, slots: bool):
 # over the field names (compiling them is what costs at import), computing
 # what dataclasses' generated code computes.
 
-def _init(cls, fields: dict[str, Field], frozen: bool, slots: bool = False):
+def _init(cls, fields: dict[str, Field], frozen: bool, slots: bool):
     """dataclasses' __init__ for ``fields``: the code of the one compiled for
     fields of the same kinds (named _f0, _f1, ...), renamed to these fields.
     Compiling a function is most of what a class costs to make; a module's
@@ -163,7 +163,7 @@ _TEMPLATES: dict[tuple, CodeType] = {}
 SLOTTED = "slots"  # a shape's first item for a frozen class with slots
 
 
-def init_shape(fields: dict[str, Field], frozen: bool, slots: bool = False) -> tuple:
+def init_shape(fields: dict[str, Field], frozen: bool, slots: bool) -> tuple:
     """What the code of a class's __init__ depends on: frozen or not (and
     then slotted or not), the name of `self`, and each field's kind
     (keyword-only; with a default, a factory or neither)."""

@@ -803,16 +803,10 @@ class _Parse:
         return self.checkpoints[-1] if self.checkpoints else None
 
 
-_LEX_PLANS: dict[int, tuple[object, dict]] = {}  # id(contextual lexer) -> (it, its plans by parser state)
-
-
+@functools.lru_cache(maxsize=8)  # one parser a process, as a rule (lark_parser is memoized)
 def _lex_plans(contextual) -> dict:
-    kept = _LEX_PLANS.get(id(contextual))
-    if kept is None or kept[0] is not contextual:
-        if len(_LEX_PLANS) >= 8:  # one parser a process, as a rule (lark_parser is memoized)
-            _LEX_PLANS.clear()
-        kept = _LEX_PLANS[id(contextual)] = (contextual, {})
-    return kept[1]
+    """The contextual lexer's plans (:func:`_lex_plan`) by parser state, made as states are met."""
+    return {}
 
 
 def _lex_plan(lexer) -> tuple:
