@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import operator
 import re
+from collections import Counter
 from dataclasses import field
 from typing import Iterator, NamedTuple
 
@@ -105,6 +108,14 @@ def check_cadence(program: Program, context: CheckContext) -> Iterator[Diagnosti
     yield from _report(walk.findings, _library_anchors(program))
 
 
+def _walk_place(followed: tuple) -> int:
+    return followed[0][3]
+
+
+def _local_date(post: tuple) -> dt.date:
+    return post[1].date()
+
+
 def _slot_at(item: tuple[Slot, tuple]) -> dt.datetime:
     return item[0].at
 
@@ -134,6 +145,8 @@ class _Walk:
         self.sender_labels: dict[str, str] = {}
         self.failures: dict[int, tuple[tuple, Slot, Group]] = {}  # id(step) -> its first failure
         self.failed_groups: set[str] = set()
+        self.posted: dict[str, tuple[Group, list[tuple]]] = {}  # group id -> (it, its posts in walk order: _timings)
+        self.serials = itertools.count()  # each post's place in the walk
         self.last_post: dict[str, _Post] = {}
         self.per_day: dict[tuple[str, dt.date], list[str]] = {}
         self.over_cap: set[tuple[str, dt.date]] = set()
@@ -156,6 +169,7 @@ class _Walk:
                     continue
             self._slot(number, slot, groups)
             number += 1
+        self._timings()
         for first, index, occurrences in self.sources.values():
             self._others(first, index, occurrences, source_key(first, False, index))
 
@@ -228,10 +242,12 @@ class _Walk:
             if local is None:
                 local = slot.at.astimezone(zone)
             sender, words, refusal = read
-            if posts:
-                post = _Post(slot.at, slot.step.playbook, slot.step.name, group.id, sender)
-                if not staged or stage_refusal(post, slot.playbook, self.lifecycle.stage_at) is None:
-                    self._timing(post, step, local, order, group)
+            if posts and (not staged or stage_refusal(_Post(slot.at, slot.step.playbook, slot.step.name, group.id,
+                                                            sender), slot.playbook, self.lifecycle.stage_at) is None):
+                posted = self.posted.get(group.id)
+                if posted is None:
+                    posted = self.posted[group.id] = (group, [])
+                posted[1].append((slot.at, local, index, next(self.serials), slot, sender, step))
             if words is not None or refusal:
                 if by_group:  # its own text
                     self._judge(words, refusal, slot.step.kind, step, local, order, group.id, 1, 1, group.id)
@@ -280,6 +296,37 @@ class _Walk:
         if label is None:
             label = self.sender_labels[sender] = _("sender `{name}`").format(name=sender)
         return label
+
+    def _timings(self) -> None:
+        """The cap, the gap and the 企业群发 cap for every post. Each rule
+        follows one group's posts alone, and most groups break none: a
+        group is followed post by post (:meth:`_timing`) only where a bound
+        over all its posts says it may (:meth:`_may_break_timing`), and
+        those groups' posts in walk order, so findings are met in the order
+        a walk meets them. Following every post of every group one by one
+        was ~4% of a check."""
+        followed = [(post, group) for group, posts in self.posted.values() if self._may_break_timing(posts)
+                    for post in posts]
+        followed.sort(key=_walk_place)
+        for (at, local, index, _serial, slot, sender, step), group in followed:
+            self._timing(_Post(at, slot.step.playbook, slot.step.name, group.id, sender), step, local,
+                         (index, group.id), group)
+
+    def _may_break_timing(self, posts: list[tuple]) -> bool:
+        """Whether one group's ``posts`` (in time order) may break a timing
+        rule: some go through a sender with a daily cap, or two come closer
+        than the widest gap of their playbooks, or a day has more than the
+        smallest cap of them. False only where :meth:`_timing` finds nothing."""
+        if any(post[5] in self.daily_caps for post in posts):
+            return True
+        policies = [self.policies[name] for name in {post[4].step.playbook for post in posts}]
+        gap = max((policy.gap for policy in policies if policy.gap), default=None)
+        if gap and len(posts) > 1:
+            times = [post[0] for post in posts]
+            if min(map(operator.sub, times[1:], times)) < gap:
+                return True
+        cap = min((policy.cap for policy in policies if policy.cap), default=None)
+        return bool(cap) and len(posts) > cap and max(Counter(map(_local_date, posts)).values()) > cap
 
     def _timing(self, message: _Post, step: Step, local, order: tuple, group: Group) -> None:
         """The cap, the gap and the 企业群发 cap for one post; most posts
