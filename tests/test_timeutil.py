@@ -284,3 +284,22 @@ def test_sweep_new_york_transition_days():
             shifted.append(wall)
         wall += quarter
     assert shifted == [dt.datetime(2026, 3, 8, 2, m) for m in (0, 15, 30, 45)]
+
+
+def test_a_duration_is_worked_out_once_per_text_and_forgotten_with_the_rest():
+    """`T+15m` in a hundred timelines parses `15m` once; the memo answers
+    as the parse does (None included) and empties with every other memo."""
+    from sopc.core import timeutil
+    from sopc.core.memo import forget_all
+
+    forget_all()
+    texts = ["15m", "1d12h", "0", "", "5x", "1m1d", "9" * 40 + "s", "15m", "1d12h", "5x"]
+    first = [timeutil.parse_duration(text) for text in texts]
+    assert first == [timeutil._parsed_duration.__wrapped__(text) for text in texts]
+    assert first[:3] == [dt.timedelta(minutes=15), dt.timedelta(days=1, hours=12), dt.timedelta(0)]
+    assert first[3:7] == [None] * 4
+    info = timeutil._parsed_duration.cache_info()
+    assert (info.currsize, info.hits) == (7, 3)
+    assert timeutil.parse_duration(15) is None  # not a text: not asked of the memo
+    forget_all()
+    assert timeutil._parsed_duration.cache_info().currsize == 0

@@ -28,6 +28,7 @@ import zoneinfo
 from typing import Iterable, Iterator
 
 from sopc.core.i18n import _
+from sopc.core.memo import forgotten_with_the_rest
 from sopc.core.limits import FIRST_DAY, LAST_DAY, MAX_DIGITS, day_range_text
 from sopc.core.vocabulary import DEFAULT_ZONE, WEEKDAY_CN
 
@@ -62,6 +63,11 @@ def parse_duration(text: str) -> dt.timedelta | None:
     """
     if not isinstance(text, str):
         return None
+    return _parsed_duration(text)
+
+
+@functools.lru_cache(maxsize=1024)  # a project writes a dozen durations, each hundreds of times (`T+15m`)
+def _parsed_duration(text: str) -> dt.timedelta | None:
     if text == "0":
         return dt.timedelta(0)
     match = _DURATION_RE.fullmatch(text)
@@ -75,6 +81,9 @@ def parse_duration(text: str) -> dt.timedelta | None:
         return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     except OverflowError:
         return None
+
+
+forgotten_with_the_rest(_parsed_duration.cache_clear)
 
 
 def format_duration(delta: dt.timedelta) -> str:
