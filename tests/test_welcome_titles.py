@@ -112,3 +112,18 @@ def test_sopc_init_welcomes_with_words_not_step_names(tmp_path, run_sopc):
 ])
 def test_first_words_of_a_text(source, words):
     assert first_words(source) == words
+
+
+def test_a_short_texts_first_words_are_kept_and_a_long_ones_are_not():
+    from sopc.compile import titles
+    from sopc.core.memo import forget_all
+
+    forget_all()
+    short = "💳 周三五折日:今天到店{{ group.store }}"
+    long = "周三五折日," + "很长的文案" * 400
+    assert first_words(short) == first_words(short) == "周三五折日"
+    assert first_words(long) == "周三五折日"
+    info = titles._short_first_words.cache_info()
+    assert (info.currsize, info.hits) == (1, 1)  # the long text is not held
+    forget_all()
+    assert titles._short_first_words.cache_info().currsize == 0

@@ -17,16 +17,19 @@ no title: the summary leaves it out rather than show its name to members.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from sopc.compile.jinja_tags import without_tags
 from sopc.compile.templates import TemplateStore
+from sopc.core.memo import forgotten_with_the_rest
 from sopc.lang import ast
 
 TITLE_KEY = "title"
 MAX_TITLE = 16
 _STOP = re.compile(r"[:：,，。!！?？;；、\n(（)）【】「」]")
+_SPACES = re.compile(r"\s+")
 
 
 def step_title(name: ast.Name, body: ast.StepBody, templates: TemplateStore | None = None) -> str | None:
@@ -45,14 +48,31 @@ def step_title(name: ast.Name, body: ast.StepBody, templates: TemplateStore | No
 
 def first_words(source: str) -> str | None:
     """The first phrase of a template's text, without its expressions, tags,
-    emoji and symbols; None if no words are left."""
+    emoji and symbols; None if no words are left. A short text's is kept
+    (a project's texts repeat across its playbooks' summaries); a long one
+    is not held by the memo."""
+    return _short_first_words(source) if len(source) <= MEMO_TEXT_CHARS else _first_words(source)
+
+
+MEMO_TEXT_CHARS = 1_000
+
+
+@functools.lru_cache(maxsize=1024)
+def _short_first_words(source: str) -> str | None:
+    return _first_words(source)
+
+
+forgotten_with_the_rest(_short_first_words.cache_clear)
+
+
+def _first_words(source: str) -> str | None:
     text = without_tags(source)
     start = next((i for i, char in enumerate(text) if _is_word(char)), None)
     if start is None:
         return None
     phrase = _STOP.split(text[start:], maxsplit=1)[0]
     phrase = "".join(char for char in phrase if _is_word(char) or char == " ").strip()
-    phrase = re.sub(r"\s+", " ", phrase)
+    phrase = _SPACES.sub(" ", phrase)
     if not phrase:
         return None
     return phrase if len(phrase) <= MAX_TITLE else phrase[:MAX_TITLE] + "…"
