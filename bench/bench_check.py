@@ -25,10 +25,15 @@ comments and blank lines). Then, in the same process:
 * earley:   Lark's Earley parser (dynamic lexer) over the same grammar, on a
             small sample, next to LALR on that sample: why sopc uses LALR.
 
-Times are the best of --repeat rounds, each round measuring check, again,
-build and the parse once, one after the other (so the ratio to the parse
-compares the same minutes of a VM whose speed swings); the parsers are
-built (and their one-off construction timed) before any run.
+Times are the best of --repeat rounds, each round measuring the parse,
+check, the parse again, then again and build, one after the other; the
+parsers are built (and their one-off construction timed) before any run.
+The 3x target is judged on each round's own ratio: its check against the
+mean of the two parses around it (the same seconds of a VM whose speed
+swings by a fifth within a minute), the median of the rounds. The ratio
+of the best check to the best parse is printed beside it: the two were
+often taken in different seconds, so a burst of load on the machine
+during every round's check but one parse moves it by up to a fifth.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import gc
 import os
 import platform
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -228,7 +234,7 @@ def flat_grammar() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=10_000, help="about this many .sop lines")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best time counts")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds; the best time of each measure counts, and the median round for the 3x")
     parser.add_argument("--earley-lines", type=int, default=300, help="size of the Earley sample")
     args = parser.parse_args()
 
@@ -254,12 +260,15 @@ def main() -> None:
         # within minutes, and the ratio to the parse is only fair when the
         # check and the parse see the same minutes.
         check_s = check_again_s = build_s = parse_s = float("inf")
+        paired: list[float] = []  # each round's check / the mean of the parses just before and after it
         for _round in range(args.repeat):
+            before = best_of(1, lambda: parse_all(lalr, texts))[0]
             seconds, result = best_of(1, lambda: pipeline.check([project], now=NOW))
-            check_s = min(check_s, seconds)
+            after = best_of(1, lambda: parse_all(lalr, texts))[0]
+            paired.append(seconds / ((before + after) / 2))
+            check_s, parse_s = min(check_s, seconds), min(parse_s, before, after)
             check_again_s = min(check_again_s, best_of(1, lambda: pipeline.check([project], now=NOW), saved_in=warm)[0])
             build_s = min(build_s, best_of(1, lambda: pipeline.build([project]))[0])
-            parse_s = min(parse_s, best_of(1, lambda: parse_all(lalr, texts))[0])
         sample = _sample(texts, args.earley_lines)
         sample_lines = sum(t.count("\n") for t in sample)
         lalr_sample_s, _ = best_of(args.repeat, lambda: parse_all(lalr, sample))
@@ -281,9 +290,12 @@ def main() -> None:
     print(f"\nparse is {parse_s / check_s:.0%} of check; build (load, parse, AST, resolve, templates) "
           f"{build_s / check_s:.0%}; the checks {1 - build_s / check_s:.0%}")
     rate, times_parse = lines / check_s, check_s / parse_s
-    verdict = "PASS" if rate >= TARGET_LINES_PER_S and times_parse <= TARGET_TIMES_PARSE else "FAIL"
-    print(f"target (issue 9): >= {TARGET_LINES_PER_S:,} lines/s and <= {TARGET_TIMES_PARSE}x the raw parse: "
-          f"{verdict} ({rate:,.0f} lines/s, {times_parse:.1f}x)")
+    times_paired = statistics.median(paired)
+    print(f"check / raw parse: {times_parse:.2f}x (best check / best parse); per round, against the mean "
+          f"of the parses just before and after it: {', '.join(f'{r:.2f}x' for r in paired)}; median {times_paired:.2f}x")
+    verdict = "PASS" if rate >= TARGET_LINES_PER_S and times_paired <= TARGET_TIMES_PARSE else "FAIL"
+    print(f"target (issue 9): >= {TARGET_LINES_PER_S:,} lines/s and <= {TARGET_TIMES_PARSE}x the raw parse "
+          f"(median of the rounds): {verdict} ({rate:,.0f} lines/s, {times_paired:.2f}x)")
     print(f"\nLALR vs Earley on a {sample_lines}-line sample ({len(sample)} files):")
     print(f"  LALR    {lalr_sample_s:8.3f} s  {sample_lines / lalr_sample_s:>9,.0f} lines/s  "
           f"(parser built in {lalr_build:.2f} s, once per process)")
