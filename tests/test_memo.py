@@ -18,7 +18,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 def test_forget_all_empties_the_schedule_and_text_memos_a_check_fills(tmp_path, monkeypatch):
     monkeypatch.setenv("SOPC_CACHE_DIR", str(tmp_path))
     pipeline.check([ROOT / "examples" / "burger"], now=NOW)
-    assert schedule._memo and cadence._short_greeting_words.cache_info().currsize
+    assert schedule._memo and cadence._greeting_words.memo.cache_info().currsize
     forget_all()
     assert not schedule._memo
-    assert cadence._short_greeting_words.cache_info().currsize == 0
+    assert cadence._greeting_words.memo.cache_info().currsize == 0

@@ -123,7 +123,7 @@ def test_a_short_texts_first_words_are_kept_and_a_long_ones_are_not():
     long = "周三五折日," + "很长的文案" * 400
     assert first_words(short) == first_words(short) == "周三五折日"
     assert first_words(long) == "周三五折日"
-    info = titles._short_first_words.cache_info()
+    info = titles.first_words.memo.cache_info()
     assert (info.currsize, info.hits) == (1, 1)  # the long text is not held
     forget_all()
-    assert titles._short_first_words.cache_info().currsize == 0
+    assert titles.first_words.memo.cache_info().currsize == 0

@@ -18,7 +18,6 @@ when every group's five weeks of plan were expanded and rendered.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import operator
 import re
@@ -36,7 +35,7 @@ from sopc.core.contract import content_refusal
 from sopc.core.diagnostics import Diagnostic, error, warning
 from sopc.core.i18n import N_, _, ngettext
 from sopc.core.progress import through_time
-from sopc.core.memo import forgotten_with_the_rest
+from sopc.core.memo import kept_for_short_texts
 from sopc.core.records import dataclass
 from sopc.core.senders import sender_specs
 from sopc.core.timeutil import WEEKDAY_CN, format_duration
@@ -513,30 +512,18 @@ def _gap(findings: _Findings, message, step, gap: dt.timedelta, previous, zones,
         findings.add("E0303", step, order, said, unit=unit, weight=weight)
 
 
-def _greeting_words(text: str) -> tuple[str | None, str | None] | None:
-    """The morning and the night word ``text`` says, or None for neither,
-    by plain substring search (a case-blind regex of alternatives took 8 ms
-    on a 300,000-character text, sent on each of 35 days). A short text is
-    searched once (most are sent on many days); a long one is not kept by
-    the process-wide memo, which would hold 4,096 of them."""
-    return _short_greeting_words(text) if len(text) <= MEMO_TEXT_CHARS else _find_greeting_words(text)
-
-
-MEMO_TEXT_CHARS = 1_000
-
-
-@functools.lru_cache(maxsize=4096)
-def _short_greeting_words(text: str) -> tuple[str | None, str | None] | None:
-    return _find_greeting_words(text)
-
-
-forgotten_with_the_rest(_short_greeting_words.cache_clear)
-
-
 def _find_greeting_words(text: str) -> tuple[str | None, str | None] | None:
+    """The morning and the night word ``text`` says, or None for neither:
+    one search of the lowered text per word list (a case-blind regex of
+    alternatives took 8 ms on a 300,000-character text, sent on each of 35
+    days)."""
     lowered = text.lower()
     morning, night = _first_of(_MORNING, text, lowered), _first_of(_NIGHT, text, lowered)
     return None if morning is None and night is None else (morning, night)
+
+
+# A text is searched once (most are sent on many days).
+_greeting_words = kept_for_short_texts(maxsize=4096)(_find_greeting_words)
 
 
 def _words_pattern(words: tuple[str, ...]) -> re.Pattern:

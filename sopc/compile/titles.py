@@ -17,13 +17,12 @@ no title: the summary leaves it out rather than show its name to members.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
 from sopc.compile.jinja_tags import without_tags
 from sopc.compile.templates import TemplateStore
-from sopc.core.memo import forgotten_with_the_rest
+from sopc.core.memo import kept_for_short_texts
 from sopc.lang import ast
 
 TITLE_KEY = "title"
@@ -46,26 +45,10 @@ def step_title(name: ast.Name, body: ast.StepBody, templates: TemplateStore | No
     return first_words(source) if source else None
 
 
+@kept_for_short_texts(maxsize=1024)  # a project's texts repeat across its playbooks' summaries
 def first_words(source: str) -> str | None:
     """The first phrase of a template's text, without its expressions, tags,
-    emoji and symbols; None if no words are left. A short text's is kept
-    (a project's texts repeat across its playbooks' summaries); a long one
-    is not held by the memo."""
-    return _short_first_words(source) if len(source) <= MEMO_TEXT_CHARS else _first_words(source)
-
-
-MEMO_TEXT_CHARS = 1_000
-
-
-@functools.lru_cache(maxsize=1024)
-def _short_first_words(source: str) -> str | None:
-    return _first_words(source)
-
-
-forgotten_with_the_rest(_short_first_words.cache_clear)
-
-
-def _first_words(source: str) -> str | None:
+    emoji and symbols; None if no words are left."""
     text = without_tags(source)
     start = next((i for i, char in enumerate(text) if _is_word(char)), None)
     if start is None:

@@ -7,6 +7,7 @@ Stage: core (stdlib only).
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from typing import Callable, Generic, Hashable, TypeVar
 
@@ -53,6 +54,27 @@ def forgotten_with_the_rest(clear: Callable[[], None]) -> Callable[[], None]:
     of the words in texts) to be called by :func:`forget_all`; returns it."""
     _OTHER_MEMOS.append(clear)
     return clear
+
+
+SHORT_TEXT_CHARS = 1_000  # longer texts are not held by a memo of short texts
+
+
+def kept_for_short_texts(maxsize: int) -> Callable[[Callable[[str], Value]], Callable[[str], Value]]:
+    """A pure function of one text, remembered for the last ``maxsize``
+    texts of at most SHORT_TEXT_CHARS (a project's texts repeat across its
+    steps and days); a longer text is worked out each time, so the memo
+    never holds ``maxsize`` long ones. Emptied by :func:`forget_all`; the
+    memo itself is the result's ``memo`` (an ``lru_cache``)."""
+    def decorate(function: Callable[[str], Value]) -> Callable[[str], Value]:
+        memo = functools.lru_cache(maxsize=maxsize)(function)
+        forgotten_with_the_rest(memo.cache_clear)
+
+        @functools.wraps(function)
+        def kept(text: str) -> Value:
+            return memo(text) if len(text) <= SHORT_TEXT_CHARS else function(text)
+        kept.memo = memo  # type: ignore[attr-defined]
+        return kept
+    return decorate
 
 
 def forget_all() -> None:
